@@ -1,0 +1,68 @@
+# Liangzhi Lab — two commands: `make demo` and `make test`. Everything else is a step of those.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# The virtualenv is built from an interpreter every Unix user can read (a system Python),
+# because student servers and grading jobs run as their own unprivileged users.
+PYTHON ?= $(shell for p in /usr/bin/python3.11 /usr/bin/python3 python3.12 python3.11 python3; do \
+  command -v $$p >/dev/null 2>&1 && $$p -c 'import sys, venv, ensurepip; assert sys.version_info >= (3, 11)' 2>/dev/null && { command -v $$p; break; }; done)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+MANAGE := $(BIN)/python manage.py
+export PATH := $(CURDIR)/$(BIN):$(CURDIR)/node_modules/.bin:$(PATH)
+
+.PHONY: help venv prepare demo test test-fast bench lock lint typecheck messages clean
+
+help:
+	@echo "make demo   install, prepare the embedded defaults, load the demo, start everything"
+	@echo "make test   the same set-up, then the whole test suite"
+	@echo "make bench [BENCH=group]   run the benchmarks"
+
+$(STAMP): requirements.lock package.json package-lock.json
+	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer with venv is required (apt-get install python3-venv)"; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip wheel
+	# torch first and alone, so that pip takes the CPU build (see STACK-NOTES); then the lock.
+	$(BIN)/python -m pip install --quiet "$$(grep '^torch==' requirements.lock)"
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip check
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+venv: $(STAMP)
+
+prepare: venv
+	@mkdir -p var
+	$(MANAGE) migrate --noinput
+	$(MANAGE) load_demo
+
+demo: prepare
+	@$(BIN)/python -m honcho -f Procfile start
+
+test: prepare
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-fast: venv
+	$(BIN)/python -m pytest -m "not integration and not e2e" $(PYTEST_ARGS)
+
+bench: venv
+	$(BIN)/python benchmarks/run.py $(BENCH)
+
+lint: venv
+	$(BIN)/ruff check .
+
+typecheck: venv
+	$(BIN)/mypy
+
+messages: venv
+	cd platform && ../$(MANAGE) makemessages -l zh_Hans --ignore=static -e html,py,txt
+	$(MANAGE) compilemessages -l zh_Hans
+
+# Re-pin every dependency from requirements.in (run after changing it; commit both files).
+lock: venv
+	$(BIN)/python -m pip install --quiet -r requirements.in
+	$(BIN)/python -m pip freeze --exclude-editable | sed 's/^torch==\(.*\)+cpu/torch==\1/' > requirements.lock
+
+clean:
+	rm -rf var/ test-output/

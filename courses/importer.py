@@ -1,0 +1,457 @@
+"""Import a course folder: validate everything first, then write it in one transaction.
+
+The folder is the source of truth a teacher keeps in git::
+
+    course.yaml | course.toml      the manifest (see courses.manifest)
+    lessons/*.md                   lesson text, Markdown + TeX, figures beside it
+    practice/*.ipynb               practice notebooks
+    assignments/<name>/*.ipynb     nbgrader *source* notebooks, with data files
+
+Re-importing is idempotent: an activity whose files and settings are unchanged keeps its
+version; a changed one gets a new :class:`ActivityVersion` while old versions stay for
+the submissions that point at them; units and activities that disappear from the
+manifest are archived, never deleted. Enrollments are untouched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import posixpath
+import tomllib
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import yaml
+from django.db import transaction
+from django.utils import timezone
+from pydantic import ValidationError
+
+from core.blobs import blob_put
+
+from .enums import FileKind, Role
+from .manifest import ActivitySpec, CourseSpec, format_location
+from .models import Activity, ActivityFile, ActivityVersion, Course, Enrollment, Unit
+
+MANIFEST_NAMES = ("course.yaml", "course.yml", "course.toml")
+MAX_FILE_BYTES = 20 * 1024 * 1024
+IGNORED_PARTS = {".ipynb_checkpoints", "__pycache__", ".git", ".DS_Store"}
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.message}"
+
+
+class CourseImportError(Exception):
+    """The folder cannot be imported; ``problems`` names each file and what is wrong."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+@dataclass
+class PreparedFile:
+    path: str
+    kind: FileKind
+    data: bytes
+    blob: str = ""
+
+
+@dataclass
+class PreparedActivity:
+    spec: ActivitySpec
+    unit_slug: str
+    order: int
+    files: list[PreparedFile] = field(default_factory=list)
+    body_html: str = ""
+    facts: dict[str, Any] = field(default_factory=dict)
+    digest: str = ""
+
+
+@dataclass
+class ImportReport:
+    course: Course
+    created: bool
+    unchanged: bool
+    new_versions: list[str] = field(default_factory=list)
+    archived: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        if self.unchanged:
+            return f"{self.course.slug}: unchanged"
+        verb = "created" if self.created else "updated"
+        parts = [f"{self.course.slug}: {verb}", f"{len(self.new_versions)} new activity version(s)"]
+        if self.archived:
+            parts.append(f"archived {', '.join(self.archived)}")
+        return "; ".join(parts)
+
+
+def _read_manifest(root: Path) -> tuple[str, dict[str, Any]]:
+    present = [name for name in MANIFEST_NAMES if (root / name).is_file()]
+    if not present:
+        raise CourseImportError([Problem(str(root), f"no manifest: add one of {', '.join(MANIFEST_NAMES)}")])
+    if len(present) > 1:
+        raise CourseImportError([Problem(str(root), f"more than one manifest: {', '.join(present)}")])
+    name = present[0]
+    text = (root / name).read_text(encoding="utf-8")
+    try:
+        data = tomllib.loads(text) if name.endswith(".toml") else yaml.safe_load(text)
+    except (yaml.YAMLError, tomllib.TOMLDecodeError) as exc:
+        raise CourseImportError([Problem(name, f"cannot be parsed: {exc}")]) from None
+    if not isinstance(data, dict):
+        raise CourseImportError([Problem(name, "must be a mapping of keys (slug, title, units, ...)")])
+    return name, data
+
+
+def _validate(name: str, data: dict[str, Any]) -> CourseSpec:
+    try:
+        return CourseSpec.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            where = format_location(tuple(err["loc"]))
+            message = err["msg"]
+            if err["type"] == "extra_forbidden":
+                message = "unknown key (check its spelling)"
+            problems.append(Problem(name, f"{where}: {message}"))
+        raise CourseImportError(problems) from None
+
+
+class _Reader:
+    """Reads files inside the course folder only, collecting problems instead of stopping at the first."""
+
+    def __init__(self, root: Path):
+        self.root = root.resolve()
+        self.problems: list[Problem] = []
+
+    def resolve(self, rel: str) -> Path | None:
+        path = (self.root / rel).resolve()
+        if self.root not in path.parents and path != self.root:
+            self.problems.append(Problem(rel, "points outside the course folder"))
+            return None
+        return path
+
+    def read(self, rel: str, *, origin: str) -> bytes | None:
+        path = self.resolve(rel)
+        if path is None:
+            return None
+        if not path.is_file():
+            self.problems.append(Problem(rel, f"missing file (named by {origin})"))
+            return None
+        if path.stat().st_size > MAX_FILE_BYTES:
+            self.problems.append(Problem(rel, f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB"))
+            return None
+        return path.read_bytes()
+
+    def text(self, rel: str, *, origin: str) -> str | None:
+        data = self.read(rel, origin=origin)
+        if data is None:
+            return None
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            self.problems.append(Problem(rel, "is not UTF-8 text"))
+            return None
+
+    def notebook(self, rel: str, *, origin: str) -> str | None:
+        import nbformat
+
+        text = self.text(rel, origin=origin)
+        if text is None:
+            return None
+        try:
+            json.loads(text)
+        except json.JSONDecodeError as exc:
+            self.problems.append(
+                Problem(rel, f"invalid notebook JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}")
+            )
+            return None
+        try:
+            nb = nbformat.reads(text, as_version=4)
+            nbformat.validate(nb)
+        except Exception as exc:  # nbformat raises several kinds for a malformed notebook
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            self.problems.append(Problem(rel, f"not a valid Jupyter notebook: {first}"))
+            return None
+        return text
+
+
+def _prepare_lesson(reader: _Reader, act: PreparedActivity) -> None:
+    from .rendering import markdown_to_html, relative_image_paths
+
+    rel = act.spec.file or ""
+    text = reader.text(rel, origin=f"activity {act.spec.slug!r}")
+    if text is None:
+        return
+    act.files.append(PreparedFile(path=PurePosixPath(rel).name, kind=FileKind.LESSON, data=text.encode()))
+    html = markdown_to_html(text)
+    base = posixpath.dirname(rel)
+    for src in relative_image_paths(html):
+        target = posixpath.normpath(posixpath.join(base, src))
+        data = reader.read(target, origin=f"an image in {rel}")
+        if data is not None:
+            act.files.append(PreparedFile(path=posixpath.normpath(src), kind=FileKind.ASSET, data=data))
+    act.body_html = html
+
+
+def _prepare_practice(reader: _Reader, act: PreparedActivity) -> None:
+    from .rendering import notebook_to_html
+
+    rel = act.spec.notebook or ""
+    text = reader.notebook(rel, origin=f"activity {act.spec.slug!r}")
+    if text is None:
+        return
+    act.files.append(PreparedFile(path=PurePosixPath(rel).name, kind=FileKind.NOTEBOOK, data=text.encode()))
+    act.body_html = notebook_to_html(text)
+
+
+def _prepare_assignment(reader: _Reader, act: PreparedActivity) -> None:
+    from grading.authoring import AuthoringError, prepare_notebook
+
+    from .rendering import notebook_to_html
+
+    rel = (act.spec.folder or "").rstrip("/")
+    folder = reader.resolve(rel)
+    if folder is None:
+        return
+    if not folder.is_dir():
+        reader.problems.append(Problem(rel, f"missing folder (named by activity {act.spec.slug!r})"))
+        return
+    entries = sorted(
+        p for p in folder.rglob("*") if p.is_file() and not (set(p.relative_to(folder).parts) & IGNORED_PARTS)
+    )
+    notebooks = [p for p in entries if p.suffix == ".ipynb"]
+    if not notebooks:
+        reader.problems.append(Problem(rel, "has no .ipynb notebook (nbgrader source format)"))
+        return
+    graded: list[dict[str, Any]] = []
+    previews = []
+    for path in entries:
+        inner = path.relative_to(folder).as_posix()
+        file_rel = f"{rel}/{inner}"
+        if path.suffix != ".ipynb":
+            data = reader.read(file_rel, origin=f"activity {act.spec.slug!r}")
+            if data is not None:
+                act.files.append(PreparedFile(path=inner, kind=FileKind.DATA, data=data))
+            continue
+        text = reader.notebook(file_rel, origin=f"activity {act.spec.slug!r}")
+        if text is None:
+            continue
+        try:
+            prepared = prepare_notebook(text, name=file_rel)
+        except AuthoringError as exc:
+            reader.problems.append(Problem(file_rel, str(exc).removeprefix(f"{file_rel}: ")))
+            continue
+        act.files.append(PreparedFile(path=inner, kind=FileKind.SOURCE, data=text.encode()))
+        act.files.append(PreparedFile(path=inner, kind=FileKind.NOTEBOOK, data=prepared.student_json.encode()))
+        graded.append(
+            {"notebook": inner, "cells": [vars(c) for c in prepared.cells], "max_points": prepared.max_points}
+        )
+        previews.append(notebook_to_html(prepared.student_json))
+    # Source and student notebooks share a path but differ in kind: keep paths unique per version.
+    for f in act.files:
+        if f.kind == FileKind.SOURCE:
+            f.path = f"source/{f.path}"
+    act.facts = {"notebooks": graded, "max_points": sum(n["max_points"] for n in graded)}
+    act.body_html = "\n".join(previews)
+
+
+def _prepare_extra_files(reader: _Reader, act: PreparedActivity) -> None:
+    for rel in act.spec.files:
+        data = reader.read(rel, origin=f"activity {act.spec.slug!r}")
+        if data is not None:
+            act.files.append(PreparedFile(path=PurePosixPath(rel).name, kind=FileKind.DATA, data=data))
+
+
+def _prepare_competition(reader: _Reader, act: PreparedActivity) -> None:
+    from .rendering import markdown_to_html
+
+    if act.spec.file:
+        text = reader.text(act.spec.file, origin=f"activity {act.spec.slug!r}")
+        if text is not None:
+            act.files.append(
+                PreparedFile(path=PurePosixPath(act.spec.file).name, kind=FileKind.LESSON, data=text.encode())
+            )
+            act.body_html = markdown_to_html(text)
+
+
+PREPARERS = {
+    "lesson": _prepare_lesson,
+    "practice": _prepare_practice,
+    "assignment": _prepare_assignment,
+    "exam": _prepare_assignment,
+    "competition": _prepare_competition,
+}
+
+
+def _activity_digest(act: PreparedActivity) -> str:
+    spec = act.spec.model_dump(mode="json", exclude={"release", "due", "title", "title_zh", "summary", "summary_zh"})
+    h = hashlib.sha256(json.dumps(spec, sort_keys=True).encode())
+    for f in sorted(act.files, key=lambda f: (f.path, f.kind)):
+        h.update(f"\0{f.path}\0{f.kind}\0{f.blob}".encode())
+    return h.hexdigest()
+
+
+def prepare_folder(root: Path) -> tuple[CourseSpec, list[PreparedActivity], str]:
+    """Validate and render everything, touching no database row. Raises CourseImportError."""
+    root = Path(root)
+    if not root.is_dir():
+        raise CourseImportError([Problem(str(root), "is not a folder")])
+    name, data = _read_manifest(root)
+    spec = _validate(name, data)
+    reader = _Reader(root)
+    prepared: list[PreparedActivity] = []
+    for unit in spec.units:
+        for order, act_spec in enumerate(unit.activities):
+            act = PreparedActivity(spec=act_spec, unit_slug=unit.slug, order=order)
+            PREPARERS[act_spec.kind](reader, act)
+            _prepare_extra_files(reader, act)
+            paths = [f.path for f in act.files]
+            if len(paths) != len(set(paths)):
+                dupes = sorted({p for p in paths if paths.count(p) > 1})
+                reader.problems.append(
+                    Problem(name, f"activity {act_spec.slug!r} has two files named {', '.join(dupes)}")
+                )
+            prepared.append(act)
+    if reader.problems:
+        raise CourseImportError(reader.problems)
+    folder_hash = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode())
+    for act in prepared:
+        for f in act.files:
+            f.blob = blob_put(f.data)  # content-addressed: harmless if the transaction below fails
+        act.digest = _activity_digest(act)
+        folder_hash.update(act.digest.encode())
+    return spec, prepared, folder_hash.hexdigest()
+
+
+def _localise_images(act: Activity, version: ActivityVersion, html: str) -> str:
+    from django.urls import reverse
+
+    from .rendering import rewrite_image_sources
+
+    assets = {f.path for f in version.files.filter(kind=FileKind.ASSET)}
+
+    def resolve(src: str) -> str | None:
+        path = posixpath.normpath(src)
+        if path not in assets:
+            return None
+        return reverse("courses:activity_file", args=[act.course.slug, act.slug, path])
+
+    return rewrite_image_sources(html, resolve)
+
+
+def import_course(root: Path, *, teacher: Any | None = None, expect_slug: str | None = None) -> ImportReport:
+    """Import or update the course in ``root``; all or nothing.
+
+    ``teacher``, when given, must already teach the course if it exists (a site admin may
+    update any course) and becomes its teacher when the import creates it.
+    ``expect_slug`` refuses a folder whose manifest names a different course.
+    """
+    spec, prepared, folder_digest = prepare_folder(root)
+    if expect_slug and spec.slug != expect_slug:
+        raise CourseImportError(
+            [Problem("course.yaml", f"slug is {spec.slug!r}, but this is the course {expect_slug!r}")]
+        )
+    now = timezone.now()
+    with transaction.atomic():
+        course = Course.objects.select_for_update().filter(slug=spec.slug).first()
+        created = course is None
+        if (
+            teacher is not None
+            and not created
+            and not getattr(teacher, "is_superuser", False)
+            and not Enrollment.objects.filter(course=course, user=teacher, role=Role.TEACHER).exists()
+        ):
+            raise CourseImportError(
+                [Problem("course.yaml", f"the course {spec.slug!r} exists and you do not teach it")]
+            )
+        if course is not None and course.source_digest == folder_digest:
+            return ImportReport(course=course, created=False, unchanged=True)
+        if course is None:
+            course = Course(slug=spec.slug)
+        for attr in ("title", "title_zh", "summary", "summary_zh", "language"):
+            setattr(course, attr, getattr(spec, attr))
+        course.source_digest = folder_digest
+        course.imported_at = now
+        course.save()
+        if created and teacher is not None:
+            Enrollment.objects.get_or_create(course=course, user=teacher, defaults={"role": Role.TEACHER})
+
+        report = ImportReport(course=course, created=created, unchanged=False)
+        units: dict[str, Unit] = {}
+        for order, unit_spec in enumerate(spec.units):
+            unit, _ = Unit.objects.update_or_create(
+                course=course,
+                slug=unit_spec.slug,
+                defaults={
+                    "title": unit_spec.title,
+                    "title_zh": unit_spec.title_zh,
+                    "summary": unit_spec.summary,
+                    "summary_zh": unit_spec.summary_zh,
+                    "order": order,
+                    "archived": False,
+                },
+            )
+            units[unit.slug] = unit
+        for unit in Unit.objects.filter(course=course, archived=False).exclude(slug__in=units):
+            unit.archived = True
+            unit.save(update_fields=["archived"])
+            report.archived.append(f"unit {unit.slug}")
+
+        seen: set[str] = set()
+        for act in prepared:
+            s = act.spec
+            seen.add(s.slug)
+            options: dict[str, Any] = {}
+            if s.late_policy is not None:
+                options["late_policy"] = s.late_policy.model_dump()
+            if s.competition:
+                options["competition"] = s.competition
+            activity, _ = Activity.objects.update_or_create(
+                course=course,
+                slug=s.slug,
+                defaults={
+                    "unit": units[act.unit_slug],
+                    "kind": s.kind,
+                    "order": act.order,
+                    "title": s.title,
+                    "title_zh": s.title_zh,
+                    "summary": s.summary,
+                    "summary_zh": s.summary_zh,
+                    "release_at": s.release,
+                    "due_at": s.due,
+                    "points": Decimal(s.points),
+                    "concepts": list(s.concepts),
+                    "options": options,
+                    "archived": False,
+                },
+            )
+            current = activity.current_version
+            if current is not None and current.digest == act.digest:
+                continue
+            number = (activity.versions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
+            version = ActivityVersion.objects.create(
+                activity=activity, number=number, digest=act.digest, facts=act.facts
+            )
+            ActivityFile.objects.bulk_create(
+                ActivityFile(version=version, path=f.path, kind=f.kind, blob=f.blob, size=len(f.data))
+                for f in act.files
+            )
+            version.body_html = _localise_images(activity, version, act.body_html)
+            version.save(update_fields=["body_html"])
+            activity.current_version = version
+            activity.save(update_fields=["current_version"])
+            report.new_versions.append(f"{s.slug} v{number}")
+        for activity in Activity.objects.filter(course=course, archived=False).exclude(slug__in=seen):
+            activity.archived = True
+            activity.save(update_fields=["archived"])
+            report.archived.append(f"activity {activity.slug}")
+    return report

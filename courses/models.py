@@ -1,0 +1,180 @@
+"""Course → Unit → Activity, enrollments with per-course roles, and versioned content.
+
+Content is versioned: every import that changes an activity's files creates a new
+:class:`ActivityVersion`; submissions point at the version they answered, so a
+re-import never pulls the ground from under a graded notebook.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from .enums import STAGE_OF_KIND, ActivityKind, FileKind, Role, Stage
+
+JOIN_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+
+
+def new_join_code() -> str:
+    return "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(8))
+
+
+class Bilingual(models.Model):
+    """Title and summary in English with an optional Simplified Chinese translation."""
+
+    title = models.CharField(_("title"), max_length=200)
+    title_zh = models.CharField(_("title (Chinese)"), max_length=200, blank=True)
+    summary = models.TextField(_("summary"), blank=True)
+    summary_zh = models.TextField(_("summary (Chinese)"), blank=True)
+
+    class Meta:
+        abstract = True
+
+    def _pick(self, en: str, zh: str) -> str:
+        return zh if zh and (get_language() or "").startswith("zh") else en
+
+    @property
+    def local_title(self) -> str:
+        return self._pick(self.title, self.title_zh)
+
+    @property
+    def local_summary(self) -> str:
+        return self._pick(self.summary, self.summary_zh)
+
+
+class Course(Bilingual):
+    slug = models.SlugField(_("short name"), max_length=64, unique=True)
+    join_code = models.CharField(_("join code"), max_length=16, unique=True, default=new_join_code)
+    join_open = models.BooleanField(_("students may join with the code"), default=True)
+    language = models.CharField(_("content language"), max_length=10, default="en")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # Digest of the last imported folder: a re-import of identical content is a no-op.
+    source_digest = models.CharField(max_length=64, blank=True)
+    imported_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("title",)
+        verbose_name = _("course")
+        verbose_name_plural = _("courses")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Enrollment(models.Model):
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="enrollments")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollments")
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.STUDENT)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=("course", "user"), name="one_enrollment_per_user")]
+        indexes = [models.Index(fields=("user", "role"))]
+        verbose_name = _("enrollment")
+        verbose_name_plural = _("enrollments")
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.course} as {self.role}"
+
+
+class Unit(Bilingual):
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="units")
+    slug = models.SlugField(max_length=64)
+    order = models.PositiveIntegerField(default=0)
+    archived = models.BooleanField(default=False, help_text=_("Removed from the course folder; kept for history."))
+
+    class Meta:
+        ordering = ("order", "id")
+        constraints = [models.UniqueConstraint(fields=("course", "slug"), name="unit_slug_unique_in_course")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ActivityQuerySet(models.QuerySet["Activity"]):
+    def released(self, at: object = None) -> ActivityQuerySet:
+        now = at or timezone.now()
+        return self.filter(models.Q(release_at__isnull=True) | models.Q(release_at__lte=now))
+
+    def live(self) -> ActivityQuerySet:
+        return self.filter(archived=False, unit__archived=False)
+
+
+class Activity(Bilingual):
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="activities")
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="activities")
+    slug = models.SlugField(max_length=64)
+    kind = models.CharField(_("kind"), max_length=16, choices=ActivityKind.choices)
+    order = models.PositiveIntegerField(default=0)
+    release_at = models.DateTimeField(_("released at"), null=True, blank=True)
+    due_at = models.DateTimeField(_("due at"), null=True, blank=True)
+    points = models.DecimalField(_("points"), max_digits=7, decimal_places=2, default=0)
+    concepts = models.JSONField(_("concept tags"), default=list, blank=True)
+    # Kind-specific settings from the manifest (late policy, competition slug, ...).
+    options = models.JSONField(default=dict, blank=True)
+    current_version = models.ForeignKey(
+        "ActivityVersion", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    archived = models.BooleanField(default=False, help_text=_("Removed from the course folder; kept for history."))
+
+    objects = ActivityQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("unit__order", "order", "id")
+        constraints = [models.UniqueConstraint(fields=("course", "slug"), name="activity_slug_unique_in_course")]
+        indexes = [models.Index(fields=("course", "release_at")), models.Index(fields=("course", "due_at"))]
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def stage(self) -> Stage:
+        return STAGE_OF_KIND[ActivityKind(self.kind)]
+
+    def is_released(self, at: object = None) -> bool:
+        return self.release_at is None or self.release_at <= (at or timezone.now())
+
+    def is_past_due(self, at: object = None) -> bool:
+        return self.due_at is not None and self.due_at < (at or timezone.now())
+
+
+class ActivityVersion(models.Model):
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    digest = models.CharField(max_length=64, help_text=_("SHA-256 over the version's files and settings"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Sanitised HTML rendered at import time (lesson Markdown, or the student notebook),
+    # so that no page view ever runs Markdown or nbconvert.
+    body_html = models.TextField(blank=True)
+    # Kind-specific facts computed at import (e.g. nbgrader's max score per cell).
+    facts = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ("activity", "-number")
+        constraints = [models.UniqueConstraint(fields=("activity", "number"), name="version_number_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.activity.slug} v{self.number}"
+
+
+class ActivityFile(models.Model):
+    version = models.ForeignKey(ActivityVersion, on_delete=models.CASCADE, related_name="files")
+    path = models.CharField(max_length=255, help_text=_("Path relative to the activity, with forward slashes"))
+    kind = models.CharField(max_length=16, choices=FileKind.choices)
+    blob = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField()
+
+    class Meta:
+        ordering = ("path",)
+        constraints = [models.UniqueConstraint(fields=("version", "path"), name="file_path_unique_in_version")]
+
+    def __str__(self) -> str:
+        return self.path

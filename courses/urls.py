@@ -1,0 +1,20 @@
+from django.urls import path
+
+from . import views
+
+app_name = "courses"
+
+urlpatterns = [
+    path("", views.course_list, name="list"),
+    path("new/", views.course_create, name="create"),
+    path("import/", views.course_import_new, name="import_new"),
+    path("<slug:slug>/", views.course_home, name="home"),
+    path("<slug:slug>/manage/", views.course_manage, name="manage"),
+    path("<slug:slug>/manage/import/", views.course_import_update, name="import_update"),
+    path("<slug:slug>/manage/join-code/", views.course_rotate_code, name="rotate_code"),
+    path("<slug:slug>/manage/roster/add/", views.roster_add, name="roster_add"),
+    path("<slug:slug>/manage/roster/csv/", views.roster_csv, name="roster_csv"),
+    path("<slug:slug>/manage/roster/<int:enrollment_id>/", views.roster_change, name="roster_change"),
+    path("<slug:slug>/a/<slug:activity>/", views.activity_detail, name="activity"),
+    path("<slug:slug>/a/<slug:activity>/files/<path:path>", views.activity_file, name="activity_file"),
+]

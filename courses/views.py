@@ -1,0 +1,275 @@
+"""Pages of the courses app. Each view resolves the user's access to the course first."""
+
+from __future__ import annotations
+
+import mimetypes
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from core.blobs import BlobNotFound, blob_path
+
+from . import selectors, services
+from .enums import NOTEBOOK_KINDS, ActivityKind, FileKind, Role, Stage
+from .forms import CourseCreateForm, CourseZipForm, JoinForm, RoleForm, RosterAddForm, RosterCsvForm
+from .importer import CourseImportError
+from .models import Enrollment
+from .zipimport import import_course_zip
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def course_list(request: HttpRequest) -> HttpResponse:
+    form = JoinForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            course, created = services.course_join(user=request.user, code=form.cleaned_data["code"])
+        except services.RosterError as exc:
+            form.add_error("code", str(exc))
+        else:
+            if created:
+                messages.success(request, _("Welcome to %(course)s!") % {"course": course.local_title})
+            return redirect("courses:home", course.slug)
+    return render(
+        request, "courses/list.html", {"memberships": selectors.courses_for_user(user=request.user), "join_form": form}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def course_create(request: HttpRequest) -> HttpResponse:
+    if not request.user.may_create_courses:  # type: ignore[union-attr]
+        raise PermissionDenied(_("Only teachers may create courses."))
+    form = CourseCreateForm(request.POST or None)
+    zip_form = CourseZipForm()
+    if request.method == "POST" and form.is_valid():
+        course = services.course_create(teacher=request.user, **form.cleaned_data)
+        messages.success(request, _("Course created. Import its content or add units from a folder."))
+        return redirect("courses:manage", course.slug)
+    return render(request, "courses/create.html", {"form": form, "zip_form": zip_form})
+
+
+def _import_zip(request: HttpRequest, *, expect_slug: str | None) -> tuple[object | None, list[str]]:
+    form = CourseZipForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return None, [str(e) for errs in form.errors.values() for e in errs]
+    upload = form.cleaned_data["archive"]
+    try:
+        report = import_course_zip(upload, size=upload.size, teacher=request.user, expect_slug=expect_slug)
+    except CourseImportError as exc:
+        return None, [str(p) for p in exc.problems]
+    return report, []
+
+
+@login_required
+@require_POST
+def course_import_new(request: HttpRequest) -> HttpResponse:
+    """Create (or, for its teacher, update) a course from an uploaded folder zip."""
+    if not request.user.may_create_courses:  # type: ignore[union-attr]
+        raise PermissionDenied(_("Only teachers may create courses."))
+    report, problems = _import_zip(request, expect_slug=None)
+    if report is None:
+        return render(
+            request,
+            "courses/create.html",
+            {"form": CourseCreateForm(), "zip_form": CourseZipForm(), "problems": problems},
+            status=400,
+        )
+    messages.success(request, report.summary())  # type: ignore[attr-defined]
+    return redirect("courses:manage", report.course.slug)  # type: ignore[attr-defined]
+
+
+@login_required
+def course_home(request: HttpRequest, slug: str) -> HttpResponse:
+    access = selectors.course_access(user=request.user, slug=slug)
+    units = selectors.units_with_activities(access=access)
+    counts = {stage: 0 for stage in Stage}
+    for unit in units:
+        for activity in unit.visible_activities:  # type: ignore[attr-defined]
+            counts[activity.stage] += 1
+    stages = [
+        {"key": s.value, "zh": s.label.split(" ")[0], "en": s.label.split(" ", 1)[1], "count": counts[s]} for s in Stage
+    ]
+    return render(
+        request, "courses/home.html", {"access": access, "course": access.course, "units": units, "stages": stages}
+    )
+
+
+@login_required
+def activity_detail(request: HttpRequest, slug: str, activity: str) -> HttpResponse:
+    access = selectors.course_access(user=request.user, slug=slug)
+    act = selectors.activity_get(access=access, slug=activity)
+    version = act.current_version
+    files = list(selectors.activity_files(version=version, for_staff=access.is_staff)) if version else []
+    return render(
+        request,
+        "courses/activity.html",
+        {
+            "access": access,
+            "course": access.course,
+            "activity": act,
+            "version": version,
+            "files": [f for f in files if f.kind != FileKind.LESSON],
+            "opens_in_lab": act.kind in NOTEBOOK_KINDS,
+            "is_graded": act.kind in (ActivityKind.ASSIGNMENT, ActivityKind.EXAM),
+        },
+    )
+
+
+@login_required
+def activity_file(request: HttpRequest, slug: str, activity: str, path: str) -> FileResponse:
+    """A file of the current version; instructor sources are served to staff only."""
+    access = selectors.course_access(user=request.user, slug=slug)
+    act = selectors.activity_get(access=access, slug=activity)
+    if act.current_version is None:
+        raise Http404
+    f = selectors.activity_files(version=act.current_version, for_staff=access.is_staff).filter(path=path).first()
+    if f is None:
+        raise Http404("No such file.")
+    try:
+        handle = blob_path(f.blob).open("rb")
+    except BlobNotFound:
+        raise Http404("The file is missing from storage.") from None
+    filename = path.rsplit("/", 1)[-1]
+    content_type = (
+        "application/x-ipynb+json"
+        if filename.endswith(".ipynb")
+        else (mimetypes.guess_type(filename)[0] or "application/octet-stream")
+    )
+    inline = f.kind == FileKind.ASSET and content_type.startswith("image/") and content_type != "image/svg+xml"
+    response = FileResponse(handle, content_type=content_type, as_attachment=not inline, filename=filename)
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+def _teacher_access(request: HttpRequest, slug: str) -> selectors.Access:
+    access = selectors.course_access(user=request.user, slug=slug)
+    if not access.is_teacher:
+        raise PermissionDenied(_("Only the course's teachers may do this."))
+    return access
+
+
+@login_required
+def course_manage(request: HttpRequest, slug: str) -> HttpResponse:
+    access = selectors.course_access(user=request.user, slug=slug)
+    if not access.is_staff:
+        raise PermissionDenied(_("Only the course's teachers and assistants may see this page."))
+    return render(
+        request,
+        "courses/manage.html",
+        {
+            "access": access,
+            "course": access.course,
+            "roster": selectors.roster(course=access.course),
+            "add_form": RosterAddForm(),
+            "csv_form": RosterCsvForm(),
+            "zip_form": CourseZipForm(),
+            "roles": Role.choices,
+            "activities": selectors.activities_visible(access=access),
+        },
+    )
+
+
+@login_required
+@require_POST
+def roster_add(request: HttpRequest, slug: str) -> HttpResponse:
+    access = _teacher_access(request, slug)
+    form = RosterAddForm(request.POST)
+    if form.is_valid():
+        try:
+            enrollment = services.roster_add(
+                course=access.course, username=form.cleaned_data["username"], role=Role(form.cleaned_data["role"])
+            )
+            messages.success(
+                request,
+                _("%(user)s is now a %(role)s.") % {"user": enrollment.user, "role": enrollment.get_role_display()},
+            )
+        except services.RosterError as exc:
+            messages.error(request, str(exc))
+    else:
+        messages.error(request, _("Give a user name and a role."))
+    return redirect("courses:manage", slug)
+
+
+@login_required
+@require_POST
+def roster_csv(request: HttpRequest, slug: str) -> HttpResponse:
+    access = _teacher_access(request, slug)
+    form = RosterCsvForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
+        return redirect("courses:manage", slug)
+    report = services.roster_import_csv(
+        course=access.course, data=form.cleaned_data["file"].read(), create_missing=form.cleaned_data["create_missing"]
+    )
+    if report.errors:
+        messages.error(request, _("Nothing was changed. ") + " ".join(report.errors[:20]))
+    else:
+        messages.success(
+            request,
+            _("Roster updated: %(added)d added, %(updated)d changed, %(created)d new accounts.")
+            % {"added": len(report.added), "updated": len(report.updated), "created": len(report.created_users)},
+        )
+    return redirect("courses:manage", slug)
+
+
+@login_required
+@require_POST
+def roster_change(request: HttpRequest, slug: str, enrollment_id: int) -> HttpResponse:
+    access = _teacher_access(request, slug)
+    enrollment = get_object_or_404(Enrollment, pk=enrollment_id, course=access.course)
+    try:
+        if request.POST.get("action") == "remove":
+            services.roster_remove(enrollment=enrollment)
+            messages.success(request, _("%(user)s was removed from the course.") % {"user": enrollment.user})
+        else:
+            form = RoleForm(request.POST)
+            if not form.is_valid():
+                messages.error(request, _("Choose a valid role."))
+            else:
+                services.roster_set_role(enrollment=enrollment, role=Role(form.cleaned_data["role"]))
+                messages.success(request, _("Role changed."))
+    except services.RosterError as exc:
+        messages.error(request, str(exc))
+    return redirect("courses:manage", slug)
+
+
+@login_required
+@require_POST
+def course_rotate_code(request: HttpRequest, slug: str) -> HttpResponse:
+    access = _teacher_access(request, slug)
+    services.course_rotate_join_code(course=access.course)
+    messages.success(request, _("A new join code was made; the old one no longer works."))
+    return redirect("courses:manage", slug)
+
+
+@login_required
+@require_POST
+def course_import_update(request: HttpRequest, slug: str) -> HttpResponse:
+    access = _teacher_access(request, slug)
+    report, problems = _import_zip(request, expect_slug=access.course.slug)
+    if report is None:
+        messages.error(request, _("The import was refused; nothing was changed."))
+        return render(
+            request,
+            "courses/manage.html",
+            {
+                "access": access,
+                "course": access.course,
+                "roster": selectors.roster(course=access.course),
+                "add_form": RosterAddForm(),
+                "csv_form": RosterCsvForm(),
+                "zip_form": CourseZipForm(),
+                "roles": Role.choices,
+                "problems": problems,
+                "activities": selectors.activities_visible(access=access),
+            },
+            status=400,
+        )
+    messages.success(request, report.summary())  # type: ignore[attr-defined]
+    return redirect("courses:manage", slug)

@@ -1,0 +1,91 @@
+"""Unpack an uploaded course zip safely, then hand the folder to the importer.
+
+Zip headers are not trusted: sizes are counted while reading, so a zip bomb stops at
+the limit; absolute paths, ``..``, drive letters and symbolic links are refused.
+"""
+
+from __future__ import annotations
+
+import stat
+import tempfile
+import zipfile
+from pathlib import Path, PurePosixPath
+from typing import IO, Any
+
+from django.conf import settings
+
+from .importer import MANIFEST_NAMES, CourseImportError, ImportReport, Problem, import_course
+
+CHUNK = 64 * 1024
+
+
+def _safe_member_path(name: str) -> PurePosixPath | None:
+    if "\\" in name or name.startswith("/") or (len(name) > 1 and name[1] == ":"):
+        return None
+    path = PurePosixPath(name)
+    if any(part in ("..", "") for part in path.parts) or not path.parts:
+        return None
+    return path
+
+
+def unpack_zip(upload: IO[bytes], dest: Path, *, size: int | None = None) -> Path:
+    """Extract ``upload`` into ``dest`` within the configured limits; return the course root."""
+    limit = settings.COURSE_ZIP_MAX_BYTES
+    if size is not None and size > limit:
+        raise CourseImportError([Problem("upload", f"the zip is larger than {limit // (1024 * 1024)} MiB")])
+    try:
+        archive = zipfile.ZipFile(upload)
+    except (zipfile.BadZipFile, OSError):
+        raise CourseImportError([Problem("upload", "not a zip file")]) from None
+    with archive:
+        members = archive.infolist()
+        if len(members) > settings.COURSE_ZIP_MAX_FILES:
+            raise CourseImportError([Problem("upload", f"more than {settings.COURSE_ZIP_MAX_FILES} files")])
+        budget = settings.COURSE_ZIP_MAX_UNPACKED_BYTES
+        for info in members:
+            rel = _safe_member_path(info.filename.rstrip("/") if info.is_dir() else info.filename)
+            if rel is None:
+                raise CourseImportError([Problem(info.filename, "unsafe path in zip (absolute or with '..')")])
+            mode = info.external_attr >> 16
+            if stat.S_ISLNK(mode):
+                raise CourseImportError([Problem(info.filename, "symbolic links are not allowed in a course zip")])
+            target = dest / rel
+            if info.is_dir():
+                target.mkdir(parents=True, exist_ok=True)
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                with archive.open(info) as src, open(target, "wb") as out:
+                    while chunk := src.read(CHUNK):
+                        budget -= len(chunk)
+                        if budget < 0:
+                            raise CourseImportError(
+                                [
+                                    Problem(
+                                        "upload",
+                                        f"unpacks to more than {settings.COURSE_ZIP_MAX_UNPACKED_BYTES // (1024 * 1024)} MiB",
+                                    )
+                                ]
+                            )
+                        out.write(chunk)
+            except (zipfile.BadZipFile, EOFError, NotImplementedError) as exc:
+                raise CourseImportError([Problem(info.filename, f"cannot be unpacked: {exc}")]) from None
+    return find_course_root(dest)
+
+
+def find_course_root(dest: Path) -> Path:
+    """The manifest may sit at the top of the zip or inside one folder (as `zip -r x.zip mycourse/` makes)."""
+    if any((dest / m).is_file() for m in MANIFEST_NAMES):
+        return dest
+    children = [p for p in dest.iterdir() if p.name not in ("__MACOSX",) and not p.name.startswith(".")]
+    if len(children) == 1 and children[0].is_dir() and any((children[0] / m).is_file() for m in MANIFEST_NAMES):
+        return children[0]
+    raise CourseImportError([Problem("upload", f"no {' or '.join(MANIFEST_NAMES)} at the top of the zip")])
+
+
+def import_course_zip(
+    upload: IO[bytes], *, size: int | None, teacher: Any, expect_slug: str | None = None
+) -> ImportReport:
+    with tempfile.TemporaryDirectory(prefix="course-upload-") as tmp:
+        root = unpack_zip(upload, Path(tmp), size=size)
+        return import_course(root, teacher=teacher, expect_slug=expect_slug)

@@ -1,0 +1,15 @@
+"""ASGI entry point (uvicorn ``config.asgi:application``) with ``platform/`` on the path."""
+
+import os
+import sys
+from pathlib import Path
+
+_root = Path(__file__).resolve().parent.parent.parent
+for _p in (str(_root), str(_root / "platform")):
+    if _p not in sys.path:
+        sys.path.append(_p)
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+from django.core.asgi import get_asgi_application  # noqa: E402
+
+application = get_asgi_application()

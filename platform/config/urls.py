@@ -1,0 +1,27 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from core import views as core_views
+from dashboard import views as dashboard_views
+
+urlpatterns = [
+    path("", dashboard_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("oauth/", include("oauth2_provider.urls", namespace="oauth2_provider")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("courses/", include("courses.urls")),
+    path("grading/", include("grading.urls")),
+    path("lab/", include("sandbox.urls")),
+    path("competitions/", include("competitions.urls")),
+    path("", include("dashboard.urls")),
+    path("admin/", admin.site.urls),
+]
+admin.site.site_header = "量智 Lab administration"
+admin.site.site_title = "Liangzhi Lab"
+
+if settings.DEBUG:
+    from django.contrib.staticfiles.urls import staticfiles_urlpatterns
+
+    urlpatterns += staticfiles_urlpatterns()
