@@ -27,6 +27,8 @@ $(STAMP): requirements.lock package.json package-lock.json
 	$(BIN)/python -m pip install --quiet "$$(grep '^torch==' requirements.lock)"
 	$(BIN)/python -m pip install --quiet -r requirements.lock
 	$(BIN)/python -m pip check
+	# Kernel-side helper packages (liangzhi_checks) on the venv's path, for kernels and sandboxes alike.
+	echo "$(CURDIR)/grading/kernel_lib" > "$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/liangzhi-kernel-lib.pth"
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 

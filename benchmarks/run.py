@@ -1,0 +1,47 @@
+"""Run the benchmarks: `make bench` runs every group, `make bench BENCH=<group>` one.
+
+A group is a module ``benchmarks/<group>.py`` with a ``main()`` that prints its figures and
+ends with one line per figure: ``BENCH <name> ours=<v> baseline=<v> ratio=<v> unit=<u>``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+
+
+def groups() -> list[str]:
+    return sorted(p.stem for p in HERE.glob("*.py") if p.stem not in {"run", "__init__"} and not p.stem.startswith("_"))
+
+
+def main(argv: list[str]) -> int:
+    for path in (str(ROOT), str(ROOT / "platform"), str(HERE)):
+        if path not in sys.path:
+            sys.path.insert(0, path)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    wanted = [a for a in argv if a] or groups()
+    unknown = sorted(set(wanted) - set(groups()))
+    if unknown:
+        print(f"unknown benchmark group(s): {', '.join(unknown)}; known: {', '.join(groups())}", file=sys.stderr)
+        return 2
+    failed = 0
+    for name in wanted:
+        print(f"== benchmark group {name} ==", flush=True)
+        started = time.perf_counter()
+        try:
+            importlib.import_module(name).main()
+        except Exception as exc:  # one broken group must not hide the others' figures
+            failed += 1
+            print(f"!! group {name} failed: {type(exc).__name__}: {exc}", flush=True)
+        print(f"== {name} took {time.perf_counter() - started:.1f} s ==", flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
