@@ -94,6 +94,16 @@ class ImportReport:
         return "; ".join(parts)
 
 
+class _ManifestLoader(yaml.SafeLoader):
+    """YAML without implicit timestamps: dates reach the schema as text, so a bad one gets a clear message."""
+
+
+_ManifestLoader.yaml_implicit_resolvers = {
+    first: [r for r in resolvers if r[0] != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def _read_manifest(root: Path) -> tuple[str, dict[str, Any]]:
     present = [name for name in MANIFEST_NAMES if (root / name).is_file()]
     if not present:
@@ -103,8 +113,8 @@ def _read_manifest(root: Path) -> tuple[str, dict[str, Any]]:
     name = present[0]
     text = (root / name).read_text(encoding="utf-8")
     try:
-        data = tomllib.loads(text) if name.endswith(".toml") else yaml.safe_load(text)
-    except (yaml.YAMLError, tomllib.TOMLDecodeError) as exc:
+        data = tomllib.loads(text) if name.endswith(".toml") else yaml.load(text, Loader=_ManifestLoader)  # noqa: S506
+    except (yaml.YAMLError, tomllib.TOMLDecodeError, ValueError) as exc:
         raise CourseImportError([Problem(name, f"cannot be parsed: {exc}")]) from None
     if not isinstance(data, dict):
         raise CourseImportError([Problem(name, "must be a mapping of keys (slug, title, units, ...)")])
