@@ -35,7 +35,7 @@ $(STAMP): requirements.lock package.json package-lock.json
 venv: $(STAMP)
 
 prepare: venv
-	@mkdir -p var
+	@mkdir -p var/static
 	$(MANAGE) migrate --noinput
 	$(MANAGE) load_demo
 

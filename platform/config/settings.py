@@ -160,6 +160,7 @@ if _plotly_spec and _plotly_spec.submodule_search_locations:
     STATICFILES_DIRS.append(
         ("vendor/plotly", Path(next(iter(_plotly_spec.submodule_search_locations))) / "package_data")
     )
+WHITENOISE_USE_FINDERS = DEBUG  # the demo serves static files straight from the source folders
 MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "media/"
 
