@@ -40,6 +40,14 @@ prepare: venv
 	$(MANAGE) load_demo
 
 demo: prepare
+	@echo ""
+	@echo "  Liangzhi Lab (量智 Lab) is starting at http://127.0.0.1:8000  (JupyterHub: http://127.0.0.1:8001)"
+	@echo "  Demo logins (password for all: quantum-demo):"
+	@echo "    teacher            the teacher of every demo course"
+	@echo "    alice, bob, charlie  students"
+	@echo "    admin              site administrator (/admin/)"
+	@echo "  Ctrl-C stops every process."
+	@echo ""
 	@$(BIN)/python -m honcho -f Procfile start
 
 test: prepare
