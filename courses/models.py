@@ -8,6 +8,7 @@ re-import never pulls the ground from under a graded notebook.
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 
 from django.conf import settings
 from django.db import models
@@ -98,7 +99,7 @@ class Unit(Bilingual):
 
 
 class ActivityQuerySet(models.QuerySet["Activity"]):
-    def released(self, at: object = None) -> ActivityQuerySet:
+    def released(self, at: datetime | None = None) -> ActivityQuerySet:
         now = at or timezone.now()
         return self.filter(models.Q(release_at__isnull=True) | models.Q(release_at__lte=now))
 
@@ -139,10 +140,10 @@ class Activity(Bilingual):
     def stage(self) -> Stage:
         return STAGE_OF_KIND[ActivityKind(self.kind)]
 
-    def is_released(self, at: object = None) -> bool:
+    def is_released(self, at: datetime | None = None) -> bool:
         return self.release_at is None or self.release_at <= (at or timezone.now())
 
-    def is_past_due(self, at: object = None) -> bool:
+    def is_past_due(self, at: datetime | None = None) -> bool:
         return self.due_at is not None and self.due_at < (at or timezone.now())
 
 

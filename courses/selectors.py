@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING, Union, cast
 
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
@@ -11,6 +12,13 @@ from django.utils import timezone
 
 from .enums import STAFF_ROLES, STUDENT_VISIBLE_FILES, ActivityKind, FileKind, Role
 from .models import Activity, ActivityFile, ActivityVersion, Course, Enrollment, Unit
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.models import User
+
+AnyUser = Union["User", "AnonymousUser"]
 
 
 @dataclass(frozen=True)
@@ -40,15 +48,15 @@ class Access:
         return self.role == Role.STUDENT
 
 
-def course_role(*, user: object, course: Course) -> Role | None:
+def course_role(*, user: AnyUser, course: Course) -> Role | None:
     """The user's role in the course, or None; inactive and anonymous users have none."""
     if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
         return None
-    role = Enrollment.objects.filter(course=course, user=user).values_list("role", flat=True).first()
+    role = Enrollment.objects.filter(course=course, user=cast("User", user)).values_list("role", flat=True).first()
     return Role(role) if role else None
 
 
-def course_access(*, user: object, slug: str) -> Access:
+def course_access(*, user: AnyUser, slug: str) -> Access:
     """The course and the user's access to it; 404 for anyone who is not a member.
 
     Outsiders get 404 rather than 403 so that course names do not leak.
@@ -63,11 +71,15 @@ def course_access(*, user: object, slug: str) -> Access:
     return access
 
 
-def courses_for_user(*, user: object) -> list[tuple[Course, Role]]:
+def courses_for_user(*, user: AnyUser) -> list[tuple[Course, Role]]:
     """The user's courses with their role in each, by title."""
     if not getattr(user, "is_authenticated", False):
         return []
-    rows = Enrollment.objects.filter(user=user, course__isnull=False).select_related("course").order_by("course__title")
+    rows = (
+        Enrollment.objects.filter(user=cast("User", user), course__isnull=False)
+        .select_related("course")
+        .order_by("course__title")
+    )
     return [(row.course, Role(row.role)) for row in rows]
 
 
@@ -109,7 +121,7 @@ def activity_student_notebooks(*, version: ActivityVersion) -> QuerySet[Activity
     return version.files.filter(kind=FileKind.NOTEBOOK)
 
 
-def due_next_for_user(*, user: object, limit: int = 8, at: datetime | None = None) -> list[Activity]:
+def due_next_for_user(*, user: AnyUser, limit: int = 8, at: datetime | None = None) -> list[Activity]:
     """Released, gradable work due from now on in the user's student courses, soonest first."""
     if not getattr(user, "is_authenticated", False):
         return []
@@ -118,7 +130,7 @@ def due_next_for_user(*, user: object, limit: int = 8, at: datetime | None = Non
         Activity.objects.live()
         .released(now)
         .filter(
-            course__enrollments__user=user,
+            course__enrollments__user=cast("User", user),
             course__enrollments__role=Role.STUDENT,
             due_at__gte=now,
             kind__in=[ActivityKind.ASSIGNMENT, ActivityKind.EXAM, ActivityKind.PRACTICE, ActivityKind.COMPETITION],

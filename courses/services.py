@@ -5,11 +5,15 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 
 from .enums import Role
+
+if TYPE_CHECKING:
+    from accounts.models import User
 from .models import Course, Enrollment, new_join_code
 
 
@@ -17,7 +21,7 @@ class RosterError(ValueError):
     """A roster change that cannot be made; the message is shown to the teacher."""
 
 
-def course_create(*, slug: str, title: str, teacher: object, title_zh: str = "", summary: str = "") -> Course:
+def course_create(*, slug: str, title: str, teacher: User, title_zh: str = "", summary: str = "") -> Course:
     """Create an empty course with ``teacher`` as its first teacher."""
     with transaction.atomic():
         course = Course.objects.create(slug=slug, title=title, title_zh=title_zh, summary=summary)
@@ -25,7 +29,7 @@ def course_create(*, slug: str, title: str, teacher: object, title_zh: str = "",
     return course
 
 
-def course_join(*, user: object, code: str) -> tuple[Course, bool]:
+def course_join(*, user: User, code: str) -> tuple[Course, bool]:
     """Enrol ``user`` as a student by join code. Returns (course, newly_joined).
 
     Joining twice is harmless and never lowers an existing role.

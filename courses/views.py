@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import mimetypes
+from typing import cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.models import User
 from core.blobs import BlobNotFound, blob_path
 
 from . import selectors, services
@@ -22,13 +24,18 @@ from .models import Enrollment
 from .zipimport import import_course_zip
 
 
+def _user(request: HttpRequest) -> User:
+    """The signed-in user of a view behind @login_required."""
+    return cast(User, request.user)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def course_list(request: HttpRequest) -> HttpResponse:
     form = JoinForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            course, created = services.course_join(user=request.user, code=form.cleaned_data["code"])
+            course, created = services.course_join(user=_user(request), code=form.cleaned_data["code"])
         except services.RosterError as exc:
             form.add_error("code", str(exc))
         else:
@@ -48,7 +55,7 @@ def course_create(request: HttpRequest) -> HttpResponse:
     form = CourseCreateForm(request.POST or None)
     zip_form = CourseZipForm()
     if request.method == "POST" and form.is_valid():
-        course = services.course_create(teacher=request.user, **form.cleaned_data)
+        course = services.course_create(teacher=_user(request), **form.cleaned_data)
         messages.success(request, _("Course created. Import its content or add units from a folder."))
         return redirect("courses:manage", course.slug)
     return render(request, "courses/create.html", {"form": form, "zip_form": zip_form})

@@ -10,6 +10,6 @@ class UserAdmin(BaseUserAdmin):
     list_display = ("username", "display_name", "email", "hub_name", "can_create_courses", "is_superuser", "is_active")
     readonly_fields = ("hub_name",)
     fieldsets = (
-        *BaseUserAdmin.fieldsets,
+        *(BaseUserAdmin.fieldsets or ()),
         (_("Liangzhi Lab"), {"fields": ("display_name", "can_create_courses", "hub_name")}),
     )
