@@ -1,0 +1,1009 @@
+"""Write the practice notebooks and the nbgrader source assignments of the QEC course.
+
+    .venv/bin/python content/qec-ai/tools/build_notebooks.py
+
+The committed .ipynb files are this script's output: edit here, rerun, commit both.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from nbbuild import answer, code, locked, md, save, tests, written
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# ----------------------------------------------------------------------------------------------------------------
+# Unit 1: repetition code
+# ----------------------------------------------------------------------------------------------------------------
+PRACTICE_1 = [
+    md(r"""
+    # Practice: simulating the repetition code
+
+    Run each cell with **Shift+Enter**. Cells starting with `# Self-check` print ✓ when your result
+    agrees with the physics of the lesson; if one fails, read its message and look again.
+    """),
+    md(r"""
+    ## 1. Bit-flip noise
+
+    `rng.random((shots, d)) < p` is a table of booleans: `True` where a bit flipped. Each entry is
+    `True` with probability $p$, independently.
+    """),
+    code(r"""
+    import numpy as np
+    from math import comb
+
+    rng = np.random.default_rng(seed=1)
+    p, d, shots = 0.1, 3, 20_000
+    flips = rng.random((shots, d)) < p
+    print(flips[:5].astype(int))
+    print("fraction of flipped bits:", flips.mean())
+    """),
+    code(r"""
+    # Self-check: about a fraction p of all bits flipped (5 standard errors of tolerance)
+    from liangzhi_checks.qec import assert_rate_close
+    assert_rate_close(flips.mean(), p, shots * d, what="flip fraction")
+    print("✓ bits flip with probability p")
+    """),
+    md(r"""
+    ## 2. Majority vote
+
+    We encode logical $0$ as $000$. After noise, the decoder outputs $1$ when more than half of the bits
+    are $1$. A logical error is any shot where the vote gives $1$.
+    """),
+    code(r"""
+    def majority(bits):
+        return bits.sum(axis=1) > bits.shape[1] // 2
+
+    def exact(p, d):
+        return sum(comb(d, k) * p**k * (1 - p) ** (d - k) for k in range(d // 2 + 1, d + 1))
+
+    simulated = majority(flips).mean()
+    print(f"simulated p_L = {simulated:.4f},  formula 3p²(1-p)+p³ = {exact(p, 3):.4f}")
+    """),
+    code(r"""
+    # Self-check: simulation agrees with the formula within 5 standard errors
+    assert_rate_close(simulated, exact(p, 3), shots, what="p_L(d=3)")
+    print("✓ p_L(d=3, p=0.1) ≈ 0.028")
+    """),
+    md(r"""
+    ## 3. Longer codes, and the crossing at p = 1/2
+
+    Repeat for $d = 1, 3, 5, 7$ over a range of $p$, and compare with the formula. Change `ps` to
+    explore; the plot is interactive (hover to read values).
+    """),
+    code(r"""
+    import plotly.graph_objects as go
+
+    ps = np.linspace(0.02, 0.7, 18)
+    fig = go.Figure()
+    table = {}
+    for d in (1, 3, 5, 7):
+        sim = [majority(rng.random((shots, d)) < q).mean() for q in ps]
+        table[d] = sim
+        fig.add_scatter(x=ps, y=sim, mode="markers", name=f"d={d} simulated")
+        fig.add_scatter(x=ps, y=[exact(q, d) for q in ps], mode="lines", name=f"d={d} formula")
+    fig.update_layout(xaxis_title="p", yaxis_title="logical error rate", width=700, height=420)
+    fig.show()
+    """),
+    code(r"""
+    # Self-check: every simulated point within 5 standard errors of the formula,
+    # longer codes better below p = 1/2 and worse above it.
+    for d, sim in table.items():
+        for q, r in zip(ps, sim):
+            assert_rate_close(r, exact(q, d), shots, what=f"p_L(d={d}, p={q:.2f})")
+    below, above = 0.1, 0.7
+    assert exact(below, 7) < exact(below, 5) < exact(below, 3) < below
+    assert exact(above, 7) > exact(above, 5) > exact(above, 3) > 0.5
+    print("✓ simulation matches the formula; the curves cross at p = 1/2")
+    """),
+    md(r"""
+    ## 4. The anchors of the lesson
+
+    The lesson quotes $p_L(0.1) = 0.028,\ 0.00856,\ 0.00273$ for $d = 3, 5, 7$.
+    """),
+    code(r"""
+    for d, anchor in ((3, 0.028), (5, 0.00856), (7, 0.00273)):
+        print(d, round(exact(0.1, d), 5), anchor)
+        assert abs(exact(0.1, d) - anchor) < 5e-6
+    print("✓ anchors reproduced")
+    """),
+    md(r"""
+    ## 5. The syndrome of the three-qubit code
+
+    Instead of reading the bits, read the parities $(b_1 \oplus b_2, b_2 \oplus b_3)$. The table in the
+    lesson turns each syndrome into a correction. Check that syndrome decoding is the same as majority voting.
+    """),
+    code(r"""
+    syndrome = np.stack([flips[:, 0] ^ flips[:, 1], flips[:, 1] ^ flips[:, 2]], axis=1)
+    correction_for = {(0, 0): -1, (1, 0): 0, (1, 1): 1, (0, 1): 2}   # which bit to flip back (-1: none)
+    corrected = flips.copy()
+    for i, s in enumerate(map(tuple, syndrome.astype(int))):
+        if correction_for[s] >= 0:
+            corrected[i, correction_for[s]] ^= True
+    # After correction all three bits agree; the logical value is any one of them
+    assert (corrected[:, 0] == corrected[:, 1]).all() and (corrected[:, 1] == corrected[:, 2]).all()
+    # Self-check: same logical errors as the majority vote
+    assert (corrected[:, 0] == majority(flips)).all()
+    print("✓ syndrome decoding = majority voting for d = 3")
+    """),
+]
+
+A1 = [
+    md(r"""
+    # Assignment: majority voting and logical error rates
+
+    Fill in every cell that says `YOUR CODE HERE` (delete the `raise NotImplementedError()` line).
+    Visible tests run when you execute the cell below your answer; hidden tests check more when you
+    submit. Use only `numpy` and the standard library. Points: 13 (10 autograded, 3 written).
+    """),
+    locked("rep_imports", r"""
+    import numpy as np
+    from math import comb
+    from liangzhi_checks.qec import assert_rate_close
+    """),
+    md(r"""
+    **Q1 (3 points).** Write `majority_vote(bits)`. `bits` is a 2-D numpy array of 0/1 (or booleans)
+    with shape `(shots, d)`, `d` odd. Return a 1-D boolean array of length `shots`: `True` where more
+    than half of the row's bits are 1.
+    """),
+    answer("majority_vote", r"""
+    def majority_vote(bits):
+        ### BEGIN SOLUTION
+        bits = np.asarray(bits).astype(int)
+        return bits.sum(axis=1) > bits.shape[1] // 2
+        ### END SOLUTION
+    """),
+    tests("test_majority_vote", 3, r"""
+    out = majority_vote(np.array([[0, 0, 0], [1, 0, 0], [1, 1, 0], [1, 1, 1]]))
+    assert out.shape == (4,), out.shape
+    assert list(map(bool, out)) == [False, False, True, True], out
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(5)
+    for d in (1, 3, 5, 7):
+        bits = rng.integers(0, 2, size=(500, d))
+        expected = bits.sum(axis=1) > d // 2
+        assert (np.asarray(majority_vote(bits)).astype(bool) == expected).all(), d
+        assert (np.asarray(majority_vote(bits.astype(bool))).astype(bool) == expected).all(), d
+    ### END HIDDEN TESTS
+    """),
+    md(r"""
+    **Q2 (3 points).** Write `logical_error_rate_exact(p, d)`: the exact probability that majority voting
+    fails for the distance-`d` repetition code under independent bit flips with probability `p`
+    (the binomial sum of the lesson).
+    """),
+    answer("exact_rate", r"""
+    def logical_error_rate_exact(p, d):
+        ### BEGIN SOLUTION
+        return sum(comb(d, k) * p**k * (1 - p) ** (d - k) for k in range(d // 2 + 1, d + 1))
+        ### END SOLUTION
+    """),
+    tests("test_exact_rate", 3, r"""
+    assert abs(logical_error_rate_exact(0.1, 3) - 0.028) < 1e-9
+    assert abs(logical_error_rate_exact(0.1, 1) - 0.1) < 1e-9
+    ### BEGIN HIDDEN TESTS
+    assert abs(logical_error_rate_exact(0.1, 5) - 0.00856) < 1e-9
+    assert abs(logical_error_rate_exact(0.1, 7) - 0.002728) < 1e-9
+    assert abs(logical_error_rate_exact(0.5, 9) - 0.5) < 1e-9
+    for p in (0.01, 0.2, 0.35):
+        assert abs(logical_error_rate_exact(p, 5) + logical_error_rate_exact(1 - p, 5) - 1) < 1e-9
+    ### END HIDDEN TESTS
+    """),
+    md(r"""
+    **Q3 (4 points).** Write `simulate_logical_error_rate(p, d, shots, seed)`: draw `shots` independent
+    shots of `d` bits with `np.random.default_rng(seed)`, each bit flipped with probability `p`, decode each
+    shot with `majority_vote` and return the fraction of shots decoded wrongly (logical $0$ was sent).
+    """),
+    answer("simulate", r"""
+    def simulate_logical_error_rate(p, d, shots, seed):
+        ### BEGIN SOLUTION
+        rng = np.random.default_rng(seed)
+        flips = rng.random((shots, d)) < p
+        return float(np.mean(majority_vote(flips)))
+        ### END SOLUTION
+    """),
+    tests("test_simulate", 4, r"""
+    r = simulate_logical_error_rate(0.1, 3, 20_000, seed=1)
+    assert_rate_close(r, 0.028, 20_000, what="p_L(d=3, p=0.1)")
+    ### BEGIN HIDDEN TESTS
+    for p, d, seed in ((0.2, 5, 7), (0.05, 7, 8), (0.3, 1, 9)):
+        r = simulate_logical_error_rate(p, d, 20_000, seed=seed)
+        exact = sum(comb(d, k) * p**k * (1 - p) ** (d - k) for k in range(d // 2 + 1, d + 1))
+        assert_rate_close(r, exact, 20_000, what=f"p_L(d={d}, p={p})")
+    assert simulate_logical_error_rate(0.2, 3, 1000, seed=3) == simulate_logical_error_rate(0.2, 3, 1000, seed=3)
+    ### END HIDDEN TESTS
+    """),
+    md(r"""
+    **Q4 (3 points, graded by your teacher).** In two to four sentences: why does a longer repetition
+    code lower the logical error rate when $p < 1/2$ but raise it when $p > 1/2$? Then say what is still
+    missing for a *quantum* memory, which must also survive phase flips and cannot simply read its qubits.
+    """),
+    written("why_threshold", 3, r"""
+    Majority voting fails only when more than half of the d bits flip. For p < 1/2 a flip is less likely than no flip,
+    so needing more flips (⌈d/2⌉ of them) makes failure rarer: p_L ~ C(d, (d+1)/2) p^((d+1)/2) falls with d. For p > 1/2
+    the majority of bits is typically wrong, so adding bits makes the wrong majority more certain; at p = 1/2 the bits
+    carry no information and p_L = 1/2 for every d (the crossing). A quantum memory must also correct phase (Z)
+    errors, which a bit-flip repetition code cannot see, and it must learn about errors without measuring the data
+    qubits: it measures parities (stabilizers) with extra qubits, whose measurements are themselves noisy.
+    """),
+]
+
+# ----------------------------------------------------------------------------------------------------------------
+# Unit 2: surface code with Stim
+# ----------------------------------------------------------------------------------------------------------------
+PRACTICE_2 = [
+    md(r"""
+    # Practice: a rotated surface-code memory in Stim
+
+    We build the circuit of the lesson, count its parts, sample it, and read its detector error model.
+    """),
+    code(r"""
+    import numpy as np
+    import stim
+
+    def memory_circuit(d, p):
+        return stim.Circuit.generated(
+            "surface_code:rotated_memory_z", distance=d, rounds=d,
+            after_clifford_depolarization=p, before_round_data_depolarization=p,
+            before_measure_flip_probability=p, after_reset_flip_probability=p)
+
+    circuit = memory_circuit(3, 0.001)
+    print(circuit.num_qubits, "qubits,", circuit.num_detectors, "detectors,", circuit.num_observables, "observable")
+    """),
+    md(r"""
+    Stim numbers qubits by position on a grid and leaves gaps, so `num_qubits` counts the largest index + 1.
+    The qubits actually used are those with coordinates:
+    """),
+    code(r"""
+    used = circuit.get_final_qubit_coordinates()
+    data = [q for q, (x, y) in used.items() if x % 2 == 1 and y % 2 == 1]
+    print(len(used), "qubits used, of which", len(data), "data qubits")
+    # Self-check: 2d²-1 qubits, d² data qubits, (d²-1)·d detectors for rounds = d
+    for d in (3, 5, 7):
+        c = memory_circuit(d, 0.001)
+        coords = c.get_final_qubit_coordinates()
+        assert len(coords) == 2 * d * d - 1
+        assert sum(1 for x, y in coords.values() if x % 2 == 1 and y % 2 == 1) == d * d
+        assert c.num_detectors == (d * d - 1) * d
+    print("✓ 2d²-1 qubits, d² of them data, (d²-1)d detectors for d = 3, 5, 7")
+    """),
+    md(r"""
+    ## Detectors are quiet without noise
+
+    `circuit.without_noise()` removes every noise channel. A detector is, by definition, a parity that is
+    always 0 in the noiseless circuit.
+    """),
+    code(r"""
+    quiet, flips = circuit.without_noise().compile_detector_sampler(seed=1).sample(1000, separate_observables=True)
+    # Self-check: no detection events and no observable flips without noise
+    assert not quiet.any() and not flips.any()
+    print("✓ the noiseless circuit never fires a detector")
+    """),
+    md(r"""
+    ## With noise
+
+    Sample 20 000 shots at $p = 0.001$ and look at how often detectors fire, per shot and per detector.
+    """),
+    code(r"""
+    det, obs = circuit.compile_detector_sampler(seed=2).sample(20_000, separate_observables=True)
+    print("detection events per shot (mean):", det.sum(axis=1).mean())
+    print("fraction of detectors firing:", det.mean())
+    print("raw observable flip rate (no decoding):", obs.mean())
+    """),
+    code(r"""
+    # Self-check: the DEM predicts each detector's firing probability. For one detector, the probability
+    # that an odd number of the independent mechanisms touching it fire is (1 - prod(1 - 2 p_e)) / 2.
+    dem = circuit.detector_error_model(decompose_errors=True)
+    prob = np.zeros(circuit.num_detectors)
+    keep = np.ones(circuit.num_detectors)
+    for inst in dem.flattened():
+        if inst.type == "error":
+            pe = inst.args_copy()[0]
+            for t in inst.targets_copy():
+                if t.is_relative_detector_id():
+                    keep[t.val] *= 1 - 2 * pe
+    prob = (1 - keep) / 2
+    print("predicted fraction:", prob.mean(), " measured:", det.mean())
+    sigma = np.sqrt(prob.mean() * (1 - prob.mean()) / 20_000)   # at least this uncertain
+    assert abs(det.mean() - prob.mean()) < 5 * sigma, (det.mean(), prob.mean())
+    print("✓ the detector error model predicts the detection-event rate")
+    """),
+    md(r"""
+    ## Reading the detector error model
+
+    Print the first lines. Each `error(probability) D.. L0` is one independent mechanism.
+    """),
+    code(r"""
+    errors = [inst for inst in dem.flattened() if inst.type == "error"]
+    print(len(errors), "error mechanisms; the first few:")
+    for inst in errors[:6]:
+        print(" ", inst)
+    flips_observable = sum(any(t.is_logical_observable_id() for t in inst.targets_copy()) for inst in errors)
+    print(flips_observable, "of them flip the logical observable")
+    """),
+    md(r"""
+    ## The circuit's distance
+
+    `shortest_graphlike_error()` finds the fewest mechanisms that flip the observable while leaving every
+    detector quiet: an undetectable logical error.
+    """),
+    code(r"""
+    for d in (3, 5):
+        print(d, len(memory_circuit(d, 0.001).shortest_graphlike_error()))
+        # Self-check: the effective distance equals d
+        assert len(memory_circuit(d, 0.001).shortest_graphlike_error()) == d
+    print("✓ distance-d circuits have effective distance d")
+    """),
+]
+
+A2 = [
+    md(r"""
+    # Assignment: detectors and the detector error model
+
+    Use `stim` and `numpy`. Points: 10, all autograded.
+    """),
+    locked("sc_imports", r"""
+    import numpy as np
+    import stim
+    """),
+    md(r"""
+    **Q1 (3 points).** Write `make_memory_circuit(d, p)`: Stim's `"surface_code:rotated_memory_z"` circuit of
+    distance `d` with `rounds = d`, and all four noise parameters of the lesson equal to `p`.
+    """),
+    answer("make_memory_circuit", r"""
+    def make_memory_circuit(d, p):
+        ### BEGIN SOLUTION
+        return stim.Circuit.generated(
+            "surface_code:rotated_memory_z", distance=d, rounds=d,
+            after_clifford_depolarization=p, before_round_data_depolarization=p,
+            before_measure_flip_probability=p, after_reset_flip_probability=p)
+        ### END SOLUTION
+    """),
+    tests("test_make_memory_circuit", 3, r"""
+    c = make_memory_circuit(3, 0.002)
+    assert isinstance(c, stim.Circuit)
+    assert c.num_detectors == 24, c.num_detectors
+    assert c.num_observables == 1
+    ### BEGIN HIDDEN TESTS
+    for d, p in ((5, 0.001), (3, 0.004)):
+        ref = stim.Circuit.generated(
+            "surface_code:rotated_memory_z", distance=d, rounds=d,
+            after_clifford_depolarization=p, before_round_data_depolarization=p,
+            before_measure_flip_probability=p, after_reset_flip_probability=p)
+        mine = make_memory_circuit(d, p)
+        assert mine.num_detectors == ref.num_detectors
+        assert mine.detector_error_model().approx_equals(ref.detector_error_model(), atol=1e-12), "noise model differs"
+    ### END HIDDEN TESTS
+    """),
+    md(r"""
+    **Q2 (3 points).** Write `detection_event_fraction(circuit, shots, seed)`: sample `shots` shots with
+    `circuit.compile_detector_sampler(seed=seed)` and return the fraction of all (shot, detector) entries
+    that are detection events, as a float.
+    """),
+    answer("detection_fraction", r"""
+    def detection_event_fraction(circuit, shots, seed):
+        ### BEGIN SOLUTION
+        det = circuit.compile_detector_sampler(seed=seed).sample(shots)
+        return float(det.mean())
+        ### END SOLUTION
+    """),
+    tests("test_detection_fraction", 3, r"""
+    c = stim.Circuit.generated("surface_code:rotated_memory_z", distance=3, rounds=3,
+                               after_clifford_depolarization=0.003, before_round_data_depolarization=0.003,
+                               before_measure_flip_probability=0.003, after_reset_flip_probability=0.003)
+    f = detection_event_fraction(c, 5000, seed=1)
+    assert isinstance(f, float)
+    assert 0.0 < f < 0.2, f
+    assert detection_event_fraction(c.without_noise(), 100, seed=1) == 0.0
+    ### BEGIN HIDDEN TESTS
+    ref = c.compile_detector_sampler(seed=12345).sample(50_000).mean()
+    sigma = np.sqrt(ref * (1 - ref) / 5000)   # per-detector standard error; the average is no noisier
+    assert abs(detection_event_fraction(c, 5000, seed=99) - ref) < 5 * sigma
+    ### END HIDDEN TESTS
+    """),
+    md(r"""
+    **Q3 (4 points).** Write two functions.
+    `count_error_mechanisms(circuit)` returns the number of `error` instructions in the circuit's detector
+    error model (use `decompose_errors=True` and `.flattened()`).
+    `effective_distance(circuit)` returns the number of error mechanisms in the shortest undetectable logical
+    error (`shortest_graphlike_error`).
+    """),
+    answer("dem_functions", r"""
+    def count_error_mechanisms(circuit):
+        ### BEGIN SOLUTION
+        dem = circuit.detector_error_model(decompose_errors=True)
+        return sum(1 for inst in dem.flattened() if inst.type == "error")
+        ### END SOLUTION
+
+    def effective_distance(circuit):
+        ### BEGIN SOLUTION
+        return len(circuit.shortest_graphlike_error())
+        ### END SOLUTION
+    """),
+    tests("test_dem_functions", 4, r"""
+    c3 = make_memory_circuit(3, 0.001)
+    assert effective_distance(c3) == 3
+    n = count_error_mechanisms(c3)
+    assert isinstance(n, int) and n > 0
+    ### BEGIN HIDDEN TESTS
+    assert effective_distance(make_memory_circuit(5, 0.001)) == 5
+    ref = sum(1 for inst in c3.detector_error_model(decompose_errors=True).flattened() if inst.type == "error")
+    assert n == ref, (n, ref)
+    c5 = stim.Circuit.generated("surface_code:rotated_memory_z", distance=5, rounds=5, after_clifford_depolarization=0.001)
+    ref5 = sum(1 for inst in c5.detector_error_model(decompose_errors=True).flattened() if inst.type == "error")
+    assert count_error_mechanisms(c5) == ref5
+    ### END HIDDEN TESTS
+    """),
+]
+
+# ----------------------------------------------------------------------------------------------------------------
+# Unit 3: matching and the threshold
+# ----------------------------------------------------------------------------------------------------------------
+PRACTICE_3 = [
+    md(r"""
+    # Practice: a threshold plot with PyMatching and plotly
+
+    We decode surface-code memories with PyMatching at distances 3, 5 and 7 and look for the threshold.
+    The shot counts are small so that this runs in seconds; the lesson's figure used ten times more.
+    """),
+    code(r"""
+    import numpy as np
+    import pymatching
+    import stim
+    from liangzhi_checks.qec import assert_rate_close, surface_code_circuit
+
+    def logical_error_rate(d, p, shots, seed):
+        circuit = surface_code_circuit(d, p)          # all four noise parameters = p, rounds = d
+        matcher = pymatching.Matching.from_detector_error_model(circuit.detector_error_model(decompose_errors=True))
+        det, obs = circuit.compile_detector_sampler(seed=seed).sample(shots, separate_observables=True)
+        pred = matcher.decode_batch(det)
+        return float(np.mean(pred[:, 0] != obs[:, 0]))
+
+    print(logical_error_rate(3, 0.003, 20_000, seed=1))
+    """),
+    md(r"""
+    ## The anchors of the lesson
+
+    The lesson's table (200 000 shots per point) gives, at $p = 0.003$: $6.6\times10^{-3}$, $3.3\times10^{-3}$,
+    $1.5\times10^{-3}$ for $d = 3, 5, 7$. We reproduce them within statistical error with 40 000 shots.
+    """),
+    code(r"""
+    anchors = {3: 0.00656, 5: 0.003265, 7: 0.00147}
+    measured = {d: logical_error_rate(d, 0.003, 40_000, seed=10 + d) for d in anchors}
+    for d in anchors:
+        print(f"d={d}: measured {measured[d]:.5f}   lesson {anchors[d]:.5f}")
+        # Self-check: within 5 standard errors of the lesson's value
+        assert_rate_close(measured[d], anchors[d], 40_000, what=f"p_L(d={d}, p=0.003)")
+    # Self-check: below threshold, larger distance is better
+    assert measured[7] < measured[5] < measured[3]
+    print("✓ anchors reproduced; p_L falls with distance at p = 0.003")
+    """),
+    md(r"""
+    ## The crossing
+
+    Sweep $p$ from 0.003 to 0.012. Above threshold the order reverses.
+    """),
+    code(r"""
+    ps = [0.003, 0.005, 0.007, 0.009, 0.012]
+    rates = {d: [logical_error_rate(d, p, 8_000, seed=100 * d + i) for i, p in enumerate(ps)] for d in (3, 5, 7)}
+    for d in rates:
+        print(d, [f"{r:.4f}" for r in rates[d]])
+    """),
+    code(r"""
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    for d, r in rates.items():
+        err = [np.sqrt(max(x, 1e-4) * (1 - x) / 8_000) for x in r]
+        fig.add_scatter(x=ps, y=r, error_y=dict(array=err), mode="lines+markers", name=f"d = {d}")
+    fig.update_layout(xaxis_type="log", yaxis_type="log", xaxis_title="physical error rate p",
+                      yaxis_title="logical error rate", width=700, height=450)
+    fig.show()
+    """),
+    code(r"""
+    def crossing(ps, small, large):
+        # log-log interpolation of the first sign change of log(large) - log(small)
+        diff = np.log(large) - np.log(small)
+        for i in range(len(ps) - 1):
+            if diff[i] < 0 <= diff[i + 1]:
+                t = -diff[i] / (diff[i + 1] - diff[i])
+                return float(np.exp(np.log(ps[i]) + t * (np.log(ps[i + 1]) - np.log(ps[i]))))
+        return None
+
+    p_35 = crossing(ps, rates[3], rates[5])
+    p_57 = crossing(ps, rates[5], rates[7])
+    print("crossing d=3/5:", p_35, " crossing d=5/7:", p_57)
+    # Self-check: the order reverses above threshold, and the crossings lie between 0.5 % and 1 %
+    assert rates[7][-1] > rates[5][-1] > rates[3][-1]
+    assert 0.005 < p_35 < 0.010 and 0.005 < p_57 < 0.010
+    print("✓ threshold near 0.7 %, as in the lesson")
+    """),
+]
+
+A3 = [
+    md(r"""
+    # Assignment: logical error rates and the threshold crossing
+
+    Use `stim`, `pymatching`, `numpy` and `plotly`. Points: 12, all autograded. Keep shot counts as given:
+    the whole notebook should run in well under a minute.
+    """),
+    locked("m_imports", r"""
+    import numpy as np
+    import plotly.graph_objects as go
+    import pymatching
+    import stim
+    from liangzhi_checks.qec import assert_rate_close, surface_code_circuit
+    # surface_code_circuit(d, p) is the rotated_memory_z circuit of the lessons (rounds = d, all noise = p).
+    """),
+    md(r"""
+    **Q1 (4 points).** Write `matching_logical_error_rate(d, p, shots, seed)`: build `surface_code_circuit(d, p)`,
+    build a PyMatching decoder from its detector error model, sample `shots` shots with
+    `compile_detector_sampler(seed=seed)`, decode them and return the fraction of shots whose prediction is wrong.
+    """),
+    answer("matching_rate", r"""
+    def matching_logical_error_rate(d, p, shots, seed):
+        ### BEGIN SOLUTION
+        circuit = surface_code_circuit(d, p)
+        matcher = pymatching.Matching.from_detector_error_model(circuit.detector_error_model(decompose_errors=True))
+        det, obs = circuit.compile_detector_sampler(seed=seed).sample(shots, separate_observables=True)
+        return float(np.mean(matcher.decode_batch(det)[:, 0] != obs[:, 0]))
+        ### END SOLUTION
+    """),
+    tests("test_matching_rate", 4, r"""
+    r = matching_logical_error_rate(3, 0.003, 20_000, seed=1)
+    assert_rate_close(r, 0.00656, 20_000, what="p_L(d=3, p=0.003)")   # the lesson's anchor
+    ### BEGIN HIDDEN TESTS
+    assert_rate_close(matching_logical_error_rate(5, 0.005, 20_000, seed=2), 0.01438, 20_000, what="p_L(d=5, p=0.005)")
+    assert_rate_close(matching_logical_error_rate(3, 0.01, 10_000, seed=3), 0.05936, 10_000, what="p_L(d=3, p=0.01)")
+    ### END HIDDEN TESTS
+    """),
+    md(r"""
+    **Q2 (4 points).** Write `crossing_point(ps, rates_small, rates_large)`. The lists hold logical error rates of a
+    smaller and a larger code at the increasing physical error rates `ps`. Return the first $p$ where
+    `rates_large` stops being below `rates_small`, found by linear interpolation of
+    $\log r_{\mathrm{large}} - \log r_{\mathrm{small}}$ against $\log p$ between the two grid points around the
+    sign change. Return `None` if there is no sign change.
+    """),
+    answer("crossing", r"""
+    def crossing_point(ps, rates_small, rates_large):
+        ### BEGIN SOLUTION
+        diff = np.log(np.asarray(rates_large, float)) - np.log(np.asarray(rates_small, float))
+        lp = np.log(np.asarray(ps, float))
+        for i in range(len(ps) - 1):
+            if diff[i] < 0 <= diff[i + 1]:
+                t = -diff[i] / (diff[i + 1] - diff[i])
+                return float(np.exp(lp[i] + t * (lp[i + 1] - lp[i])))
+        return None
+        ### END SOLUTION
+    """),
+    tests("test_crossing", 4, r"""
+    # Synthetic curves r = (p / 0.01)^k / 10 cross exactly at p = 0.01
+    ps = [0.002, 0.005, 0.02, 0.05]
+    small = [(p / 0.01) ** 2 / 10 for p in ps]
+    large = [(p / 0.01) ** 3 / 10 for p in ps]
+    assert abs(crossing_point(ps, small, large) - 0.01) < 1e-9
+    assert crossing_point(ps, large, small) is None
+    ### BEGIN HIDDEN TESTS
+    # the lesson's table: d = 3 vs 5 crosses between 0.006 and 0.007
+    ps = [0.005, 0.006, 0.007, 0.008]
+    x = crossing_point(ps, [0.01696, 0.02374, 0.03258, 0.03928], [0.01438, 0.0229, 0.03668, 0.05098])
+    assert 0.006 < x < 0.007, x
+    ps = [1e-3, 2e-3, 4e-3, 8e-3]
+    assert abs(crossing_point(ps, [1, 2, 4, 8], [0.5, 1, 8, 16]) - np.exp(np.log(2e-3) + 0.5 * np.log(2))) < 1e-12
+    ### END HIDDEN TESTS
+    """),
+    md(r"""
+    **Q3 (4 points).** Write `threshold_figure(ps, rates)` where `rates` maps a distance `d` to the list of
+    logical error rates at `ps`. Return a plotly `go.Figure` with one line-and-marker trace per distance,
+    named `"d = 3"` etc., both axes logarithmic, and axis titles. Then run the sweep cell below it.
+    """),
+    answer("figure", r"""
+    def threshold_figure(ps, rates):
+        ### BEGIN SOLUTION
+        fig = go.Figure()
+        for d, r in sorted(rates.items()):
+            fig.add_scatter(x=list(ps), y=list(r), mode="lines+markers", name=f"d = {d}")
+        fig.update_layout(xaxis_type="log", yaxis_type="log",
+                          xaxis_title="physical error rate p", yaxis_title="logical error rate")
+        return fig
+        ### END SOLUTION
+    """),
+    tests("test_figure", 4, r"""
+    ps = [0.004, 0.012]
+    rates = {d: [matching_logical_error_rate(d, p, 6_000, seed=10 * d + i) for i, p in enumerate(ps)] for d in (3, 5, 7)}
+    fig = threshold_figure(ps, rates)
+    assert isinstance(fig, go.Figure)
+    assert sorted(t.name for t in fig.data) == ["d = 3", "d = 5", "d = 7"]
+    assert fig.layout.xaxis.type == "log" and fig.layout.yaxis.type == "log"
+    ### BEGIN HIDDEN TESTS
+    by_name = {t.name: list(t.y) for t in fig.data}
+    assert all(len(v) == 2 for v in by_name.values())
+    # below threshold the larger code is better, above it worse (6 000 shots separate these clearly)
+    assert by_name["d = 7"][0] < by_name["d = 3"][0]
+    assert by_name["d = 7"][1] > by_name["d = 5"][1] > by_name["d = 3"][1]
+    assert fig.layout.xaxis.title.text and fig.layout.yaxis.title.text
+    ### END HIDDEN TESTS
+    """),
+]
+
+# ----------------------------------------------------------------------------------------------------------------
+# Unit 4: neural decoders
+# ----------------------------------------------------------------------------------------------------------------
+PRACTICE_4 = [
+    md(r"""
+    # Practice: a neural decoder versus matching
+
+    Distance 3, $p = 0.003$, 100 000 training shots, a network with two hidden layers of 64 units, three epochs.
+    Everything is seeded, so your numbers match the lesson's table within statistical error.
+    """),
+    code(r"""
+    import numpy as np
+    import torch
+    from liangzhi_checks.qec import add_correlated_pairs, logical_error_rate, matching_decoder, surface_code_circuit
+
+    torch.set_num_threads(1)
+    nominal = surface_code_circuit(3, 0.003)
+    print(nominal.num_detectors, "detectors per shot")
+    """),
+    code(r"""
+    def train_decoder(circuit, shots=100_000, epochs=3, seed=0):
+        x, y = circuit.compile_detector_sampler(seed=seed + 1).sample(shots, separate_observables=True)
+        x = torch.tensor(x, dtype=torch.float32)
+        y = torch.tensor(y, dtype=torch.float32)
+        torch.manual_seed(seed)
+        net = torch.nn.Sequential(torch.nn.Linear(x.shape[1], 64), torch.nn.ReLU(),
+                                  torch.nn.Linear(64, 64), torch.nn.ReLU(), torch.nn.Linear(64, 1))
+        opt = torch.optim.Adam(net.parameters(), lr=3e-3)
+        for epoch in range(epochs):
+            order = torch.randperm(len(x), generator=torch.Generator().manual_seed(epoch))
+            for i in range(0, len(x), 256):
+                idx = order[i:i + 256]
+                loss = torch.nn.functional.binary_cross_entropy_with_logits(net(x[idx]), y[idx])
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+        return net
+
+    def compare(true_circuit, net, shots=100_000):
+        x, y = true_circuit.compile_detector_sampler(seed=2).sample(shots, separate_observables=True)
+        with torch.no_grad():
+            nn_pred = (net(torch.tensor(x, dtype=torch.float32)) > 0).numpy()
+        return {
+            "neural network": logical_error_rate(nn_pred, y),
+            "matching (nominal model)": logical_error_rate(matching_decoder(nominal)(x), y),
+            "matching (true model)": logical_error_rate(matching_decoder(true_circuit)(x), y),
+        }
+    """),
+    md(r"""
+    ## Independent noise
+
+    The network is trained on samples of the nominal circuit and tested on fresh ones.
+    """),
+    code(r"""
+    independent = compare(nominal, train_decoder(nominal))
+    for k, v in independent.items():
+        print(f"{k:28s} {v:.4f}")
+    """),
+    code(r"""
+    # Self-check: matching beats this small network when the model is right, and the network learned something
+    sigma = np.sqrt(2 * 0.01 / 100_000)
+    assert independent["matching (nominal model)"] < independent["neural network"] - 2 * sigma
+    assert independent["neural network"] < 0.03          # far better than guessing "no flip" (~0.04 raw flip rate)
+    print("✓ with independent noise, matching wins")
+    """),
+    md(r"""
+    ## Correlated pairs (crosstalk)
+
+    Now the true circuit also has joint $X\otimes X$ errors on horizontally adjacent data qubits, probability
+    $p_c = 0.02$ per pair per round. The matcher still uses the nominal model.
+    """),
+    code(r"""
+    correlated = add_correlated_pairs(nominal, 0.02)
+    corr = compare(correlated, train_decoder(correlated))
+    for k, v in corr.items():
+        print(f"{k:28s} {v:.4f}")
+    """),
+    code(r"""
+    # Self-check: the network beats the mis-specified matcher clearly, but matching with the true model wins
+    assert corr["neural network"] < corr["matching (nominal model)"] - 5 * sigma
+    assert corr["matching (true model)"] < corr["neural network"]
+    print("✓ learning helps when the matcher's model is wrong; knowing the true model helps more")
+    """),
+    md(r"""
+    ## Try it
+
+    - Train for more epochs or on 300 000 shots: how close does the network get to matching under independent noise?
+    - Increase $p_c$ to 0.04: what happens to each decoder?
+    """),
+]
+
+A4 = [
+    md(r"""
+    # Assignment: train a decoder that beats a mis-specified matcher
+
+    The samples come from a distance-3 memory with $p = 0.003$ **plus** correlated pair errors ($p_c = 0.02$),
+    which the matcher below does not know about. Train a PyTorch network that beats it on the same test shots.
+    Points: 12 (10 autograded, 2 written). The notebook must run in under a minute: keep the sizes given.
+    """),
+    locked("nd_setup", r"""
+    import numpy as np
+    import torch
+    from liangzhi_checks.qec import add_correlated_pairs, logical_error_rate, matching_decoder, surface_code_circuit
+
+    torch.set_num_threads(1)
+    NOMINAL = surface_code_circuit(3, 0.003)
+    TRUE = add_correlated_pairs(NOMINAL, 0.02)
+    """),
+    md(r"""
+    **Q1 (2 points).** Write `make_dataset(circuit, shots, seed)`: sample `shots` shots of **detection events and
+    observable flips** with `circuit.compile_detector_sampler(seed=seed)` and return `(x, y)` as float32 torch
+    tensors of shapes `(shots, num_detectors)` and `(shots, 1)`.
+    """),
+    answer("make_dataset", r"""
+    def make_dataset(circuit, shots, seed):
+        ### BEGIN SOLUTION
+        det, obs = circuit.compile_detector_sampler(seed=seed).sample(shots, separate_observables=True)
+        return torch.tensor(det, dtype=torch.float32), torch.tensor(obs, dtype=torch.float32)
+        ### END SOLUTION
+    """),
+    tests("test_make_dataset", 2, r"""
+    x, y = make_dataset(TRUE, 1000, seed=3)
+    assert x.shape == (1000, 24) and y.shape == (1000, 1), (x.shape, y.shape)
+    assert x.dtype == torch.float32 and y.dtype == torch.float32
+    ### BEGIN HIDDEN TESTS
+    det, obs = TRUE.compile_detector_sampler(seed=3).sample(1000, separate_observables=True)
+    assert (x.numpy() == det).all() and (y.numpy() == obs).all(), "not the detector sampler's output for this seed"
+    ### END HIDDEN TESTS
+    """),
+    md(r"""
+    **Q2 (2 points).** Write `make_model(n_inputs)`: a `torch.nn.Module` mapping a batch `(n, n_inputs)` to logits
+    `(n, 1)`, with at most 20 000 parameters (two hidden layers of 64 units are plenty).
+    """),
+    answer("make_model", r"""
+    def make_model(n_inputs):
+        ### BEGIN SOLUTION
+        return torch.nn.Sequential(torch.nn.Linear(n_inputs, 64), torch.nn.ReLU(),
+                                   torch.nn.Linear(64, 64), torch.nn.ReLU(), torch.nn.Linear(64, 1))
+        ### END SOLUTION
+    """),
+    tests("test_make_model", 2, r"""
+    torch.manual_seed(0)
+    m = make_model(24)
+    assert isinstance(m, torch.nn.Module)
+    assert m(torch.zeros(5, 24)).shape == (5, 1)
+    ### BEGIN HIDDEN TESTS
+    assert sum(p.numel() for p in m.parameters()) <= 20_000
+    assert make_model(8)(torch.zeros(2, 8)).shape == (2, 1)
+    ### END HIDDEN TESTS
+    """),
+    md(r"""
+    **Q3 (6 points).** Write `train(model, x, y, seed)`: train `model` in place with binary cross-entropy on logits
+    (`torch.nn.functional.binary_cross_entropy_with_logits`), Adam, mini-batches, at most 3 epochs, and return it.
+    Seed everything from `seed`. The test trains on 100 000 shots and compares with the nominal matcher on
+    100 000 fresh shots: your network must beat it by a clear margin.
+    """),
+    answer("train", r"""
+    def train(model, x, y, seed):
+        ### BEGIN SOLUTION
+        torch.manual_seed(seed)
+        opt = torch.optim.Adam(model.parameters(), lr=3e-3)
+        for epoch in range(3):
+            order = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed + epoch))
+            for i in range(0, len(x), 256):
+                idx = order[i:i + 256]
+                loss = torch.nn.functional.binary_cross_entropy_with_logits(model(x[idx]), y[idx])
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+        return model
+        ### END SOLUTION
+    """),
+    tests("test_train", 6, r"""
+    torch.manual_seed(0)
+    x_train, y_train = make_dataset(TRUE, 100_000, seed=11)
+    net = train(make_model(24), x_train, y_train, seed=0)
+    det, obs = TRUE.compile_detector_sampler(seed=22).sample(100_000, separate_observables=True)
+    with torch.no_grad():
+        nn_rate = logical_error_rate((net(torch.tensor(det, dtype=torch.float32)) > 0).numpy(), obs)
+    mwpm_rate = logical_error_rate(matching_decoder(NOMINAL)(det), obs)
+    print(f"network {nn_rate:.4f}   matching with the nominal model {mwpm_rate:.4f}")
+    assert nn_rate < 0.05, "the network has not learned to decode"
+    ### BEGIN HIDDEN TESTS
+    sigma = np.sqrt((nn_rate + mwpm_rate) / 100_000)
+    assert nn_rate < mwpm_rate - 5 * sigma, (nn_rate, mwpm_rate)
+    ### END HIDDEN TESTS
+    """),
+    md(r"""
+    **Q4 (2 points, graded by your teacher).** Matching built from the *true* circuit (`matching_decoder(TRUE)`)
+    beats your network. Explain in two to four sentences why, and name one situation on real hardware where a
+    learned decoder is still worth having.
+    """),
+    written("why_matching_wins", 2, r"""
+    Matching with the true detector error model knows the exact probability of every error mechanism, including the
+    correlated pairs, and MWPM is close to optimal for such graph-like noise; the network only sees 100 000 samples,
+    so rare syndromes are barely represented and it approximates the optimal decoder poorly. A learned decoder is
+    worth having when the noise model is unknown or wrong — e.g. crosstalk, leakage or drifting error rates on a real
+    chip — because it learns the actual statistics from measured data (or can learn corrections to the matcher's weights).
+    """),
+]
+
+# ----------------------------------------------------------------------------------------------------------------
+# Unit 5: Decoder Cup preparation
+# ----------------------------------------------------------------------------------------------------------------
+PRACTICE_5 = [
+    md(r"""
+    # Practice: a validation harness for your decoder
+
+    A decoder for the Decoder Cup is a function `decode(detection_events) -> predicted observable flips`.
+    Here we build a harness that checks the interface, measures the logical error rate with an error bar
+    and times the decoder, then we run it on two baselines.
+    """),
+    code(r"""
+    import time
+    import numpy as np
+    from liangzhi_checks.qec import check_decoder_output, logical_error_rate, matching_decoder, surface_code_circuit
+
+    def evaluate(decode, circuit, shots=20_000, seed=7):
+        det, obs = circuit.compile_detector_sampler(seed=seed).sample(shots, separate_observables=True)
+        start = time.perf_counter()
+        pred = check_decoder_output(decode(det), shots, circuit.num_observables)
+        seconds = time.perf_counter() - start
+        rate = logical_error_rate(pred, obs)
+        return rate, np.sqrt(max(rate, 1 / shots) * (1 - rate) / shots), seconds
+    """),
+    code(r"""
+    circuit = surface_code_circuit(3, 0.004)
+
+    def never_flipped(det):
+        return np.zeros((det.shape[0], 1), dtype=bool)
+
+    for name, decoder in (("never flipped", never_flipped), ("matching", matching_decoder(circuit))):
+        rate, err, sec = evaluate(decoder, circuit)
+        print(f"{name:14s} p_L = {rate:.4f} ± {err:.4f}   ({sec * 1000:.0f} ms for 20 000 shots)")
+    """),
+    code(r"""
+    # Self-check: matching reproduces the lesson's baseline (1.1e-2 at d = 3, p = 0.004) and beats "never flipped"
+    from liangzhi_checks.qec import assert_rate_close
+    base, _, _ = evaluate(matching_decoder(circuit), circuit)
+    naive, _, _ = evaluate(never_flipped, circuit)
+    assert_rate_close(base, 0.01145, 20_000, what="matching baseline")
+    assert naive > 2 * base
+    print("✓ baselines as in the lesson")
+    """),
+    md(r"""
+    ## The harness catches interface mistakes
+
+    A decoder that returns the wrong shape fails loudly instead of being scored wrongly.
+    """),
+    code(r"""
+    try:
+        evaluate(lambda det: np.zeros(det.shape[0] + 1, dtype=bool), circuit)
+    except AssertionError as exc:
+        print("caught:", exc)
+    else:
+        raise AssertionError("the harness should have rejected a wrong shape")
+    print("✓ wrong shapes are rejected")
+    """),
+    md(r"""
+    ## Distance 5
+
+    The same harness at distance 5: matching improves on distance 3 below threshold.
+    """),
+    code(r"""
+    c5 = surface_code_circuit(5, 0.004)
+    r5, e5, s5 = evaluate(matching_decoder(c5), c5)
+    print(f"d=5 matching p_L = {r5:.4f} ± {e5:.4f}")
+    # Self-check: the lesson's table gives 7.7e-3 at d = 5, p = 0.004
+    assert_rate_close(r5, 0.0077, 20_000, what="p_L(d=5, p=0.004)")
+    assert r5 < base
+    print("✓ d = 5 beats d = 3 at p = 0.004")
+    """),
+]
+
+A5 = [
+    md(r"""
+    # Capstone assignment: a batch decoder for rotated surface-code samples
+
+    Write `make_decoder(circuit)`: it receives a Stim rotated-memory circuit and returns a function
+    `decode(detection_events)` that maps a bool array of shape `(shots, num_detectors)` to a bool array of shape
+    `(shots, num_observables)` of predicted observable flips. This is the Decoder Cup's interface. The tests compare
+    your decoder with PyMatching on the same samples. Points: 12 (10 autograded, 2 written).
+    """),
+    locked("cup_setup", r"""
+    import time
+    import numpy as np
+    import pymatching
+    import stim
+    from liangzhi_checks.qec import (add_correlated_pairs, check_decoder_output, logical_error_rate,
+                                     surface_code_circuit)
+
+    def run_decoder(decode, circuit, shots, seed):
+        det, obs = circuit.compile_detector_sampler(seed=seed).sample(shots, separate_observables=True)
+        pred = check_decoder_output(decode(det), shots, circuit.num_observables)
+        return logical_error_rate(pred, obs), det, obs
+    """),
+    md(r"""
+    **Q1 (10 points).** Write `make_decoder(circuit)`. A good start is PyMatching on the circuit's detector error
+    model; anything at least as good is welcome (a neural network trained inside `make_decoder` is allowed if it
+    trains in under 20 seconds).
+    """),
+    answer("make_decoder", r"""
+    def make_decoder(circuit):
+        ### BEGIN SOLUTION
+        matcher = pymatching.Matching.from_detector_error_model(circuit.detector_error_model(decompose_errors=True))
+
+        def decode(detection_events):
+            return matcher.decode_batch(np.asarray(detection_events, dtype=bool)).astype(bool)
+
+        return decode
+        ### END SOLUTION
+    """),
+    tests("test_interface", 3, r"""
+    c3 = surface_code_circuit(3, 0.004)
+    decode = make_decoder(c3)
+    det = c3.compile_detector_sampler(seed=1).sample(100)
+    out = np.asarray(decode(det))
+    assert out.shape == (100, 1), out.shape
+    assert out.dtype == bool, out.dtype
+    ### BEGIN HIDDEN TESTS
+    assert np.asarray(decode(np.zeros((3, c3.num_detectors), dtype=bool))).astype(bool).sum() == 0, "no events, no flip"
+    ### END HIDDEN TESTS
+    """),
+    tests("test_d3_quality", 3, r"""
+    c3 = surface_code_circuit(3, 0.004)
+    rate, det, obs = run_decoder(make_decoder(c3), c3, 20_000, seed=5)
+    print(f"your decoder: p_L = {rate:.4f} (matching baseline ≈ 0.0115)")
+    assert rate < 0.0115 + 5 * np.sqrt(0.0115 / 20_000), rate
+    ### BEGIN HIDDEN TESTS
+    ref = pymatching.Matching.from_detector_error_model(c3.detector_error_model(decompose_errors=True))
+    base = logical_error_rate(ref.decode_batch(det), obs)
+    assert rate <= base + 4 * np.sqrt(2 * base / 20_000), (rate, base)
+    ### END HIDDEN TESTS
+    """),
+    tests("test_d5_and_correlated", 4, r"""
+    c5 = surface_code_circuit(5, 0.004)
+    start = time.perf_counter()
+    decode5 = make_decoder(c5)
+    rate5, det, obs = run_decoder(decode5, c5, 20_000, seed=6)
+    print(f"d=5: p_L = {rate5:.4f} in {time.perf_counter() - start:.1f} s")
+    assert rate5 < 0.0077 + 5 * np.sqrt(0.0077 / 20_000), rate5
+    ### BEGIN HIDDEN TESTS
+    # correlated pair noise: the circuit handed to make_decoder includes it, so a model-based decoder can use it
+    cc = add_correlated_pairs(surface_code_circuit(3, 0.003), 0.02)
+    rate_c, det, obs = run_decoder(make_decoder(cc), cc, 20_000, seed=8)
+    nominal = pymatching.Matching.from_detector_error_model(
+        surface_code_circuit(3, 0.003).detector_error_model(decompose_errors=True))
+    assert rate_c < logical_error_rate(nominal.decode_batch(det), obs), "no better than ignoring the correlations"
+    ### END HIDDEN TESTS
+    """),
+    md(r"""
+    **Q2 (2 points, graded by your teacher).** Describe your decoder in three to five sentences: what it knows about
+    the noise, its validated logical error rate at $d = 3$ and $d = 5$ (with an error bar), and one idea you would try
+    for the Decoder Cup if the organisers add noise that the stated circuit does not contain.
+    """),
+    written("describe_decoder", 2, r"""
+    The decoder is PyMatching built from the detector error model of the circuit it is given, so it knows every
+    independent error mechanism and its probability, including correlated pairs when the circuit contains them.
+    Validated on 20 000 fresh shots at p = 0.004: p_L ≈ 0.0115 ± 0.0008 at d = 3 and ≈ 0.0077 ± 0.0006 at d = 5.
+    If the organisers add unstated noise, I would estimate pairwise detector correlations from the training samples
+    to re-weight (or add) edges of the matching graph, and/or train a small network on the detection events plus
+    matching's prediction to correct its systematic mistakes, validating every choice on a held-out set.
+    """),
+]
+
+
+def main() -> None:
+    save(ROOT / "practice" / "01-repetition-practice.ipynb", PRACTICE_1)
+    save(ROOT / "practice" / "02-surface-code-practice.ipynb", PRACTICE_2)
+    save(ROOT / "practice" / "03-matching-practice.ipynb", PRACTICE_3)
+    save(ROOT / "practice" / "04-neural-practice.ipynb", PRACTICE_4)
+    save(ROOT / "practice" / "05-decoder-cup-practice.ipynb", PRACTICE_5)
+    save(ROOT / "assignments" / "repetition-code" / "repetition-code.ipynb", A1)
+    save(ROOT / "assignments" / "surface-code" / "surface-code.ipynb", A2)
+    save(ROOT / "assignments" / "matching" / "matching.ipynb", A3)
+    save(ROOT / "assignments" / "neural-decoder" / "neural-decoder.ipynb", A4)
+    save(ROOT / "assignments" / "decoder-cup-prep" / "decoder-cup-prep.ipynb", A5)
+
+
+if __name__ == "__main__":
+    main()

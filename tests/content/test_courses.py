@@ -1,0 +1,178 @@
+"""The flagship courses (content/qec-ai, content/qml) import cleanly, their practice notebooks run top to
+bottom with every self-check passing, and every assignment grades correctly under nbgrader itself:
+the reference solution scores full marks, the blank student version scores zero, and one plausible wrong
+answer per assignment loses exactly the points it should.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.content.nbgrading import CONTENT, filled_version, grade_submissions, student_version
+
+COURSES = {"qec-ai": "ai-for-qec", "qml": "quantum-machine-learning"}
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+
+def _present(folder: str) -> bool:
+    return (CONTENT / folder / "course.yaml").is_file()
+
+
+def _assignments() -> list[tuple[str, str]]:
+    return [
+        (course, p.name)
+        for course in COURSES
+        if _present(course)
+        for p in sorted((CONTENT / course / "assignments").iterdir())
+        if p.is_dir()
+    ]
+
+
+def _practice() -> list[Path]:
+    return [
+        p for course in COURSES if _present(course) for p in sorted((CONTENT / course / "practice").glob("*.ipynb"))
+    ]
+
+
+def _wrong(course: str) -> dict:
+    return importlib.import_module(f"tests.content.wrong_answers.{course.replace('-', '_')}").WRONG
+
+
+# --- import -----------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("folder", [c for c in COURSES if _present(c)])
+def test_course_imports_with_every_unit_complete(folder: str) -> None:
+    from courses.importer import import_course
+    from courses.models import Activity, Course, Unit
+
+    report = import_course(CONTENT / folder)
+    assert report.created, report.summary()
+    course = Course.objects.get(slug=COURSES[folder])
+    assert course.title_zh and course.summary_zh
+    units = list(Unit.objects.filter(course=course).order_by("order"))
+    assert len(units) >= 5
+    manual = 0
+    for unit in units:
+        assert unit.title_zh and unit.summary_zh, unit.slug
+        acts = list(Activity.objects.filter(unit=unit))
+        kinds = sorted(a.kind for a in acts)
+        assert kinds == ["assignment", "lesson", "practice"], (unit.slug, kinds)
+        for act in acts:
+            assert act.title_zh, act.slug
+            version = act.current_version
+            assert version is not None and version.body_html, act.slug
+            if act.kind == "lesson":
+                assert '<span class="arithmatex">' in version.body_html, f"{act.slug}: no math"
+            if act.kind == "assignment":
+                facts = version.facts
+                assert facts["max_points"] == float(act.points), (act.slug, facts["max_points"], act.points)
+                cells = [c for nb in facts["notebooks"] for c in nb["cells"]]
+                assert any(c["kind"] == "autograded_test" for c in cells)
+                manual += sum(1 for c in cells if c["kind"] == "manual")
+    assert manual >= 1, "each course needs at least one manually graded written answer"
+    # figures referenced by lessons are served as assets
+    lessons = Activity.objects.filter(course=course, kind="lesson")
+    assert any(a.current_version.files.filter(kind="asset").exists() for a in lessons)
+
+
+@pytest.mark.django_db
+def test_load_demo_imports_both_courses() -> None:
+    from django.core.management import call_command
+
+    from courses.models import Course
+
+    call_command("load_demo", only=[c for c in COURSES if _present(c)], stdout=open(os.devnull, "w"))  # noqa: SIM115
+    slugs = set(Course.objects.values_list("slug", flat=True))
+    assert {COURSES[c] for c in COURSES if _present(c)} <= slugs
+
+
+# --- practice notebooks -----------------------------------------------------------------------------------------
+
+
+def _kernel_env() -> None:
+    bin_dir = str(Path(sys.executable).parent)
+    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
+
+
+@pytest.mark.parametrize("path", _practice(), ids=lambda p: f"{p.parent.parent.name}/{p.stem}")
+def test_practice_notebook_runs_with_all_self_checks(path: Path, tmp_path: Path) -> None:
+    import nbformat
+    from nbclient import NotebookClient
+
+    _kernel_env()
+    work = tmp_path / "work"
+    work.mkdir()
+    shutil.copy(path, work / path.name)
+    data = CONTENT / path.parent.parent.name / "data"
+    if data.is_dir():  # data files that the manifest attaches to practice activities sit beside the notebook
+        for f in data.iterdir():
+            shutil.copy(f, work / f.name)
+    nb = nbformat.read(work / path.name, as_version=4)
+    start = time.perf_counter()
+    NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(work)}}).execute()
+    elapsed = time.perf_counter() - start
+    outputs = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
+    assert "✓" in outputs, "a practice notebook must show its self-checks passing"
+    print(f"{path.name}: {elapsed:.1f} s")
+
+
+# --- assignments ------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """Grades each assignment once (reference, blank, wrong answer in one autograde run); cached per module."""
+    cache: dict[tuple[str, str], tuple[dict, float]] = {}
+
+    def get(course: str, name: str) -> tuple[dict, float]:
+        if (course, name) not in cache:
+            folder = CONTENT / course / "assignments" / name
+            source = next(folder.glob("*.ipynb"))
+            wrong = _wrong(course)[name]
+            submissions = {
+                "reference": filled_version(source),
+                "blank": student_version(source),
+                "wrong": filled_version(source, wrong["cells"]),
+            }
+            start = time.perf_counter()
+            result = grade_submissions(folder, submissions, tmp_path_factory.mktemp(f"{course}-{name}"))
+            cache[(course, name)] = (result, time.perf_counter() - start)
+        return cache[(course, name)]
+
+    return get
+
+
+@pytest.mark.parametrize(("course", "name"), _assignments(), ids=lambda v: v)
+def test_assignment_grades_reference_blank_and_wrong(course: str, name: str, graded) -> None:  # type: ignore[no-untyped-def]
+    result, seconds = graded(course, name)
+    print(f"{course}/{name}: three submissions autograded in {seconds:.1f} s")
+    auto = {gid for gid, c in result["reference"].items() if not c.manual and c.max_score > 0}
+    manual = {gid for gid, c in result["reference"].items() if c.manual}
+    assert auto, "no autograded test cells"
+
+    # the reference solution: full marks on every autograded test; written answers wait for the teacher
+    ref = result["reference"]
+    assert {g: ref[g].score for g in auto} == {g: ref[g].max_score for g in auto}
+    assert all(ref[g].manual for g in manual)
+
+    # the blank student version: zero on every autograded test
+    blank = result["blank"]
+    assert {g: blank[g].score for g in auto} == dict.fromkeys(auto, 0.0)
+
+    # the plausible wrong answer: loses exactly the named tests, keeps the rest
+    wrong = _wrong(course)[name]
+    loses = set(wrong["loses"])
+    assert loses <= auto, loses - auto
+    got = {g: result["wrong"][g].score for g in auto}
+    expected = {g: (0.0 if g in loses else ref[g].max_score) for g in auto}
+    assert got == expected, f"wrong answer ({wrong['why']}): {got} != {expected}"
