@@ -66,8 +66,9 @@ typecheck: venv
 	$(BIN)/mypy
 
 messages: venv
-	cd platform && ../$(MANAGE) makemessages -l zh_Hans --ignore=static -e html,py,txt
-	$(MANAGE) compilemessages -l zh_Hans
+	$(MANAGE) makemessages -l zh_Hans --no-location -e html,py,txt --ignore=.venv --ignore=node_modules --ignore=content \
+	  --ignore=var --ignore=tests --ignore=benchmarks --ignore="platform/static/*" --ignore=test-output
+	$(MANAGE) compilemessages -l zh_Hans --ignore=.venv --ignore=node_modules
 
 # Re-pin every dependency from requirements.in (run after changing it; commit both files).
 lock: venv

@@ -136,3 +136,4 @@ def test_language_switch_to_chinese(world, cast) -> None:  # type: ignore[no-unt
     assert '<html lang="zh-hans">' in body
     assert "量子计算 101" in body  # the course's own Chinese title
     assert "English" in body  # the switch back
+    assert ">课程</a>" in body and "我的进度" in body  # the interface itself is translated
