@@ -1,3 +1,20 @@
+from django.urls import path
+
+from . import views
+
 app_name = "competitions"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.competition_list, name="list"),
+    path("<slug:slug>/", views.competition_home, name="home"),
+    path("<slug:slug>/team/", views.team, name="team"),
+    path("<slug:slug>/submissions/<int:pk>/", views.submission_detail, name="submission"),
+    path("<slug:slug>/<slug:phase>/", views.competition_home, name="phase"),
+    path("<slug:slug>/<slug:phase>/leaderboard/", views.leaderboard, name="leaderboard"),
+    path("<slug:slug>/<slug:phase>/mine/", views.my_submissions, name="mine"),
+    path("<slug:slug>/<slug:phase>/submit/", views.submit, name="submit"),
+    path("<slug:slug>/<slug:phase>/select/", views.select_final, name="select"),
+    path("<slug:slug>/<slug:phase>/export.csv", views.export_csv, name="export"),
+    path("<slug:slug>/<slug:phase>/grades/", views.grades, name="grades"),
+    path("<slug:slug>/<slug:phase>/data/<str:name>", views.data_file, name="data"),
+]

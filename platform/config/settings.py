@@ -154,7 +154,7 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
 _plotly_spec = importlib.util.find_spec("plotly")  # locate, never import, plotly here
-STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_DIRS: list[Path | tuple[str, Path]] = [BASE_DIR / "static"]
 if _plotly_spec and _plotly_spec.submodule_search_locations:
     # plotly.js comes from the Python package's own copy: one version, served locally.
     STATICFILES_DIRS.append(
@@ -286,4 +286,61 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# --- sandbox: JupyterHub lab + OIDC single sign-on (owned by the sandbox/practice work) ----
+# The hub's secrets (OAuth client secret, the site's service token) live in one 0600 file
+# written by `manage.py hub_setup` and read by both the site and sandbox/hub/jupyterhub_config.py.
+HUB_SECRETS_FILE = Path(env_str("HUB_SECRETS_FILE", str(DATA_DIR / "hub" / "secrets.json")))
+HUB_PROGRESS_TIMEOUT_SECONDS = env_float("HUB_PROGRESS_TIMEOUT_SECONDS", 120.0)
+HUB_DEFAULT_PROFILE = env_str("HUB_DEFAULT_PROFILE", "cpu")
+# Where an activity's notebooks go in the student's home: <course>/<activity>/<file>.
+HUB_NOTEBOOK_ROOT = env_str("HUB_NOTEBOOK_ROOT", "courses")
+OAUTH2_PROVIDER.update(
+    {
+        "OIDC_ENABLED": True,
+        "OAUTH2_VALIDATOR_CLASS": "accounts.oauth.LiangzhiOAuth2Validator",
+        "SCOPES": {**OAUTH2_PROVIDER["SCOPES"], "openid": "OpenID Connect"},
+    }
+)
+if PRODUCTION:
+    OAUTH2_PROVIDER["OIDC_RSA_PRIVATE_KEY"] = env_str("OIDC_RSA_PRIVATE_KEY")
+else:
+    from accounts.oidc_keys import oidc_private_key  # Django-free: safe before apps load
+
+    OAUTH2_PROVIDER["OIDC_RSA_PRIVATE_KEY"] = env_str("OIDC_RSA_PRIVATE_KEY", "") or oidc_private_key(
+        path=DATA_DIR / "oidc" / "rsa-private.pem"
+    )
+
+# --- competitions (competitions/; owner: the Compete session) ---------------------------------
+# Hidden data lives here, never in the repository; `manage.py load_competitions` generates it from
+# secret seeds (an HMAC of COMPETITIONS_SEED_SECRET, by default derived from SECRET_KEY).
+COMPETITIONS_DATA_DIR = Path(env_str("COMPETITIONS_DATA_DIR", str(DATA_DIR / "competitions")))
+COMPETITIONS_JOB_DIR = Path(env_str("COMPETITIONS_JOB_DIR", str(DATA_DIR / "competition-jobs")))
+COMPETITIONS_SEED_SECRET = env_str("COMPETITIONS_SEED_SECRET", "")
+# Multiplies every task's shot count: 1.0 gives the documented, statistically separating sizes;
+# CI and quick demos use a small fraction.
+COMPETITIONS_SHOTS_SCALE = env_float("COMPETITIONS_SHOTS_SCALE", 1.0)
+# Participant logs: at most this many characters are kept (after scrubbing).
+COMPETITIONS_LOG_CHARS = env_int("COMPETITIONS_LOG_CHARS", 4000, minimum=200)
+COMPETITIONS_UPLOAD_MAX_BYTES = env_int("COMPETITIONS_UPLOAD_MAX_BYTES", 2 * 1024 * 1024, minimum=1024)
+# How often the live leaderboard polls (seconds).
+COMPETITIONS_LEADERBOARD_POLL_SECONDS = env_int("COMPETITIONS_LEADERBOARD_POLL_SECONDS", 5, minimum=1)
+
+# --- grading (测 评): sandboxed autograding; owned by the grading app ---------------------
+GRADING_MAX_SUBMISSION_BYTES = env_int("GRADING_MAX_SUBMISSION_BYTES", 5 * 1024 * 1024, minimum=1024)
+GRADING_MEMORY_MB = env_int("GRADING_MEMORY_MB", 1536, minimum=128)
+GRADING_CPU_SECONDS = env_int("GRADING_CPU_SECONDS", 120, minimum=1)
+GRADING_JOB_WALL_SECONDS = env_float("GRADING_JOB_WALL_SECONDS", 120.0)
+GRADING_CELL_TIMEOUT = env_float("GRADING_CELL_TIMEOUT", 30.0)
+GRADING_MAX_PROCESSES = env_int("GRADING_MAX_PROCESSES", 128, minimum=8)
+GRADING_MAX_OUTPUT_BYTES = env_int("GRADING_MAX_OUTPUT_BYTES", 8 * 1024 * 1024, minimum=4096)
+# Without a working sandbox, grading refuses; only a developer's machine may opt out.
+GRADING_ALLOW_UNSAFE = env_bool("GRADING_ALLOW_UNSAFE", False)
+if PRODUCTION and GRADING_ALLOW_UNSAFE:
+    raise ImproperlyConfigured("GRADING_ALLOW_UNSAFE=1 is for development only; unset it in production.")
+GRADING_SWEEP_RECEIVED_AFTER = env_float("GRADING_SWEEP_RECEIVED_AFTER", 30.0)
+GRADING_SWEEP_QUEUED_AFTER = env_float("GRADING_SWEEP_QUEUED_AFTER", 900.0)
+CELERY_BEAT_SCHEDULE = {
+    "grading-sweep": {"task": "grading.sweep", "schedule": env_float("GRADING_SWEEP_EVERY", 30.0)},
 }

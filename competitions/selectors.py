@@ -1,0 +1,325 @@
+"""Reads of the competitions app: who may see what, quotas, leaderboards, histories.
+
+Ranking rules live here and only here: best score per participant (team or person), ties broken
+by the earlier submission, host baselines shown as rows of their own. The private ranking is
+computed from each participant's final selection (up to K; by default their best public ones)
+and is visible to hosts at any time and to everyone else only once the phase has closed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.http import Http404
+from django.utils import timezone
+
+from .enums import PENDING, SubmissionStatus
+from .models import Competition, Phase, Submission, Team, TeamMembership
+
+DAY = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class CompAccess:
+    competition: Competition
+    user: Any
+    is_host: bool
+    can_participate: bool
+
+
+def competition_access(*, user: Any, slug: str) -> CompAccess:
+    """The competition and what the user may do there; 404 for anyone who may not see it.
+
+    A course's competition is visible to the course's members (students participate; teachers and
+    site admins host); a site-wide one to every signed-in user. Named hosts always host.
+    """
+    comp = Competition.objects.select_related("course").filter(slug=slug).first()
+    if comp is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        raise Http404("No such competition.")
+    is_admin = bool(user.is_superuser)
+    named_host = comp.hosts.filter(pk=user.pk).exists()
+    if comp.course_id is None:
+        return CompAccess(comp, user, is_host=is_admin or named_host, can_participate=not (is_admin or named_host))
+    from courses.enums import Role
+    from courses.selectors import course_role
+
+    role = course_role(user=user, course=comp.course)
+    if role is None and not is_admin and not named_host:
+        raise Http404("No such competition.")
+    is_host = is_admin or named_host or role == Role.TEACHER
+    return CompAccess(comp, user, is_host=is_host, can_participate=role == Role.STUDENT)
+
+
+def competitions_for_user(*, user: Any) -> list[Competition]:
+    if not getattr(user, "is_authenticated", False):
+        return []
+    from courses.models import Enrollment
+
+    courses = Enrollment.objects.filter(user=user).values("course_id")
+    qs = Competition.objects.filter(course__isnull=True) | Competition.objects.filter(course__in=courses)
+    if user.is_superuser:
+        qs = Competition.objects.all()
+    return list(qs.distinct().order_by("slug"))
+
+
+def phases_of(*, competition: Competition) -> list[Phase]:
+    return list(competition.phases.order_by("order", "starts_at"))
+
+
+def phase_current(*, competition: Competition, at: datetime | None = None) -> Phase | None:
+    """The open phase, else the next one, else the last one."""
+    at = at or timezone.now()
+    phases = phases_of(competition=competition)
+    for ph in phases:
+        if ph.is_open(at):
+            return ph
+    upcoming = [ph for ph in phases if ph.starts_at > at]
+    return upcoming[0] if upcoming else (phases[-1] if phases else None)
+
+
+def phase_get(*, competition: Competition, slug: str) -> Phase:
+    ph = competition.phases.filter(slug=slug).first()
+    if ph is None:
+        raise Http404("No such phase.")
+    return ph
+
+
+def team_of(*, competition: Competition, user: Any) -> Team | None:
+    m = TeamMembership.objects.filter(competition=competition, user=user).select_related("team").first()
+    return m.team if m else None
+
+
+def participant_key(*, competition: Competition, user: Any) -> tuple[str, Team | None]:
+    team = team_of(competition=competition, user=user)
+    return (f"t{team.pk}" if team else f"u{user.pk}"), team
+
+
+@dataclass(frozen=True)
+class Quota:
+    daily_limit: int
+    used_today: int
+    phase_limit: int
+    used_phase: int
+    running: int
+    max_running: int
+    next_allowed_at: datetime | None  # None: may submit now (or never again in this phase)
+    reason: str = ""
+
+    @property
+    def left_today(self) -> int:
+        return max(0, min(self.daily_limit - self.used_today, self.phase_limit - self.used_phase))
+
+    @property
+    def allowed(self) -> bool:
+        return not self.reason
+
+
+def quota_for(*, phase: Phase, participant: str, at: datetime | None = None) -> Quota:
+    """Rolling 24-hour and per-phase limits and the running cap for one participant.
+
+    Every received submission counts, failed ones included (otherwise errors would be free probes
+    of the hidden data). ``next_allowed_at`` is when the oldest submission of the window expires.
+    """
+    from django.utils.translation import gettext as _
+
+    at = at or timezone.now()
+    qs = Submission.objects.filter(phase=phase, participant=participant, is_baseline=False)
+    used_phase = qs.count()
+    window = list(qs.filter(received_at__gt=at - DAY).order_by("received_at").values_list("received_at", flat=True))
+    running = qs.filter(status__in=PENDING).count()
+    reason, next_at = "", None
+    if used_phase >= phase.phase_limit:
+        reason = _("You have used all %(n)d submissions of this phase.") % {"n": phase.phase_limit}
+    elif len(window) >= phase.daily_limit:
+        next_at = window[len(window) - phase.daily_limit] + DAY
+        reason = _("Daily limit of %(n)d submissions reached.") % {"n": phase.daily_limit}
+    elif running >= phase.max_running:
+        reason = _("%(n)d of your submissions are still being evaluated; wait until one finishes.") % {"n": running}
+        next_at = at + timedelta(seconds=30)
+    return Quota(
+        daily_limit=phase.daily_limit,
+        used_today=len(window),
+        phase_limit=phase.phase_limit,
+        used_phase=used_phase,
+        running=running,
+        max_running=phase.max_running,
+        next_allowed_at=next_at,
+        reason=reason,
+    )
+
+
+@dataclass
+class Row:
+    rank: int | None
+    participant: str
+    name: str
+    score: float | None
+    tiebreak: float | None
+    submission_id: int
+    received_at: datetime
+    is_baseline: bool
+    entries: int = 0
+    is_you: bool = False
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+def _names(keys: set[str]) -> dict[str, str]:
+    users = {int(k[1:]) for k in keys if k.startswith("u")}
+    teams = {int(k[1:]) for k in keys if k.startswith("t")}
+    names: dict[str, str] = {}
+    for pk, username, display in (
+        get_user_model().objects.filter(pk__in=users).values_list("pk", "username", "display_name")
+    ):
+        names[f"u{pk}"] = display or username
+    for pk, name in Team.objects.filter(pk__in=teams).values_list("pk", "name"):
+        names[f"t{pk}"] = name
+    return names
+
+
+def private_visible(*, access: CompAccess, phase: Phase, at: datetime | None = None) -> bool:
+    return access.is_host or phase.is_closed(at)
+
+
+def _sort_key(higher: bool):  # type: ignore[no-untyped-def]
+    def key(row: Row) -> tuple[float, float, datetime, int]:
+        s = row.score if row.score is not None else float("inf") * (-1 if higher else 1)
+        t = row.tiebreak if row.tiebreak is not None else (float("-inf") if higher else float("inf"))
+        return ((-s if higher else s), (-t if higher else t), row.received_at, row.submission_id)
+
+    return key
+
+
+def leaderboard(*, phase: Phase, split: str, viewer: Any = None) -> list[Row]:
+    """Ranked rows, one per participant plus one per baseline; ties go to the earlier submission.
+
+    ``split="public"``: each participant's best public score over all their graded submissions.
+    ``split="private"``: the best private score among their final selection (callers check
+    :func:`private_visible` first).
+    """
+    higher = phase.competition.higher_is_better
+    fields = (
+        "id",
+        "participant",
+        "received_at",
+        "is_baseline",
+        "label",
+        "selected",
+        "public_score",
+        "public_tiebreak",
+        "private_score",
+        "private_tiebreak",
+    )
+    subs = list(
+        Submission.objects.filter(phase=phase, status=SubmissionStatus.GRADED, public_score__isnull=False)
+        .order_by("received_at", "id")
+        .values_list(*fields)
+    )
+    key = _sort_key(higher)
+    by_participant: dict[str, list[tuple]] = {}  # type: ignore[type-arg]
+    baselines: list[Row] = []
+    for s in subs:
+        sid, part, at, is_base, label, _selected, pub, pub_t, priv, priv_t = s
+        if is_base:
+            score, tb = (pub, pub_t) if split == "public" else (priv, priv_t)
+            baselines.append(Row(None, part, label, score, tb, sid, at, True, 1))
+        else:
+            by_participant.setdefault(part, []).append(s)
+    rows: list[Row] = []
+    limit = phase.competition.final_selection_limit
+    for part, items in by_participant.items():
+        pub_rows = [Row(None, part, "", it[6], it[7], it[0], it[2], False) for it in items]
+        pub_rows.sort(key=key)
+        if split == "public":
+            best = pub_rows[0]
+        else:
+            chosen_ids = {it[0] for it in items if it[5]} or {r.submission_id for r in pub_rows[:limit]}
+            priv = {it[0]: it for it in items}
+            cands = [Row(None, part, "", priv[i][8], priv[i][9], i, priv[i][2], False) for i in chosen_ids]
+            cands.sort(key=key)
+            best = cands[0]
+        best.entries = len(items)
+        rows.append(best)
+    names = _names({r.participant for r in rows})
+    me = f"u{getattr(viewer, 'pk', 0)}"
+    team = team_of(competition=phase.competition, user=viewer) if viewer is not None else None
+    for r in rows:
+        r.name = names.get(r.participant, r.participant)
+        r.is_you = r.participant == me or (team is not None and r.participant == f"t{team.pk}")
+    rows.sort(key=key)
+    for i, r in enumerate(rows, start=1):
+        r.rank = i
+    merged = rows + baselines
+    merged.sort(key=key)
+    return merged
+
+
+def my_submissions(*, phase: Phase, participant: str) -> list[Submission]:
+    return list(
+        Submission.objects.filter(phase=phase, participant=participant, is_baseline=False)
+        .select_related("user")
+        .order_by("-received_at", "-id")[:200]
+    )
+
+
+def submission_for_viewer(*, access: CompAccess, pk: int) -> Submission:
+    """A submission its participant (or a team-mate) or a host may see; 404 for everyone else."""
+    sub = (
+        Submission.objects.select_related("phase", "user").filter(pk=pk, phase__competition=access.competition).first()
+    )
+    if sub is None:
+        raise Http404("No such submission.")
+    if access.is_host:
+        return sub
+    key, _team = participant_key(competition=access.competition, user=access.user)
+    if sub.is_baseline or (sub.participant != key and sub.user_id != access.user.pk):
+        raise Http404("No such submission.")
+    return sub
+
+
+def score_history(*, phase: Phase, split: str = "public") -> dict[str, Any]:
+    """Best score over time (the leaderboard's top) and every participant's submissions, for plotting."""
+    higher = phase.competition.higher_is_better
+    col = "public_score" if split == "public" else "private_score"
+    subs = list(
+        Submission.objects.filter(
+            phase=phase, status=SubmissionStatus.GRADED, is_baseline=False, **{f"{col}__isnull": False}
+        )
+        .order_by("received_at", "id")
+        .values_list("participant", "received_at", col)
+    )
+    best_t, best_y, cur = [], [], None
+    per: dict[str, tuple[list[datetime], list[float]]] = {}
+    for part, at, score in subs:
+        if cur is None or (score > cur if higher else score < cur):
+            cur = score
+            best_t.append(at)
+            best_y.append(score)
+        per.setdefault(part, ([], []))
+        per[part][0].append(at)
+        per[part][1].append(score)
+    names = _names(set(per))
+    return {"best": (best_t, best_y), "participants": {names.get(k, k): v for k, v in per.items()}}
+
+
+def grade_mapping(*, phase: Phase) -> list[tuple[Row, float]]:
+    """Course points per ranked participant from the competition's mapping (top ``top`` get full
+    points, the rest decrease linearly to ``floor``; no score → 0). Based on the private ranking."""
+    mapping = phase.competition.grade_mapping or {}
+    points = float(mapping.get("points", 0))
+    top = int(mapping.get("top", 1))
+    floor = float(mapping.get("floor", 0))
+    rows = [r for r in leaderboard(phase=phase, split="private") if not r.is_baseline]
+    out = []
+    n = len(rows)
+    for r in rows:
+        assert r.rank is not None
+        if r.rank <= top:
+            pts = points
+        else:
+            frac = (r.rank - top) / max(1, n - top)
+            pts = points - (points - floor) * frac
+        out.append((r, round(pts, 2)))
+    return out

@@ -1,0 +1,401 @@
+"""Writes of the competitions app: receive a submission (quotas, close), evaluate it, select finals, teams.
+
+Evaluation = ingestion in grading's sandbox (participant code on inputs only) + trusted scoring in
+this process. Labels never leave ``hidden/``; the job folder gets copies of ``inputs/`` only.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import shutil
+import sys
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.blobs import blob_get, blob_put
+
+from . import datasets
+from .enums import PENDING, SubmissionKind, SubmissionStatus, Task
+from .models import Competition, Phase, Submission, Team, TeamMembership
+from .selectors import participant_key, quota_for
+
+log = logging.getLogger(__name__)
+RUNNER = Path(__file__).resolve().parent / "runner" / "ingest.py"
+
+
+@dataclass
+class SubmissionRefused(Exception):
+    message: str
+    status: int = 403
+    retry_at: datetime | None = None
+
+    def __str__(self) -> str:
+        return self.message
+
+
+# --- receiving ---------------------------------------------------------------------------------
+
+
+def _check_upload(*, phase: Phase, data: bytes, filename: str) -> None:
+    if not data:
+        raise SubmissionRefused(_("The file is empty."), 400)
+    if len(data) > settings.COMPETITIONS_UPLOAD_MAX_BYTES:
+        raise SubmissionRefused(
+            _("The file is larger than the limit of %(n)d bytes.") % {"n": settings.COMPETITIONS_UPLOAD_MAX_BYTES}, 413
+        )
+    expected = {SubmissionKind.MODULE: ".py", SubmissionKind.NOTEBOOK: ".ipynb", SubmissionKind.PREDICTIONS: ".csv"}
+    suffix = expected[SubmissionKind(phase.submission_kind)]
+    if not filename.lower().endswith(suffix):
+        raise SubmissionRefused(_("This phase takes a %(suffix)s file.") % {"suffix": suffix}, 400)
+    if phase.submission_kind != SubmissionKind.PREDICTIONS:
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise SubmissionRefused(_("The file is not UTF-8 text."), 400) from None
+
+
+def submission_receive(
+    *, phase: Phase, user: Any, data: bytes, filename: str, at: datetime | None = None
+) -> Submission:
+    """Store a participant's file and queue its evaluation, or refuse with the reason.
+
+    The phase row is locked for the check-and-insert, so parallel requests cannot overrun a quota
+    (on PostgreSQL: SELECT ... FOR UPDATE; on SQLite the IMMEDIATE transaction serialises writers).
+    """
+    _check_upload(phase=phase, data=data, filename=filename)
+    sha = blob_put(data)
+    with transaction.atomic():
+        locked = Phase.objects.select_for_update().select_related("competition").get(pk=phase.pk)
+        now = at or timezone.now()
+        if now < locked.starts_at:
+            raise SubmissionRefused(_("This phase has not started yet."), 403)
+        if locked.is_closed(now):
+            raise SubmissionRefused(
+                _("This phase closed at %(t)s; no more submissions.") % {"t": locked.ends_at.isoformat()}, 403
+            )
+        key, team = participant_key(competition=locked.competition, user=user)
+        quota = quota_for(phase=locked, participant=key, at=now)
+        if not quota.allowed:
+            raise SubmissionRefused(quota.reason, 429, quota.next_allowed_at)
+        sub = Submission.objects.create(
+            phase=locked,
+            user=user,
+            team=team,
+            participant=key,
+            received_at=now,
+            blob=sha,
+            filename=Path(filename).name[:200],
+            size=len(data),
+            kind=locked.submission_kind,
+            status=SubmissionStatus.QUEUED,
+        )
+        transaction.on_commit(lambda: _enqueue(sub.pk))
+    return sub
+
+
+def _enqueue(pk: int) -> None:
+    from .tasks import evaluate
+
+    evaluate.delay(pk)
+
+
+# --- evaluating --------------------------------------------------------------------------------
+
+_ARRAY_RUN = re.compile(r"(?:[\[\](),\s]*(?:True|False|0|1|0\.|1\.)[\s,\]\[)(]*){24,}")
+
+
+def scrub_log(text: str, limit: int | None = None) -> str:
+    """Participant output for display: long runs of array data removed (they could echo hidden
+    inputs), control characters dropped, only the tail kept."""
+    limit = limit or settings.COMPETITIONS_LOG_CHARS
+    text = _ARRAY_RUN.sub(" [array output removed] ", text)
+    text = "".join(ch for ch in text if ch in "\n\t" or ch >= " ")
+    if len(text) > limit:
+        text = "…(truncated)…\n" + text[-limit:]
+    return text
+
+
+def notebook_to_module(raw: bytes) -> str:
+    """The code cells of a notebook, in order, as a module; IPython magics and shell lines are commented out."""
+    try:
+        nb = json.loads(raw)
+        cells = nb["cells"]
+    except (ValueError, KeyError, TypeError):
+        raise ValueError(_("The notebook is not valid JSON with cells.")) from None
+    parts = []
+    for cell in cells:
+        if cell.get("cell_type") != "code":
+            continue
+        src = cell.get("source", "")
+        src = "".join(src) if isinstance(src, list) else str(src)
+        lines = [("# " + ln) if ln.lstrip().startswith(("%", "!")) else ln for ln in src.splitlines()]
+        parts.append("\n".join(lines))
+    return "\n\n".join(parts) + "\n"
+
+
+def _data_dir(phase: Phase) -> Path:
+    return datasets.phase_dir(phase.competition.slug, phase.dataset)
+
+
+def _limits(phase: Phase) -> dict[str, Any]:
+    cfg = phase.config or {}
+    if phase.competition.task == Task.DECODER:
+        from .scoring.decoder import total_shots
+
+        shots = total_shots(_data_dir(phase))
+        budget = float(cfg.get("shot_budget_us", 50.0))
+        wall = float(cfg.get("startup_seconds", 60)) + shots * budget * 1e-6
+    else:
+        wall = float(cfg.get("wall_seconds", 120))
+    return {
+        "memory_mb": int(cfg.get("memory_mb", 2048)),
+        "cpu_seconds": int(wall * 2) + 10,
+        "wall_seconds": wall,
+        "max_processes": int(cfg.get("max_processes", 64)),
+        "max_output_bytes": int(cfg.get("max_output_bytes", 512 * 1024 * 1024)),
+    }
+
+
+def _run_in_sandbox(*, sub: Submission, job: Path) -> tuple[dict[str, Any], str, float]:
+    """Prepare the job folder with inputs only, run ingestion in the sandbox; (result, log, wall)."""
+    from grading.runner.sandbox import SandboxLimits, sandbox_run
+
+    phase = sub.phase
+    raw = blob_get(sub.blob)
+    code = notebook_to_module(raw) if sub.kind == SubmissionKind.NOTEBOOK else raw.decode("utf-8")
+    shutil.copytree(_data_dir(phase) / "inputs", job / "inputs")
+    (job / "submission.py").write_text(code)
+    shutil.copy(RUNNER, job / "ingest.py")
+    spec = {"task": phase.competition.task, "entry_point": phase.competition.entry_point}
+    (job / "spec.json").write_text(json.dumps(spec))
+    limits = SandboxLimits(**_limits(phase))
+    res = sandbox_run([sys.executable, "ingest.py"], job_dir=job, limits=limits)
+    text = scrub_log((res.stdout or "") + ("\n" if res.stderr else "") + (res.stderr or ""))
+    if res.status == "timed_out":
+        raise _Failed(
+            SubmissionStatus.TIMED_OUT,
+            _(
+                "Time limit exceeded: the phase allows %(s).0f s for all shots (the per-shot budget times the shots, plus start-up)."
+            )
+            % {"s": limits.wall_seconds},
+            text,
+        )
+    if res.status == "memory_limit":
+        raise _Failed(
+            SubmissionStatus.MEMORY_LIMIT, _("Memory limit of %(m)d MiB exceeded.") % {"m": limits.memory_mb}, text
+        )
+    result_file = job / "result.json"
+    try:
+        result = json.loads(result_file.read_text()[:100_000]) if result_file.exists() else None
+    except ValueError:
+        result = None
+    if not isinstance(result, dict):
+        raise _Failed(
+            SubmissionStatus.ERROR,
+            _("Your code stopped before producing output (exit code %(c)s).") % {"c": res.exit_code},
+            text,
+        )
+    if not result.get("ok"):
+        raise _Failed(SubmissionStatus.ERROR, scrub_log(str(result.get("error", "error")), 2000), text)
+    return result, text, float(res.wall_seconds)
+
+
+@dataclass
+class _Failed(Exception):
+    status: str
+    message: str
+    log: str = ""
+
+
+def _score(*, sub: Submission, job: Path | None, wall: float) -> None:
+    from .scoring import classify, decoder
+
+    phase = sub.phase
+    data = _data_dir(phase)
+    if phase.competition.task == Task.DECODER:
+        assert job is not None
+        detail = decoder.score(data=data, outputs=job / "outputs")
+        per_shot_us = wall / max(1, decoder.total_shots(data)) * 1e6
+        budget = float((phase.config or {}).get("shot_budget_us", 50.0))
+        sub.public_score, sub.private_score = detail["public"]["ratio"], detail["private"]["ratio"]
+        sub.public_tiebreak = sub.private_tiebreak = per_shot_us
+        detail["public"]["us_per_shot"] = detail["private"]["us_per_shot"] = per_shot_us
+        detail["public"]["budget_us"] = budget
+    else:
+        n = classify.n_test(data)
+        if sub.kind == SubmissionKind.PREDICTIONS:
+            pred = classify.parse_predictions_csv(blob_get(sub.blob), n)
+        else:
+            assert job is not None
+            pred = classify.load_predictions(job / "outputs" / "predictions.npy", n)
+        detail = classify.score(data=data, pred=pred)
+        sub.public_score, sub.public_tiebreak = detail["public"]["accuracy"], detail["public"]["macro_f1"]
+        sub.private_score, sub.private_tiebreak = detail["private"]["accuracy"], detail["private"]["macro_f1"]
+    sub.public_detail, sub.private_detail = detail["public"], detail["private"]
+
+
+def submission_evaluate(*, submission_id: int) -> Submission:
+    """Run ingestion (sandbox) and trusted scoring for one submission; idempotent on re-delivery."""
+    from .scoring.decoder import ScoringError
+
+    claimed = Submission.objects.filter(pk=submission_id, status__in=PENDING).update(
+        status=SubmissionStatus.RUNNING, started_at=timezone.now()
+    )
+    sub = Submission.objects.select_related("phase__competition").get(pk=submission_id)
+    if not claimed:
+        return sub
+    Submission.objects.filter(pk=sub.pk).update(attempts=sub.attempts + 1)
+    job = None
+    try:
+        wall = 0.0
+        if sub.kind != SubmissionKind.PREDICTIONS:
+            settings.COMPETITIONS_JOB_DIR.mkdir(parents=True, exist_ok=True)
+            job = settings.COMPETITIONS_JOB_DIR / f"sub-{sub.pk}-{sub.attempts + 1}"
+            shutil.rmtree(job, ignore_errors=True)
+            job.mkdir()
+            _result, sub.log, wall = _run_in_sandbox(sub=sub, job=job)
+        _score(sub=sub, job=job, wall=wall)
+        sub.status, sub.error = SubmissionStatus.GRADED, ""
+    except _Failed as f:
+        sub.status, sub.error, sub.log = f.status, f.message, f.log
+        sub.public_score = sub.private_score = sub.public_tiebreak = sub.private_tiebreak = None
+    except ScoringError as exc:
+        sub.status, sub.error = SubmissionStatus.ERROR, str(exc)
+        sub.public_score = sub.private_score = sub.public_tiebreak = sub.private_tiebreak = None
+    except ImportError as exc:
+        log.exception("competition sandbox unavailable")
+        sub.status, sub.error = (
+            SubmissionStatus.NEEDS_ATTENTION,
+            _("The evaluation sandbox is not available on this server; the hosts have been told.") + f" ({exc.name})",
+        )
+    except Exception:
+        log.exception("competition submission %s failed in the platform", sub.pk)
+        sub.status, sub.error = (
+            SubmissionStatus.NEEDS_ATTENTION,
+            _(
+                "The platform failed to evaluate this submission; the hosts have been told. It does not count as your error."
+            ),
+        )
+    finally:
+        if job is not None:
+            shutil.rmtree(job, ignore_errors=True)
+    sub.finished_at = timezone.now()
+    sub.save()
+    return sub
+
+
+# --- baselines, final selection, teams -----------------------------------------------------------
+
+
+def baseline_record(*, phase: Phase, label: str, user: Any) -> Submission:
+    """Score the host's baseline for a phase (PyMatching for the Decoder Cup, kNN for the QML
+    challenge) in the trusted process and put it on the board as a row of its own."""
+    from .scoring import classify, decoder
+
+    data = _data_dir(phase)
+    Submission.objects.filter(phase=phase, is_baseline=True, label=label).delete()
+    sub = Submission(
+        phase=phase,
+        user=user,
+        participant="baseline",
+        received_at=phase.starts_at,
+        kind=phase.submission_kind,
+        is_baseline=True,
+        label=label,
+        status=SubmissionStatus.GRADED,
+        finished_at=timezone.now(),
+    )
+    if phase.competition.task == Task.DECODER:
+        detail = decoder.score(data=data, outputs=data, predictions_of="matching")
+        sub.public_score, sub.private_score = detail["public"]["ratio"], detail["private"]["ratio"]
+    else:
+        detail = classify.score(data=data, pred=classify.knn_baseline(data))
+        sub.public_score, sub.public_tiebreak = detail["public"]["accuracy"], detail["public"]["macro_f1"]
+        sub.private_score, sub.private_tiebreak = detail["private"]["accuracy"], detail["private"]["macro_f1"]
+    sub.public_detail, sub.private_detail = detail["public"], detail["private"]
+    sub.save()
+    return sub
+
+
+def final_selection_set(*, phase: Phase, user: Any, submission_ids: list[int], at: datetime | None = None) -> list[int]:
+    """Mark up to K of the participant's graded submissions as their final ones (before the close)."""
+    if phase.is_closed(at):
+        raise SubmissionRefused(_("The phase has closed; the final selection is frozen."), 403)
+    limit = phase.competition.final_selection_limit
+    ids = list(dict.fromkeys(int(i) for i in submission_ids))
+    if len(ids) > limit:
+        raise SubmissionRefused(_("Select at most %(k)d submissions.") % {"k": limit}, 400)
+    key, _team = participant_key(competition=phase.competition, user=user)
+    mine = Submission.objects.filter(phase=phase, participant=key, is_baseline=False)
+    valid = set(mine.filter(pk__in=ids, status=SubmissionStatus.GRADED).values_list("pk", flat=True))
+    if valid != set(ids):
+        raise SubmissionRefused(_("Only your own scored submissions can be selected."), 400)
+    with transaction.atomic():
+        mine.update(selected=False)
+        mine.filter(pk__in=ids).update(selected=True)
+    return ids
+
+
+def _teams_open(comp: Competition, at: datetime | None = None) -> None:
+    if comp.team_freeze_at and (at or timezone.now()) >= comp.team_freeze_at:
+        raise SubmissionRefused(_("Teams are frozen since %(t)s.") % {"t": comp.team_freeze_at.isoformat()}, 403)
+
+
+def _has_submissions(comp: Competition, user: Any) -> bool:
+    return Submission.objects.filter(phase__competition=comp, user=user, is_baseline=False).exists()
+
+
+def team_create(*, competition: Competition, user: Any, name: str) -> Team:
+    _teams_open(competition)
+    name = name.strip()[:80]
+    if not name:
+        raise SubmissionRefused(_("A team needs a name."), 400)
+    if _has_submissions(competition, user):
+        raise SubmissionRefused(
+            _("You have already submitted on your own; teams must form before a first submission."), 409
+        )
+    try:
+        with transaction.atomic():
+            team = Team.objects.create(competition=competition, name=name, created_by=user)
+            TeamMembership.objects.create(competition=competition, team=team, user=user)
+    except IntegrityError:
+        raise SubmissionRefused(_("That name is taken, or you are already in a team."), 409) from None
+    return team
+
+
+def team_join(*, competition: Competition, user: Any, code: str) -> Team:
+    _teams_open(competition)
+    team = Team.objects.filter(competition=competition, invite_code=code.strip()).first()
+    if team is None:
+        raise SubmissionRefused(_("No team has that invitation code."), 404)
+    if team.memberships.count() >= competition.max_team_size:
+        raise SubmissionRefused(_("That team is full."), 409)
+    if _has_submissions(competition, user):
+        raise SubmissionRefused(
+            _("You have already submitted on your own; teams must form before a first submission."), 409
+        )
+    try:
+        TeamMembership.objects.create(competition=competition, team=team, user=user)
+    except IntegrityError:
+        raise SubmissionRefused(_("You are already in a team."), 409) from None
+    return team
+
+
+def team_leave(*, competition: Competition, user: Any) -> None:
+    _teams_open(competition)
+    m = TeamMembership.objects.filter(competition=competition, user=user).select_related("team").first()
+    if m is None:
+        raise SubmissionRefused(_("You are not in a team."), 400)
+    team = m.team
+    m.delete()
+    if not team.memberships.exists() and not team.submissions.exists():
+        team.delete()

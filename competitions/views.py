@@ -1,0 +1,343 @@
+"""Pages of the competitions app. Every view resolves the user's access to the competition first
+(404 for those who may not see it) and checks the role the action needs."""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import http_date
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from . import datasets, selectors, services
+from .enums import PENDING
+from .models import Phase
+
+
+def _phase(access: selectors.CompAccess, slug: str | None) -> Phase:
+    if slug:
+        return selectors.phase_get(competition=access.competition, slug=slug)
+    ph = selectors.phase_current(competition=access.competition)
+    if ph is None:
+        raise Http404("This competition has no phases.")
+    return ph
+
+
+def _board_context(request: HttpRequest, access: selectors.CompAccess, phase: Phase) -> dict[str, Any]:
+    split = request.GET.get("split", "public")
+    if split not in ("public", "private"):
+        split = "public"
+    can_private = selectors.private_visible(access=access, phase=phase)
+    if split == "private" and not can_private:
+        split = "public"
+    rows = selectors.leaderboard(phase=phase, split=split, viewer=request.user)
+    return {
+        "competition": access.competition,
+        "phase": phase,
+        "access": access,
+        "rows": rows,
+        "split": split,
+        "can_private": can_private,
+        "closed": phase.is_closed(),
+        "poll": settings.COMPETITIONS_LEADERBOARD_POLL_SECONDS,
+        "lower_better": not access.competition.higher_is_better,
+    }
+
+
+def _chart(phase: Phase, higher: bool) -> str:
+    """Plotly figure JSON (built as plain data: no plotly import in the web process)."""
+    hist = selectors.score_history(phase=phase)
+    best_t, best_y = hist["best"]
+    data: list[dict[str, Any]] = [
+        {"type": "scatter", "mode": "markers", "name": name, "x": [t.isoformat() for t in ts], "y": ys, "opacity": 0.55}
+        for name, (ts, ys) in list(hist["participants"].items())[:40]
+    ]
+    data.insert(
+        0,
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "line": {"shape": "hv", "width": 3},
+            "name": _("best so far"),
+            "x": [t.isoformat() for t in best_t],
+            "y": best_y,
+        },
+    )
+    layout = {
+        "margin": {"l": 50, "r": 10, "t": 10, "b": 40},
+        "height": 300,
+        "yaxis": {"title": _("score (lower is better)") if not higher else _("score")},
+        "legend": {"orientation": "h"},
+    }
+    return json.dumps({"data": data, "layout": layout})
+
+
+@login_required
+@require_GET
+def competition_list(request: HttpRequest) -> HttpResponse:
+    comps = selectors.competitions_for_user(user=request.user)
+    return render(request, "competitions/list.html", {"competitions": comps})
+
+
+@login_required
+@require_GET
+def competition_home(request: HttpRequest, slug: str, phase: str | None = None) -> HttpResponse:
+    access = selectors.competition_access(user=request.user, slug=slug)
+    ph = _phase(access, phase)
+    key, team = selectors.participant_key(competition=access.competition, user=request.user)
+    ctx = _board_context(request, access, ph)
+    ctx.update(
+        {
+            "phases": selectors.phases_of(competition=access.competition),
+            "quota": selectors.quota_for(phase=ph, participant=key) if access.can_participate else None,
+            "team": team,
+            "team_members": list(team.memberships.select_related("user")) if team else [],
+            "mine": selectors.my_submissions(phase=ph, participant=key) if access.can_participate else [],
+            "chart": _chart(ph, access.competition.higher_is_better),
+            "is_open": ph.is_open(),
+            "downloads": _downloads(access, ph),
+            "accept": {"module": ".py", "notebook": ".ipynb", "predictions": ".csv"}[ph.submission_kind],
+            "now": timezone.now(),
+        }
+    )
+    return render(request, "competitions/home.html", ctx)
+
+
+def _downloads(access: selectors.CompAccess, phase: Phase) -> list[str]:
+    folder = datasets.phase_dir(access.competition.slug, phase.dataset) / "public"
+    return sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+
+
+@login_required
+@require_GET
+def leaderboard(request: HttpRequest, slug: str, phase: str) -> HttpResponse:
+    access = selectors.competition_access(user=request.user, slug=slug)
+    ph = _phase(access, phase)
+    ctx = _board_context(request, access, ph)
+    if request.GET.get("split") == "private" and not ctx["can_private"]:
+        raise PermissionDenied(_("The private leaderboard is revealed when the phase closes."))
+    template = "competitions/partials/leaderboard.html" if request.htmx else "competitions/leaderboard.html"  # type: ignore[attr-defined]
+    return render(request, template, ctx)
+
+
+@login_required
+@require_GET
+def my_submissions(request: HttpRequest, slug: str, phase: str) -> HttpResponse:
+    access = selectors.competition_access(user=request.user, slug=slug)
+    ph = _phase(access, phase)
+    key, _team = selectors.participant_key(competition=access.competition, user=request.user)
+    mine = selectors.my_submissions(phase=ph, participant=key)
+    return render(
+        request,
+        "competitions/partials/mine.html",
+        {
+            "competition": access.competition,
+            "phase": ph,
+            "mine": mine,
+            "pending": any(s.status in PENDING for s in mine),
+            "closed": ph.is_closed(),
+            "access": access,
+        },
+    )
+
+
+def _refusal(
+    request: HttpRequest, access: selectors.CompAccess, ph: Phase, exc: services.SubmissionRefused
+) -> HttpResponse:
+    body = {"error": exc.message}
+    if exc.retry_at:
+        body["next_allowed_at"] = exc.retry_at.isoformat()
+    if request.htmx or request.headers.get("Accept", "").startswith("application/json"):  # type: ignore[attr-defined]
+        if request.htmx:  # type: ignore[attr-defined]
+            resp = render(
+                request,
+                "competitions/partials/refused.html",
+                {"message": exc.message, "retry_at": exc.retry_at},
+                status=exc.status,
+            )
+        else:
+            resp = HttpResponse(json.dumps(body), content_type="application/json", status=exc.status)
+    else:
+        resp = render(
+            request,
+            "competitions/refused.html",
+            {"competition": access.competition, "phase": ph, "message": exc.message, "retry_at": exc.retry_at},
+            status=exc.status,
+        )
+    if exc.retry_at:
+        resp["Retry-After"] = str(max(1, int((exc.retry_at - timezone.now()).total_seconds())))
+        resp["X-Next-Allowed-At"] = http_date(exc.retry_at.timestamp())
+    return resp
+
+
+@login_required
+@require_POST
+def submit(request: HttpRequest, slug: str, phase: str) -> HttpResponse:
+    access = selectors.competition_access(user=request.user, slug=slug)
+    ph = _phase(access, phase)
+    if not access.can_participate:
+        raise PermissionDenied(_("Only participants can submit; hosts add baselines."))
+    upload = request.FILES.get("file")
+    try:
+        if upload is None:
+            raise services.SubmissionRefused(_("Choose a file to upload."), 400)
+        if upload.size and upload.size > settings.COMPETITIONS_UPLOAD_MAX_BYTES:
+            raise services.SubmissionRefused(_("The file is larger than the limit."), 413)
+        sub = services.submission_receive(phase=ph, user=request.user, data=upload.read(), filename=upload.name or "")
+    except services.SubmissionRefused as exc:
+        return _refusal(request, access, ph, exc)
+    if request.htmx:  # type: ignore[attr-defined]
+        return my_submissions(request, slug, phase)
+    messages.success(
+        request,
+        _("Received submission #%(n)d at %(t)s; it is being evaluated.")
+        % {"n": sub.pk, "t": sub.received_at.strftime("%H:%M:%S")},
+    )
+    return redirect("competitions:phase", slug, ph.slug)
+
+
+@login_required
+@require_GET
+def submission_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    access = selectors.competition_access(user=request.user, slug=slug)
+    sub = selectors.submission_for_viewer(access=access, pk=pk)
+    show_private = selectors.private_visible(access=access, phase=sub.phase)
+    return render(
+        request,
+        "competitions/submission.html",
+        {
+            "competition": access.competition,
+            "sub": sub,
+            "phase": sub.phase,
+            "show_private": show_private,
+            "access": access,
+        },
+    )
+
+
+@login_required
+@require_POST
+def select_final(request: HttpRequest, slug: str, phase: str) -> HttpResponse:
+    access = selectors.competition_access(user=request.user, slug=slug)
+    ph = _phase(access, phase)
+    if not access.can_participate:
+        raise PermissionDenied(_("Only participants select final submissions."))
+    try:
+        services.final_selection_set(phase=ph, user=request.user, submission_ids=request.POST.getlist("selected"))
+    except (services.SubmissionRefused, ValueError) as exc:
+        messages.error(request, str(exc))
+        return redirect("competitions:phase", slug, ph.slug)
+    messages.success(request, _("Final selection saved."))
+    return redirect("competitions:phase", slug, ph.slug)
+
+
+@login_required
+@require_POST
+def team(request: HttpRequest, slug: str) -> HttpResponse:
+    access = selectors.competition_access(user=request.user, slug=slug)
+    if not access.can_participate:
+        raise PermissionDenied(_("Only participants form teams."))
+    action = request.POST.get("action")
+    try:
+        if action == "create":
+            services.team_create(competition=access.competition, user=request.user, name=request.POST.get("name", ""))
+        elif action == "join":
+            services.team_join(competition=access.competition, user=request.user, code=request.POST.get("code", ""))
+        elif action == "leave":
+            services.team_leave(competition=access.competition, user=request.user)
+        else:
+            raise services.SubmissionRefused(_("Unknown team action."), 400)
+    except services.SubmissionRefused as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Team updated."))
+    return redirect("competitions:home", slug)
+
+
+@login_required
+@require_GET
+def data_file(request: HttpRequest, slug: str, phase: str, name: str) -> HttpResponse:
+    access = selectors.competition_access(user=request.user, slug=slug)
+    ph = _phase(access, phase)
+    if name not in _downloads(access, ph):
+        raise Http404("No such file.")
+    path = datasets.phase_dir(access.competition.slug, ph.dataset) / "public" / name
+    return FileResponse(path.open("rb"), as_attachment=True, filename=name)
+
+
+def _host(access: selectors.CompAccess) -> None:
+    if not access.is_host:
+        raise PermissionDenied(_("Only the competition's hosts may do this."))
+
+
+@login_required
+@require_GET
+def export_csv(request: HttpRequest, slug: str, phase: str) -> HttpResponse:
+    access = selectors.competition_access(user=request.user, slug=slug)
+    _host(access)
+    ph = _phase(access, phase)
+    public = {r.participant: r for r in selectors.leaderboard(phase=ph, split="public")}
+    resp = HttpResponse(content_type="text/csv; charset=utf-8")
+    resp["Content-Disposition"] = f'attachment; filename="{access.competition.slug}-{ph.slug}.csv"'
+    w = csv.writer(resp)
+    w.writerow(
+        [
+            "private_rank",
+            "participant",
+            "name",
+            "baseline",
+            "private_score",
+            "private_tiebreak",
+            "public_score",
+            "public_tiebreak",
+            "submission_id",
+            "received_at",
+            "entries",
+        ]
+    )
+    for r in selectors.leaderboard(phase=ph, split="private"):
+        pub = public.get(r.participant) if not r.is_baseline else None
+        w.writerow(
+            [
+                r.rank or "",
+                r.participant,
+                r.name,
+                int(r.is_baseline),
+                r.score,
+                r.tiebreak,
+                pub.score if pub else "",
+                pub.tiebreak if pub else "",
+                r.submission_id,
+                _iso(r.received_at),
+                r.entries,
+            ]
+        )
+    return resp
+
+
+def _iso(t: datetime) -> str:
+    return t.isoformat()
+
+
+@login_required
+@require_GET
+def grades(request: HttpRequest, slug: str, phase: str) -> HttpResponse:
+    access = selectors.competition_access(user=request.user, slug=slug)
+    _host(access)
+    ph = _phase(access, phase)
+    rows = selectors.grade_mapping(phase=ph)
+    return render(
+        request,
+        "competitions/grades.html",
+        {"competition": access.competition, "phase": ph, "rows": rows, "mapping": access.competition.grade_mapping},
+    )
