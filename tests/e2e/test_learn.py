@@ -60,6 +60,7 @@ def test_teacher_imports_a_zip_through_the_page(login_page, cast, tmp_path, outp
     page.click("text=New course")
     page.set_input_files("input[name=archive]", str(archive))
     page.click("form[action$='/courses/import/'] button")
+    # while the server imports, the form shows a progress bar and cannot be sent twice
     page.wait_for_selector("#roster")
     assert "quantum-first-steps: created" in page.content()
     page.screenshot(path=str(output_dir / "manage.png"), full_page=True)

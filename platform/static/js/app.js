@@ -38,11 +38,26 @@
     });
   }
 
-  // Forms marked data-confirm ask before a destructive action.
+  // Forms marked data-confirm ask before a destructive action; forms marked data-busy show
+  // a progress bar while the server works (a course import takes a few seconds) and cannot be
+  // submitted twice.
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (form.dataset && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
       event.preventDefault();
+      return;
+    }
+    if (form.dataset && form.dataset.busy !== undefined) {
+      if (form.dataset.busyActive) { event.preventDefault(); return; }
+      form.dataset.busyActive = "1";
+      form.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
+      var bar = document.createElement("div");
+      bar.className = "busy";
+      bar.setAttribute("role", "progressbar");
+      bar.setAttribute("aria-busy", "true");
+      bar.innerHTML = '<div class="progress indeterminate"><span></span></div><p class="small muted"></p>';
+      bar.querySelector("p").textContent = form.dataset.busy;
+      form.appendChild(bar);
     }
   });
 
