@@ -16,3 +16,17 @@ class SubmissionStatus(models.TextChoices):
 class SubmissionSource(models.TextChoices):
     LAB = "lab", _("From the lab")
     UPLOAD = "upload", _("Upload")
+
+
+# A grading job ends in one of these; anything else is still in flight.
+FINAL_STATUSES = frozenset(
+    {
+        SubmissionStatus.GRADED,
+        SubmissionStatus.TIMED_OUT,
+        SubmissionStatus.MEMORY_LIMIT,
+        SubmissionStatus.ERROR,
+        SubmissionStatus.NEEDS_ATTENTION,
+    }
+)
+IN_FLIGHT_STATUSES = frozenset({SubmissionStatus.RECEIVED, SubmissionStatus.QUEUED, SubmissionStatus.RUNNING})
+MAX_ATTEMPTS = 3

@@ -1,12 +1,19 @@
-"""Submissions: what a student handed in, when the server received it, and its grading state."""
+"""Submissions: what a student handed in, when the server received it, and its grading state.
+
+Scores written by the autograder live on the submission (``cells``: one entry per graded
+cell, from the trusted process only). Teachers' work is kept as append-only history rows
+(``ManualGrade``, ``Override``): the latest row wins, earlier rows stay for the record.
+"""
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .enums import SubmissionSource, SubmissionStatus
+from .enums import FINAL_STATUSES, SubmissionSource, SubmissionStatus
 
 
 class Submission(models.Model):
@@ -17,17 +24,105 @@ class Submission(models.Model):
     received_at = models.DateTimeField(_("received at"), db_index=True)
     blob = models.CharField(max_length=64, help_text=_("SHA-256 of the notebook bytes"))
     size = models.PositiveIntegerField()
+    filename = models.CharField(max_length=255, blank=True)
     source = models.CharField(max_length=16, choices=SubmissionSource.choices)
     idempotency_key = models.CharField(max_length=80)
     status = models.CharField(
         max_length=20, choices=SubmissionStatus.choices, default=SubmissionStatus.RECEIVED, db_index=True
     )
+    # Lateness, decided once from the server's receipt time and the due date in force then.
+    late_seconds = models.PositiveIntegerField(default=0)
+    penalty = models.DecimalField(max_digits=5, decimal_places=4, default=Decimal(0))
+    # Grading bookkeeping: our own attempt counter (acks_late alone can loop forever).
+    attempts = models.PositiveSmallIntegerField(default=0)
+    queued_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    graded_at = models.DateTimeField(null=True, blank=True)
+    # Results from the trusted process.
+    auto_score = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    max_score = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    cells = models.JSONField(default=list, blank=True)
+    feedback_blob = models.CharField(max_length=64, blank=True)
+    message = models.CharField(max_length=500, blank=True, help_text=_("Shown to the student"))
+    log = models.TextField(blank=True, help_text=_("Execution log, for staff only"))
 
     class Meta:
         ordering = ("-received_at",)
         constraints = [
             models.UniqueConstraint(fields=("user", "activity", "idempotency_key"), name="submission_idempotent"),
         ]
+        indexes = [models.Index(fields=("activity", "user", "-received_at"))]
 
     def __str__(self) -> str:
         return f"{self.user} → {self.activity} at {self.received_at:%Y-%m-%d %H:%M:%S}"
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in FINAL_STATUSES
+
+    @property
+    def is_late(self) -> bool:
+        return self.late_seconds > 0
+
+
+class ManualGrade(models.Model):
+    """A teacher's or TA's score for one manually graded cell; newest row per cell wins."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="manual_grades")
+    grade_id = models.CharField(max_length=200)
+    score = models.DecimalField(max_digits=8, decimal_places=2)
+    comment = models.TextField(blank=True)
+    graded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+
+    def __str__(self) -> str:
+        return f"{self.grade_id}: {self.score}"
+
+
+class Override(models.Model):
+    """A staff override of a submission's total, with the reason; newest row wins, history kept."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="overrides")
+    score = models.DecimalField(
+        max_digits=8, decimal_places=2, null=True, blank=True, help_text=_("Empty clears the override")
+    )
+    reason = models.TextField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+
+    def __str__(self) -> str:
+        return f"override {self.score} ({self.reason[:40]})"
+
+
+class Extension(models.Model):
+    """A per-student due date that replaces the activity's."""
+
+    activity = models.ForeignKey("courses.Activity", on_delete=models.CASCADE, related_name="extensions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="extensions")
+    due_at = models.DateTimeField()
+    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=("activity", "user"), name="extension_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} until {self.due_at:%Y-%m-%d %H:%M}"
+
+
+class ScoreRelease(models.Model):
+    """Teacher's switch: with ``hidden`` set, students do not see the activity's scores yet."""
+
+    activity = models.OneToOneField("courses.Activity", on_delete=models.CASCADE, related_name="score_release")
+    hidden = models.BooleanField(default=False)
+    released_at = models.DateTimeField(null=True, blank=True)
+    released_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+
+    def __str__(self) -> str:
+        return f"{self.activity}: {'hidden' if self.hidden else 'released'}"

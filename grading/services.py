@@ -1,0 +1,441 @@
+"""Writes of the grading app: receive a submission, grade it, record teachers' grades.
+
+The order inside ``submission_receive`` is the guarantee: validate → store the bytes
+(content-addressed, fsynced) → commit the row with the server's receipt time → only then
+enqueue (``transaction.on_commit``). A broker that is down loses nothing: the row stays
+``received`` and ``submissions_sweep`` enqueues it later.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from core.blobs import blob_get, blob_put
+from courses.enums import ActivityKind, FileKind, Role
+from courses.models import Activity, ActivityFile
+from courses.selectors import course_role
+
+from .enums import MAX_ATTEMPTS, SubmissionSource, SubmissionStatus
+from .models import Extension, ManualGrade, Override, ScoreRelease, Submission
+
+log = logging.getLogger(__name__)
+
+GRADABLE_KINDS = frozenset({ActivityKind.ASSIGNMENT, ActivityKind.EXAM})
+
+
+class SubmissionRejected(ValueError):
+    """Bad input to ``submission_receive``; ``reason`` is shown to the user (HTTP 400)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+# ---------------------------------------------------------------------------------------
+# receive
+
+
+@dataclass(frozen=True)
+class Lateness:
+    due_at: datetime | None
+    late_seconds: int
+    penalty: Decimal
+    refused: bool
+
+
+def due_for(*, activity: Activity, user: object) -> datetime | None:
+    """The due time in force for this student: their extension, else the activity's."""
+    ext = Extension.objects.filter(activity=activity, user=user).values_list("due_at", flat=True).first()
+    return ext or activity.due_at
+
+
+def lateness_at(*, activity: Activity, user: object, at: datetime) -> Lateness:
+    """How late a submission received at ``at`` is, and what the late policy makes of it."""
+    due = due_for(activity=activity, user=user)
+    if due is None or at <= due:
+        return Lateness(due, 0, Decimal(0), False)
+    late = at - due
+    policy = (activity.options or {}).get("late_policy") or {}
+    mode = policy.get("mode", "accept")
+    seconds = int(late.total_seconds())
+    if mode == "cutoff":
+        return Lateness(due, seconds, Decimal(0), True)
+    if mode == "penalty":
+        cutoff = policy.get("cutoff_days")
+        if cutoff is not None and late > timedelta(days=float(cutoff)):
+            return Lateness(due, seconds, Decimal(0), True)
+        days = math.ceil(late.total_seconds() / 86400)
+        penalty = min(Decimal(1), Decimal(str(policy.get("per_day", 0))) * days)
+        return Lateness(due, seconds, penalty.quantize(Decimal("0.0001")), False)
+    return Lateness(due, seconds, Decimal(0), False)
+
+
+def max_submission_bytes() -> int:
+    return int(getattr(settings, "GRADING_MAX_SUBMISSION_BYTES", 5 * 1024 * 1024))
+
+
+def _check_role(*, user: object, activity: Activity) -> bool:
+    """True for staff (may submit any time, for testing); students must be enrolled."""
+    if getattr(user, "is_superuser", False) and getattr(user, "is_active", False):
+        return True
+    role = course_role(user=user, course=activity.course)
+    if role is None:
+        raise SubmissionRejected("You are not enrolled in this course.")
+    return role in (Role.TA, Role.TEACHER)
+
+
+def _parse_notebook(data: bytes) -> Any:
+    import nbformat
+
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise SubmissionRejected("The file is not UTF-8 text; upload the .ipynb notebook file.") from None
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SubmissionRejected(
+            f"The file is not JSON (line {exc.lineno}): upload the .ipynb notebook file."
+        ) from None
+    if not isinstance(raw, dict) or "cells" not in raw or "nbformat" not in raw:
+        raise SubmissionRejected("The JSON is not a Jupyter notebook (no cells / nbformat).")
+    try:
+        nb = nbformat.reads(text, as_version=4)
+        nbformat.validate(nb)
+    except Exception as exc:  # nbformat raises several types for malformed notebooks
+        first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+        raise SubmissionRejected(f"The notebook is malformed: {first}") from None
+    return nb
+
+
+def _graded_ids(nb: Any) -> set[str]:
+    ids = set()
+    for cell in nb.cells:
+        gid = (cell.get("metadata", {}).get("nbgrader") or {}).get("grade_id")
+        if gid:
+            ids.add(str(gid))
+    return ids
+
+
+def _match_notebook(*, activity: Activity, nb: Any) -> str:
+    """The student notebook of the assignment this notebook answers, by its nbgrader cell ids."""
+    version = activity.current_version
+    facts = (version.facts or {}) if version else {}
+    candidates = facts.get("notebooks") or []
+    ids = _graded_ids(nb)
+    best, best_overlap = "", 0
+    for entry in candidates:
+        expected = {c["grade_id"] for c in entry.get("cells", [])}
+        overlap = len(ids & expected)
+        if overlap > best_overlap:
+            best, best_overlap = entry["notebook"], overlap
+    if not best:
+        names = ", ".join(e["notebook"] for e in candidates) or activity.slug
+        raise SubmissionRejected(f"This notebook does not belong to this assignment (expected {names}).")
+    return best
+
+
+def submission_receive(
+    *,
+    user: object,
+    activity: Activity,
+    data: bytes,
+    source: SubmissionSource | str,
+    idempotency_key: str,
+    filename: str = "",
+) -> Submission:
+    """Validate, store durably and record one submission; grading is enqueued on commit.
+
+    The same ``idempotency_key`` from the same user for the same activity returns the
+    first row (a retried or double-clicked submit is one submission). Raises
+    ``SubmissionRejected`` for anything the user must fix; nothing is stored then.
+    """
+    received_at = timezone.now()  # the server's clock decides lateness, never the notebook
+    key = (idempotency_key or "").strip()
+    if not key or len(key) > 80 or not key.isprintable():
+        raise SubmissionRejected("Missing or invalid idempotency key (1–80 printable characters).")
+    if source not in SubmissionSource.values:
+        raise SubmissionRejected(f"Unknown submission source {source!r}.")
+    existing = Submission.objects.filter(user=user, activity=activity, idempotency_key=key).first()
+    if existing is not None:
+        return _same_or_reject(existing, data)
+
+    is_staff = _check_role(user=user, activity=activity)
+    if activity.kind not in GRADABLE_KINDS:
+        raise SubmissionRejected("This activity does not take submissions.")
+    if activity.current_version is None or activity.archived:
+        raise SubmissionRejected("This assignment has no published version.")
+    if not is_staff and not activity.is_released(received_at):
+        raise SubmissionRejected("This assignment is not open yet.")
+    limit = max_submission_bytes()
+    if len(data) > limit:
+        raise SubmissionRejected(
+            f"The notebook is {len(data) / 1e6:.1f} MB; the limit is {limit / 1e6:.1f} MB. Clear large outputs and try again."
+        )
+    if not data:
+        raise SubmissionRejected("The file is empty.")
+    nb = _parse_notebook(data)
+    notebook = _match_notebook(activity=activity, nb=nb)
+    late = lateness_at(activity=activity, user=user, at=received_at)
+    if late.refused and not is_staff:
+        raise SubmissionRejected("The deadline for this assignment has passed; late submissions are not accepted.")
+
+    digest = blob_put(data)  # fsynced before the row that names it is committed
+    try:
+        with transaction.atomic():
+            sub = Submission.objects.create(
+                activity=activity,
+                version=activity.current_version,
+                user=user,
+                received_at=received_at,
+                blob=digest,
+                size=len(data),
+                filename=notebook,
+                source=source,
+                idempotency_key=key,
+                late_seconds=late.late_seconds,
+                penalty=late.penalty,
+            )
+    except IntegrityError:
+        # A concurrent submit with the same key won the race: that row is the submission.
+        existing = Submission.objects.filter(user=user, activity=activity, idempotency_key=key).first()
+        if existing is None:
+            raise
+        return _same_or_reject(existing, data)
+    transaction.on_commit(lambda: submission_enqueue(submission_id=sub.pk))
+    return sub
+
+
+def _same_or_reject(existing: Submission, data: bytes) -> Submission:
+    from core.blobs import blob_digest
+
+    if existing.blob != blob_digest(data):
+        raise SubmissionRejected("This idempotency key was already used for a different notebook.")
+    return existing
+
+
+# ---------------------------------------------------------------------------------------
+# queue
+
+
+def submission_enqueue(*, submission_id: int, countdown: float = 0) -> bool:
+    """Hand a submission to the queue; False (row left as it was) when the broker is unreachable."""
+    from .tasks import grade_submission
+
+    now = timezone.now()
+    moved = Submission.objects.filter(
+        pk=submission_id, status__in=[SubmissionStatus.RECEIVED, SubmissionStatus.QUEUED]
+    ).update(status=SubmissionStatus.QUEUED, queued_at=now)
+    if not moved:
+        return False
+    try:
+        grade_submission.apply_async(args=[submission_id], countdown=countdown or None)
+    except Exception:  # the broker is down: the sweep retries later
+        log.exception("could not enqueue submission %s; the sweep will retry", submission_id)
+        Submission.objects.filter(pk=submission_id, status=SubmissionStatus.QUEUED, queued_at=now).update(
+            status=SubmissionStatus.RECEIVED, queued_at=None
+        )
+        return False
+    return True
+
+
+def submissions_sweep(*, now: datetime | None = None) -> int:
+    """Re-enqueue work that was lost: never queued, queued long ago, or running past its job limit."""
+    now = now or timezone.now()
+    received_grace = timedelta(seconds=float(getattr(settings, "GRADING_SWEEP_RECEIVED_AFTER", 30)))
+    queued_grace = timedelta(seconds=float(getattr(settings, "GRADING_SWEEP_QUEUED_AFTER", 900)))
+    running_grace = timedelta(seconds=float(getattr(settings, "GRADING_JOB_WALL_SECONDS", 120)) * 2 + 60)
+    count = 0
+    stale_running = Submission.objects.filter(status=SubmissionStatus.RUNNING, started_at__lt=now - running_grace)
+    for sub_id in stale_running.values_list("pk", flat=True):
+        # The worker died mid-job (killed, machine lost): the attempt counts, the job reruns.
+        Submission.objects.filter(pk=sub_id, status=SubmissionStatus.RUNNING).update(status=SubmissionStatus.QUEUED)
+        count += submission_enqueue(submission_id=sub_id)
+    lost = Submission.objects.filter(
+        status=SubmissionStatus.RECEIVED, received_at__lt=now - received_grace
+    ) | Submission.objects.filter(status=SubmissionStatus.QUEUED, queued_at__lt=now - queued_grace)
+    for sub_id in lost.values_list("pk", flat=True):
+        count += submission_enqueue(submission_id=sub_id)
+    return count
+
+
+# ---------------------------------------------------------------------------------------
+# grade
+
+
+def _source_notebook(sub: Submission) -> tuple[str, str]:
+    """(source json, student-version json) of the notebook this submission answers."""
+    files = {f.path: f for f in ActivityFile.objects.filter(version=sub.version)}
+    name = sub.filename
+    src = files.get(f"source/{name}")
+    stu = files.get(name)
+    if src is None or src.kind != FileKind.SOURCE:
+        raise LookupError(f"the assignment version has no source notebook for {name}")
+    return blob_get(src.blob).decode("utf-8"), blob_get(stu.blob).decode("utf-8") if stu else ""
+
+
+def grading_limits() -> Any:
+    from .runner.sandbox import SandboxLimits
+
+    return SandboxLimits(
+        memory_mb=int(getattr(settings, "GRADING_MEMORY_MB", 1536)),
+        cpu_seconds=int(getattr(settings, "GRADING_CPU_SECONDS", 120)),
+        wall_seconds=float(getattr(settings, "GRADING_JOB_WALL_SECONDS", 120)),
+        max_processes=int(getattr(settings, "GRADING_MAX_PROCESSES", 128)),
+        max_output_bytes=int(getattr(settings, "GRADING_MAX_OUTPUT_BYTES", 8 * 1024 * 1024)),
+    )
+
+
+def _claim(submission_id: int, *, force: bool) -> Submission | None:
+    with transaction.atomic():
+        sub = Submission.objects.select_for_update().filter(pk=submission_id).first()
+        if sub is None:
+            return None
+        if sub.is_final and not force:
+            return None
+        if sub.attempts >= MAX_ATTEMPTS:
+            sub.status = SubmissionStatus.NEEDS_ATTENTION
+            sub.message = "Grading failed repeatedly; your teacher has been told."
+            sub.save(update_fields=["status", "message"])
+            return None
+        sub.attempts += 1
+        sub.status = SubmissionStatus.RUNNING
+        sub.started_at = timezone.now()
+        sub.save(update_fields=["attempts", "status", "started_at"])
+        return sub
+
+
+def submission_grade(*, submission_id: int, force: bool = False) -> Submission | None:
+    """Run the autograder on one submission in the sandbox and store the results.
+
+    Counts an attempt first (so a worker killed mid-job still counts); a retryable failure
+    (the kernel or the runner died) goes back to the queue until ``MAX_ATTEMPTS``, then the
+    submission needs attention. Limits hit by the student's code are final statuses.
+    """
+    from .runner import autograde
+    from .runner.sandbox import sandbox_probe
+
+    sub = _claim(submission_id, force=force)
+    if sub is None:
+        return None
+    probe = sandbox_probe()
+    unsafe = bool(getattr(settings, "GRADING_ALLOW_UNSAFE", False))
+    if not probe["isolated"] and not unsafe:
+        sub.status = SubmissionStatus.NEEDS_ATTENTION
+        sub.message = "Grading is paused: the grading sandbox is not available on this server."
+        sub.log = (
+            "Refused: no sandbox. "
+            + "; ".join(probe["problems"])
+            + " (set GRADING_ALLOW_UNSAFE=1 only for development)"
+        )  # type: ignore[arg-type]
+        sub.save(update_fields=["status", "message", "log"])
+        return sub
+    try:
+        source_json, student_json = _source_notebook(sub)
+        outcome = autograde.grade(
+            source_json=source_json,
+            student_json=student_json,
+            submission_json=blob_get(sub.blob).decode("utf-8"),
+            limits=grading_limits(),
+            work_root=settings.DATA_DIR / "grading-jobs",
+            cell_timeout=float(getattr(settings, "GRADING_CELL_TIMEOUT", 30)),
+        )
+    except Exception as exc:
+        log.exception("grading submission %s failed", sub.pk)
+        outcome = autograde.GradeOutcome.failure(f"{type(exc).__name__}: {exc}", retryable=True)
+    return _store_outcome(sub, outcome)
+
+
+def _store_outcome(sub: Submission, outcome: Any) -> Submission:
+    sub.refresh_from_db(fields=["attempts", "status"])
+    if outcome.retryable:
+        sub.log = (sub.log + "\n\n" if sub.log else "") + f"attempt {sub.attempts}: {outcome.log}"[-20000:]
+        if sub.attempts >= MAX_ATTEMPTS:
+            sub.status = SubmissionStatus.NEEDS_ATTENTION
+            sub.message = "Grading failed repeatedly; your teacher has been told."
+            sub.save(update_fields=["status", "message", "log"])
+            return sub
+        sub.status = SubmissionStatus.QUEUED
+        sub.message = "Grading hit a problem; trying again."
+        sub.save(update_fields=["status", "message", "log"])
+        transaction.on_commit(lambda: submission_enqueue(submission_id=sub.pk, countdown=min(2**sub.attempts, 30)))
+        return sub
+    sub.status = outcome.status
+    sub.cells = outcome.cells
+    sub.auto_score = Decimal(str(outcome.score)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    sub.max_score = Decimal(str(outcome.max_score)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    from .feedback import feedback_render
+
+    html = feedback_render(cells=outcome.feedback, message=outcome.message) if outcome.feedback else ""
+    sub.feedback_blob = blob_put(html.encode("utf-8")) if html else ""
+    sub.message = outcome.message[:500]
+    sub.log = outcome.log[-200_000:]
+    sub.graded_at = timezone.now()
+    sub.save(
+        update_fields=["status", "cells", "auto_score", "max_score", "feedback_blob", "message", "log", "graded_at"]
+    )
+    return sub
+
+
+# ---------------------------------------------------------------------------------------
+# teachers
+
+
+def manual_grade_set(*, submission: Submission, grade_id: str, score: Decimal, comment: str, by: object) -> ManualGrade:
+    """Record a manual score for one manually graded cell (history kept; newest wins)."""
+    cell = next((c for c in submission.cells if c.get("grade_id") == grade_id), None)
+    if cell is None or cell.get("kind") != "manual":
+        raise SubmissionRejected(f"{grade_id} is not a manually graded cell of this submission.")
+    if score < 0 or score > Decimal(str(cell.get("max_points", 0))):
+        raise SubmissionRejected(f"The score must be between 0 and {cell.get('max_points')}.")
+    return ManualGrade.objects.create(
+        submission=submission, grade_id=grade_id, score=score, comment=comment, graded_by=by
+    )
+
+
+def override_set(*, submission: Submission, score: Decimal | None, reason: str, by: object) -> Override:
+    """Override a submission's total (None clears); the reason is required and kept."""
+    if not reason.strip():
+        raise SubmissionRejected("An override needs a reason.")
+    if score is not None and score < 0:
+        raise SubmissionRejected("A score cannot be negative.")
+    return Override.objects.create(submission=submission, score=score, reason=reason.strip(), created_by=by)
+
+
+def submissions_regrade(*, activity: Activity, submission_ids: list[int] | None = None) -> int:
+    """Re-run the autograder (after a test was fixed); attempts start again from zero."""
+    qs = Submission.objects.filter(activity=activity)
+    if submission_ids is not None:
+        qs = qs.filter(pk__in=submission_ids)
+    ids = list(qs.values_list("pk", flat=True))
+    qs.update(status=SubmissionStatus.RECEIVED, attempts=0, queued_at=None)
+    for sub_id in ids:
+        transaction.on_commit(lambda sub_id=sub_id: submission_enqueue(submission_id=sub_id))
+    return len(ids)
+
+
+def scores_release(*, activity: Activity, release: bool, by: object) -> ScoreRelease:
+    """Show (release=True) or hide an activity's scores from its students."""
+    row, _ = ScoreRelease.objects.get_or_create(activity=activity)
+    row.hidden = not release
+    row.released_at = timezone.now() if release else None
+    row.released_by = by if release else None
+    row.save()
+    return row
+
+
+def extension_grant(*, activity: Activity, user: object, due_at: datetime, by: object) -> Extension:
+    ext, _ = Extension.objects.update_or_create(
+        activity=activity, user=user, defaults={"due_at": due_at, "granted_by": by}
+    )
+    return ext

@@ -1,0 +1,22 @@
+"""Celery tasks of the grading app: thin wrappers that take ids and call services."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(name="grading.grade_submission", acks_late=True, reject_on_worker_lost=False, ignore_result=True)
+def grade_submission(submission_id: int) -> str | None:
+    """Grade one submission; the attempt counter lives on the row, not in Celery."""
+    from .services import submission_grade
+
+    sub = submission_grade(submission_id=submission_id)
+    return sub.status if sub is not None else None
+
+
+@shared_task(name="grading.sweep", ignore_result=True)
+def sweep() -> int:
+    """Periodic: enqueue submissions that were received but never queued, or lost mid-job."""
+    from .services import submissions_sweep
+
+    return submissions_sweep()

@@ -1,0 +1,122 @@
+"""submission_receive: validation, durability, idempotency, lateness; enqueue on commit."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from core.blobs import blob_get
+from grading.enums import SubmissionSource, SubmissionStatus
+from grading.models import Submission
+from grading.services import SubmissionRejected, lateness_at, submission_receive
+
+pytestmark = pytest.mark.django_db
+
+
+def _receive(user, act, data, key="k1"):  # type: ignore[no-untyped-def]
+    return submission_receive(user=user, activity=act, data=data, source=SubmissionSource.UPLOAD, idempotency_key=key)
+
+
+def test_submission_receive_stores_bytes_and_commits_row(
+    cast, bell_assignment, bell, django_capture_on_commit_callbacks
+):
+    data = bell["solved"].encode()
+    with django_capture_on_commit_callbacks() as callbacks:
+        sub = _receive(cast.alice, bell_assignment, data)
+    assert blob_get(sub.blob) == data
+    assert sub.status == SubmissionStatus.RECEIVED
+    assert sub.filename == "bell-states.ipynb"
+    assert abs((timezone.now() - sub.received_at).total_seconds()) < 5
+    assert len(callbacks) == 1  # grading is enqueued only once the row is committed
+
+
+def test_submission_receive_same_key_is_one_submission(cast, bell_assignment, bell):
+    data = bell["solved"].encode()
+    first = _receive(cast.alice, bell_assignment, data)
+    again = _receive(cast.alice, bell_assignment, data)
+    assert again.pk == first.pk
+    assert Submission.objects.filter(user=cast.alice).count() == 1
+    with pytest.raises(SubmissionRejected, match="different notebook"):
+        _receive(cast.alice, bell_assignment, bell["student"].encode())
+
+
+@pytest.mark.parametrize(
+    ("payload", "reason"),
+    [
+        (b"", "empty"),
+        (b"\xff\xfe", "UTF-8"),
+        (b"hello", "not JSON"),
+        (b'{"a": 1}', "not a Jupyter notebook"),
+        (b'{"cells": "x", "nbformat": 4, "nbformat_minor": 5, "metadata": {}}', "malformed"),
+        (json.dumps({"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}).encode(), "does not belong"),
+    ],
+)
+def test_submission_receive_rejects_bad_input_and_stores_nothing(cast, bell_assignment, payload, reason):
+    with pytest.raises(SubmissionRejected, match=reason):
+        _receive(cast.alice, bell_assignment, payload)
+    assert not Submission.objects.exists()
+
+
+def test_submission_receive_size_limit(cast, bell_assignment, bell, settings):
+    settings.GRADING_MAX_SUBMISSION_BYTES = 2048
+    with pytest.raises(SubmissionRejected, match="limit"):
+        _receive(cast.alice, bell_assignment, bell["solved"].encode())
+
+
+def test_submission_receive_roles(cast, bell_assignment, bell):
+    data = bell["solved"].encode()
+    with pytest.raises(SubmissionRejected, match="not enrolled"):
+        _receive(cast.outsider, bell_assignment, data)
+    assert _receive(cast.teacher, bell_assignment, data).user == cast.teacher
+
+
+def test_submission_receive_wrong_activity_kind(cast, world, bell):
+    with pytest.raises(SubmissionRejected, match="does not take submissions"):
+        _receive(cast.alice, world.lesson, bell["solved"].encode())
+
+
+def test_submission_receive_forged_timestamp_in_notebook_is_ignored(cast, bell_assignment, bell):
+    nb = json.loads(bell["solved"])
+    nb["metadata"]["submitted_at"] = "2000-01-01T00:00:00Z"
+    nb["metadata"]["timestamp"] = "2000-01-01T00:00:00Z"
+    bell_assignment.due_at = timezone.now() - timedelta(hours=1)
+    bell_assignment.options = {"late_policy": {"mode": "penalty", "per_day": 0.1}}
+    bell_assignment.save()
+    sub = _receive(cast.alice, bell_assignment, json.dumps(nb).encode())
+    assert sub.late_seconds >= 3600
+    assert str(sub.penalty) == "0.1000"
+
+
+def test_late_policy_cutoff_refuses_students_and_extension_helps(cast, bell_assignment, bell):
+    from grading.services import extension_grant
+
+    bell_assignment.due_at = timezone.now() - timedelta(minutes=5)
+    bell_assignment.options = {"late_policy": {"mode": "cutoff"}}
+    bell_assignment.save()
+    with pytest.raises(SubmissionRejected, match="deadline"):
+        _receive(cast.alice, bell_assignment, bell["solved"].encode())
+    extension_grant(
+        activity=bell_assignment, user=cast.alice, due_at=timezone.now() + timedelta(days=1), by=cast.teacher
+    )
+    assert _receive(cast.alice, bell_assignment, bell["solved"].encode()).late_seconds == 0
+
+
+def test_lateness_penalty_per_started_day_and_cutoff(cast, bell_assignment):
+    due = timezone.now()
+    bell_assignment.due_at = due
+    bell_assignment.options = {"late_policy": {"mode": "penalty", "per_day": 0.25, "cutoff_days": 3}}
+    late = lateness_at(activity=bell_assignment, user=cast.alice, at=due + timedelta(days=1, hours=1))
+    assert str(late.penalty) == "0.5000" and not late.refused
+    assert lateness_at(activity=bell_assignment, user=cast.alice, at=due + timedelta(days=4)).refused
+
+
+def test_counted_submission_is_last_on_time(cast, bell_assignment, bell):
+    from grading.selectors import counted_submission
+
+    on_time = _receive(cast.alice, bell_assignment, bell["solved"].encode(), key="a")
+    late = _receive(cast.alice, bell_assignment, bell["student"].encode(), key="b")
+    Submission.objects.filter(pk=late.pk).update(late_seconds=100)
+    assert counted_submission(activity=bell_assignment, user=cast.alice).pk == on_time.pk
