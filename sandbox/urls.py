@@ -6,4 +6,8 @@ app_name = "sandbox"
 
 urlpatterns = [
     path("<slug:slug>/a/<slug:activity>/panel/", views.panel, name="panel"),
+    path("<slug:slug>/a/<slug:activity>/open/", views.open_lab, name="open"),
+    path("<slug:slug>/a/<slug:activity>/progress/", views.progress, name="progress"),
+    path("<slug:slug>/a/<slug:activity>/enter/", views.enter, name="enter"),
+    path("<slug:slug>/a/<slug:activity>/submit/", views.submit, name="submit"),
 ]

@@ -1,16 +1,197 @@
-"""Lab pages: the "Open in JupyterLab" panel on an activity."""
+"""Lab pages: the "Open in JupyterLab" panel, the progress page, enter, reset, submit.
+
+Every view resolves the course and activity through courses.selectors first, so a user
+only reaches the lab of activities they may see (outsiders get 404; students never see
+unreleased work).
+"""
 
 from __future__ import annotations
 
+import json
+import logging
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
 
 from courses import selectors as course_selectors
+from courses.enums import ActivityKind
+
+from . import selectors, services
+from .client import HubError, HubUnavailable, SpawnFailed
+
+log = logging.getLogger(__name__)
+
+LAB_KINDS = {ActivityKind.PRACTICE, ActivityKind.ASSIGNMENT, ActivityKind.EXAM, ActivityKind.COMPETITION}
+SUBMIT_KINDS = {ActivityKind.ASSIGNMENT, ActivityKind.EXAM}  # grading.services.GRADABLE_KINDS
+
+
+def _activity(request: HttpRequest, slug: str, activity: str) -> tuple[Any, Any]:
+    access = course_selectors.course_access(user=request.user, slug=slug)
+    return access, course_selectors.activity_get(access=access, slug=activity)
+
+
+def _context(access: Any, act: Any, **extra: Any) -> dict[str, Any]:
+    paths = [p for p, _f in services.activity_lab_paths(activity=act)]
+    return {
+        "course": access.course,
+        "activity": act,
+        "paths": paths,
+        "opens_in_lab": act.kind in LAB_KINDS and bool(paths),
+        "can_submit": act.kind in SUBMIT_KINDS and access.is_student and bool(paths),
+        "idempotency_key": uuid.uuid4().hex,
+        **extra,
+    }
 
 
 @login_required
+@require_GET
 def panel(request: HttpRequest, slug: str, activity: str) -> HttpResponse:
-    access = course_selectors.course_access(user=request.user, slug=slug)
-    act = course_selectors.activity_get(access=access, slug=activity)
-    return render(request, "sandbox/_panel.html", {"course": access.course, "activity": act})
+    access, act = _activity(request, slug, activity)
+    status = selectors.lab_status(user=request.user)
+    return render(request, "sandbox/_panel.html", _context(access, act, status=status))
+
+
+@login_required
+@require_POST
+def open_lab(request: HttpRequest, slug: str, activity: str) -> HttpResponse:
+    """Start (or reuse) the server and show the progress page; the page enters the lab when ready."""
+    access, act = _activity(request, slug, activity)
+    ctx = _context(access, act)
+    if not ctx["opens_in_lab"]:
+        return render(
+            request, "sandbox/opening.html", {**ctx, "error": _("This activity has no notebook to open.")}, status=400
+        )
+    try:
+        outcome = services.lab_start(user=request.user)
+    except HubUnavailable as exc:
+        log.error("open lab for %s: %s", request.user.hub_name, exc)
+        return render(
+            request,
+            "sandbox/opening.html",
+            {**ctx, "error": _("The lab is unavailable right now. Please try again in a few minutes.")},
+            status=503,
+        )
+    except HubError as exc:
+        log.error("open lab for %s: %s", request.user.hub_name, exc)
+        return render(request, "sandbox/opening.html", {**ctx, "error": str(exc)}, status=502)
+    return render(
+        request, "sandbox/opening.html", {**ctx, "outcome": outcome, "reset": request.POST.get("reset") == "1"}
+    )
+
+
+def _sse(event: dict[str, Any]) -> str:
+    return f"data: {json.dumps(event)}\n\n"
+
+
+@login_required
+@require_GET
+def progress(request: HttpRequest, slug: str, activity: str) -> StreamingHttpResponse:
+    """The hub's progress events, relayed as a server-sent event stream the page can read."""
+    _activity(request, slug, activity)
+    name = request.user.hub_name
+
+    def stream() -> Iterator[str]:
+        try:
+            client = services.hub_client()
+            for event in client.server_progress(name, timeout=settings.HUB_PROGRESS_TIMEOUT_SECONDS):
+                if event.failed:
+                    log.error("spawn failed for %s: %s", name, event.message)
+                    yield _sse({"progress": 100, "failed": True, "message": _failure_text(event.message)})
+                    return
+                yield _sse({"progress": event.progress, "message": event.message, "ready": event.ready})
+                if event.ready:
+                    return
+        except SpawnFailed as exc:
+            log.error("spawn failed for %s: %s", name, exc)
+            yield _sse({"progress": 100, "failed": True, "message": str(exc)})
+        except HubError as exc:
+            log.error("progress for %s: %s", name, exc)
+            yield _sse(
+                {
+                    "progress": 100,
+                    "failed": True,
+                    "message": _("The lab is unavailable right now. Please try again in a few minutes."),
+                }
+            )
+
+    response = StreamingHttpResponse(stream(), content_type="text/event-stream")
+    response["Cache-Control"] = "no-cache"
+    response["X-Accel-Buffering"] = "no"
+    return response
+
+
+def _failure_text(message: str) -> str:
+    text = message.removeprefix("Spawn failed: ").strip()
+    if "imeout" in text or "didn't respond" in text or "took too long" in text:
+        return _("Your lab took too long to start. Please try again in a minute.")
+    return text or _("Your lab could not start. Please try again.")
+
+
+@login_required
+@require_POST
+def enter(request: HttpRequest, slug: str, activity: str) -> HttpResponse:
+    """Place the activity's notebooks (never overwriting the student's copy) and go to the lab."""
+    access, act = _activity(request, slug, activity)
+    reset = request.POST.get("reset") == "1"
+    wants_json = "application/json" in request.headers.get("Accept", "")
+    try:
+        placed = services.lab_notebooks_place(user=request.user, activity=act, reset=reset)
+    except HubError as exc:
+        log.error("enter lab for %s: %s", request.user.hub_name, exc)
+        message = (
+            str(exc)
+            if isinstance(exc, services.LabError)
+            else _("The lab is unavailable right now. Please try again in a few minutes.")
+        )
+        if wants_json:
+            return JsonResponse({"error": message}, status=503)
+        return render(request, "sandbox/opening.html", {**_context(access, act), "error": message}, status=503)
+    url = services.hub_client().lab_url(request.user.hub_name, placed[0].path)
+    if wants_json:
+        return JsonResponse({"url": url, "placed": [p.__dict__ for p in placed]})
+    return redirect(url)
+
+
+@login_required
+@require_POST
+def submit(request: HttpRequest, slug: str, activity: str) -> HttpResponse:
+    """Pull the notebook from the student's lab and hand it to grading; show the receipt."""
+    from grading.services import SubmissionRejected
+
+    access, act = _activity(request, slug, activity)
+    ctx = _context(access, act)
+    if not ctx["can_submit"]:
+        return render(
+            request, "sandbox/_receipt.html", {**ctx, "error": _("Only students can submit this activity.")}, status=403
+        )
+    path = request.POST.get("path") or (ctx["paths"][0] if ctx["paths"] else "")
+    key = (request.POST.get("idempotency_key") or "").strip()[:80]
+    if not key:
+        return render(
+            request,
+            "sandbox/_receipt.html",
+            {**ctx, "error": _("The form was incomplete; reload the page and submit again.")},
+            status=400,
+        )
+    try:
+        submission = services.lab_submit(user=request.user, activity=act, path=path, idempotency_key=key)
+    except SubmissionRejected as exc:
+        return render(request, "sandbox/_receipt.html", {**ctx, "error": str(exc)}, status=422)
+    except services.LabError as exc:
+        return render(request, "sandbox/_receipt.html", {**ctx, "error": str(exc)}, status=409)
+    except HubError as exc:
+        log.error("submit from lab for %s: %s", request.user.hub_name, exc)
+        return render(
+            request,
+            "sandbox/_receipt.html",
+            {**ctx, "error": _("The lab is unavailable right now, so nothing was submitted. Please try again.")},
+            status=503,
+        )
+    return render(request, "sandbox/_receipt.html", {**ctx, "submission": submission, "path": path})

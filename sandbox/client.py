@@ -1,0 +1,378 @@
+"""A typed client for the JupyterHub REST API and, through the hub's proxy, the student's
+Jupyter Server (contents and kernels APIs).
+
+It authenticates as the ``liangzhi-site`` service, whose role carries only the scopes in
+``sandbox.hub.constants.SITE_SCOPES`` (admin:users, servers, access:servers; the reasons
+are written there). Every call has a timeout; any failure to reach the hub, or a 5xx from
+it, raises :class:`HubUnavailable`, which pages turn into "the lab is unavailable".
+
+Django-free on purpose: the benchmark and the tests use it directly.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+from urllib.parse import quote
+
+import requests
+
+log = logging.getLogger(__name__)
+
+ServerState = Literal["stopped", "pending", "ready"]
+StartOutcome = Literal["started", "pending", "running"]
+
+
+class HubError(Exception):
+    """Something the student should hear about in plain words (``str(exc)``)."""
+
+
+class HubUnavailable(HubError):
+    """The hub cannot be reached, timed out or answered with a server error."""
+
+
+class SpawnFailed(HubError):
+    """The student's server did not start; the message is safe to show."""
+
+
+class NotFound(HubError):
+    pass
+
+
+@dataclass(frozen=True)
+class ServerStatus:
+    state: ServerState
+    url: str | None = None  # path under the hub, e.g. /user/lz3-alice/
+    pending: str | None = None
+    started: str | None = None
+    last_activity: str | None = None
+
+
+@dataclass(frozen=True)
+class ProgressEvent:
+    progress: int
+    message: str
+    ready: bool = False
+    failed: bool = False
+    url: str | None = None
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ProgressEvent:
+        return cls(
+            progress=int(data.get("progress") or 0),
+            message=str(data.get("message") or ""),
+            ready=bool(data.get("ready")),
+            failed=bool(data.get("failed")),
+            url=data.get("url"),
+        )
+
+
+class HubClient:
+    """One hub, one service token. Thread-safe enough for Django (a session per call site)."""
+
+    def __init__(self, *, base_url: str, token: str, api_url: str | None = None, timeout: float = 5.0) -> None:
+        if not token:
+            raise HubUnavailable("The lab is not configured (no hub API token; run `manage.py hub_setup`).")
+        self.base_url = base_url.rstrip("/")
+        self.api_url = (api_url or f"{self.base_url}/hub/api").rstrip("/")
+        self.timeout = timeout
+        self._session = requests.Session()
+        self._session.headers["Authorization"] = f"token {token}"
+
+    # --- plumbing ---------------------------------------------------------------------------
+    def _request(
+        self, method: str, url: str, *, ok: tuple[int, ...] = (200,), timeout: float | None = None, **kwargs: Any
+    ) -> requests.Response:
+        try:
+            response = self._session.request(method, url, timeout=timeout or self.timeout, **kwargs)
+        except requests.RequestException as exc:
+            log.warning("hub %s %s failed: %s", method, url, exc)
+            raise HubUnavailable("The lab is unavailable right now.") from exc
+        if response.status_code in ok:
+            return response
+        if response.status_code >= 500:
+            log.warning("hub %s %s -> %s: %s", method, url, response.status_code, response.text[:500])
+            raise HubUnavailable("The lab is unavailable right now.")
+        if response.status_code == 404:
+            raise NotFound(f"{method} {url}: not found")
+        log.warning("hub %s %s -> %s: %s", method, url, response.status_code, response.text[:500])
+        raise HubError(_hub_message(response))
+
+    def _api(self, path: str) -> str:
+        return f"{self.api_url}/{path.lstrip('/')}"
+
+    def _server(self, user: str, path: str) -> str:
+        return f"{self.base_url}/user/{quote(user)}/{path.lstrip('/')}"
+
+    # --- hub ------------------------------------------------------------------------------------
+    def version(self) -> str:
+        return str(self._request("GET", self._api("/")).json()["version"])
+
+    def user_get(self, name: str) -> dict[str, Any] | None:
+        try:
+            return dict(self._request("GET", self._api(f"/users/{quote(name)}")).json())
+        except NotFound:
+            return None
+
+    def user_ensure(self, name: str) -> dict[str, Any]:
+        """The hub user, created if missing (a concurrent creation is fine)."""
+        existing = self.user_get(name)
+        if existing is not None:
+            return existing
+        try:
+            return dict(self._request("POST", self._api(f"/users/{quote(name)}"), ok=(201,)).json())
+        except HubError:
+            again = self.user_get(name)
+            if again is None:
+                raise
+            return again
+
+    def user_delete(self, name: str, *, wait: float = 90) -> None:
+        """Stop the user's server and remove the hub user (their hub sessions end with it).
+
+        The hub refuses to delete a user whose server is still starting, so a pending
+        start is waited out (up to ``wait`` seconds) and the server stopped first.
+        """
+        deadline = time.monotonic() + wait
+        while self.server_status(name).state == "pending" and time.monotonic() < deadline:
+            time.sleep(0.5)
+        self.server_stop(name)
+        try:
+            self._request("DELETE", self._api(f"/users/{quote(name)}"), ok=(204,), timeout=max(self.timeout, 30))
+        except NotFound:
+            return
+
+    def server_status(self, name: str) -> ServerStatus:
+        user = self.user_get(name)
+        if user is None:
+            return ServerStatus(state="stopped")
+        server = (user.get("servers") or {}).get("")
+        if not server:
+            return ServerStatus(state="pending" if user.get("pending") else "stopped", pending=user.get("pending"))
+        if (server.get("pending") and server.get("pending") != "spawn") or not server.get("ready"):
+            return ServerStatus(state="pending", pending=server.get("pending"), url=server.get("url"))
+        return ServerStatus(
+            state="ready",
+            url=server.get("url"),
+            started=server.get("started"),
+            last_activity=server.get("last_activity"),
+        )
+
+    def server_start(self, name: str, *, profile: str) -> StartOutcome:
+        """Ask for the user's server; idempotent: a pending or running server is reused."""
+        url = self._api(f"/users/{quote(name)}/server")
+        try:
+            response = self._request(
+                "POST", url, ok=(201, 202), json={"profile": profile}, timeout=max(self.timeout, 15)
+            )
+        except HubError as exc:
+            text = str(exc)
+            if "already running" in text:
+                return "running"
+            if "is pending" in text:
+                return "pending"
+            raise
+        return "started" if response.status_code == 201 else "pending"
+
+    def server_progress(self, name: str, *, timeout: float) -> Iterator[ProgressEvent]:
+        """The hub's progress events for a starting server, ending with ready or failed.
+
+        ``timeout`` bounds the whole stream; a silent hub ends it with HubUnavailable.
+        """
+        url = self._api(f"/users/{quote(name)}/server/progress")
+        try:
+            response = self._session.get(url, stream=True, timeout=(self.timeout, timeout))
+        except requests.RequestException as exc:
+            raise HubUnavailable("The lab is unavailable right now.") from exc
+        with response:
+            if response.status_code == 400:
+                # not starting: either ready already, or stopped (a failed start is reported as an event)
+                status = self.server_status(name)
+                if status.state == "ready":
+                    yield ProgressEvent(progress=100, message="Server ready", ready=True, url=status.url)
+                    return
+                raise SpawnFailed("Your lab is not starting. Please try again.")
+            if response.status_code >= 300:
+                raise HubUnavailable("The lab is unavailable right now.")
+            try:
+                for line in response.iter_lines(decode_unicode=True):
+                    if not line or not line.startswith("data:"):
+                        continue
+                    event = ProgressEvent.from_json(json.loads(line[5:]))
+                    yield event
+                    if event.ready or event.failed:
+                        return
+            except requests.RequestException as exc:
+                raise HubUnavailable("The lab stopped answering while your server was starting.") from exc
+
+    def server_wait_ready(self, name: str, *, timeout: float) -> ProgressEvent:
+        """Follow the progress stream to its end; raise SpawnFailed with the hub's message."""
+        last = None
+        for event in self.server_progress(name, timeout=timeout):
+            last = event
+        if last is None:
+            raise HubUnavailable("The lab stopped answering while your server was starting.")
+        if last.failed:
+            raise SpawnFailed(_readable_spawn_failure(last.message))
+        return last
+
+    def server_stop(self, name: str) -> None:
+        try:
+            self._request(
+                "DELETE", self._api(f"/users/{quote(name)}/server"), ok=(202, 204), timeout=max(self.timeout, 30)
+            )
+        except NotFound:
+            return
+        except HubError as exc:
+            if "not running" in str(exc):
+                return
+            raise
+
+    # --- the student's Jupyter Server, through the proxy (scope access:servers) ---------------
+    def contents_get(self, name: str, path: str, *, content: bool = False) -> dict[str, Any] | None:
+        url = self._server(name, f"api/contents/{quote(path)}")
+        try:
+            return dict(self._request("GET", url, params={"content": int(content)}).json())
+        except NotFound:
+            return None
+
+    def contents_mkdir(self, name: str, path: str) -> None:
+        """Create the directory and its parents (existing ones are kept)."""
+        parts = [p for p in path.split("/") if p]
+        for i in range(1, len(parts) + 1):
+            sub = "/".join(parts[:i])
+            if self.contents_get(name, sub) is None:
+                url = self._server(name, f"api/contents/{quote(sub)}")
+                self._request("PUT", url, ok=(200, 201), json={"type": "directory"})
+
+    def contents_put_notebook(self, name: str, path: str, data: bytes) -> dict[str, Any]:
+        url = self._server(name, f"api/contents/{quote(path)}")
+        body = {"type": "notebook", "format": "json", "content": json.loads(data)}
+        return dict(self._request("PUT", url, ok=(200, 201), json=body, timeout=max(self.timeout, 30)).json())
+
+    def contents_rename(self, name: str, old: str, new: str) -> None:
+        url = self._server(name, f"api/contents/{quote(old)}")
+        self._request("PATCH", url, json={"path": new})
+
+    def contents_read_bytes(self, name: str, path: str) -> bytes:
+        """The file's bytes exactly as stored (a notebook is read as text, not re-serialised)."""
+        url = self._server(name, f"api/contents/{quote(path)}")
+        model = self._request("GET", url, params={"type": "file", "format": "text", "content": 1}).json()
+        return str(model["content"]).encode()
+
+    def lab_url(self, name: str, path: str | None = None) -> str:
+        suffix = f"lab/tree/{quote(path)}" if path else "lab"
+        return self._server(name, suffix)
+
+    def kernel_start(self, name: str, *, kernel: str | None = None) -> str:
+        body = {"name": kernel} if kernel else {}
+        return str(
+            self._request("POST", self._server(name, "api/kernels"), ok=(201,), json=body, timeout=60).json()["id"]
+        )
+
+    def kernels_list(self, name: str) -> list[dict[str, Any]]:
+        return list(self._request("GET", self._server(name, "api/kernels")).json())
+
+    def kernel_get(self, name: str, kernel_id: str) -> dict[str, Any] | None:
+        try:
+            return dict(self._request("GET", self._server(name, f"api/kernels/{kernel_id}")).json())
+        except NotFound:
+            return None
+
+    def kernel_execute(self, name: str, kernel_id: str, code: str, *, timeout: float = 60) -> ExecResult:
+        """Run ``code`` in the kernel over its websocket (Jupyter messaging protocol 5.3).
+
+        Ends at the ``execute_reply``; a kernel that dies or restarts first ends with
+        ``status="dead"``; no reply within ``timeout`` ends with ``status="timeout"``.
+        """
+        import websocket  # websocket-client, a jupyter_server dependency
+
+        ws_url = self._server(name, f"api/kernels/{kernel_id}/channels").replace("http", "ws", 1)
+        token = self._session.headers["Authorization"]
+        msg_id = uuid.uuid4().hex
+        started = time.monotonic()
+        conn = websocket.create_connection(ws_url, header=[f"Authorization: {token}"], timeout=timeout)
+        try:
+            conn.send(
+                json.dumps(
+                    {
+                        "header": {
+                            "msg_id": msg_id,
+                            "username": "liangzhi-site",
+                            "session": uuid.uuid4().hex,
+                            "msg_type": "execute_request",
+                            "version": "5.3",
+                            "date": datetime.now(UTC).isoformat(),
+                        },
+                        "parent_header": {},
+                        "metadata": {},
+                        "channel": "shell",
+                        "buffers": [],
+                        "content": {
+                            "code": code,
+                            "silent": False,
+                            "store_history": False,
+                            "user_expressions": {},
+                            "allow_stdin": False,
+                            "stop_on_error": True,
+                        },
+                    }
+                )
+            )
+            stdout: list[str] = []
+            error = ""
+            while True:
+                remaining = timeout - (time.monotonic() - started)
+                if remaining <= 0:
+                    return ExecResult("timeout", "".join(stdout), error, time.monotonic() - started)
+                conn.settimeout(remaining)
+                try:
+                    msg = json.loads(conn.recv())
+                except websocket.WebSocketTimeoutException:
+                    return ExecResult("timeout", "".join(stdout), error, time.monotonic() - started)
+                except (websocket.WebSocketConnectionClosedException, ConnectionError):
+                    return ExecResult("dead", "".join(stdout), error, time.monotonic() - started)
+                kind = msg.get("msg_type") or msg.get("header", {}).get("msg_type")
+                content = msg.get("content", {})
+                if kind == "status" and content.get("execution_state") in ("restarting", "dead"):
+                    return ExecResult("dead", "".join(stdout), error, time.monotonic() - started)
+                if msg.get("parent_header", {}).get("msg_id") != msg_id:
+                    continue
+                if kind == "stream":
+                    stdout.append(content.get("text", ""))
+                elif kind == "error":
+                    error = f"{content.get('ename')}: {content.get('evalue')}"
+                elif kind == "execute_reply":
+                    return ExecResult(
+                        content.get("status", "error"), "".join(stdout), error, time.monotonic() - started
+                    )
+        finally:
+            conn.close()
+
+
+@dataclass(frozen=True)
+class ExecResult:
+    status: str  # ok | error | dead | timeout
+    stdout: str
+    error: str
+    seconds: float
+
+
+def _hub_message(response: requests.Response) -> str:
+    try:
+        return str(response.json().get("message") or response.reason)
+    except ValueError:
+        return f"{response.status_code} {response.reason}"
+
+
+def _readable_spawn_failure(message: str) -> str:
+    text = message.removeprefix("Spawn failed: ").strip()
+    if "Timeout" in text or "timeout" in text or "didn't respond" in text:
+        return "Your lab took too long to start. Please try again in a minute."
+    return text or "Your lab could not start. Please try again."

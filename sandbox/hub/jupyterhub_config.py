@@ -1,0 +1,128 @@
+"""JupyterHub configuration for Liangzhi Lab (``jupyterhub -f sandbox/hub/jupyterhub_config.py``).
+
+Everything comes from the environment, with embedded defaults for ``make demo``:
+
+LIANGZHI_DATA_DIR            the site's data directory (default: <repo>/var)
+LIANGZHI_HUB_STATE_DIR       hub state: database, cookie secret, homes, logs (default: $DATA_DIR/hub)
+LIANGZHI_HUB_SECRETS         JSON written by ``manage.py hub_setup`` (default: $STATE_DIR/secrets.json)
+LIANGZHI_HUB_URL             public address of the hub (default http://127.0.0.1:8001)
+LIANGZHI_HUB_API_PORT        the hub's internal API port on loopback (default 8081)
+LIANGZHI_HUB_PROXY_API_PORT  configurable-http-proxy's API port on loopback (default 8002)
+LIANGZHI_SITE_URL            the site, our OAuth/OIDC provider (default http://127.0.0.1:8000)
+LIANGZHI_HUB_IDLE_TIMEOUT    seconds before an idle server is culled (default 3600; 0 = never)
+LIANGZHI_HUB_START_TIMEOUT   seconds a server may take to start (default 60)
+LIANGZHI_HUB_EXTRA_PROFILES  JSON object merged into the spawner's profiles (tests use it)
+
+Django-free: the hub is its own process and never imports the site.
+"""
+
+# ruff: noqa: F821 -- `c` is injected by traitlets' config loader
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from sandbox.hub.constants import (  # noqa: E402
+    CULLER_SCOPES,
+    CULLER_SERVICE_NAME,
+    OAUTH_CLIENT_ID,
+    OAUTH_SCOPES,
+    OAUTH_USERNAME_CLAIM,
+    PROFILES,
+    SITE_SCOPES,
+    SITE_SERVICE_NAME,
+)
+
+env = os.environ.get
+DATA_DIR = Path(env("LIANGZHI_DATA_DIR") or REPO / "var").resolve()
+STATE_DIR = Path(env("LIANGZHI_HUB_STATE_DIR") or DATA_DIR / "hub").resolve()
+SECRETS_FILE = Path(env("LIANGZHI_HUB_SECRETS") or STATE_DIR / "secrets.json")
+HUB_URL = (env("LIANGZHI_HUB_URL") or "http://127.0.0.1:8001").rstrip("/")
+SITE_URL = (env("LIANGZHI_SITE_URL") or "http://127.0.0.1:8000").rstrip("/")
+API_PORT = int(env("LIANGZHI_HUB_API_PORT") or 8081)
+PROXY_API_PORT = int(env("LIANGZHI_HUB_PROXY_API_PORT") or 8002)
+IDLE_TIMEOUT = int(env("LIANGZHI_HUB_IDLE_TIMEOUT") or 3600)
+START_TIMEOUT = int(env("LIANGZHI_HUB_START_TIMEOUT") or 60)
+
+if not SECRETS_FILE.exists():
+    sys.exit(f"{SECRETS_FILE} is missing: run `python manage.py hub_setup` first (make demo does).")
+secrets = json.loads(SECRETS_FILE.read_text())
+STATE_DIR.mkdir(parents=True, exist_ok=True)
+os.environ["LIANGZHI_HUB_STATE_DIR"] = str(STATE_DIR)  # the spawner's defaults read it
+
+c = get_config()
+
+# --- the hub and its proxy: the public side on its own origin, internals on loopback ------
+c.JupyterHub.bind_url = HUB_URL
+c.JupyterHub.hub_bind_url = f"http://127.0.0.1:{API_PORT}"
+c.JupyterHub.db_url = f"sqlite:///{STATE_DIR / 'jupyterhub.sqlite'}"
+c.JupyterHub.cookie_secret_file = str(STATE_DIR / "cookie_secret")
+c.JupyterHub.pid_file = str(STATE_DIR / "jupyterhub.pid")
+c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{PROXY_API_PORT}"
+c.ConfigurableHTTPProxy.pid_file = str(STATE_DIR / "proxy.pid")
+_chp = REPO / "node_modules" / ".bin" / "configurable-http-proxy"
+c.ConfigurableHTTPProxy.command = [str(_chp)] if _chp.exists() else ["configurable-http-proxy"]
+c.ConfigurableHTTPProxy.auth_token = secrets["proxy_token"]
+# Answer POST /users/{name}/server at once (202) and let the site follow the progress stream.
+c.JupyterHub.tornado_settings = {"slow_spawn_timeout": 0}
+c.JupyterHub.cleanup_servers = True
+
+# --- single sign-on: the site is the OAuth2/OIDC provider --------------------------------
+c.JupyterHub.authenticator_class = "generic-oauth"
+c.GenericOAuthenticator.client_id = OAUTH_CLIENT_ID
+c.GenericOAuthenticator.client_secret = secrets["client_secret"]
+c.GenericOAuthenticator.oauth_callback_url = f"{HUB_URL}/hub/oauth_callback"
+c.GenericOAuthenticator.authorize_url = f"{SITE_URL}/oauth/authorize/"
+c.GenericOAuthenticator.token_url = f"{SITE_URL}/oauth/token/"
+c.GenericOAuthenticator.userdata_url = f"{SITE_URL}/oauth/userinfo/"
+c.GenericOAuthenticator.scope = list(OAUTH_SCOPES)
+c.GenericOAuthenticator.username_claim = OAUTH_USERNAME_CLAIM
+c.GenericOAuthenticator.enable_pkce = True
+c.GenericOAuthenticator.login_service = "Liangzhi Lab"
+c.GenericOAuthenticator.allow_all = True  # whoever the site vouches for; the site decides
+c.Authenticator.auto_login = True  # no "sign in with…" page: straight into the site's flow
+c.Authenticator.enable_auth_state = False
+
+# --- services: the site (least privilege, see constants.SITE_SCOPES) and the idle culler --
+c.JupyterHub.services = [{"name": SITE_SERVICE_NAME, "api_token": secrets["service_token"]}]
+c.JupyterHub.load_roles = [
+    {"name": SITE_SERVICE_NAME, "scopes": list(SITE_SCOPES), "services": [SITE_SERVICE_NAME]},
+]
+if IDLE_TIMEOUT > 0:
+    c.JupyterHub.services.append(
+        {
+            "name": CULLER_SERVICE_NAME,
+            "command": [
+                sys.executable,
+                "-m",
+                "jupyterhub_idle_culler",
+                f"--timeout={IDLE_TIMEOUT}",
+                f"--cull-every={max(10, min(300, IDLE_TIMEOUT // 2))}",
+            ],
+        }
+    )
+    c.JupyterHub.load_roles.append(
+        {"name": CULLER_SERVICE_NAME, "scopes": list(CULLER_SCOPES), "services": [CULLER_SERVICE_NAME]}
+    )
+
+# --- the spawner ----------------------------------------------------------------------------
+c.JupyterHub.spawner_class = "sandbox.hub.spawner.LiangzhiSpawner"
+c.Spawner.cmd = [str(Path(sys.prefix) / "bin" / "jupyterhub-singleuser")]
+c.Spawner.default_url = "/lab"
+c.Spawner.disable_user_config = True
+c.Spawner.start_timeout = START_TIMEOUT
+c.Spawner.http_timeout = 30
+c.LiangzhiSpawner.home_root = str(STATE_DIR / "homes")
+c.LiangzhiSpawner.log_dir = str(STATE_DIR / "logs")
+c.LiangzhiSpawner.env_root = sys.prefix
+# The kernel helper library (liangzhi_checks) is on the venv's path through a .pth file.
+c.LiangzhiSpawner.extra_ro_paths = {str(REPO / "grading" / "kernel_lib"): "kernel helpers"}
+_profiles = dict(PROFILES)
+_profiles.update(json.loads(env("LIANGZHI_HUB_EXTRA_PROFILES") or "{}"))
+c.LiangzhiSpawner.profiles = _profiles

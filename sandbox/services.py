@@ -1,0 +1,151 @@
+"""Writes of the lab: start a student's server, place an activity's notebooks, submit from it.
+
+Everything goes through the hub's REST API and the student's Jupyter Server contents API
+(no shared filesystem), so the same code drives a KubeSpawner deployment.
+"""
+
+from __future__ import annotations
+
+import logging
+import posixpath
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+
+from courses import selectors as course_selectors
+
+from .client import HubClient, HubError, HubUnavailable
+from .secrets import hub_secrets_read
+
+log = logging.getLogger(__name__)
+
+
+class LabError(HubError):
+    """A lab action that cannot be done; the message is for the student."""
+
+
+def hub_client(*, timeout: float | None = None) -> HubClient:
+    """A client for the configured hub, authenticated as the site's service."""
+    token = settings.HUB_API_TOKEN or hub_secrets_read(path=settings.HUB_SECRETS_FILE).get("service_token", "")
+    return HubClient(
+        base_url=settings.HUB_URL,
+        api_url=settings.HUB_API_URL,
+        token=token,
+        timeout=timeout or settings.HUB_TIMEOUT_SECONDS,
+    )
+
+
+def activity_lab_dir(*, activity: Any) -> str:
+    """Where an activity's notebooks live in the student's home: courses/<course>/<activity>."""
+    return posixpath.join(settings.HUB_NOTEBOOK_ROOT, activity.course.slug, activity.slug)
+
+
+def activity_lab_paths(*, activity: Any) -> list[tuple[str, Any]]:
+    """``(path in the lab, ActivityFile)`` for each student notebook of the current version."""
+    version = activity.current_version
+    if version is None:
+        return []
+    base = activity_lab_dir(activity=activity)
+    files = course_selectors.activity_student_notebooks(version=version).order_by("path")
+    return [(posixpath.join(base, f.path), f) for f in files]
+
+
+def lab_start(*, user: Any, profile: str | None = None) -> str:
+    """Start (or reuse) the user's server; returns "started", "pending" or "running".
+
+    Two clicks at once start one server: the hub answers the second with "pending".
+    """
+    client = hub_client()
+    client.user_ensure(user.hub_name)
+    return client.server_start(user.hub_name, profile=profile or settings.HUB_DEFAULT_PROFILE)
+
+
+@dataclass(frozen=True)
+class Placed:
+    path: str
+    written: bool  # False: the student's own copy was already there and was kept
+    backup: str | None = None
+
+
+def lab_notebooks_place(*, user: Any, activity: Any, reset: bool = False) -> list[Placed]:
+    """Write the activity's student notebooks into the user's running server.
+
+    An existing file is never overwritten: the student's edits win. ``reset=True`` renames
+    the existing copy to ``<name>.backup-<UTC time>.ipynb`` and writes a fresh one.
+    """
+    from core.blobs import blob_get
+
+    client = hub_client(timeout=max(settings.HUB_TIMEOUT_SECONDS, 15))
+    name = user.hub_name
+    placed: list[Placed] = []
+    paths = activity_lab_paths(activity=activity)
+    if not paths:
+        raise LabError("This activity has no notebook to open.")
+    for path, file in paths:
+        client.contents_mkdir(name, posixpath.dirname(path))
+        existing = client.contents_get(name, path)
+        backup = None
+        if existing is not None:
+            if not reset:
+                placed.append(Placed(path=path, written=False))
+                continue
+            stem, ext = posixpath.splitext(path)
+            backup = f"{stem}.backup-{timezone.now():%Y%m%d-%H%M%S}{ext}"
+            client.contents_rename(name, path, backup)
+        client.contents_put_notebook(name, path, blob_get(file.blob))
+        placed.append(Placed(path=path, written=True, backup=backup))
+    return placed
+
+
+def lab_submit(*, user: Any, activity: Any, path: str, idempotency_key: str) -> Any:
+    """Pull the notebook at ``path`` from the user's server and hand it to grading.
+
+    Returns grading's Submission (its ``received_at`` and ``blob`` are the receipt).
+    Raises LabError when the path is not one of the activity's notebooks or the file is
+    missing, HubUnavailable when the lab cannot be reached, and grading's
+    SubmissionRejected for bad input.
+    """
+    from grading import enums as grading_enums
+    from grading import services as grading_services
+
+    allowed = {p for p, _ in activity_lab_paths(activity=activity)}
+    if path not in allowed:
+        raise LabError("That file is not part of this activity.")
+    client = hub_client(timeout=max(settings.HUB_TIMEOUT_SECONDS, 15))
+    if client.server_status(user.hub_name).state != "ready":
+        raise LabError("Your lab is not running. Open it, save your notebook, then submit.")
+    if client.contents_get(user.hub_name, path) is None:
+        raise LabError(f"{path} is not in your lab. Open the activity in JupyterLab first.")
+    data = client.contents_read_bytes(user.hub_name, path)
+    return grading_services.submission_receive(
+        user=user,
+        activity=activity,
+        data=data,
+        source=grading_enums.SubmissionSource.LAB,
+        idempotency_key=idempotency_key,
+        filename=posixpath.basename(path),
+    )
+
+
+def lab_stop(*, user: Any) -> None:
+    """Stop the user's server (its files stay in their home)."""
+    hub_client().server_stop(user.hub_name)
+
+
+def lab_access_end(*, user: Any) -> None:
+    """End a deactivated user's lab access: revoke their OAuth tokens, stop and remove the hub user.
+
+    The hub user's removal ends their hub sessions; the site refuses them a new login.
+    A hub that is down is logged, not raised: deactivation must not fail because of it.
+    """
+    from accounts.oauth import tokens_revoke_for_user
+
+    tokens_revoke_for_user(user=user)
+    if not user.hub_name:
+        return
+    try:
+        hub_client().user_delete(user.hub_name)
+    except HubUnavailable as exc:
+        log.error("could not remove hub user %s after deactivation: %s", user.hub_name, exc)
