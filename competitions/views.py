@@ -73,6 +73,20 @@ def _chart(phase: Phase, higher: bool) -> str:
             "y": best_y,
         },
     )
+    for label, score in phase.submissions.filter(is_baseline=True, public_score__isnull=False).values_list(
+        "label", "public_score"
+    ):
+        xs = [phase.starts_at.isoformat(), min(timezone.now(), phase.ends_at).isoformat()]
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "name": label,
+                "x": xs,
+                "y": [score, score],
+                "line": {"dash": "dash", "color": "#868e96"},
+            }
+        )
     layout = {
         "margin": {"l": 50, "r": 10, "t": 10, "b": 40},
         "height": 300,

@@ -1,0 +1,34 @@
+"""A participant in a real browser: upload a decoder, watch it scored and the live leaderboard update."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.competitions.conftest import PYMATCHING_DECODER
+
+pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+
+def test_submit_a_decoder_and_watch_the_leaderboard_update(login_page, live_server, cup, cast, settings, tmp_path, output_dir):  # type: ignore[no-untyped-def]
+    settings.COMPETITIONS_LEADERBOARD_POLL_SECONDS = 1
+    decoder = tmp_path / "my_decoder.py"
+    decoder.write_bytes(PYMATCHING_DECODER)
+    page = login_page(cast.alice)
+    outside: list[str] = []
+    page.on("request", lambda r: outside.append(r.url) if not r.url.startswith((live_server.url, "data:")) else None)
+    page.goto(f"{live_server.url}/competitions/{cup.slug}/")
+    page.wait_for_selector("#leaderboard table")
+    assert page.locator("#leaderboard").inner_text().count("Alice") == 0
+    assert "PyMatching (baseline)" in page.locator("#leaderboard").inner_text()
+    page.wait_for_selector(".js-plotly-plot")  # the score-over-time chart rendered by the vendored plotly.js
+    page.set_input_files("#cmp-file", str(decoder))
+    page.click("#submit-form button[type=submit]")
+    # The submission list (htmx) shows it; the board polls and picks it up without a reload.
+    page.wait_for_selector("#mine-list tr[data-status=graded]", timeout=60_000)
+    page.wait_for_function("document.querySelector('#leaderboard').innerText.includes('Alice')", timeout=15_000)
+    row = page.locator("#leaderboard tr.cmp-you")
+    assert "1.0000" in row.inner_text()  # PyMatching submitted: ratio to matching exactly 1
+    page.screenshot(path=str(output_dir / "competition-leaderboard.png"), full_page=True)
+    # No reload happened: the page's navigation count is still one.
+    assert page.evaluate("performance.getEntriesByType('navigation').length") == 1
+    assert outside == []
