@@ -77,3 +77,11 @@ lock: venv
 
 clean:
 	rm -rf var/ test-output/
+
+# --- sandbox (练): JupyterHub beside the site (owned by the sandbox work) ---------------------
+# hub_setup registers the hub as the site's OAuth client and writes var/hub/secrets.json (0600);
+# the Procfile's `hub:` process then starts JupyterHub + configurable-http-proxy on 127.0.0.1:8001.
+.PHONY: hub-setup
+hub-setup: prepare
+	$(MANAGE) hub_setup
+demo: hub-setup
