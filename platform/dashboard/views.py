@@ -1,18 +1,40 @@
-"""Home, course dashboard, student progress and the site overview.
+"""Home, course dashboard, gradebook, student progress and the site overview.
 
-Built only on other apps' selectors: no model of another app is queried here.
+Built only on other apps' selectors and services: no model of another app is queried here.
+Every view checks the role on the course it serves (404 for outsiders, 403 for members
+without the role).
 """
 
 from __future__ import annotations
 
+import csv
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
 
 from courses import selectors as course_selectors
+from courses.selectors import Access
+from grading import analytics as grading_analytics
 from grading import selectors as grading_selectors
+
+from . import charts
+from . import selectors as dash
+
+
+def _staff_access(request: HttpRequest, slug: str) -> Access:
+    access = course_selectors.course_access(user=request.user, slug=slug)
+    if not access.is_staff:
+        raise PermissionDenied(_("Only the course's teachers and assistants may see this page."))
+    return access
 
 
 @login_required
@@ -30,42 +52,208 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_GET
 @login_required
 def course_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
-    access = course_selectors.course_access(user=request.user, slug=slug)
-    if not access.is_staff:
-        raise PermissionDenied(_("Only the course's teachers and assistants may see the dashboard."))
-    students = course_selectors.course_students(course=access.course)
+    """Who is falling behind, which question the class failed, whether grading is healthy."""
+    access = _staff_access(request, slug)
+    data = dash.course_dashboard(access=access, selected_slug=request.GET.get("activity") or None)
+    selected_stats = next((s for s in data.stats if data.selected and s.activity.pk == data.selected.pk), None)
+    figures: dict[str, Any] = {"weekly": charts.weekly_activity(data.weekly)}
+    if data.stats:
+        figures["rates"] = charts.submission_rates(data.stats)
+    if data.selected is not None:
+        title = data.selected.local_title
+        figures["histogram"] = charts.score_histogram(
+            selected_stats.scores if selected_stats else [], _("Scores: %s") % title
+        )
+        figures["timeline"] = charts.submission_timeline(
+            data.timeline, data.selected.due_at, _("Submissions: %s") % title
+        )
+        if data.questions:
+            figures["questions"] = charts.question_difficulty(data.questions)
     return render(
         request,
         "dashboard/course.html",
         {
             "access": access,
             "course": access.course,
-            "students": students,
-            "activities": course_selectors.activities_visible(access=access),
+            "d": data,
+            "selected_stats": selected_stats,
+            "figures": figures,
         },
     )
 
 
+def _gradebook_for(request: HttpRequest, access: Access) -> dash.Gradebook:
+    return dash.gradebook(
+        access=access,
+        q=request.GET.get("q", "")[:100],
+        flag=request.GET.get("flag", ""),
+        activity_slug=request.GET.get("activity", ""),
+        sort=request.GET.get("sort", "name"),
+        desc=request.GET.get("desc") == "1",
+    )
+
+
+@require_GET
+@login_required
+def gradebook(request: HttpRequest, slug: str) -> HttpResponse:
+    """Students × activities with late/extension/pending markers, filters, sorting, paging."""
+    access = _staff_access(request, slug)
+    book = _gradebook_for(request, access)
+    all_activities = dash.gradable_activities(access=access) if book.filters["activity"] else book.activities
+    page = Paginator(book.rows, settings.DASHBOARD_GRADEBOOK_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "dashboard/gradebook.html",
+        {
+            "access": access,
+            "course": access.course,
+            "book": book,
+            "page": page,
+            "all_activities": all_activities,
+            "query": query.urlencode(),
+            "flags": [
+                ("", _("everyone")),
+                ("missing", _("missing work")),
+                ("late", _("late")),
+                ("pending", _("manual grading pending")),
+                ("extension", _("has an extension")),
+            ],
+        },
+    )
+
+
+@require_GET
+@login_required
+def gradebook_csv(request: HttpRequest, slug: str) -> HttpResponse:
+    """The gradebook as CSV: the columns, values, filters and order of the screen (every page)."""
+    access = _staff_access(request, slug)
+    book = _gradebook_for(request, access)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="{access.course.slug}-gradebook-{stamp}.csv"'
+    response.write("\ufeff")  # Excel opens UTF-8 (Chinese names) correctly with a BOM
+    writer = csv.writer(response)
+    for row in dash.gradebook_csv_rows(book):
+        # A cell starting with = + - @ would run as a formula in a spreadsheet.
+        writer.writerow(["'" + v if v[:1] in ("=", "+", "-", "@") else v for v in row])
+    return response
+
+
+@require_GET
+@login_required
+def student_detail(request: HttpRequest, slug: str, user_id: int) -> HttpResponse:
+    """One student's every attempt, its feedback and its log (staff only)."""
+    access = _staff_access(request, slug)
+    student = next((s for s in dash.students_of(access=access) if s.id == user_id), None)
+    if student is None:
+        raise Http404("No such student in this course.")
+    activities = {a.pk: a for a in dash.gradable_activities(access=access)}
+    attempts = grading_analytics.attempts_of(activity_ids=list(activities), user_id=user_id)
+    show = request.GET.get("attempt")
+    rows = []
+    for at in attempts:
+        detail = grading_analytics.submission_detail(submission_id=at.id) if show == str(at.id) else None
+        rows.append({"activity": activities[at.activity_id], "attempt": at, "detail": detail})
+    return render(
+        request,
+        "dashboard/student.html",
+        {"access": access, "course": access.course, "student": student, "rows": rows, "shown": show},
+    )
+
+
+@require_POST
+@login_required
+def release_scores(request: HttpRequest, slug: str, activity_slug: str) -> HttpResponse:
+    """Show or hide an activity's scores to its students (teachers only), via grading's service."""
+    from grading.services import scores_release
+
+    access = course_selectors.course_access(user=request.user, slug=slug)
+    if not access.is_teacher:
+        raise PermissionDenied(_("Only the course's teachers may release scores."))
+    activity = next((a for a in dash.gradable_activities(access=access) if a.slug == activity_slug), None)
+    if activity is None:
+        raise Http404("No such activity.")
+    release = request.POST.get("release") == "1"
+    scores_release(activity=activity, release=release, by=request.user)
+    if release:
+        messages.success(
+            request, _("Scores of %(title)s are now visible to students.") % {"title": activity.local_title}
+        )
+    else:
+        messages.success(request, _("Scores of %(title)s are hidden from students.") % {"title": activity.local_title})
+    return redirect("dashboard:gradebook", slug=slug)
+
+
+@require_GET
 @login_required
 def progress(request: HttpRequest, slug: str) -> HttpResponse:
+    """Mastery by concept, what to practise next, attempts, standings: the student's own only.
+
+    Staff may look at one student with ``?student=<id>`` (that student's view, with
+    unreleased scores marked); a student's ``?student=`` is ignored.
+    """
     access = course_selectors.course_access(user=request.user, slug=slug)
+    students = dash.students_of(access=access) if access.is_staff else []
+    target = None
+    if access.is_staff and request.GET.get("student"):
+        try:
+            wanted = int(request.GET["student"])
+        except ValueError:
+            raise Http404("No such student.") from None
+        target = next((s for s in students if s.id == wanted), None)
+        if target is None:
+            raise Http404("No such student in this course.")
+    user_id = target.id if target else int(request.user.pk)  # type: ignore[arg-type]
+    data = dash.student_progress(access=access, user_id=user_id, show_unreleased=access.is_staff)
+    threshold = settings.DASHBOARD_MASTERY_THRESHOLD
     return render(
         request,
         "dashboard/progress.html",
-        {"access": access, "course": access.course, "activities": course_selectors.activities_visible(access=access)},
+        {
+            "access": access,
+            "course": access.course,
+            "p": data,
+            "target": target,
+            "students": students,
+            "threshold": threshold,
+            "fig_mastery": charts.mastery(data.mastery, threshold) if data.mastery else None,
+        },
     )
 
 
+@require_GET
 @login_required
 def site_overview(request: HttpRequest) -> HttpResponse:
-    if not request.user.is_superuser:  # type: ignore[union-attr]
+    """Courses, users, running sandboxes and the grading queue (site admins)."""
+    if not (request.user.is_active and request.user.is_superuser):  # type: ignore[union-attr]
         raise PermissionDenied(_("Only site administrators may see the site overview."))
-    from django.contrib.auth import get_user_model
+    from courses import analytics as course_analytics
 
-    from courses.models import Course  # the admin overview counts rows; a selector comes with issue 7
-
+    day_start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    health = grading_analytics.grading_health(activity_ids=None, since=day_start)
     return render(
-        request, "dashboard/site.html", {"courses": Course.objects.count(), "users": get_user_model().objects.count()}
+        request,
+        "dashboard/site.html",
+        {
+            "courses": course_analytics.courses_overview(),
+            "counts": course_analytics.site_counts(),
+            "health": health,
+            "fig_queue": charts.grading_queue(health["by_status"]) if health["by_status"] else None,
+        },
     )
+
+
+@require_GET
+@login_required
+def site_probes(request: HttpRequest) -> HttpResponse:
+    """System probes (hub, sandbox, worker), loaded by htmx so a slow probe never delays the page."""
+    if not (request.user.is_active and request.user.is_superuser):  # type: ignore[union-attr]
+        raise PermissionDenied(_("Only site administrators may see the site overview."))
+    from . import probes
+
+    return render(request, "dashboard/_probes.html", {"probes": probes.run_all(), "lab": dash.lab_usage()})

@@ -1,0 +1,187 @@
+"""Plotly figures built from selector output, serialised for app.js (no inline scripts).
+
+plotly is imported inside the functions only (the site starts fast). Each function returns
+a JSON string that is safe inside ``<script type="application/json">``: ``<``, ``>`` and ``&``
+are escaped so that no data can close the script element.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+
+FONT = "system-ui, -apple-system, 'Segoe UI', 'Noto Sans CJK SC', 'Microsoft YaHei', sans-serif"
+BRAND = "#2563eb"
+ACCENT = "#f59e0b"
+DANGER = "#dc2626"
+
+
+def _layout(**extra: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "margin": {"l": 48, "r": 16, "t": 36, "b": 48},
+        "font": {"family": FONT, "size": 12},
+        "paper_bgcolor": "rgba(0,0,0,0)",
+        "plot_bgcolor": "rgba(0,0,0,0)",
+        "height": 300,
+        "showlegend": False,
+        "template": "plotly_white",
+    }
+    base.update(extra)
+    return base
+
+
+def _dump(fig: Any) -> SafeString:
+    import plotly.io as pio
+
+    text = pio.to_json(fig, validate=False, pretty=False, engine="json")
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    # Escaped above; the browser reads it with JSON.parse, never as HTML.
+    return mark_safe(text)
+
+
+def submission_rates(stats: list[Any]) -> SafeString:
+    """Bar per activity: percent of students who handed something in."""
+    import plotly.graph_objects as go
+
+    labels = [s.activity.local_title for s in stats]
+    fig = go.Figure(
+        go.Bar(
+            x=labels,
+            y=[s.rate or 0 for s in stats],
+            marker_color=BRAND,
+            text=[f"{s.submitted}/{s.students}" for s in stats],
+            textposition="auto",
+            hovertemplate="%{x}<br>%{y:.0f}%<extra></extra>",
+        ),
+        layout=_layout(title={"text": _("Submission rate (%)")}, yaxis={"range": [0, 100]}),
+    )
+    return _dump(fig)
+
+
+def score_histogram(values: list[float], title: str) -> SafeString:
+    """Distribution of percent scores, 10-point bins from 0 to 100."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure(
+        go.Histogram(
+            x=values,
+            xbins={"start": 0, "end": 100.001, "size": 10},
+            marker_color=BRAND,
+            hovertemplate="%{x}: %{y}<extra></extra>",
+        ),
+        layout=_layout(
+            title={"text": title},
+            xaxis={"title": {"text": _("score (%)")}, "range": [0, 100]},
+            yaxis={"title": {"text": _("students")}},
+            bargap=0.05,
+        ),
+    )
+    return _dump(fig)
+
+
+def question_difficulty(questions: list[Any]) -> SafeString:
+    """Mean score per graded cell (percent of its points), weakest in red."""
+    import plotly.graph_objects as go
+
+    ys = [q.mean_percent if q.mean_percent is not None else 0 for q in questions]
+    fig = go.Figure(
+        go.Bar(
+            x=[q.grade_id for q in questions],
+            y=ys,
+            marker_color=[DANGER if y < 50 else (ACCENT if y < 75 else BRAND) for y in ys],
+            hovertemplate="%{x}: %{y:.0f}%<extra></extra>",
+        ),
+        layout=_layout(title={"text": _("Mean score per question (%)")}, yaxis={"range": [0, 100]}),
+    )
+    return _dump(fig)
+
+
+def submission_timeline(rows: list[dict[str, Any]], due: Any, title: str) -> SafeString:
+    """Cumulative first submissions over time, with the deadline as a vertical line."""
+    import plotly.graph_objects as go
+
+    xs = [r["at"].isoformat() for r in rows]
+    fig = go.Figure(
+        go.Scatter(x=xs, y=list(range(1, len(xs) + 1)), mode="lines+markers", line={"shape": "hv", "color": BRAND}),
+        layout=_layout(
+            title={"text": title}, yaxis={"title": {"text": _("students submitted")}, "rangemode": "tozero"}
+        ),
+    )
+    if due is not None:
+        stamp = due.isoformat()
+        fig.add_shape(type="line", x0=stamp, x1=stamp, yref="paper", y0=0, y1=1, line={"color": DANGER, "dash": "dash"})
+        fig.add_annotation(
+            x=stamp, yref="paper", y=1, text=_("due"), showarrow=False, font={"color": DANGER}, yanchor="bottom"
+        )
+    return _dump(fig)
+
+
+def weekly_activity(rows: list[dict[str, Any]]) -> SafeString:
+    """Enrolled students (line) and submissions / active students per week (bars)."""
+    import plotly.graph_objects as go
+
+    weeks = [r["week"].isoformat() for r in rows]
+    fig = go.Figure(
+        [
+            go.Bar(x=weeks, y=[r["submissions"] for r in rows], name=_("submissions"), marker_color=BRAND),
+            go.Bar(x=weeks, y=[r["active"] for r in rows], name=_("active students"), marker_color=ACCENT),
+            go.Scatter(
+                x=weeks, y=[r["enrolled"] for r in rows], name=_("enrolled"), mode="lines", line={"color": "#64748b"}
+            ),
+        ],
+        layout=_layout(
+            title={"text": _("Weekly activity")},
+            showlegend=True,
+            barmode="group",
+            legend={"orientation": "h", "y": -0.2},
+        ),
+    )
+    return _dump(fig)
+
+
+def mastery(items: list[Any], threshold: float) -> SafeString:
+    """Horizontal bar per concept: mean released score; below the threshold in amber/red."""
+    import plotly.graph_objects as go
+
+    scored = [m for m in items]
+    xs = [m.percent if m.percent is not None else 0 for m in scored]
+    fig = go.Figure(
+        go.Bar(
+            y=[m.concept for m in scored],
+            x=xs,
+            orientation="h",
+            marker_color=[
+                "#cbd5e1"
+                if m.percent is None
+                else (BRAND if m.percent >= threshold else (ACCENT if m.percent >= 50 else DANGER))
+                for m in scored
+            ],
+            text=["—" if m.percent is None else f"{m.percent:.0f}%" for m in scored],
+            textposition="auto",
+            hovertemplate="%{y}: %{x:.0f}%<extra></extra>",
+        ),
+        layout=_layout(
+            title={"text": _("Mastery by concept (%)")},
+            xaxis={"range": [0, 100]},
+            height=max(220, 40 + 32 * len(scored)),
+            margin={"l": 140, "r": 16, "t": 36, "b": 36},
+        ),
+    )
+    fig.add_shape(
+        type="line", x0=threshold, x1=threshold, yref="paper", y0=0, y1=1, line={"color": "#64748b", "dash": "dot"}
+    )
+    return _dump(fig)
+
+
+def grading_queue(by_status: dict[str, int]) -> SafeString:
+    """Submissions by grading status (site overview)."""
+    import plotly.graph_objects as go
+
+    labels = sorted(by_status)
+    fig = go.Figure(
+        go.Bar(x=labels, y=[by_status[k] for k in labels], marker_color=BRAND),
+        layout=_layout(title={"text": _("Submissions by status")}),
+    )
+    return _dump(fig)

@@ -1,0 +1,750 @@
+"""Reads behind the dashboard pages, composed from other apps' selectors.
+
+No model of another app is queried here: courses, grading (``grading.analytics``), the lab
+(``sandbox``) and competitions are reached through their selectors/clients. Each builder
+runs a fixed number of queries whatever the number of students (tests assert the bound).
+"""
+
+from __future__ import annotations
+
+import logging
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+
+from courses import selectors as course_selectors
+from courses.enums import GRADED_KINDS, ActivityKind
+from courses.models import Activity
+from courses.selectors import Access
+from grading import analytics as grading_analytics
+from grading.analytics import Attempt, CourseGrades
+
+log = logging.getLogger(__name__)
+
+FAIL_STATUSES = frozenset({"failed", "partial", "not run", "deleted", "tampered", "no response"})
+
+
+# ---------------------------------------------------------------------------------------
+# shared pieces
+
+
+@dataclass
+class Student:
+    id: int
+    username: str
+    name: str
+    hub_name: str
+    enrolled_at: datetime
+
+
+def students_of(*, access: Access) -> list[Student]:
+    """The course's students, by username (one query)."""
+    return [
+        Student(
+            id=e.user_id,
+            username=e.user.username,
+            name=e.user.display_name or e.user.username,
+            hub_name=getattr(e.user, "hub_name", "") or "",
+            enrolled_at=e.created_at,
+        )
+        for e in course_selectors.course_students(course=access.course)
+    ]
+
+
+def gradable_activities(*, access: Access) -> list[Activity]:
+    """Assignments and exams the viewer may see, in course order (one query)."""
+    return [a for a in course_selectors.activities_visible(access=access) if a.kind in GRADED_KINDS]
+
+
+def max_points(activity: Activity, attempt: Attempt | None = None) -> float:
+    if attempt is not None and attempt.max_score:
+        return attempt.max_score
+    facts = (activity.current_version.facts or {}) if activity.current_version_id else {}
+    return float(facts.get("max_points") or activity.points or 0)
+
+
+def percent(score: float | None, maximum: float) -> float | None:
+    if score is None or not maximum:
+        return None
+    return round(100.0 * score / maximum, 1)
+
+
+def _median(values: list[float]) -> float | None:
+    return round(statistics.median(values), 1) if values else None
+
+
+def _mean(values: list[float]) -> float | None:
+    return round(statistics.fmean(values), 1) if values else None
+
+
+def due_in_force(grades: CourseGrades, activity: Activity, user_id: int) -> datetime | None:
+    return grades.extensions.get((user_id, activity.pk)) or activity.due_at
+
+
+# ---------------------------------------------------------------------------------------
+# lab usage (the hub may be down: never raise)
+
+
+@dataclass
+class LabUsage:
+    available: bool
+    message: str = ""
+    servers: list[dict[str, Any]] = field(default_factory=list)  # name, started, last_activity, memory_mb
+    last_activity: dict[str, datetime] = field(default_factory=dict)  # hub name -> last activity
+
+    @property
+    def active(self) -> int:
+        return len(self.servers)
+
+    @property
+    def memory_mb(self) -> float | None:
+        known = [s["memory_mb"] for s in self.servers if s.get("memory_mb") is not None]
+        return round(sum(known), 1) if known else None
+
+
+def _parse_ts(value: Any) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _memory_by_user() -> dict[str, float]:
+    """RSS (MiB) of local processes per Unix user: the embedded spawner runs one user per student."""
+    try:
+        import psutil
+    except ImportError:
+        return {}
+    totals: dict[str, float] = defaultdict(float)
+    for proc in psutil.process_iter(["username", "memory_info"]):
+        info = proc.info
+        if info.get("username") and info.get("memory_info") is not None:
+            totals[info["username"]] += info["memory_info"].rss / 2**20
+    return dict(totals)
+
+
+def lab_usage(*, names: set[str] | None = None, timeout: float | None = None) -> LabUsage:
+    """Running lab servers (optionally only these hub names) with their memory, from the hub.
+
+    The hub being down, unconfigured or slow gives ``available=False`` and a message.
+    """
+    timeout = timeout if timeout is not None else settings.DASHBOARD_HUB_TIMEOUT_SECONDS
+    try:
+        from sandbox.client import HubError
+        from sandbox.services import hub_client
+    except ImportError as exc:  # the lab app is optional in a bare checkout
+        return LabUsage(available=False, message=str(exc))
+    try:
+        client = hub_client(timeout=timeout)
+        # The client has no "list users" call yet; the hub's REST API answers GET /users.
+        response = client._request("GET", client._api("/users"), params={"state": "active"})
+        users = response.json()
+    except HubError as exc:
+        return LabUsage(available=False, message=str(exc))
+    except Exception as exc:  # a broken answer is "unavailable", never a 500 on the dashboard
+        log.warning("lab usage: %s", exc)
+        return LabUsage(available=False, message=str(exc))
+    memory = _memory_by_user() if settings.DASHBOARD_LAB_MEMORY_FROM_PROCESSES else {}
+    usage = LabUsage(available=True)
+    for user in users if isinstance(users, list) else []:
+        name = str(user.get("name", ""))
+        if names is not None and name not in names:
+            continue
+        last = _parse_ts(user.get("last_activity"))
+        if last:
+            usage.last_activity[name] = last
+        for server_name, server in (user.get("servers") or {}).items():
+            if not server.get("ready") and not server.get("pending"):
+                continue
+            usage.servers.append(
+                {
+                    "name": name + (f"/{server_name}" if server_name else ""),
+                    "started": _parse_ts(server.get("started")),
+                    "last_activity": _parse_ts(server.get("last_activity")),
+                    "ready": bool(server.get("ready")),
+                    "memory_mb": round(memory[name], 1) if name in memory else None,
+                }
+            )
+    return usage
+
+
+# ---------------------------------------------------------------------------------------
+# course dashboard
+
+
+@dataclass
+class ActivityStats:
+    activity: Activity
+    submitted: int
+    students: int
+    rate: float | None
+    scores: list[float]  # percent, counted attempts that are graded
+    mean: float | None
+    median: float | None
+    median_hours_to_submit: float | None
+    late: int
+    pending: int
+
+
+@dataclass
+class Question:
+    grade_id: str
+    kind: str
+    max_points: float
+    graded: int
+    mean: float | None  # mean effective score
+    mean_percent: float | None
+    failures: int
+
+
+@dataclass
+class AtRisk:
+    student: Student
+    reasons: list[str]
+    missing: int
+    latest_percent: float | None
+
+
+@dataclass
+class CourseDashboard:
+    students: list[Student]
+    activities: list[Activity]
+    stats: list[ActivityStats]
+    selected: Activity | None
+    questions: list[Question]
+    failure_groups: list[dict[str, Any]]
+    timeline: list[dict[str, Any]]  # first submissions of the selected activity
+    weekly: list[dict[str, Any]]
+    at_risk: list[AtRisk]
+    health: dict[str, Any]
+    lab: LabUsage
+    inactive_days: int
+
+
+def _week(at: datetime) -> datetime:
+    local = timezone.localtime(at)
+    start = local - timedelta(days=local.weekday())
+    return start.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def activity_stats(*, activity: Activity, grades: CourseGrades, students: list[Student]) -> ActivityStats:
+    submitted = late = pending = 0
+    scores: list[float] = []
+    hours: list[float] = []
+    for s in students:
+        items = grades.attempts.get((s.id, activity.pk))
+        if not items:
+            continue
+        submitted += 1
+        first = items[-1]
+        start = activity.release_at
+        if start is not None:
+            hours.append((first.received_at - start).total_seconds() / 3600)
+        counted = grades.counted(s.id, activity.pk)
+        assert counted is not None
+        late += counted.is_late
+        pending += counted.manual_pending
+        if counted.is_graded:
+            p = percent(counted.score, max_points(activity, counted))
+            if p is not None:
+                scores.append(p)
+    n = len(students)
+    return ActivityStats(
+        activity=activity,
+        submitted=submitted,
+        students=n,
+        rate=round(100.0 * submitted / n, 1) if n else None,
+        scores=scores,
+        mean=_mean(scores),
+        median=_median(scores),
+        median_hours_to_submit=_median(hours),
+        late=late,
+        pending=pending,
+    )
+
+
+def question_difficulty(
+    *, activity: Activity, grades: CourseGrades, students: list[Student]
+) -> tuple[list[Question], list[dict[str, Any]]]:
+    """Mean score per graded cell, and the failing outcomes grouped (cell, outcome, message)."""
+    facts = (activity.current_version.facts or {}) if activity.current_version_id else {}
+    order: dict[str, tuple[str, float]] = {}
+    for nb in facts.get("notebooks") or []:
+        for cell in nb.get("cells") or []:
+            order.setdefault(str(cell.get("grade_id")), (str(cell.get("kind", "")), float(cell.get("points") or 0)))
+    sums: dict[str, list[float]] = defaultdict(list)
+    fails: Counter[tuple[str, str, str]] = Counter()
+    failures_per_cell: Counter[str] = Counter()
+    for s in students:
+        counted = grades.counted(s.id, activity.pk)
+        if counted is None or not counted.is_graded:
+            continue
+        for cell in counted.cells:
+            gid = str(cell.get("grade_id", ""))
+            if cell.get("kind") == "task":
+                continue
+            if gid not in order:
+                order[gid] = (str(cell.get("kind", "")), float(cell.get("max_points") or 0))
+            if cell.get("effective") is not None:
+                sums[gid].append(float(cell["effective"]))
+            status = str(cell.get("status", ""))
+            if status in FAIL_STATUSES:
+                message = str(cell.get("error") or cell.get("message") or "").strip().splitlines()
+                fails[(gid, status, message[-1][:160] if message else "")] += 1
+                failures_per_cell[gid] += 1
+    questions = []
+    for gid, (kind, pts) in order.items():
+        values = sums.get(gid, [])
+        mean = round(statistics.fmean(values), 2) if values else None
+        questions.append(
+            Question(
+                grade_id=gid,
+                kind=kind,
+                max_points=pts,
+                graded=len(values),
+                mean=mean,
+                mean_percent=round(100 * mean / pts, 1) if mean is not None and pts else None,
+                failures=failures_per_cell[gid],
+            )
+        )
+    groups = [
+        {"grade_id": gid, "outcome": status, "message": message, "count": n}
+        for (gid, status, message), n in fails.most_common(12)
+    ]
+    return questions, groups
+
+
+def _pick_selected(activities: list[Activity], slug: str | None, now: datetime) -> Activity | None:
+    if slug:
+        found = next((a for a in activities if a.slug == slug), None)
+        if found:
+            return found
+    past_due = [a for a in activities if a.due_at and a.due_at <= now]
+    if past_due:
+        return max(past_due, key=lambda a: a.due_at)  # type: ignore[arg-type, return-value]
+    return activities[0] if activities else None
+
+
+def at_risk(
+    *,
+    students: list[Student],
+    activities: list[Activity],
+    grades: CourseGrades,
+    lab: LabUsage,
+    now: datetime,
+    inactive_days: int,
+) -> list[AtRisk]:
+    """Students with missing work, falling scores or no activity for ``inactive_days``, with reasons."""
+    out = []
+    for s in students:
+        reasons = []
+        missing = 0
+        graded: list[tuple[datetime, float]] = []
+        last_seen: datetime | None = lab.last_activity.get(s.hub_name)
+        for a in activities:
+            items = grades.attempts.get((s.id, a.pk))
+            due = due_in_force(grades, a, s.id)
+            if not items:
+                if due is not None and due < now:
+                    missing += 1
+                continue
+            last_seen = max(last_seen, items[0].received_at) if last_seen else items[0].received_at
+            counted = grades.counted(s.id, a.pk)
+            if counted is not None and counted.is_graded:
+                p = percent(counted.score, max_points(a, counted))
+                if p is not None:
+                    graded.append((a.due_at or counted.received_at, p))
+        if missing:
+            reasons.append(f"missing {missing} past-due")
+        graded.sort(key=lambda item: item[0])
+        latest = graded[-1][1] if graded else None
+        if len(graded) >= 2:
+            earlier = statistics.fmean(p for _, p in graded[:-1])
+            if latest is not None and latest < earlier - 20:
+                reasons.append(f"scores falling ({earlier:.0f}% → {latest:.0f}%)")
+        if latest is not None and latest < 50 and not any(r.startswith("scores falling") for r in reasons):
+            reasons.append(f"latest score {latest:.0f}%")
+        cutoff = now - timedelta(days=inactive_days)
+        seen = last_seen or s.enrolled_at
+        if seen < cutoff:
+            days = (now - seen).days
+            reasons.append(
+                f"no activity for {days} days" if last_seen else f"no activity since enrolling ({days} days)"
+            )
+        if reasons:
+            out.append(AtRisk(student=s, reasons=reasons, missing=missing, latest_percent=latest))
+    out.sort(key=lambda r: (-len(r.reasons), -r.missing, r.latest_percent if r.latest_percent is not None else 101))
+    return out
+
+
+def weekly_activity(
+    *, students: list[Student], grades: CourseGrades, weeks: int = 12, now: datetime
+) -> list[dict[str, Any]]:
+    """Per week (Monday): enrolled by then, submissions received, distinct students submitting."""
+    student_ids = {s.id for s in students}
+    this_week = _week(now)
+    starts = [this_week - timedelta(weeks=i) for i in range(weeks - 1, -1, -1)]
+    subs: Counter[datetime] = Counter()
+    active: dict[datetime, set[int]] = defaultdict(set)
+    for a in grades.all_attempts():
+        if a.user_id not in student_ids:
+            continue
+        w = _week(a.received_at)
+        subs[w] += 1
+        active[w].add(a.user_id)
+    enrolled_weeks = sorted(_week(s.enrolled_at) for s in students)
+    rows = []
+    for w in starts:
+        rows.append(
+            {
+                "week": w.date(),
+                "enrolled": sum(1 for e in enrolled_weeks if e <= w),
+                "submissions": subs.get(w, 0),
+                "active": len(active.get(w, ())),
+            }
+        )
+    return rows
+
+
+def course_dashboard(
+    *, access: Access, selected_slug: str | None = None, now: datetime | None = None
+) -> CourseDashboard:
+    now = now or timezone.now()
+    students = students_of(access=access)
+    activities = gradable_activities(access=access)
+    grades = grading_analytics.course_grades(activity_ids=[a.pk for a in activities])
+    stats = [activity_stats(activity=a, grades=grades, students=students) for a in activities]
+    selected = _pick_selected(activities, selected_slug, now)
+    questions, groups = (
+        question_difficulty(activity=selected, grades=grades, students=students) if selected else ([], [])
+    )
+    timeline = []
+    if selected is not None:
+        for s in students:
+            items = grades.attempts.get((s.id, selected.pk))
+            if items:
+                first = items[-1].received_at
+                due = due_in_force(grades, selected, s.id)
+                timeline.append(
+                    {
+                        "student": s.name,
+                        "at": first,
+                        "hours_to_due": (due - first).total_seconds() / 3600 if due else None,
+                    }
+                )
+        timeline.sort(key=lambda r: r["at"])
+    inactive_days = settings.DASHBOARD_INACTIVE_DAYS
+    lab = lab_usage(names={s.hub_name for s in students if s.hub_name})
+    day_start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    return CourseDashboard(
+        students=students,
+        activities=activities,
+        stats=stats,
+        selected=selected,
+        questions=questions,
+        failure_groups=groups,
+        timeline=timeline,
+        weekly=weekly_activity(students=students, grades=grades, now=now),
+        at_risk=at_risk(
+            students=students, activities=activities, grades=grades, lab=lab, now=now, inactive_days=inactive_days
+        ),
+        health=grading_analytics.grading_health(activity_ids=[a.pk for a in activities], since=day_start),
+        lab=lab,
+        inactive_days=inactive_days,
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# gradebook
+
+SORTS = ("name", "total", "missing")
+
+
+@dataclass
+class GradeCell:
+    activity: Activity
+    attempt: Attempt | None
+    score: float | None
+    maximum: float
+    percent: float | None
+    attempts: int
+    late: bool
+    extension: datetime | None
+    pending: bool
+    missing: bool  # past due (in force) and nothing handed in
+    status: str
+
+    @property
+    def text(self) -> str:
+        if self.attempt is None:
+            return "missing" if self.missing else ""
+        if self.score is None:
+            return self.status
+        return f"{self.score:g}"
+
+
+@dataclass
+class GradeRow:
+    student: Student
+    cells: list[GradeCell]
+    total: float
+    maximum: float
+    percent: float | None
+    missing: int
+    late: int
+    pending: int
+
+
+@dataclass
+class Gradebook:
+    activities: list[Activity]
+    released: dict[int, bool]
+    rows: list[GradeRow]
+    total_students: int
+    filters: dict[str, str]
+
+
+def gradebook(
+    *,
+    access: Access,
+    q: str = "",
+    flag: str = "",
+    activity_slug: str = "",
+    sort: str = "name",
+    desc: bool = False,
+    now: datetime | None = None,
+) -> Gradebook:
+    """Students × gradable activities, filtered (name, flag late|missing|pending|extension) and sorted.
+
+    ``sort`` is ``name``, ``total``, ``missing`` or an activity slug (that column's score).
+    """
+    now = now or timezone.now()
+    students = students_of(access=access)
+    activities = gradable_activities(access=access)
+    if activity_slug:
+        activities = [a for a in activities if a.slug == activity_slug] or activities
+    grades = grading_analytics.course_grades(activity_ids=[a.pk for a in activities])
+    rows = []
+    for s in students:
+        cells = []
+        total = maximum = 0.0
+        missing = late = pending = 0
+        for a in activities:
+            items = grades.attempts.get((s.id, a.pk)) or []
+            counted = grades.counted(s.id, a.pk)
+            due = due_in_force(grades, a, s.id)
+            mx = max_points(a, counted)
+            is_missing = counted is None and due is not None and due < now
+            score = counted.score if counted is not None and counted.is_graded else None
+            cell = GradeCell(
+                activity=a,
+                attempt=counted,
+                score=score,
+                maximum=mx,
+                percent=percent(score, mx),
+                attempts=len(items),
+                late=bool(counted and counted.is_late),
+                extension=grades.extensions.get((s.id, a.pk)),
+                pending=bool(counted and counted.manual_pending),
+                missing=is_missing,
+                status=counted.status if counted else "",
+            )
+            cells.append(cell)
+            total += score or 0.0
+            maximum += mx
+            missing += is_missing
+            late += cell.late
+            pending += cell.pending
+        rows.append(
+            GradeRow(
+                student=s,
+                cells=cells,
+                total=round(total, 2),
+                maximum=maximum,
+                percent=percent(total, maximum),
+                missing=missing,
+                late=late,
+                pending=pending,
+            )
+        )
+    needle = q.strip().lower()
+    if needle:
+        rows = [r for r in rows if needle in r.student.username.lower() or needle in r.student.name.lower()]
+    if flag == "missing":
+        rows = [r for r in rows if r.missing]
+    elif flag == "late":
+        rows = [r for r in rows if r.late]
+    elif flag == "pending":
+        rows = [r for r in rows if r.pending]
+    elif flag == "extension":
+        rows = [r for r in rows if any(c.extension for c in r.cells)]
+    column = next((i for i, a in enumerate(activities) if a.slug == sort), None)
+    if column is not None:
+        rows.sort(key=lambda r: (r.cells[column].score is None, r.cells[column].score or 0.0, r.student.username))
+    elif sort == "total":
+        rows.sort(key=lambda r: (r.total, r.student.username))
+    elif sort == "missing":
+        rows.sort(key=lambda r: (r.missing, r.student.username))
+    else:
+        sort = "name"
+        rows.sort(key=lambda r: r.student.name.lower())
+    if desc:
+        rows.reverse()
+    return Gradebook(
+        activities=activities,
+        released=grades.released,
+        rows=rows,
+        total_students=len(students),
+        filters={"q": q, "flag": flag, "activity": activity_slug, "sort": sort, "desc": "1" if desc else ""},
+    )
+
+
+def gradebook_csv_rows(book: Gradebook) -> list[list[str]]:
+    """The gradebook as CSV rows: the same students, order and values as the screen."""
+    head = ["username", "name"]
+    for a in book.activities:
+        head += [f"{a.slug}", f"{a.slug} flags"]
+    head += ["total", "max", "percent"]
+    out = [head]
+    for r in book.rows:
+        line = [r.student.username, r.student.name]
+        for c in r.cells:
+            flags = [
+                n
+                for n, on in (
+                    ("late", c.late),
+                    ("extension", c.extension),
+                    ("pending", c.pending),
+                    ("missing", c.missing),
+                )
+                if on
+            ]
+            line += [c.text, " ".join(flags)]
+        line += [f"{r.total:g}", f"{r.maximum:g}", "" if r.percent is None else f"{r.percent:g}"]
+        out.append(line)
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# student progress
+
+
+@dataclass
+class Mastery:
+    concept: str
+    percent: float | None  # mean of released scores of gradable activities with this tag
+    scored: int
+    activities: list[Activity]
+
+
+@dataclass
+class Progress:
+    student: Student | None
+    mastery: list[Mastery]
+    practise_next: list[dict[str, Any]]
+    attempts: list[tuple[Activity, Attempt, bool]]  # activity, attempt, score visible
+    competitions: list[dict[str, Any]]
+    competitions_available: bool
+
+
+def student_progress(*, access: Access, user_id: int, show_unreleased: bool, now: datetime | None = None) -> Progress:
+    """One student's mastery per concept, what to practise next, attempts, competition standings.
+
+    Scores of activities whose scores are not released count only when ``show_unreleased``
+    (staff looking at a student).
+    """
+    now = now or timezone.now()
+    # What the student sees: released activities only, even when staff look at them.
+    visible = [
+        a
+        for a in course_selectors.activities_visible(access=access, at=now)
+        if a.release_at is None or a.release_at <= now
+    ]
+    gradable = [a for a in visible if a.kind in GRADED_KINDS]
+    grades = grading_analytics.course_grades(activity_ids=[a.pk for a in gradable], user_ids=[user_id])
+    by_concept: dict[str, list[Activity]] = defaultdict(list)
+    for a in visible:
+        for c in a.concepts or []:
+            by_concept[str(c)].append(a)
+    mastery = []
+    for concept, acts in sorted(by_concept.items()):
+        values = []
+        for a in acts:
+            if a.kind not in GRADED_KINDS:
+                continue
+            if not (show_unreleased or grades.released.get(a.pk)):
+                continue
+            counted = grades.counted(user_id, a.pk)
+            if counted is not None and counted.is_graded:
+                p = percent(counted.score, max_points(a, counted))
+                if p is not None:
+                    values.append(p)
+            elif (due := due_in_force(grades, a, user_id)) is not None and due < now and counted is None:
+                values.append(0.0)  # missed work counts as not mastered
+        mastery.append(Mastery(concept=concept, percent=_mean(values), scored=len(values), activities=acts))
+    practise = []
+    threshold = settings.DASHBOARD_MASTERY_THRESHOLD
+    for m in sorted(mastery, key=lambda m: (m.percent is not None, m.percent or 0.0)):
+        if m.percent is not None and m.percent >= threshold:
+            continue
+        suggestions = [
+            a for a in m.activities if a.kind in (ActivityKind.PRACTICE, ActivityKind.LESSON)
+        ] or m.activities
+        why = "not attempted yet" if m.percent is None else f"{m.percent:.0f}% mastery"
+        practise.append({"concept": m.concept, "why": why, "activities": suggestions[:3]})
+    by_id = {a.pk: a for a in gradable}
+    attempts = []
+    for at in grading_analytics.attempts_of(activity_ids=list(by_id), user_id=user_id):
+        activity = by_id[at.activity_id]
+        attempts.append((activity, at, show_unreleased or grades.released.get(activity.pk, False)))
+    standings, available = competition_standings(access=access, user_id=user_id)
+    return Progress(
+        student=None,
+        mastery=mastery,
+        practise_next=practise[:6],
+        attempts=attempts,
+        competitions=standings,
+        competitions_available=available,
+    )
+
+
+def competition_standings(*, access: Access, user_id: int) -> tuple[list[dict[str, Any]], bool]:
+    """The student's rank in each of the course's competitions (current phase, public board)."""
+    try:
+        from competitions import selectors as comp
+    except ImportError:
+        return [], False
+    from django.contrib.auth import get_user_model
+
+    try:
+        user = get_user_model().objects.get(pk=user_id)
+        out = []
+        for competition in comp.competitions_for_user(user=user):
+            if getattr(competition, "course_id", None) not in (None, access.course.pk):
+                continue
+            phase = comp.phase_current(competition=competition)
+            if phase is None:
+                continue
+            rows = [r for r in comp.leaderboard(phase=phase, split="public", viewer=user) if not r.is_baseline]
+            mine = next((r for r in rows if r.is_you), None)
+            out.append(
+                {
+                    "competition": competition,
+                    "phase": phase,
+                    "rank": mine.rank if mine else None,
+                    "score": mine.score if mine else None,
+                    "entries": mine.entries if mine else 0,
+                    "participants": len(rows),
+                }
+            )
+        return out, True
+    except Exception as exc:  # another app's half-built tables must not break the progress page
+        log.warning("competition standings unavailable: %s", exc)
+        return [], False

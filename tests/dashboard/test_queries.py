@@ -1,0 +1,74 @@
+"""The number of queries a page costs does not grow with the number of students."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from tests.dashboard.builders import cell, submission
+
+pytestmark = pytest.mark.django_db
+
+PAGES = (
+    "/courses/qc101/dashboard/",
+    "/courses/qc101/gradebook/",
+    "/courses/qc101/gradebook.csv",
+    "/courses/qc101/progress/",
+)
+
+
+def _add_students(graded, n: int, start: int) -> None:  # type: ignore[no-untyped-def]
+    from courses.enums import Role
+    from tests.factories import EnrollmentFactory, UserFactory
+
+    now = timezone.now()
+    for i in range(start, start + n):
+        user = UserFactory(username=f"s{i:03d}")
+        EnrollmentFactory(course=graded.world.course, user=user, role=Role.STUDENT)
+        for activity in (graded.hw0, graded.hw1):
+            submission(
+                activity=activity,
+                user=user,
+                received_at=now - timedelta(days=4, hours=i),
+                cells=[
+                    cell("q1", "autograded_test", 4, i % 5, "failed" if i % 5 < 4 else "passed"),
+                    cell("q3", "manual", 2, None),
+                ],
+            )
+
+
+def _counts(graded) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    c = Client()
+    c.force_login(graded.cast.teacher)
+    out = {}
+    for url in PAGES:
+        with CaptureQueriesContext(connection) as ctx:
+            response = c.get(url)
+        assert response.status_code == 200, url
+        out[url] = len(ctx.captured_queries)
+    return out
+
+
+def test_query_count_does_not_grow_with_students(graded):  # type: ignore[no-untyped-def]
+    _add_students(graded, 3, 0)
+    small = _counts(graded)
+    _add_students(graded, 30, 100)
+    large = _counts(graded)
+    assert large == small
+    for url, n in large.items():
+        assert n <= 20, (url, n)
+
+
+def test_dashboard_query_bound(graded, django_assert_max_num_queries):  # type: ignore[no-untyped-def]
+    _add_students(graded, 25, 0)
+    c = Client()
+    c.force_login(graded.cast.teacher)
+    with django_assert_max_num_queries(16):
+        assert c.get("/courses/qc101/dashboard/?activity=hw0").status_code == 200
+    with django_assert_max_num_queries(16):
+        assert c.get("/courses/qc101/gradebook/?sort=total").status_code == 200

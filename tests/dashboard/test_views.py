@@ -1,0 +1,184 @@
+"""Every dashboard view × every role, and what each page shows (content, not only status)."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from django.test import Client
+
+pytestmark = pytest.mark.django_db
+
+OK, FORBIDDEN, NOT_FOUND, LOGIN = 200, 403, 404, 302
+ROLES = ("anonymous", "outsider", "alice", "ta", "other_teacher", "teacher", "admin")
+
+
+def _client(graded, role):  # type: ignore[no-untyped-def]
+    c = Client()
+    if role != "anonymous":
+        c.force_login(getattr(graded.cast, role))
+    return c
+
+
+def _urls(graded):  # type: ignore[no-untyped-def]
+    bob = graded.cast.bob.pk
+    return {
+        "dashboard": "/courses/qc101/dashboard/",
+        "gradebook": "/courses/qc101/gradebook/",
+        "csv": "/courses/qc101/gradebook.csv",
+        "student": f"/courses/qc101/gradebook/students/{bob}/",
+    }
+
+
+MATRIX = {
+    #            anonymous outsider alice   ta   other_teacher teacher admin
+    "dashboard": (LOGIN, NOT_FOUND, FORBIDDEN, OK, NOT_FOUND, OK, OK),
+    "gradebook": (LOGIN, NOT_FOUND, FORBIDDEN, OK, NOT_FOUND, OK, OK),
+    "csv": (LOGIN, NOT_FOUND, FORBIDDEN, OK, NOT_FOUND, OK, OK),
+    "student": (LOGIN, NOT_FOUND, FORBIDDEN, OK, NOT_FOUND, OK, OK),
+}
+
+
+@pytest.mark.parametrize("view", sorted(MATRIX))
+def test_dashboard_views_permission_matrix(graded, view):  # type: ignore[no-untyped-def]
+    url = _urls(graded)[view]
+    for role, expected in zip(ROLES, MATRIX[view], strict=True):
+        response = _client(graded, role).get(url)
+        assert response.status_code == expected, (view, role, response.status_code)
+        if expected == OK and view != "csv":
+            assert b"Bob" in response.content, (view, role)
+        if expected != OK:
+            assert b"13.6" not in response.content and b"3.6" not in response.content
+
+
+def test_release_scores_only_teachers_and_via_grading_service(graded):  # type: ignore[no-untyped-def]
+    from grading.models import ScoreRelease
+
+    url = "/courses/qc101/gradebook/release/hw0/"
+    for role, expected in (
+        ("alice", FORBIDDEN),
+        ("ta", FORBIDDEN),
+        ("other_teacher", NOT_FOUND),
+        ("outsider", NOT_FOUND),
+    ):
+        assert _client(graded, role).post(url, {"release": "1"}).status_code == expected, role
+    assert not ScoreRelease.objects.filter(activity=graded.hw0).exists()
+    assert _client(graded, "teacher").get(url).status_code == 405
+    response = _client(graded, "teacher").post(url, {"release": "1"})
+    assert response.status_code == 302 and response["Location"].endswith("/courses/qc101/gradebook/")
+    row = ScoreRelease.objects.get(activity=graded.hw0)
+    assert row.hidden is False and row.released_by == graded.cast.teacher
+    page = _client(graded, "alice").get("/courses/qc101/progress/").content.decode()
+    assert "10/10" in page  # alice now sees her released hw0 score
+    _client(graded, "teacher").post(url, {"release": "0"})
+    assert ScoreRelease.objects.get(activity=graded.hw0).hidden is True
+    assert (
+        _client(graded, "teacher").post("/courses/qc101/gradebook/release/nope/", {"release": "1"}).status_code == 404
+    )
+
+
+def test_ta_of_one_course_sees_nothing_of_another(graded):  # type: ignore[no-untyped-def]
+    c = _client(graded, "ta")
+    for url in (
+        "/courses/ml201/dashboard/",
+        "/courses/ml201/gradebook/",
+        "/courses/ml201/gradebook.csv",
+        "/courses/ml201/progress/",
+    ):
+        assert c.get(url).status_code == NOT_FOUND, url
+    # a student of another course is not a student of this one
+    assert c.get(f"/courses/qc101/gradebook/students/{graded.cast.other_teacher.pk}/").status_code == NOT_FOUND
+    assert c.get(f"/courses/qc101/progress/?student={graded.cast.other_teacher.pk}").status_code == NOT_FOUND
+
+
+def test_student_never_sees_another_students_data(graded):  # type: ignore[no-untyped-def]
+    from grading.services import scores_release
+
+    scores_release(activity=graded.hw0, release=True, by=graded.cast.teacher)
+    c = _client(graded, "alice")
+    own = c.get("/courses/qc101/progress/").content.decode()
+    sneaky = c.get(f"/courses/qc101/progress/?student={graded.cast.bob.pk}").content.decode()
+    assert "My progress" in own and "My progress" in sneaky
+    for page in (own, sneaky):
+        assert "3.6" not in page and "Bob" not in page  # bob's score and name never appear
+        assert "10/10" in page
+
+
+def test_progress_hides_unreleased_scores_from_the_student(graded):  # type: ignore[no-untyped-def]
+    page = _client(graded, "bob").get("/courses/qc101/progress/").content.decode()
+    assert "not released" in page and "3.6" not in page
+    staff = _client(graded, "teacher").get(f"/courses/qc101/progress/?student={graded.cast.bob.pk}").content.decode()
+    assert "Progress of Bob" in staff and "3.6" in staff
+
+
+def test_dashboard_page_shows_figures_charts_and_tables(graded):  # type: ignore[no-untyped-def]
+    page = _client(graded, "teacher").get("/courses/qc101/dashboard/?activity=hw0").content.decode()
+    assert "Course dashboard" in page
+    for chart in ("weekly", "rates", "histogram", "timeline", "questions"):
+        assert f'data-plotly="fig-{chart}"' in page and f'id="fig-{chart}"' in page
+    assert "vendor/plotly/plotly.min.js" in page and "cdn" not in page.lower()
+    assert '<td class="num">2/3</td>' in page and "67%" in page  # hw0 submitted and rate
+    assert "AssertionError: not normalised" in page
+    assert "missing 1 past-due" in page
+    assert 'id="n-queued">1<' in page
+    assert "Lab usage is unavailable" in page
+    assert "<script>" not in page  # no inline script: the CSP forbids it
+
+
+def test_gradebook_page_and_csv_agree(graded):  # type: ignore[no-untyped-def]
+    c = _client(graded, "teacher")
+    page = c.get("/courses/qc101/gradebook/?sort=total&desc=1").content.decode()
+    assert page.index('data-student="bob"') < page.index('data-student="alice"') < page.index('data-student="charlie"')
+    assert "13.6/20" in page and 'class="mk mk-late"' in page and 'class="mk mk-pending"' in page
+    assert 'href="/courses/qc101/gradebook.csv?sort=total&amp;desc=1"' in page
+    response = c.get("/courses/qc101/gradebook.csv?sort=total&desc=1")
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert [r[0] for r in rows[1:]] == ["bob", "alice", "charlie"]
+    assert rows[1][-3:] == ["13.6", "20", "68"]
+    filtered = list(
+        csv.reader(io.StringIO(c.get("/courses/qc101/gradebook.csv?flag=missing").content.decode("utf-8-sig")))
+    )
+    assert [r[0] for r in filtered[1:]] == ["charlie"]
+
+
+def test_csv_neutralises_formulas(graded):  # type: ignore[no-untyped-def]
+    graded.cast.alice.display_name = '=HYPERLINK("http://evil")'
+    graded.cast.alice.save()
+    body = _client(graded, "teacher").get("/courses/qc101/gradebook.csv").content.decode("utf-8-sig")
+    assert "'=HYPERLINK" in body
+
+
+def test_student_drill_down_shows_attempts_feedback_and_log(graded):  # type: ignore[no-untyped-def]
+    from core.blobs import blob_put
+    from grading.models import Submission
+
+    Submission.objects.filter(pk=graded.bob_hw0.pk).update(
+        feedback_blob=blob_put(b"<p>feedback for bob</p>"), log="kernel said hello"
+    )
+    c = _client(graded, "ta")
+    page = c.get(f"/courses/qc101/gradebook/students/{graded.cast.bob.pk}/").content.decode()
+    assert page.count("data-submission=") == 3  # two hw0 attempts and one hw1
+    page = c.get(
+        f"/courses/qc101/gradebook/students/{graded.cast.bob.pk}/?attempt={graded.bob_hw0.pk}"
+    ).content.decode()
+    assert "feedback for bob" in page and "kernel said hello" in page
+    assert "<code>q2</code>" in page and "0/4" in page  # the per-cell table of the shown attempt
+
+
+def test_site_overview_counts_and_probes(graded):  # type: ignore[no-untyped-def]
+    c = _client(graded, "admin")
+    page = c.get("/site/").content.decode()
+    assert "Site overview" in page and 'id="n-courses">2<' in page
+    assert 'hx-get="/site/probes/"' in page
+    probes = c.get("/site/probes/").content.decode()
+    assert (
+        "JupyterHub" in probes and "unavailable" in probes and "Grading sandbox" in probes and "Celery worker" in probes
+    )
+    assert _client(graded, "teacher").get("/site/probes/").status_code == FORBIDDEN
+
+
+def test_home_still_shows_due_next(graded):  # type: ignore[no-untyped-def]
+    page = _client(graded, "alice").get("/").content.decode()
+    assert "Due next" in page and "Homework one" in page
