@@ -362,3 +362,15 @@ GRADING_SWEEP_QUEUED_AFTER = env_float("GRADING_SWEEP_QUEUED_AFTER", 900.0)
 CELERY_BEAT_SCHEDULE = {
     "grading-sweep": {"task": "grading.sweep", "schedule": env_float("GRADING_SWEEP_EVERY", 30.0)},
 }
+
+# --- dashboard (评): teacher dashboard, gradebook, student progress; owned by the dashboard app ---
+# A student with no submission and no lab activity for this many days is listed as at risk.
+DASHBOARD_INACTIVE_DAYS = env_int("DASHBOARD_INACTIVE_DAYS", 7, minimum=1)
+# A concept below this mean score (percent) is suggested for practice.
+DASHBOARD_MASTERY_THRESHOLD = env_float("DASHBOARD_MASTERY_THRESHOLD", 70.0)
+# The dashboard asks the hub for running servers with this (short) timeout; slower is "unavailable".
+DASHBOARD_HUB_TIMEOUT_SECONDS = env_float("DASHBOARD_HUB_TIMEOUT_SECONDS", 1.5)
+# Embedded mode: a lab server's memory is the RSS of the processes of its Unix user (psutil).
+DASHBOARD_LAB_MEMORY_FROM_PROCESSES = env_bool("DASHBOARD_LAB_MEMORY_FROM_PROCESSES", True)
+# Gradebook rows per page (the CSV export always has every row that matches the filters).
+DASHBOARD_GRADEBOOK_PAGE_SIZE = env_int("DASHBOARD_GRADEBOOK_PAGE_SIZE", 100, minimum=10)
