@@ -77,6 +77,8 @@ class Phase(models.Model):
     # (tasks, noise variation, time budget); the secret seed never appears here.
     dataset = models.CharField(max_length=64)
     config = models.JSONField(default=dict, blank=True)
+    # Bumped whenever a score on this phase's board changes: cached rankings are keyed by it.
+    board_version = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ("competition", "order", "starts_at")

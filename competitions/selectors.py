@@ -199,61 +199,104 @@ def leaderboard(*, phase: Phase, split: str, viewer: Any = None) -> list[Row]:
     ``split="private"``: the best private score among their final selection (callers check
     :func:`private_visible` first).
     """
+    import copy
+
+    from django.core.cache import cache
+
+    # The version is read fresh (the caller's Phase may be stale); one indexed primary-key lookup.
+    version = Phase.objects.filter(pk=phase.pk).values_list("board_version", flat=True).first()
+    cache_key = f"cmp:board:{phase.pk}:{version}:{split}"
+    ranked = cache.get(cache_key)
+    if ranked is None:
+        ranked = _ranking(phase=phase, split=split)
+        cache.set(cache_key, ranked, 3600)
+    rows = copy.deepcopy(ranked)
+    if viewer is not None:
+        me = f"u{getattr(viewer, 'pk', 0)}"
+        team = team_of(competition=phase.competition, user=viewer)
+        for r in rows:
+            r.is_you = r.participant == me or (team is not None and r.participant == f"t{team.pk}")
+    return rows
+
+
+def _ranking(*, phase: Phase, split: str) -> list[Row]:
     higher = phase.competition.higher_is_better
-    fields = (
-        "id",
-        "participant",
-        "received_at",
-        "is_baseline",
-        "label",
-        "selected",
-        "public_score",
-        "public_tiebreak",
-        "private_score",
-        "private_tiebreak",
-    )
-    subs = list(
-        Submission.objects.filter(phase=phase, status=SubmissionStatus.GRADED, public_score__isnull=False)
-        .order_by("received_at", "id")
-        .values_list(*fields)
-    )
     key = _sort_key(higher)
-    by_participant: dict[str, list[tuple]] = {}  # type: ignore[type-arg]
-    baselines: list[Row] = []
-    for s in subs:
-        sid, part, at, is_base, label, _selected, pub, pub_t, priv, priv_t = s
-        if is_base:
-            score, tb = (pub, pub_t) if split == "public" else (priv, priv_t)
-            baselines.append(Row(None, part, label, score, tb, sid, at, True, 1))
-        else:
-            by_participant.setdefault(part, []).append(s)
+    graded = Submission.objects.filter(phase=phase, status=SubmissionStatus.GRADED, public_score__isnull=False)
+    baselines = [
+        Row(
+            None,
+            "baseline",
+            label,
+            pub if split == "public" else priv,
+            pub_t if split == "public" else priv_t,
+            sid,
+            at,
+            True,
+            1,
+        )
+        for sid, at, label, pub, pub_t, priv, priv_t in graded.filter(is_baseline=True).values_list(
+            "id", "received_at", "label", "public_score", "public_tiebreak", "private_score", "private_tiebreak"
+        )
+    ]
     rows: list[Row] = []
-    limit = phase.competition.final_selection_limit
-    for part, items in by_participant.items():
-        pub_rows = [Row(None, part, "", it[6], it[7], it[0], it[2], False) for it in items]
-        pub_rows.sort(key=key)
-        if split == "public":
-            best = pub_rows[0]
-        else:
-            chosen_ids = {it[0] for it in items if it[5]} or {r.submission_id for r in pub_rows[:limit]}
-            priv = {it[0]: it for it in items}
-            cands = [Row(None, part, "", priv[i][8], priv[i][9], i, priv[i][2], False) for i in chosen_ids]
-            cands.sort(key=key)
+    if split == "public":
+        rows = _best_public(graded.filter(is_baseline=False), higher)
+    else:
+        fields = (
+            "id",
+            "participant",
+            "received_at",
+            "selected",
+            "public_score",
+            "public_tiebreak",
+            "private_score",
+            "private_tiebreak",
+        )
+        by_participant: dict[str, list[tuple]] = {}  # type: ignore[type-arg]
+        for s in graded.filter(is_baseline=False).order_by("received_at", "id").values_list(*fields):
+            by_participant.setdefault(s[1], []).append(s)
+        limit = phase.competition.final_selection_limit
+        for part, items in by_participant.items():
+            pub_rows = sorted((Row(None, part, "", it[4], it[5], it[0], it[2], False) for it in items), key=key)
+            chosen = {it[0] for it in items if it[3]} or {r.submission_id for r in pub_rows[:limit]}
+            cands = sorted(
+                (Row(None, part, "", it[6], it[7], it[0], it[2], False) for it in items if it[0] in chosen), key=key
+            )
             best = cands[0]
-        best.entries = len(items)
-        rows.append(best)
+            best.entries = len(items)
+            rows.append(best)
     names = _names({r.participant for r in rows})
-    me = f"u{getattr(viewer, 'pk', 0)}"
-    team = team_of(competition=phase.competition, user=viewer) if viewer is not None else None
     for r in rows:
         r.name = names.get(r.participant, r.participant)
-        r.is_you = r.participant == me or (team is not None and r.participant == f"t{team.pk}")
     rows.sort(key=key)
     for i, r in enumerate(rows, start=1):
         r.rank = i
     merged = rows + baselines
     merged.sort(key=key)
     return merged
+
+
+def _best_public(qs, higher: bool) -> list[Row]:  # type: ignore[no-untyped-def]
+    """One row per participant, their best public submission, ranked in the database (window
+    functions: the web process never loads every submission of a large phase)."""
+    from django.db.models import Count, F, Window
+    from django.db.models.functions import RowNumber
+
+    def order(name: str):  # type: ignore[no-untyped-def]
+        return F(name).desc(nulls_last=True) if higher else F(name).asc(nulls_last=True)
+
+    ordering = [order("public_score"), order("public_tiebreak"), F("received_at").asc(), F("id").asc()]
+    ranked = qs.annotate(
+        pos=Window(RowNumber(), partition_by=[F("participant")], order_by=ordering),
+        entries=Window(Count("id"), partition_by=[F("participant")]),
+    ).filter(pos=1)
+    return [
+        Row(None, part, "", score, tb, sid, at, False, entries)
+        for sid, part, at, score, tb, entries in ranked.values_list(
+            "id", "participant", "received_at", "public_score", "public_tiebreak", "entries"
+        )
+    ]
 
 
 def my_submissions(*, phase: Phase, participant: str) -> list[Submission]:

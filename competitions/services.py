@@ -18,6 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -290,7 +291,14 @@ def submission_evaluate(*, submission_id: int) -> Submission:
             shutil.rmtree(job, ignore_errors=True)
     sub.finished_at = timezone.now()
     sub.save()
+    if sub.status == SubmissionStatus.GRADED:
+        board_changed(phase_id=sub.phase_id)
     return sub
+
+
+def board_changed(*, phase_id: int) -> None:
+    """Invalidate cached rankings of a phase (they are keyed by its board_version)."""
+    Phase.objects.filter(pk=phase_id).update(board_version=F("board_version") + 1)
 
 
 # --- baselines, final selection, teams -----------------------------------------------------------
@@ -323,6 +331,7 @@ def baseline_record(*, phase: Phase, label: str, user: Any) -> Submission:
         sub.private_score, sub.private_tiebreak = detail["private"]["accuracy"], detail["private"]["macro_f1"]
     sub.public_detail, sub.private_detail = detail["public"], detail["private"]
     sub.save()
+    board_changed(phase_id=phase.pk)
     return sub
 
 
@@ -342,6 +351,7 @@ def final_selection_set(*, phase: Phase, user: Any, submission_ids: list[int], a
     with transaction.atomic():
         mine.update(selected=False)
         mine.filter(pk__in=ids).update(selected=True)
+        board_changed(phase_id=phase.pk)
     return ids
 
 

@@ -16,6 +16,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import http_date
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -41,7 +42,16 @@ def _board_context(request: HttpRequest, access: selectors.CompAccess, phase: Ph
     if split == "private" and not can_private:
         split = "public"
     rows = selectors.leaderboard(phase=phase, split=split, viewer=request.user)
+    total = sum(1 for r in rows if not r.is_baseline)
+    limit = settings.COMPETITIONS_LEADERBOARD_ROWS
+    show_all = request.GET.get("all") == "1"
+    if not show_all and total > limit:
+        # Top rows, every baseline, and the viewer's own row wherever it is.
+        rows = [r for r in rows if r.is_baseline or r.is_you or (r.rank or 0) <= limit]
     return {
+        "total": total,
+        "truncated": not show_all and total > limit,
+        "limit": limit,
         "competition": access.competition,
         "phase": phase,
         "access": access,
@@ -55,7 +65,18 @@ def _board_context(request: HttpRequest, access: selectors.CompAccess, phase: Ph
 
 
 def _chart(phase: Phase, higher: bool) -> str:
-    """Plotly figure JSON (built as plain data: no plotly import in the web process)."""
+    """Plotly figure JSON (built as plain data: no plotly import in the web process), cached per board version."""
+    from django.core.cache import cache
+
+    key = f"cmp:chart:{phase.pk}:{phase.board_version}:{get_language()}"
+    fig = cache.get(key)
+    if fig is None:
+        fig = _chart_build(phase, higher)
+        cache.set(key, fig, 3600)
+    return fig
+
+
+def _chart_build(phase: Phase, higher: bool) -> str:
     hist = selectors.score_history(phase=phase)
     best_t, best_y = hist["best"]
     data: list[dict[str, Any]] = [

@@ -73,8 +73,9 @@ def run_decoder(module, spec: dict) -> dict:  # type: ignore[no-untyped-def, typ
         parts = []
         start = time.perf_counter()
         for lo in range(0, len(packed), BATCH):
+            # unpackbits gives 0/1 bytes: a bool view of them costs no copy.
             det = np.unpackbits(packed[lo : lo + BATCH], axis=1, count=task["num_detectors"], bitorder="little")
-            det = det.astype(bool)
+            det = det.view(bool)
             try:
                 pred = _as_array(decode(det), "decode()")
             except SystemExit:
@@ -92,7 +93,9 @@ def run_decoder(module, spec: dict) -> dict:  # type: ignore[no-untyped-def, typ
                 _fail(f"decode() returned NaN on {task['name']}")
             if pred.dtype.kind not in "biuf":
                 _fail(f"decode() returned dtype {pred.dtype} on {task['name']}, expected bool")
-            parts.append(pred.astype(bool) if pred.dtype.kind == "b" else pred)
+            if pred.dtype.kind in "iu" and pred.size and (pred.max() > 1 or pred.min() < 0):
+                _fail(f"decode() returned values other than 0/1 on {task['name']}")
+            parts.append(pred.astype(bool, copy=False) if pred.dtype.kind in "biu" else pred)
         timings[task["name"]] = time.perf_counter() - start
         result = np.concatenate(parts) if parts else np.zeros((0, task["num_observables"]), bool)
         np.save(out / f"{task['name']}.npy", result, allow_pickle=False)

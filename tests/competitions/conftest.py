@@ -31,6 +31,9 @@ def _competition_settings(settings, _competition_dirs):  # type: ignore[no-untyp
     settings.COMPETITIONS_JOB_DIR = jobs
     settings.COMPETITIONS_SHOTS_SCALE = SCALE
     settings.COMPETITIONS_SEED_SECRET = "test-secret-not-for-production"
+    from django.core.cache import cache
+
+    cache.clear()  # cached rankings are keyed by phase id, and ids are reused after a rollback
 
 
 def _load(name: str, course_slug: str):  # type: ignore[no-untyped-def]

@@ -9,7 +9,9 @@ from tests.competitions.conftest import PYMATCHING_DECODER
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 
-def test_submit_a_decoder_and_watch_the_leaderboard_update(login_page, live_server, cup, cast, settings, tmp_path, output_dir):  # type: ignore[no-untyped-def]
+def test_submit_a_decoder_and_watch_the_leaderboard_update(
+    login_page, live_server, cup, cast, settings, tmp_path, output_dir
+):  # type: ignore[no-untyped-def]
     settings.COMPETITIONS_LEADERBOARD_POLL_SECONDS = 1
     decoder = tmp_path / "my_decoder.py"
     decoder.write_bytes(PYMATCHING_DECODER)
