@@ -326,24 +326,8 @@ COMPETITIONS_LOG_CHARS = env_int("COMPETITIONS_LOG_CHARS", 4000, minimum=200)
 COMPETITIONS_UPLOAD_MAX_BYTES = env_int("COMPETITIONS_UPLOAD_MAX_BYTES", 2 * 1024 * 1024, minimum=1024)
 # How often the live leaderboard polls (seconds).
 COMPETITIONS_LEADERBOARD_POLL_SECONDS = env_int("COMPETITIONS_LEADERBOARD_POLL_SECONDS", 5, minimum=1)
-
-# --- grading (测 评): sandboxed autograding; owned by the grading app ---------------------
-GRADING_MAX_SUBMISSION_BYTES = env_int("GRADING_MAX_SUBMISSION_BYTES", 5 * 1024 * 1024, minimum=1024)
-GRADING_MEMORY_MB = env_int("GRADING_MEMORY_MB", 1536, minimum=128)
-GRADING_CPU_SECONDS = env_int("GRADING_CPU_SECONDS", 120, minimum=1)
-GRADING_JOB_WALL_SECONDS = env_float("GRADING_JOB_WALL_SECONDS", 120.0)
-GRADING_CELL_TIMEOUT = env_float("GRADING_CELL_TIMEOUT", 30.0)
-GRADING_MAX_PROCESSES = env_int("GRADING_MAX_PROCESSES", 128, minimum=8)
-GRADING_MAX_OUTPUT_BYTES = env_int("GRADING_MAX_OUTPUT_BYTES", 8 * 1024 * 1024, minimum=4096)
-# Without a working sandbox, grading refuses; only a developer's machine may opt out.
-GRADING_ALLOW_UNSAFE = env_bool("GRADING_ALLOW_UNSAFE", False)
-if PRODUCTION and GRADING_ALLOW_UNSAFE:
-    raise ImproperlyConfigured("GRADING_ALLOW_UNSAFE=1 is for development only; unset it in production.")
-GRADING_SWEEP_RECEIVED_AFTER = env_float("GRADING_SWEEP_RECEIVED_AFTER", 30.0)
-GRADING_SWEEP_QUEUED_AFTER = env_float("GRADING_SWEEP_QUEUED_AFTER", 900.0)
-CELERY_BEAT_SCHEDULE = {
-    "grading-sweep": {"task": "grading.sweep", "schedule": env_float("GRADING_SWEEP_EVERY", 30.0)},
-}
+# Rows the live leaderboard shows (plus baselines and the viewer's own row); ?all=1 shows every row.
+COMPETITIONS_LEADERBOARD_ROWS = env_int("COMPETITIONS_LEADERBOARD_ROWS", 100, minimum=10)
 
 # --- grading (测 评): sandboxed autograding; owned by the grading app ---------------------
 GRADING_MAX_SUBMISSION_BYTES = env_int("GRADING_MAX_SUBMISSION_BYTES", 5 * 1024 * 1024, minimum=1024)
