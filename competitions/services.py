@@ -182,14 +182,13 @@ def _run_in_sandbox(*, sub: Submission, job: Path) -> tuple[dict[str, Any], str,
     res = sandbox_run([sys.executable, "ingest.py"], job_dir=job, limits=limits)
     text = scrub_log((res.stdout or "") + ("\n" if res.stderr else "") + (res.stderr or ""))
     if res.status == "timed_out":
-        raise _Failed(
-            SubmissionStatus.TIMED_OUT,
-            _(
+        if phase.competition.task == Task.DECODER:
+            why = _(
                 "Time limit exceeded: the phase allows %(s).0f s for all shots (the per-shot budget times the shots, plus start-up)."
             )
-            % {"s": limits.wall_seconds},
-            text,
-        )
+        else:
+            why = _("Time limit exceeded: the phase allows %(s).0f s for fit() and predict() together.")
+        raise _Failed(SubmissionStatus.TIMED_OUT, why % {"s": limits.wall_seconds}, text)
     if res.status == "memory_limit":
         raise _Failed(
             SubmissionStatus.MEMORY_LIMIT, _("Memory limit of %(m)d MiB exceeded.") % {"m": limits.memory_mb}, text

@@ -1,8 +1,9 @@
-"""The QML challenge's trusted side: a two-class dataset from a quantum feature map, and scoring.
+"""The QML challenge's trusted side: the course's circle task with hidden test labels, and scoring.
 
-Django-free. Labels come from the sign of a ZZ-feature-map-style function of four angles, with
-label noise; participants get a labelled training set and the test features; test labels and the
-public/private split stay in ``hidden/``. Score: accuracy; tie-breaker: macro-F1.
+Django-free. The data follow content/qml (the capstone unit): points uniform in [-1, 1]^2, label 1
+inside the circle of radius 0.7, a few labels flipped at random — drawn here from a secret seed.
+Participants get a labelled training set; the test labels and the public/private split stay in
+``hidden/``. Score: accuracy; tie-breaker: macro-F1.
 """
 
 from __future__ import annotations
@@ -17,32 +18,28 @@ import numpy as np
 
 from .decoder import ScoringError
 
-N_FEATURES = 4
+N_FEATURES = 2
 MAX_CSV_BYTES = 2 * 1024 * 1024
 
 
-def _label(x: np.ndarray, w: np.ndarray) -> np.ndarray:
-    # <Z⊗Z> after a ZZ feature map on two pairs of qubits is a product of cosines of the angles and
-    # their pairwise products; the sign of a mix of such terms is hard for linear models.
-    f = (
-        np.cos(x[:, 0]) * np.cos(x[:, 1])
-        + w[0] * np.cos((np.pi - x[:, 0]) * (np.pi - x[:, 1]))
-        + w[1] * np.sin(x[:, 2] + x[:, 3]) * np.cos(x[:, 0] - x[:, 3])
-    )
-    return (f > np.median(f)).astype(np.int64)
+def circle_data(
+    n: int, rng: np.random.Generator, radius: float = 0.7, flip: float = 0.03
+) -> tuple[np.ndarray, np.ndarray]:
+    x = rng.uniform(-1, 1, (n, 2))
+    y = (np.hypot(x[:, 0], x[:, 1]) < radius).astype(np.int64)
+    flipped = rng.random(n) < flip
+    y[flipped] = 1 - y[flipped]
+    return x, y
 
 
 def generate(*, out: Path, seed: int, train: int, test: int, public_fraction: float, noise: float) -> dict[str, Any]:
     rng = np.random.default_rng(seed)
-    w = rng.uniform(0.5, 1.0, size=2)
-    x = rng.uniform(0, 2 * np.pi, size=(train + test, N_FEATURES))
-    y = _label(x, w)
-    flip = rng.random(len(y)) < noise
-    y = np.where(flip, 1 - y, y)
+    x, y = circle_data(train + test, rng, flip=noise)
     inputs, hidden, public_dir = out / "inputs", out / "hidden", out / "public"
     for d in (inputs, hidden, public_dir):
         d.mkdir(parents=True, exist_ok=True)
     x_train, y_train, x_test, y_test = x[:train], y[:train], x[train:], y[train:]
+    # x_test goes into the sandbox for predict(); the test features are not a secret, the labels are.
     np.savez(inputs / "data.npz", x_train=x_train, y_train=y_train, x_test=x_test)
     cols = [f"x{i}" for i in range(N_FEATURES)]
     with open(public_dir / "train.csv", "w", newline="") as fh:
@@ -133,11 +130,9 @@ def n_test(data: Path) -> int:
 
 
 def knn_baseline(data: Path, k: int = 15) -> np.ndarray:
-    """The host's classical baseline: k-nearest neighbours on the raw angles (wrapped distance)."""
+    """The host's classical baseline: k-nearest neighbours (Euclidean)."""
     d = np.load(data / "inputs" / "data.npz", allow_pickle=False)
     xt, yt, xs = d["x_train"], d["y_train"], d["x_test"]
-    diff = np.abs(xs[:, None, :] - xt[None, :, :])
-    diff = np.minimum(diff, 2 * np.pi - diff)
-    dist = (diff**2).sum(axis=2)
+    dist = ((xs[:, None, :] - xt[None, :, :]) ** 2).sum(axis=2)
     idx = np.argpartition(dist, k, axis=1)[:, :k]
     return (yt[idx].mean(axis=1) > 0.5).astype(np.int64)

@@ -155,7 +155,9 @@ def test_ties_go_to_the_earlier_submission(qml, cast):
     from competitions.services import submission_evaluate
 
     phase = qml.phases.get()
-    csv = b"id,label\n" + b"".join(f"{i},0\n".encode() for i in range(2000))
+    phase.submission_kind = "predictions"  # the CSV kind of phase; the shipped one takes fit/predict modules
+    phase.save()
+    csv = b"id,label\n" + b"".join(f"{i},0\n".encode() for i in range(4000))
     t0 = timezone.now() - timedelta(hours=2)
     first = submission_receive(phase=phase, user=cast.bob, data=csv, filename="p.csv", at=t0)
     second = submission_receive(phase=phase, user=cast.alice, data=csv, filename="p.csv", at=t0 + timedelta(minutes=5))
@@ -186,3 +188,35 @@ def test_teams_share_one_row_and_one_quota(dev, cast):
     comp.save()
     with pytest.raises(SubmissionRefused, match="frozen"):
         team_join(competition=comp, user=cast.charlie, code=team.invite_code)
+
+
+QML_MODULE = b"""
+import numpy as np
+
+def features(X):
+    return np.column_stack([np.ones(len(X)), X[:, 0] ** 2 + X[:, 1] ** 2])
+
+def fit(X, y):
+    w = np.zeros(2)
+    F = features(X)
+    for _ in range(3000):  # logistic regression on the squared radius
+        p = 1 / (1 + np.exp(-F @ w))
+        w -= 0.5 * F.T @ (p - y) / len(y)
+    return w
+
+def predict(model, X):
+    return (features(X) @ model > 0).astype(int)
+"""
+
+
+def test_qml_module_is_trained_and_scored_in_the_sandbox(qml, cast, evaluate):
+    phase = qml.phases.get()
+    sub = evaluate(phase, cast.alice, QML_MODULE, "entry.py")
+    assert sub.status == SubmissionStatus.GRADED, sub.error
+    assert sub.public_score > 0.9 and sub.private_score > 0.9  # the circle is learnable; 3% label noise
+    assert 0 < sub.public_tiebreak <= 1
+    assert sub.public_detail["n"] + sub.private_detail["n"] == 4000
+    baseline = Submission.objects.get(phase=phase, is_baseline=True)
+    assert baseline.label.startswith("k-NN") and 0.8 < baseline.public_score < 1.0
+    broken = evaluate(phase, cast.bob, b"def fit(X, y):\n    return None\n", "entry.py")
+    assert broken.status == SubmissionStatus.ERROR and "fit(X, y) and predict(model, X)" in broken.error

@@ -107,11 +107,13 @@ def test_host_exports_csv_and_maps_grades(dev, cast, client):
 
 def test_qml_training_data_downloads_and_csv_submission(qml, cast, client, django_capture_on_commit_callbacks):
     phase = qml.phases.get()
+    phase.submission_kind = "predictions"
+    phase.save()
     client.force_login(cast.alice)
     train = client.get(reverse("competitions:data", args=[qml.slug, phase.slug, "train.csv"]))
-    assert b"".join(train.streaming_content).startswith(b"id,x0,x1,x2,x3,label")
+    assert b"".join(train.streaming_content).startswith(b"id,x0,x1,label")
     assert client.get(reverse("competitions:data", args=[qml.slug, phase.slug, "labels.npz"])).status_code == 404
-    test_rows = b"id,label\n" + b"".join(f"{i},{i % 2}\n".encode() for i in range(2000))
+    test_rows = b"id,label\n" + b"".join(f"{i},{i % 2}\n".encode() for i in range(4000))
     with django_capture_on_commit_callbacks(execute=True):
         client.post(
             reverse("competitions:submit", args=[qml.slug, phase.slug]),
@@ -125,4 +127,4 @@ def test_qml_training_data_downloads_and_csv_submission(qml, cast, client, djang
             {"file": SimpleUploadedFile("p.csv", b"id,label\n0,1\n")},
         )
     bad = Submission.objects.filter(phase=phase, user=cast.alice).order_by("-pk").first()
-    assert bad.status == "error" and "1999 test ids have no prediction" in bad.error and bad.public_score is None
+    assert bad.status == "error" and "3999 test ids have no prediction" in bad.error and bad.public_score is None
