@@ -54,7 +54,16 @@ def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]
     return subprocess.run([sys.executable, "manage.py", *args], cwd=REPO, env={**clean, **env}, capture_output=True, text=True)
 
 
+def _rsa_pem() -> str:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
+
+
 PRODUCTION = {
+    "OIDC_RSA_PRIVATE_KEY": _rsa_pem(),
     "DJANGO_ENV": "production",
     "DJANGO_SECRET_KEY": "k" * 20 + "-production-secret-key-for-the-deploy-check-0123456789",
     "DJANGO_ALLOWED_HOSTS": "lab.example.edu",
@@ -70,7 +79,7 @@ def test_check_deploy_is_clean_in_production() -> None:
     assert "no issues" in result.stdout
 
 
-@pytest.mark.parametrize("missing", ["DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DATABASE_URL"])
+@pytest.mark.parametrize("missing", ["DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DATABASE_URL", "OIDC_RSA_PRIVATE_KEY"])
 def test_production_refuses_to_start_without_required_variables(missing: str) -> None:
     env = {k: v for k, v in PRODUCTION.items() if k != missing}
     result = _manage("check", env=env)
@@ -82,3 +91,14 @@ def test_bad_database_url_is_a_clear_error() -> None:
     result = _manage("check", env={"DATABASE_URL": "nosuchdb://x"})
     assert result.returncode != 0
     assert "DATABASE_URL" in result.stderr
+
+
+@pytest.mark.slow
+def test_production_collects_static_files_with_hashed_names(tmp_path: Path) -> None:
+    """Every CSS url() resolves (the manifest storage refuses otherwise) and plotly.js is served locally."""
+    env = {**PRODUCTION, "LIANGZHI_DATA_DIR": str(tmp_path)}
+    result = _manage("collectstatic", "--noinput", env=env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    manifest = (tmp_path / "static" / "staticfiles.json").read_text()
+    for asset in ("css/app.css", "vendor/katex/katex.min.css", "vendor/htmx/htmx.min.js", "vendor/plotly/plotly.min.js"):
+        assert f'"{asset}"' in manifest
