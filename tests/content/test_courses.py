@@ -176,3 +176,33 @@ def test_assignment_grades_reference_blank_and_wrong(course: str, name: str, gra
     got = {g: result["wrong"][g].score for g in auto}
     expected = {g: (0.0 if g in loses else ref[g].max_score) for g in auto}
     assert got == expected, f"wrong answer ({wrong['why']}): {got} != {expected}"
+
+
+# --- data sets -----------------------------------------------------------------------------------------------------
+
+
+def _load_tool(course: str, name: str):  # type: ignore[no-untyped-def]
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(f"_tool_{name}", CONTENT / course / "tools" / f"{name}.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.skipif(not _present("qml"), reason="the QML course is not in this checkout")
+def test_shipped_datasets_are_what_their_seeded_generators_produce(tmp_path: Path) -> None:
+    perm = _load_tool("qml", "make_permeability")
+    out = tmp_path / "permeability.csv"
+    perm.write(out, perm.generate())
+    for shipped in (CONTENT / "qml" / "data", CONTENT / "qml" / "assignments" / "hybrid-regression"):
+        assert (shipped / "permeability.csv").read_text() == out.read_text()
+    challenge = _load_tool("qml", "make_challenge")
+    x, y = challenge.circle_data(challenge.N, challenge.SEED)
+    rows = (CONTENT / "qml" / "data" / "challenge_train.csv").read_text().splitlines()[1:]
+    assert len(rows) == len(y) == 300
+    assert rows == [f"{a:.5f},{b:.5f},{c}" for (a, b), c in zip(x, y, strict=True)]
+    assert (CONTENT / "qml" / "data" / "challenge_train.csv").read_text() == (
+        CONTENT / "qml" / "assignments" / "qml-challenge-prep" / "challenge_train.csv"
+    ).read_text()

@@ -1,0 +1,1148 @@
+"""Write the practice notebooks and the nbgrader source assignments of the QML course.
+
+    .venv/bin/python content/qml/tools/build_notebooks.py
+
+The committed .ipynb files are this script's output: edit here, rerun, commit both.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from nbbuild import answer, code, locked, md, save, tests, written
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# The small torch state-vector simulator used from unit 3 on (RY and CNOT only: real amplitudes).
+SIM = r"""
+import math
+import torch
+
+def zero_state(n_qubits, batch):
+    # |0...0> for a batch: a real tensor of shape (batch, 2, 2, ..., 2); axis q + 1 is qubit q
+    state = torch.zeros(batch, 2 ** n_qubits, dtype=torch.float64)
+    state[:, 0] = 1.0
+    return state.reshape(batch, *([2] * n_qubits))
+
+def apply_ry(state, theta, qubit):
+    # RY(theta) = [[cos(theta/2), -sin(theta/2)], [sin(theta/2), cos(theta/2)]]; theta: a number or shape (batch,)
+    theta = torch.as_tensor(theta, dtype=state.dtype)
+    c, s = torch.cos(theta / 2), torch.sin(theta / 2)
+    if c.dim():
+        shape = [-1] + [1] * (state.dim() - 2)
+        c, s = c.reshape(shape), s.reshape(shape)
+    a0, a1 = state.select(qubit + 1, 0), state.select(qubit + 1, 1)
+    return torch.stack([c * a0 - s * a1, s * a0 + c * a1], dim=qubit + 1)
+
+def apply_cnot(state, control, target):
+    # flip the target axis on the half of the state where the control qubit is 1
+    ca, ta = control + 1, target + 1
+    ones = state.select(ca, 1).flip(ta - 1 if ta > ca else ta)
+    return torch.stack([state.select(ca, 0), ones], dim=ca)
+
+def expect_z(state, qubit):
+    # <Z_qubit> = P(qubit = 0) - P(qubit = 1), per batch element
+    probs = state ** 2
+    other = [d for d in range(1, state.dim()) if d != qubit + 1]
+    marginal = probs.sum(dim=other) if other else probs
+    return marginal[:, 0] - marginal[:, 1]
+
+def to_qiskit_order(state):
+    # (batch, 2, ..., 2) with qubit 0 first -> (batch, 2**n) in Qiskit's order (qubit 0 = least significant bit)
+    n = state.dim() - 1
+    return state.permute(0, *range(n, 0, -1)).reshape(state.shape[0], -1)
+"""
+
+MOONS = r"""
+import numpy as np
+
+def two_moons(n, seed, noise=0.15):
+    # two interleaved half circles, scaled to about [-1, 1]^2
+    rng = np.random.default_rng(seed)
+    t = rng.uniform(0, np.pi, n)
+    label = rng.integers(0, 2, n)
+    x = np.where(label == 0, np.cos(t), 1 - np.cos(t))
+    y = np.where(label == 0, np.sin(t), 0.5 - np.sin(t))
+    points = np.stack([x, y], axis=1) + rng.normal(0, noise, (n, 2))
+    return (points - [0.5, 0.25]) / [1.0, 0.6], label
+"""
+
+# ----------------------------------------------------------------------------------------------------------------
+# Unit 1: Qiskit basics
+# ----------------------------------------------------------------------------------------------------------------
+PRACTICE_1 = [
+    md(r"""
+    # Practice: qubits, gates and measurement on the Aer simulator
+
+    Run each cell with **Shift+Enter**. `# Self-check` cells print ✓ when the result is what quantum mechanics predicts.
+    """),
+    code(r"""
+    import numpy as np
+    from qiskit import QuantumCircuit
+    from qiskit.quantum_info import SparsePauliOp, Statevector
+    from qiskit_aer import AerSimulator
+
+    qc = QuantumCircuit(1)
+    qc.h(0)
+    state = Statevector(qc)
+    print(state)
+    # Self-check: H|0> = (|0> + |1>)/sqrt(2)
+    assert np.allclose(state.data, [1 / np.sqrt(2), 1 / np.sqrt(2)])
+    print("✓ H makes an equal superposition")
+    """),
+    md(r"""
+    ## RY rotations and the Born rule
+
+    $R_Y(\theta)|0\rangle = \cos\frac\theta2|0\rangle + \sin\frac\theta2|1\rangle$, so $P(1) = \sin^2\frac\theta2$.
+    """),
+    code(r"""
+    theta = 2 * np.pi / 3
+    qc = QuantumCircuit(1)
+    qc.ry(theta, 0)
+    probs = Statevector(qc).probabilities()
+    print("P(0), P(1) =", probs, " expected P(1) =", np.sin(theta / 2) ** 2)
+    qc.measure_all()
+    shots = 4000
+    counts = AerSimulator().run(qc, shots=shots, seed_simulator=3).result().get_counts()
+    print(counts)
+    # Self-check: the count of '1' is within 5 standard deviations of N * P(1)
+    q = np.sin(theta / 2) ** 2
+    assert abs(counts.get("1", 0) - shots * q) < 5 * np.sqrt(shots * q * (1 - q))
+    print("✓ counts agree with the Born rule within shot noise")
+    """),
+    md(r"""
+    ## Global phase does not matter
+
+    $Z$ then $X$ gives $XZ|0\rangle = |1\rangle$; $Y$ gives $Y|0\rangle = i|1\rangle$. Same state up to the global phase $i$.
+    """),
+    code(r"""
+    a = QuantumCircuit(1); a.z(0); a.x(0)
+    b = QuantumCircuit(1); b.y(0)
+    sa, sb = Statevector(a), Statevector(b)
+    print(sa.data, sb.data)
+    overlap = abs(np.vdot(sa.data, sb.data))
+    # Self-check: |<a|b>| = 1 means equal up to a global phase (though the vectors differ)
+    assert not np.allclose(sa.data, sb.data) and abs(overlap - 1) < 1e-12
+    assert sa.equiv(sb)
+    print("✓ equal up to global phase")
+    """),
+    md(r"""
+    ## Qiskit's bit order
+
+    Put qubit 0 in $|1\rangle$ and leave qubit 1 in $|0\rangle$. The count key has qubit 0 on the **right**.
+    """),
+    code(r"""
+    qc = QuantumCircuit(2)
+    qc.x(0)
+    qc.measure_all()
+    counts = AerSimulator().run(qc, shots=100, seed_simulator=1).result().get_counts()
+    print(counts)
+    # Self-check
+    assert counts == {"01": 100}
+    print("✓ key '01': qubit 1 reads 0, qubit 0 reads 1")
+    print("<Z> on qubit 1 (label 'ZI'):", Statevector(qc.remove_final_measurements(inplace=False)).expectation_value(SparsePauliOp("ZI")).real)
+    """),
+    md(r"""
+    ## GHZ state
+
+    $H$ on qubit 0 and CNOTs $0\to1\to2$ make $(|000\rangle + |111\rangle)/\sqrt2$.
+    """),
+    code(r"""
+    ghz = QuantumCircuit(3)
+    ghz.h(0)
+    ghz.cx(0, 1)
+    ghz.cx(1, 2)
+    target = np.zeros(8); target[0] = target[7] = 1 / np.sqrt(2)
+    assert abs(abs(np.vdot(target, Statevector(ghz).data)) - 1) < 1e-12
+    ghz.measure_all()
+    shots = 2000
+    counts = AerSimulator().run(ghz, shots=shots, seed_simulator=5).result().get_counts()
+    print(counts)
+    # Self-check: only 000 and 111, each about half
+    assert set(counts) <= {"000", "111"}
+    assert abs(counts["000"] - shots / 2) < 5 * np.sqrt(shots / 4)
+    print("✓ GHZ: all three qubits always agree")
+    """),
+]
+
+A1 = [
+    md(r"""
+    # Assignment: circuits, counts and expectation values
+
+    Use Qiskit and Aer. Points: 10, all autograded. Tests accept any correct answer: states are compared up to
+    global phase, counts within shot-noise tolerance.
+    """),
+    locked("qb_imports", r"""
+    import numpy as np
+    from qiskit import QuantumCircuit
+    from qiskit.quantum_info import Statevector
+    from qiskit_aer import AerSimulator
+    """),
+    md(r"""
+    **Q1 (4 points).** Write `ghz(n)`: an `n`-qubit `QuantumCircuit` without measurements that prepares
+    $(|0\cdots0\rangle + |1\cdots1\rangle)/\sqrt2$ from $|0\cdots0\rangle$.
+    """),
+    answer("ghz", r"""
+    def ghz(n):
+        ### BEGIN SOLUTION
+        qc = QuantumCircuit(n)
+        qc.h(0)
+        for q in range(n - 1):
+            qc.cx(q, q + 1)
+        return qc
+        ### END SOLUTION
+    """),
+    tests("test_ghz", 4, r"""
+    def same_up_to_phase(a, b):
+        return abs(abs(np.vdot(a, b)) - 1) < 1e-9
+
+    target = np.zeros(8); target[0] = target[-1] = 1 / np.sqrt(2)
+    assert ghz(3).num_qubits == 3
+    assert same_up_to_phase(Statevector(ghz(3)).data, target)
+    ### BEGIN HIDDEN TESTS
+    for n in (2, 5):
+        t = np.zeros(2 ** n); t[0] = t[-1] = 1 / np.sqrt(2)
+        assert same_up_to_phase(Statevector(ghz(n)).data, t), n
+        assert not any(inst.operation.name == "measure" for inst in ghz(n).data)
+    ### END HIDDEN TESTS
+    """),
+    md(r"""
+    **Q2 (3 points).** Write `sample_counts(circuit, shots, seed)`: measure all qubits of a *copy* of `circuit`
+    (leave the argument unchanged), run it on `AerSimulator` with `seed_simulator=seed`, and return the counts dict.
+    """),
+    answer("sample_counts", r"""
+    def sample_counts(circuit, shots, seed):
+        ### BEGIN SOLUTION
+        qc = circuit.copy()
+        qc.measure_all()
+        return AerSimulator().run(qc, shots=shots, seed_simulator=seed).result().get_counts()
+        ### END SOLUTION
+    """),
+    tests("test_sample_counts", 3, r"""
+    c = ghz(3)
+    counts = sample_counts(c, 2000, seed=1)
+    assert set(counts) <= {"000", "111"}, counts
+    assert abs(counts.get("000", 0) - 1000) < 5 * np.sqrt(2000 * 0.25)
+    assert not any(inst.operation.name == "measure" for inst in c.data), "the argument was modified"
+    ### BEGIN HIDDEN TESTS
+    qc = QuantumCircuit(2)
+    qc.ry(2 * np.pi / 3, 1)           # P(qubit 1 = 1) = sin^2(pi/3) = 3/4
+    counts = sample_counts(qc, 4000, seed=9)
+    assert set(counts) <= {"00", "10"}, counts
+    assert abs(counts.get("10", 0) - 3000) < 5 * np.sqrt(4000 * 0.75 * 0.25)
+    ### END HIDDEN TESTS
+    """),
+    md(r"""
+    **Q3 (3 points).** Write `expectation_z_from_counts(counts, qubit)`: the estimate $(n_0 - n_1)/N$ of
+    $\langle Z\rangle$ on qubit `qubit`, where $n_0$ ($n_1$) counts shots in which that qubit read 0 (1).
+    Mind Qiskit's bit order.
+    """),
+    answer("expectation_from_counts", r"""
+    def expectation_z_from_counts(counts, qubit):
+        ### BEGIN SOLUTION
+        total = sum(counts.values())
+        value = 0
+        for key, n in counts.items():
+            bit = key.replace(" ", "")[-1 - qubit]
+            value += n if bit == "0" else -n
+        return value / total
+        ### END SOLUTION
+    """),
+    tests("test_expectation_from_counts", 3, r"""
+    counts = {"01": 30, "00": 70}
+    assert abs(expectation_z_from_counts(counts, 0) - 0.4) < 1e-12
+    assert abs(expectation_z_from_counts(counts, 1) - 1.0) < 1e-12
+    ### BEGIN HIDDEN TESTS
+    counts = {"001": 10, "110": 20, "100": 30, "111": 40}
+    assert abs(expectation_z_from_counts(counts, 0) - (50 - 50) / 100) < 1e-12
+    assert abs(expectation_z_from_counts(counts, 1) - (40 - 60) / 100) < 1e-12
+    assert abs(expectation_z_from_counts(counts, 2) - (10 - 90) / 100) < 1e-12
+    qc = QuantumCircuit(2); qc.ry(1.0, 0)
+    est = expectation_z_from_counts(sample_counts(qc, 4000, seed=4), 0)
+    assert abs(est - np.cos(1.0)) < 5 * np.sqrt((1 - np.cos(1.0) ** 2) / 4000)
+    ### END HIDDEN TESTS
+    """),
+]
+
+# ----------------------------------------------------------------------------------------------------------------
+# Unit 2: parameter shift
+# ----------------------------------------------------------------------------------------------------------------
+PRACTICE_2 = [
+    md(r"""
+    # Practice: the parameter-shift rule against finite differences
+
+    The circuit of the lesson: $R_Y(a)$ on qubit 0, $R_X(b)$ on qubit 1, CNOT $0\to1$, observable $Z$ on qubit 1.
+    Its expectation value is $f(a,b) = \cos a\cos b$.
+    """),
+    code(r"""
+    import numpy as np
+    from qiskit import QuantumCircuit
+    from qiskit.quantum_info import SparsePauliOp, Statevector
+    from qiskit_aer import AerSimulator
+
+    def circuit(a, b):
+        qc = QuantumCircuit(2)
+        qc.ry(a, 0)
+        qc.rx(b, 1)
+        qc.cx(0, 1)
+        return qc
+
+    Z1 = SparsePauliOp("ZI")            # Z on qubit 1 (qubit 0 is the right-most letter)
+
+    def f(theta):
+        return Statevector(circuit(*theta)).expectation_value(Z1).real
+
+    theta = np.array([0.7, -1.1])
+    print(f(theta), np.cos(0.7) * np.cos(-1.1))
+    # Self-check: f = cos a cos b
+    assert abs(f(theta) - np.cos(0.7) * np.cos(-1.1)) < 1e-12
+    print("✓ the circuit computes cos(a) cos(b)")
+    """),
+    code(r"""
+    def parameter_shift(f, theta):
+        grad = np.zeros(len(theta))
+        for j in range(len(theta)):
+            shift = np.zeros(len(theta)); shift[j] = np.pi / 2
+            grad[j] = (f(theta + shift) - f(theta - shift)) / 2
+        return grad
+
+    def finite_difference(f, theta, h):
+        grad = np.zeros(len(theta))
+        for j in range(len(theta)):
+            e = np.zeros(len(theta)); e[j] = h
+            grad[j] = (f(theta + e) - f(theta - e)) / (2 * h)
+        return grad
+
+    exact = np.array([-np.sin(0.7) * np.cos(-1.1), -np.cos(0.7) * np.sin(-1.1)])
+    ps = parameter_shift(f, theta)
+    print("parameter shift:", ps, " exact:", exact)
+    # Self-check: exact to machine precision
+    assert np.allclose(ps, exact, atol=1e-12)
+    print("✓ parameter shift is exact")
+    """),
+    md(r"""
+    ## Finite differences converge as $h^2$
+    """),
+    code(r"""
+    for h in (1e-1, 1e-2, 1e-3):
+        err = np.abs(finite_difference(f, theta, h) - exact).max()
+        print(f"h = {h:g}: error {err:.2e}   (h²/6 = {h * h / 6:.2e})")
+    # Self-check: the error shrinks ~100x when h shrinks 10x, and stays below h²/6
+    e1 = np.abs(finite_difference(f, theta, 1e-1) - exact).max()
+    e2 = np.abs(finite_difference(f, theta, 1e-2) - exact).max()
+    assert e1 < 1e-2 / 6 + 1e-12 and 50 < e1 / e2 < 150
+    print("✓ truncation error of order h²")
+    """),
+    md(r"""
+    ## With shot noise
+
+    Now estimate $f$ from 1000 shots per evaluation on Aer: $\langle Z_1\rangle = (n_0 - n_1)/N$ for qubit 1.
+    Repeat each gradient estimate 20 times and look at the spread.
+    """),
+    code(r"""
+    sim = AerSimulator()
+
+    def f_shots(theta, shots=1000, seed=None):
+        qc = circuit(*theta)
+        qc.measure_all()
+        counts = sim.run(qc, shots=shots, seed_simulator=seed).result().get_counts()
+        n0 = sum(n for key, n in counts.items() if key[-2] == "0")    # qubit 1 is the second bit from the right
+        return (2 * n0 - shots) / shots
+
+    rng = np.random.default_rng(0)
+    def noisy(theta):
+        return f_shots(theta, seed=int(rng.integers(1 << 30)))
+
+    shift_estimates = np.array([parameter_shift(noisy, theta) for _ in range(20)])
+    fd_estimates = np.array([finite_difference(noisy, theta, 1e-2) for _ in range(20)])
+    print("parameter shift: spread", shift_estimates.std(axis=0), " mean error", np.abs(shift_estimates.mean(0) - exact))
+    print("finite diff h=0.01: spread", fd_estimates.std(axis=0))
+    """),
+    code(r"""
+    # Self-check: parameter shift's spread is about sigma/sqrt(2) <= 0.03; finite differences at h = 0.01 spread ~ sigma/(sqrt(2) h) > 1
+    assert shift_estimates.std(axis=0).max() < 0.05
+    assert np.abs(shift_estimates.mean(axis=0) - exact).max() < 0.03      # unbiased: 20 repeats average to the truth
+    assert fd_estimates.std(axis=0).min() > 0.5
+    print("✓ with shots, parameter shift is usable and small-h finite differences are not")
+    """),
+]
+
+A2 = [
+    md(r"""
+    # Assignment: gradients of a parameterised circuit
+
+    Points: 12 (9 autograded, 3 written by hand).
+    """),
+    locked("ps_imports", r"""
+    import numpy as np
+    from qiskit import QuantumCircuit
+    from qiskit.quantum_info import SparsePauliOp, Statevector
+    """),
+    md(r"""
+    **Q1 (3 points).** Write `expectation(a, b)`: the exact expectation value of $Z$ **on qubit 1** after the circuit
+    $R_Y(a)$ on qubit 0, $R_X(b)$ on qubit 1, CNOT from 0 to 1 (use `Statevector` and `SparsePauliOp`).
+    """),
+    answer("expectation", r"""
+    def expectation(a, b):
+        ### BEGIN SOLUTION
+        qc = QuantumCircuit(2)
+        qc.ry(a, 0)
+        qc.rx(b, 1)
+        qc.cx(0, 1)
+        return float(Statevector(qc).expectation_value(SparsePauliOp("ZI")).real)
+        ### END SOLUTION
+    """),
+    tests("test_expectation", 3, r"""
+    assert abs(expectation(0.0, 0.0) - 1.0) < 1e-9
+    assert abs(expectation(0.3, 0.9) - np.cos(0.3) * np.cos(0.9)) < 1e-9
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(3)
+    for a, b in rng.uniform(-np.pi, np.pi, (5, 2)):
+        assert abs(expectation(a, b) - np.cos(a) * np.cos(b)) < 1e-9, (a, b)
+    ### END HIDDEN TESTS
+    """),
+    md(r"""
+    **Q2 (3 points).** Write `parameter_shift_grad(f, theta)`: for a function `f` of a 1-D numpy array whose every
+    entry enters one Pauli rotation, return the numpy array of partial derivatives by the parameter-shift rule.
+    """),
+    answer("parameter_shift", r"""
+    def parameter_shift_grad(f, theta):
+        ### BEGIN SOLUTION
+        theta = np.asarray(theta, dtype=float)
+        grad = np.zeros_like(theta)
+        for j in range(theta.size):
+            shift = np.zeros_like(theta)
+            shift[j] = np.pi / 2
+            grad[j] = (f(theta + shift) - f(theta - shift)) / 2
+        return grad
+        ### END SOLUTION
+    """),
+    tests("test_parameter_shift", 3, r"""
+    f = lambda t: np.cos(t[0]) * np.cos(t[1])
+    g = parameter_shift_grad(f, np.array([0.4, 1.2]))
+    assert np.allclose(g, [-np.sin(0.4) * np.cos(1.2), -np.cos(0.4) * np.sin(1.2)], atol=1e-12)
+    ### BEGIN HIDDEN TESTS
+    def three(t):
+        qc = QuantumCircuit(2)
+        qc.ry(t[0], 0); qc.rx(t[1], 1); qc.cx(0, 1); qc.ry(t[2], 1)
+        return Statevector(qc).expectation_value(SparsePauliOp("ZI")).real
+    t = np.array([0.3, -0.8, 1.9])
+    h = 1e-6
+    numeric = np.array([(three(t + h * e) - three(t - h * e)) / (2 * h) for e in np.eye(3)])
+    assert np.allclose(parameter_shift_grad(three, t), numeric, atol=1e-6)
+    ### END HIDDEN TESTS
+    """),
+    md(r"""
+    **Q3 (3 points).** Write `finite_difference_grad(f, theta, h)`: the central finite-difference gradient with step `h`.
+    """),
+    answer("finite_difference", r"""
+    def finite_difference_grad(f, theta, h):
+        ### BEGIN SOLUTION
+        theta = np.asarray(theta, dtype=float)
+        grad = np.zeros_like(theta)
+        for j in range(theta.size):
+            e = np.zeros_like(theta)
+            e[j] = h
+            grad[j] = (f(theta + e) - f(theta - e)) / (2 * h)
+        return grad
+        ### END SOLUTION
+    """),
+    tests("test_finite_difference", 3, r"""
+    f = lambda t: np.cos(t[0]) * np.cos(t[1])
+    exact = np.array([-np.sin(0.4) * np.cos(1.2), -np.cos(0.4) * np.sin(1.2)])
+    assert np.abs(finite_difference_grad(f, np.array([0.4, 1.2]), 1e-3) - exact).max() < 1e-6
+    ### BEGIN HIDDEN TESTS
+    # central differences: the error falls as h^2 (a forward difference would fall only as h)
+    e1 = np.abs(finite_difference_grad(f, np.array([0.4, 1.2]), 1e-1) - exact).max()
+    e2 = np.abs(finite_difference_grad(f, np.array([0.4, 1.2]), 1e-2) - exact).max()
+    assert 50 < e1 / e2 < 150, e1 / e2
+    ### END HIDDEN TESTS
+    """),
+    md(r"""
+    **Q4 (3 points, graded by your teacher).** On a quantum computer each value of $f$ is estimated from $N = 1000$
+    shots, with standard error about $1/\sqrt N$. Compare the error of the parameter-shift gradient with that of the
+    central finite difference with $h = 10^{-3}$ (give numbers), and explain why parameter shift is preferred.
+    """),
+    written("shot_noise", 3, r"""
+    Each estimate of f has error σ ≈ 1/√1000 ≈ 0.032. Parameter shift: (f₊ − f₋)/2 has error √2σ/2 = σ/√2 ≈ 0.022,
+    and no bias because the rule is exact. Central finite difference: (f₊ − f₋)/(2h) has error √2σ/(2h) = σ/(√2 h) ≈ 22
+    for h = 10⁻³ — a thousand times larger than the gradient itself. Making h larger reduces the noise but adds a
+    truncation bias of order h²; making N larger costs shots as 1/h². Parameter shift uses large shifts (±π/2) and is
+    still exact, so it gives unbiased gradients with shot-limited error: that is why it is used on hardware.
+    """),
+]
+
+# ----------------------------------------------------------------------------------------------------------------
+# Unit 3: variational classifier
+# ----------------------------------------------------------------------------------------------------------------
+PRACTICE_3 = [
+    md(r"""
+    # Practice: a variational quantum classifier in PyTorch
+
+    We write a tiny state-vector simulator in torch, check it against Qiskit, check its gradients against the
+    parameter-shift rule, and train a classifier on the two-moons data.
+    """),
+    code(SIM),
+    code(MOONS),
+    md(r"""
+    ## 1. Our simulator agrees with Qiskit
+    """),
+    code(r"""
+    from qiskit import QuantumCircuit
+    from qiskit.quantum_info import Statevector
+
+    rng = np.random.default_rng(0)
+    angles = rng.uniform(0, 2 * np.pi, 6)
+    state = zero_state(3, 1)
+    qc = QuantumCircuit(3)
+    for q in range(3):
+        state = apply_ry(state, angles[q], q); qc.ry(angles[q], q)
+    state = apply_cnot(state, 0, 1); qc.cx(0, 1)
+    state = apply_cnot(state, 2, 0); qc.cx(2, 0)
+    for q in range(3):
+        state = apply_ry(state, angles[3 + q], q); qc.ry(angles[3 + q], q)
+    ours = to_qiskit_order(state)[0].numpy()
+    # Self-check: same state up to global phase
+    assert abs(abs(np.vdot(Statevector(qc).data, ours)) - 1) < 1e-12
+    print("✓ torch simulator = Qiskit Statevector")
+    """),
+    md(r"""
+    ## 2. The classifier
+
+    Two qubits, three layers. In each layer: encode $R_Y(\frac\pi2 x_i)$ on qubit $i$ (data re-uploading), apply
+    trainable $R_Y(w_{l,i})$, then CNOT $0\to1$. Logit $= a\langle Z_0\rangle + b$.
+    """),
+    code(r"""
+    class VQC(torch.nn.Module):
+        def __init__(self, layers=3):
+            super().__init__()
+            self.w = torch.nn.Parameter(0.1 * torch.randn(layers, 2, dtype=torch.float64))
+            self.a = torch.nn.Parameter(torch.tensor(3.0, dtype=torch.float64))
+            self.b = torch.nn.Parameter(torch.tensor(0.0, dtype=torch.float64))
+
+        def expval(self, x):
+            state = zero_state(2, x.shape[0])
+            for layer in self.w:
+                for q in range(2):
+                    state = apply_ry(state, math.pi / 2 * x[:, q], q)
+                for q in range(2):
+                    state = apply_ry(state, layer[q], q)
+                state = apply_cnot(state, 0, 1)
+            return expect_z(state, 0)
+
+        def forward(self, x):
+            return self.a * self.expval(x) + self.b
+
+    torch.manual_seed(0)
+    model = VQC()
+    print(sum(p.numel() for p in model.parameters()), "trainable parameters")
+    """),
+    md(r"""
+    ## 3. Autograd equals parameter shift
+
+    Each $w_{l,i}$ enters exactly one $R_Y$, so $\partial\langle Z_0\rangle/\partial w_{l,i}$ is given by the shift rule.
+    """),
+    code(r"""
+    x = torch.tensor([[0.3, -0.6]], dtype=torch.float64)
+    model.w.grad = None
+    model.expval(x).sum().backward()
+    autograd = model.w.grad.clone()
+    shift = torch.zeros_like(model.w)
+    with torch.no_grad():
+        for l in range(model.w.shape[0]):
+            for q in range(2):
+                shift.zero_(); shift[l, q] = math.pi / 2
+                model.w += shift; plus = model.expval(x)
+                model.w -= 2 * shift; minus = model.expval(x)
+                model.w += shift
+                # Self-check for every parameter
+                assert abs(float((plus - minus) / 2) - float(autograd[l, q])) < 1e-10
+    print("✓ autograd gradients = parameter-shift gradients")
+    """),
+    md(r"""
+    ## 4. Training
+    """),
+    code(r"""
+    x_train, y_train = two_moons(200, seed=1)
+    x_test, y_test = two_moons(200, seed=2)
+    X = torch.tensor(x_train); Y = torch.tensor(y_train, dtype=torch.float64)
+    opt = torch.optim.Adam(model.parameters(), lr=0.05)
+    for step in range(150):
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(model(X), Y)
+        opt.zero_grad(); loss.backward(); opt.step()
+    with torch.no_grad():
+        train_acc = ((model(X) > 0).numpy() == y_train).mean()
+        test_acc = ((model(torch.tensor(x_test)) > 0).numpy() == y_test).mean()
+    print(f"loss {loss.item():.3f}  train accuracy {train_acc:.3f}  test accuracy {test_acc:.3f}")
+    # Self-check: about 90 % on unseen points (sampling error ~2 %)
+    assert test_acc >= 0.85
+    print("✓ the VQC separates the moons")
+    """),
+    code(r"""
+    import plotly.graph_objects as go
+    g = np.linspace(-1.6, 1.6, 60)
+    gx, gy = np.meshgrid(g, g)
+    with torch.no_grad():
+        zz = torch.sigmoid(model(torch.tensor(np.c_[gx.ravel(), gy.ravel()]))).numpy().reshape(gx.shape)
+    fig = go.Figure(go.Contour(x=g, y=g, z=zz, colorscale="RdBu", opacity=0.6, showscale=False))
+    fig.add_scatter(x=x_test[:, 0], y=x_test[:, 1], mode="markers", marker=dict(color=y_test, colorscale="RdBu", line=dict(width=1)))
+    fig.update_layout(width=520, height=480, title="VQC decision function on the test set")
+    fig.show()
+    """),
+]
+
+A3 = [
+    md(r"""
+    # Assignment: a variational quantum classifier
+
+    The simulator helpers below are those of the practice notebook. Points: 12, all autograded.
+    """),
+    locked("vqc_sim", SIM),
+    locked("vqc_data", MOONS + "\nx_train, y_train = two_moons(200, seed=1)\nx_test, y_test = two_moons(200, seed=2)"),
+    md(r"""
+    **Q1 (4 points).** Write `circuit_state(x, weights)`. `x` is a tensor of shape `(batch, 2)`, `weights` of shape
+    `(layers, 2)`. Start from $|00\rangle$; in each layer `l`: apply $R_Y(\frac\pi2 x_{:,q})$ to qubit `q` for q = 0, 1;
+    then $R_Y(w_{l,q})$ to qubit `q`; then CNOT with control 0 and target 1. Return the final state tensor.
+    """),
+    answer("circuit_state", r"""
+    def circuit_state(x, weights):
+        ### BEGIN SOLUTION
+        state = zero_state(2, x.shape[0])
+        for layer in weights:
+            for q in range(2):
+                state = apply_ry(state, math.pi / 2 * x[:, q], q)
+            for q in range(2):
+                state = apply_ry(state, layer[q], q)
+            state = apply_cnot(state, 0, 1)
+        return state
+        ### END SOLUTION
+    """),
+    tests("test_circuit_state", 4, r"""
+    from qiskit import QuantumCircuit
+    from qiskit.quantum_info import Statevector
+
+    def reference(xs, w):
+        qc = QuantumCircuit(2)
+        for layer in w:
+            for q in range(2):
+                qc.ry(math.pi / 2 * xs[q], q)
+            for q in range(2):
+                qc.ry(layer[q], q)
+            qc.cx(0, 1)
+        return Statevector(qc).data
+
+    w = torch.tensor([[0.1, -0.4], [0.7, 0.2]], dtype=torch.float64)
+    x = torch.tensor([[0.5, -0.3]], dtype=torch.float64)
+    ours = to_qiskit_order(circuit_state(x, w))[0].detach().numpy()
+    assert abs(abs(np.vdot(reference([0.5, -0.3], w.numpy()), ours)) - 1) < 1e-9
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(11)
+    w = torch.tensor(rng.uniform(-3, 3, (3, 2)))
+    xs = torch.tensor(rng.uniform(-1.5, 1.5, (4, 2)))
+    states = to_qiskit_order(circuit_state(xs, w)).detach().numpy()
+    for i in range(4):
+        assert abs(abs(np.vdot(reference(xs[i].numpy(), w.numpy()), states[i])) - 1) < 1e-9, i
+    ### END HIDDEN TESTS
+    """),
+    md(r"""
+    **Q2 (3 points).** Write the module `VQC(layers)`: trainable `weights` of shape `(layers, 2)` (small random
+    initial values), trainable scale `a` (start at 3.0) and offset `b` (start at 0.0); `forward(x)` returns the
+    logits $a\,\langle Z_0\rangle + b$ for a batch, shape `(batch,)`.
+    """),
+    answer("vqc_module", r"""
+    class VQC(torch.nn.Module):
+        def __init__(self, layers=3):
+            super().__init__()
+            ### BEGIN SOLUTION
+            self.weights = torch.nn.Parameter(0.1 * torch.randn(layers, 2, dtype=torch.float64))
+            self.a = torch.nn.Parameter(torch.tensor(3.0, dtype=torch.float64))
+            self.b = torch.nn.Parameter(torch.tensor(0.0, dtype=torch.float64))
+            ### END SOLUTION
+
+        def forward(self, x):
+            ### BEGIN SOLUTION
+            return self.a * expect_z(circuit_state(x, self.weights), 0) + self.b
+            ### END SOLUTION
+    """),
+    tests("test_vqc_module", 3, r"""
+    torch.manual_seed(0)
+    m = VQC(3)
+    out = m(torch.tensor(x_train[:5]))
+    assert out.shape == (5,), out.shape
+    assert tuple(m.weights.shape) == (3, 2)
+    ### BEGIN HIDDEN TESTS
+    # gradients by autograd equal the parameter-shift rule for <Z_0>
+    x = torch.tensor(x_train[:1])
+    m.weights.grad = None
+    expect_z(circuit_state(x, m.weights), 0).sum().backward()
+    with torch.no_grad():
+        for l in range(3):
+            for q in range(2):
+                e = torch.zeros(3, 2, dtype=torch.float64); e[l, q] = math.pi / 2
+                ps = (expect_z(circuit_state(x, m.weights + e), 0) - expect_z(circuit_state(x, m.weights - e), 0)) / 2
+                assert abs(float(ps) - float(m.weights.grad[l, q])) < 1e-9
+    with torch.no_grad():
+        zero = VQC(2)
+        zero.weights.zero_()
+        assert torch.allclose(zero(torch.zeros(1, 2, dtype=torch.float64)), torch.tensor([3.0], dtype=torch.float64))
+    ### END HIDDEN TESTS
+    """),
+    md(r"""
+    **Q3 (5 points).** Write `train_vqc(model, x, y, seed)`: full-batch training with binary cross-entropy on logits
+    and Adam, at most 200 steps; seed torch with `seed`; return the model. The test trains `VQC(3)` on
+    `x_train, y_train` and requires at least 85 % accuracy on `x_test`.
+    """),
+    answer("train_vqc", r"""
+    def train_vqc(model, x, y, seed):
+        ### BEGIN SOLUTION
+        torch.manual_seed(seed)
+        X = torch.as_tensor(x, dtype=torch.float64)
+        Y = torch.as_tensor(y, dtype=torch.float64)
+        opt = torch.optim.Adam(model.parameters(), lr=0.05)
+        for _ in range(150):
+            loss = torch.nn.functional.binary_cross_entropy_with_logits(model(X), Y)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        return model
+        ### END SOLUTION
+    """),
+    tests("test_train_vqc", 5, r"""
+    torch.manual_seed(0)
+    trained = train_vqc(VQC(3), x_train, y_train, seed=0)
+    with torch.no_grad():
+        accuracy = ((trained(torch.tensor(x_test)) > 0).numpy() == y_test).mean()
+    print(f"test accuracy {accuracy:.3f}")
+    assert accuracy >= 0.85, accuracy
+    ### BEGIN HIDDEN TESTS
+    torch.manual_seed(1)
+    again = train_vqc(VQC(3), x_train, y_train, seed=1)
+    xs, ys = two_moons(400, seed=3)
+    with torch.no_grad():
+        assert ((again(torch.tensor(xs)) > 0).numpy() == ys).mean() >= 0.85
+    ### END HIDDEN TESTS
+    """),
+]
+
+# ----------------------------------------------------------------------------------------------------------------
+# Unit 4: hybrid regression on well logs
+# ----------------------------------------------------------------------------------------------------------------
+REG_SETUP = r"""
+import csv
+import numpy as np
+
+FEATURES = ["GR_api", "RHOB_gcc", "NPHI_frac", "DT_usft"]
+with open("permeability.csv") as fh:
+    rows = list(csv.DictReader(fh))
+X_all = np.array([[float(r[f]) for f in FEATURES] for r in rows])
+y_all = np.array([float(r["log10_perm_md"]) for r in rows])
+order = np.random.default_rng(0).permutation(len(rows))      # a fixed 70 % / 30 % split
+train_idx, test_idx = order[:420], order[420:]
+print(len(rows), "samples;", "target log10(k/mD) from", y_all.min().round(2), "to", y_all.max().round(2))
+"""
+
+HYBRID = r"""
+class HybridRegressor(torch.nn.Module):
+    # 4 logs -> linear (20) -> angles -> 4 qubits, 2 layers of CNOT ring + RY (8) -> <Z_i> -> linear (5): 33 parameters
+    def __init__(self, n_qubits=4, layers=2):
+        super().__init__()
+        self.n_qubits = n_qubits
+        self.inp = torch.nn.Linear(4, n_qubits, dtype=torch.float64)
+        self.w = torch.nn.Parameter(0.1 * torch.randn(layers, n_qubits, dtype=torch.float64))
+        self.out = torch.nn.Linear(n_qubits, 1, dtype=torch.float64)
+
+    def forward(self, x):
+        angles = math.pi / 2 * torch.tanh(self.inp(x))
+        state = zero_state(self.n_qubits, x.shape[0])
+        for q in range(self.n_qubits):
+            state = apply_ry(state, angles[:, q] + math.pi / 2, q)
+        for layer in self.w:
+            for q in range(self.n_qubits):
+                state = apply_cnot(state, q, (q + 1) % self.n_qubits)
+            for q in range(self.n_qubits):
+                state = apply_ry(state, layer[q], q)
+        z = torch.stack([expect_z(state, q) for q in range(self.n_qubits)], dim=1)
+        return self.out(z)[:, 0]
+"""
+
+PRACTICE_4 = [
+    md(r"""
+    # Practice: permeability from well logs, hybrid versus classical
+
+    The data (`permeability.csv`) come from the seeded physical model of the lesson (`tools/make_permeability.py`).
+    We train three models on the same split and compare their test errors honestly.
+    """),
+    code(REG_SETUP),
+    code(r"""
+    # Self-check: the file is the documented dataset (600 rows, the model's ranges)
+    assert len(rows) == 600 and set(FEATURES) <= set(rows[0])
+    phi = np.array([float(r["porosity"]) for r in rows])
+    d = np.array([float(r["grain_um"]) for r in rows]) * 1e-6
+    kc = np.log10(d**2 * phi**3 / (180 * (1 - phi) ** 2) / 9.869233e-16)
+    # Kozeny-Carman from the hidden true porosity and grain size explains the target up to the exp(N(0, 0.3)) factor
+    resid = y_all - kc
+    assert abs(resid.mean()) < 0.05 and abs(resid.std() - 0.3 / np.log(10)) < 0.03
+    print("✓ target = Kozeny-Carman + log-normal noise of 0.13 decades")
+    """),
+    code(r"""
+    mu, sd = X_all[train_idx].mean(0), X_all[train_idx].std(0)       # statistics of the training set only
+    Z = (X_all - mu) / sd
+    y_mu, y_sd = y_all[train_idx].mean(), y_all[train_idx].std()
+    """),
+    md(r"""
+    ## Linear regression (5 parameters)
+    """),
+    code(r"""
+    A = np.c_[Z, np.ones(len(Z))]
+    coef, *_ = np.linalg.lstsq(A[train_idx], y_all[train_idx], rcond=None)
+    rmse_linear = np.sqrt(np.mean((A[test_idx] @ coef - y_all[test_idx]) ** 2))
+    print(f"linear regression test RMSE: {rmse_linear:.3f} decades")
+    """),
+    md(r"""
+    ## The hybrid model and a classical network of similar size
+    """),
+    code(SIM + "\ntorch.set_num_threads(1)\n" + HYBRID),
+    code(r"""
+    import time
+
+    def fit(model, epochs=300, lr=0.05, seed=0):
+        torch.manual_seed(seed)
+        X = torch.tensor(Z[train_idx]); Y = torch.tensor((y_all[train_idx] - y_mu) / y_sd)
+        opt = torch.optim.Adam(model.parameters(), lr=lr)
+        start = time.perf_counter()
+        for _ in range(epochs):
+            out = model(X).reshape(-1)
+            loss = ((out - Y) ** 2).mean()
+            opt.zero_grad(); loss.backward(); opt.step()
+        seconds = time.perf_counter() - start
+        with torch.no_grad():
+            pred = model(torch.tensor(Z[test_idx])).reshape(-1).numpy() * y_sd + y_mu
+        return float(np.sqrt(np.mean((pred - y_all[test_idx]) ** 2))), seconds
+
+    results = {}
+    for seed in (0, 1, 2):
+        torch.manual_seed(seed)
+        hybrid = HybridRegressor()
+        torch.manual_seed(seed)
+        mlp = torch.nn.Sequential(torch.nn.Linear(4, 5, dtype=torch.float64), torch.nn.Tanh(),
+                                  torch.nn.Linear(5, 1, dtype=torch.float64))
+        results[seed] = {"hybrid": fit(hybrid, seed=seed), "mlp": fit(mlp, seed=seed)}
+    n_h = sum(p.numel() for p in hybrid.parameters()); n_c = sum(p.numel() for p in mlp.parameters())
+    print(f"parameters: hybrid {n_h}, MLP {n_c}")
+    for seed, r in results.items():
+        print(f"seed {seed}: hybrid RMSE {r['hybrid'][0]:.3f} ({r['hybrid'][1]:.2f} s)   MLP RMSE {r['mlp'][0]:.3f} ({r['mlp'][1]:.2f} s)")
+    """),
+    code(r"""
+    hyb = np.mean([r["hybrid"][0] for r in results.values()])
+    cla = np.mean([r["mlp"][0] for r in results.values()])
+    print(f"mean test RMSE: hybrid {hyb:.3f}, MLP {cla:.3f}, linear {rmse_linear:.3f}; noise floor ≈ 0.25; target std {y_all[test_idx].std():.2f}")
+    # Self-check: every model learns (far below the target's spread) and all lie within 0.1 decades of each other:
+    # the quantum layer brings no advantage on this problem — the lesson's honest conclusion.
+    assert n_h <= 40 and n_c <= 40
+    assert max(hyb, cla, rmse_linear) < 0.4 < y_all[test_idx].std()
+    assert abs(hyb - cla) < 0.1
+    print("✓ comparable accuracy; the classical models are as good or better, and far cheaper")
+    """),
+]
+
+A4 = [
+    md(r"""
+    # Assignment: hybrid regression of permeability
+
+    `permeability.csv` (beside this notebook) is the dataset of the lesson. Points: 13 (10 autograded, 3 written).
+    """),
+    locked("reg_setup", REG_SETUP),
+    locked("reg_sim", SIM + "\ntorch.set_num_threads(1)\n" + HYBRID),
+    md(r"""
+    **Q1 (3 points).** Write `standardize(train, test)`: return `(train_z, test_z)` where each column is shifted and
+    scaled by the **training set's** mean and standard deviation (the test set must not influence the scaling).
+    """),
+    answer("standardize", r"""
+    def standardize(train, test):
+        ### BEGIN SOLUTION
+        mu, sd = train.mean(axis=0), train.std(axis=0)
+        return (train - mu) / sd, (test - mu) / sd
+        ### END SOLUTION
+    """),
+    tests("test_standardize", 3, r"""
+    a = np.array([[1.0, 10.0], [3.0, 30.0]])
+    tz, sz = standardize(a, np.array([[2.0, 20.0]]))
+    assert np.allclose(tz, [[-1, -1], [1, 1]]) and np.allclose(sz, [[0, 0]])
+    ### BEGIN HIDDEN TESTS
+    tr, te = standardize(X_all[train_idx], X_all[test_idx])
+    assert np.allclose(tr.mean(0), 0, atol=1e-9) and np.allclose(tr.std(0), 1)
+    mu, sd = X_all[train_idx].mean(0), X_all[train_idx].std(0)
+    assert np.allclose(te, (X_all[test_idx] - mu) / sd), "the test set must use the training statistics"
+    ### END HIDDEN TESTS
+    """),
+    code(r"""
+    Z_train, Z_test = standardize(X_all[train_idx], X_all[test_idx])
+    y_mu, y_sd = y_all[train_idx].mean(), y_all[train_idx].std()
+    """),
+    md(r"""
+    **Q2 (graded through the training test below).** Write `train_regressor(model, x, y, seed, epochs=300)`: full-batch Adam (learning rate 0.05)
+    on the mean squared error between `model(x).reshape(-1)` and `y` (tensors), torch seeded with `seed`. Return the model.
+    """),
+    answer("train_regressor", r"""
+    def train_regressor(model, x, y, seed, epochs=300):
+        ### BEGIN SOLUTION
+        torch.manual_seed(seed)
+        opt = torch.optim.Adam(model.parameters(), lr=0.05)
+        for _ in range(epochs):
+            loss = ((model(x).reshape(-1) - y) ** 2).mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        return model
+        ### END SOLUTION
+    """),
+    md(r"""
+    **Q3 (1 point).** Write `rmse(pred, y)`: the root-mean-square error of two 1-D numpy arrays.
+    """),
+    answer("rmse", r"""
+    def rmse(pred, y):
+        ### BEGIN SOLUTION
+        return float(np.sqrt(np.mean((np.asarray(pred) - np.asarray(y)) ** 2)))
+        ### END SOLUTION
+    """),
+    tests("test_rmse", 1, r"""
+    assert abs(rmse(np.array([1.0, 2.0]), np.array([1.0, 4.0])) - np.sqrt(2)) < 1e-12
+    ### BEGIN HIDDEN TESTS
+    assert rmse(np.zeros(3), np.zeros(3)) == 0.0
+    ### END HIDDEN TESTS
+    """),
+    md(r"""
+    The next cell trains the hybrid model and a classical MLP 4→5→1 of similar size with your functions and
+    compares them on the test set.
+    """),
+    code(r"""
+    def evaluate(model):
+        with torch.no_grad():
+            return rmse(model(torch.tensor(Z_test)).reshape(-1).numpy() * y_sd + y_mu, y_all[test_idx])
+
+    Xt = torch.tensor(Z_train)
+    Yt = torch.tensor((y_all[train_idx] - y_mu) / y_sd)
+    torch.manual_seed(0)
+    hybrid = train_regressor(HybridRegressor(), Xt, Yt, seed=0)
+    torch.manual_seed(0)
+    mlp = train_regressor(torch.nn.Sequential(torch.nn.Linear(4, 5, dtype=torch.float64), torch.nn.Tanh(),
+                                              torch.nn.Linear(5, 1, dtype=torch.float64)), Xt, Yt, seed=0)
+    rmse_hybrid, rmse_mlp = evaluate(hybrid), evaluate(mlp)
+    print(f"test RMSE: hybrid {rmse_hybrid:.3f}, MLP {rmse_mlp:.3f}")
+    """),
+    md(r"""
+    **(6 points)** Tests of the trained models: both must beat predicting the training mean by a wide margin.
+    """),
+    tests("test_training", 6, r"""
+    baseline = float(np.sqrt(np.mean((y_all[test_idx] - y_mu) ** 2)))
+    print(f"predicting the mean: {baseline:.3f}")
+    assert rmse_hybrid < 0.40 and rmse_mlp < 0.40, (rmse_hybrid, rmse_mlp)
+    ### BEGIN HIDDEN TESTS
+    assert rmse_hybrid < 0.6 * baseline and rmse_mlp < 0.6 * baseline
+    # training must actually use the epochs: 3 epochs cannot fit
+    torch.manual_seed(0)
+    short = train_regressor(HybridRegressor(), Xt, Yt, seed=0, epochs=3)
+    assert evaluate(short) > rmse_hybrid
+    ### END HIDDEN TESTS
+    """),
+    md(r"""
+    **Q4 (3 points, graded by your teacher).** Which model wins on this dataset, by how much compared with the
+    statistical noise floor of about 0.25 decades, and why? Give two reasons, one about the physics of the data and
+    one about the cost of the quantum layer.
+    """),
+    written("which_wins", 3, r"""
+    The classical MLP (and even linear regression) are as good or slightly better: test RMSE ≈ 0.29 against ≈ 0.30 for
+    the hybrid, both only ~0.04–0.05 decades above the noise floor set by the unobserved grain-size variation and the
+    log-normal factor. Physics: Kozeny–Carman is a product of powers, so log k is nearly a linear function of the logs;
+    there is no structure left for a more exotic model to capture. Cost: simulating n qubits needs 2^n amplitudes and the
+    hybrid trains ~10× slower here; on hardware each gradient needs 2 circuit runs per parameter with shot noise.
+    Nothing suggests a quantum advantage for this small tabular task.
+    """),
+]
+
+# ----------------------------------------------------------------------------------------------------------------
+# Unit 5: QML challenge preparation
+# ----------------------------------------------------------------------------------------------------------------
+CHALLENGE_SETUP = r"""
+import csv
+import numpy as np
+
+with open("challenge_train.csv") as fh:
+    rows = list(csv.DictReader(fh))
+X = np.array([[float(r["x0"]), float(r["x1"])] for r in rows])
+y = np.array([int(r["label"]) for r in rows])
+print(len(y), "training points,", y.mean().round(2), "of them in class 1")
+"""
+
+REUPLOAD = r"""
+class ReuploadClassifier(torch.nn.Module):
+    # 2 qubits; each layer: RY(a * x + b) per qubit (data re-uploading), then CNOT 0 -> 1; logit = s <Z_0> + c
+    def __init__(self, layers=3):
+        super().__init__()
+        self.n_qubits = 2
+        self.a = torch.nn.Parameter(torch.randn(layers, 2, dtype=torch.float64))
+        self.b = torch.nn.Parameter(0.1 * torch.randn(layers, 2, dtype=torch.float64))
+        self.s = torch.nn.Parameter(torch.tensor(2.0, dtype=torch.float64))
+        self.c = torch.nn.Parameter(torch.tensor(0.0, dtype=torch.float64))
+
+    def forward(self, x):
+        state = zero_state(2, x.shape[0])
+        for a, b in zip(self.a, self.b):
+            for q in range(2):
+                state = apply_ry(state, a[q] * x[:, q] + b[q], q)
+            state = apply_cnot(state, 0, 1)
+        return self.s * expect_z(state, 0) + self.c
+"""
+
+PRACTICE_5 = [
+    md(r"""
+    # Practice: a validated entry for the QML challenge
+
+    Data: `challenge_train.csv` (circle of radius 0.7, 3 % label noise). Model: the data re-uploading classifier of
+    the lesson. We choose the number of layers on a validation split, then check the resource limits.
+    """),
+    code(CHALLENGE_SETUP),
+    code(SIM + "\ntorch.set_num_threads(1)\n" + REUPLOAD),
+    code(r"""
+    def train(model, X, y, steps=300, lr=0.05, seed=0):
+        torch.manual_seed(seed)
+        Xt, Yt = torch.tensor(X), torch.tensor(y, dtype=torch.float64)
+        opt = torch.optim.Adam(model.parameters(), lr=lr)
+        for _ in range(steps):
+            loss = torch.nn.functional.binary_cross_entropy_with_logits(model(Xt), Yt)
+            opt.zero_grad(); loss.backward(); opt.step()
+        return model
+
+    def accuracy(model, X, y):
+        with torch.no_grad():
+            return float(((model(torch.tensor(X)) > 0).numpy().astype(int) == y).mean())
+
+    order = np.random.default_rng(1).permutation(len(y))
+    tr, va = order[:225], order[225:]
+    for layers in (1, 2, 3):
+        torch.manual_seed(0)
+        m = train(ReuploadClassifier(layers), X[tr], y[tr])
+        print(f"{layers} layer(s): validation accuracy {accuracy(m, X[va], y[va]):.3f}")
+    """),
+    code(r"""
+    # Retrain on everything with 3 layers and check the challenge's rules
+    import time
+    torch.manual_seed(0)
+    start = time.perf_counter()
+    final = train(ReuploadClassifier(3), X, y)
+    seconds = time.perf_counter() - start
+    n_params = sum(p.numel() for p in final.parameters())
+    print(f"{final.n_qubits} qubits, {n_params} parameters, trained in {seconds:.2f} s")
+    # Self-check: within the limits (≤ 4 qubits, ≤ 64 parameters, ≤ 20 s)
+    assert final.n_qubits <= 4 and n_params <= 64 and seconds < 20
+    print("✓ within the resource limits")
+    """),
+    code(r"""
+    # Fresh points from the same distribution stand in for the hidden set (the generator is tools/make_challenge.py)
+    def circle_data(n, seed, radius=0.7, flip=0.03):
+        rng = np.random.default_rng(seed)
+        x = rng.uniform(-1, 1, (n, 2))
+        lab = (np.hypot(x[:, 0], x[:, 1]) < radius).astype(int)
+        flipped = rng.random(n) < flip
+        lab[flipped] = 1 - lab[flipped]
+        return x, lab
+
+    X_new, y_new = circle_data(2000, seed=123)
+    acc = accuracy(final, X_new, y_new)
+    print(f"accuracy on 2000 fresh points: {acc:.3f} ± {np.sqrt(acc * (1 - acc) / 2000):.3f}")
+    # Self-check: close to the 97 % ceiling set by the label noise
+    assert acc > 0.9
+    print("✓ ready for the challenge")
+    """),
+]
+
+A5 = [
+    md(r"""
+    # Capstone assignment: your QML challenge entry
+
+    Write `fit(X, y)` and `predict(model, X)` for `challenge_train.csv` under the challenge rules: a quantum layer of
+    at most 4 qubits that the output passes through, at most 64 trainable parameters, training under 20 s.
+    The model must have an attribute `n_qubits`. Hidden tests score fresh points from the same distribution.
+    Points: 10, all autograded.
+    """),
+    locked("ch_setup", CHALLENGE_SETUP),
+    locked("ch_sim", SIM + "\ntorch.set_num_threads(1)\n" + REUPLOAD.replace("class ReuploadClassifier", "class ExampleReuploadClassifier")),
+    md(r"""
+    The class `ExampleReuploadClassifier` above is the lesson's baseline; you may use it, change it or write your own.
+
+    **Q1 (10 points).** Write `fit(X, y)` returning a trained `torch.nn.Module`, and `predict(model, X)` returning a
+    numpy array of integer labels 0/1, one per row of `X`.
+    """),
+    answer("fit_predict", r"""
+    def fit(X, y):
+        ### BEGIN SOLUTION
+        torch.manual_seed(0)
+        model = ExampleReuploadClassifier(3)
+        Xt, Yt = torch.tensor(X, dtype=torch.float64), torch.tensor(y, dtype=torch.float64)
+        opt = torch.optim.Adam(model.parameters(), lr=0.05)
+        for _ in range(300):
+            loss = torch.nn.functional.binary_cross_entropy_with_logits(model(Xt), Yt)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        return model
+        ### END SOLUTION
+
+    def predict(model, X):
+        ### BEGIN SOLUTION
+        with torch.no_grad():
+            return (model(torch.tensor(X, dtype=torch.float64)) > 0).numpy().astype(int)
+        ### END SOLUTION
+    """),
+    tests("test_interface_and_limits", 3, r"""
+    import time
+    start = time.perf_counter()
+    model = fit(X, y)
+    fit_seconds = time.perf_counter() - start
+    labels = predict(model, X[:10])
+    assert isinstance(labels, np.ndarray) and labels.shape == (10,), labels
+    assert set(np.unique(labels)) <= {0, 1} and np.issubdtype(labels.dtype, np.integer), labels.dtype
+    ### BEGIN HIDDEN TESTS
+    assert model.n_qubits <= 4, model.n_qubits
+    assert sum(p.numel() for p in model.parameters() if p.requires_grad) <= 64
+    assert fit_seconds < 20, fit_seconds
+    ### END HIDDEN TESTS
+    """),
+    tests("test_validation_accuracy", 3, r"""
+    order = np.random.default_rng(1).permutation(len(y))
+    held_out = order[225:]
+    val_model = fit(X[order[:225]], y[order[:225]])
+    val_acc = (predict(val_model, X[held_out]) == y[held_out]).mean()
+    print(f"validation accuracy {val_acc:.3f}")
+    assert val_acc >= 0.85
+    """),
+    tests("test_hidden_accuracy", 4, r"""
+    # Hidden test: accuracy on fresh points from the challenge distribution
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(2024)
+    Xh = rng.uniform(-1, 1, (1000, 2))
+    yh = (np.hypot(Xh[:, 0], Xh[:, 1]) < 0.7).astype(int)
+    flipped = rng.random(1000) < 0.03
+    yh[flipped] = 1 - yh[flipped]
+    hidden_acc = (predict(model, Xh) == yh).mean()
+    assert hidden_acc >= 0.88, hidden_acc
+    ### END HIDDEN TESTS
+    """),
+]
+
+
+def main() -> None:
+    save(ROOT / "practice" / "01-qiskit-basics-practice.ipynb", PRACTICE_1)
+    save(ROOT / "practice" / "02-parameter-shift-practice.ipynb", PRACTICE_2)
+    save(ROOT / "practice" / "03-vqc-practice.ipynb", PRACTICE_3)
+    save(ROOT / "practice" / "04-hybrid-regression-practice.ipynb", PRACTICE_4)
+    save(ROOT / "practice" / "05-qml-challenge-practice.ipynb", PRACTICE_5)
+    save(ROOT / "assignments" / "qiskit-basics" / "qiskit-basics.ipynb", A1)
+    save(ROOT / "assignments" / "parameter-shift" / "parameter-shift.ipynb", A2)
+    save(ROOT / "assignments" / "variational-classifier" / "variational-classifier.ipynb", A3)
+    save(ROOT / "assignments" / "hybrid-regression" / "hybrid-regression.ipynb", A4)
+    save(ROOT / "assignments" / "qml-challenge-prep" / "qml-challenge-prep.ipynb", A5)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,82 @@
+"""Tiny notebook builder: the course notebooks are written as Python lists of cells here, then saved as .ipynb.
+
+Keeping notebooks as code makes them reviewable in diffs; the committed .ipynb files are this script's output.
+Cells:
+  md(text)                       a Markdown cell
+  code(src)                      an ordinary code cell (practice notebooks, set-up)
+  locked(gid, src)               an nbgrader read-only code cell (imports, helpers)
+  answer(gid, src)               an nbgrader solution cell; mark the solution with ### BEGIN/END SOLUTION
+  tests(gid, points, src)        an nbgrader autograded test cell; hidden part in ### BEGIN/END HIDDEN TESTS
+  written(gid, points, text)     a manually graded Markdown answer (solution text = the model answer)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import textwrap
+from pathlib import Path
+
+
+def _src(text: str) -> str:
+    return textwrap.dedent(text).strip("\n")
+
+
+def md(text: str) -> dict:
+    return {"cell_type": "markdown", "metadata": {}, "source": _src(text)}
+
+
+def code(src: str) -> dict:
+    return {"cell_type": "code", "metadata": {}, "source": _src(src), "outputs": [], "execution_count": None}
+
+
+def _nb(gid: str, *, grade: bool, solution: bool, locked: bool, points: float | None = None) -> dict:
+    meta = {"grade": grade, "grade_id": gid, "locked": locked, "schema_version": 3, "solution": solution}
+    if points is not None:
+        meta["points"] = points
+    return {"nbgrader": meta}
+
+
+def locked(gid: str, src: str) -> dict:
+    cell = code(src)
+    cell["metadata"] = _nb(gid, grade=False, solution=False, locked=True)
+    return cell
+
+
+def answer(gid: str, src: str) -> dict:
+    cell = code(src)
+    cell["metadata"] = _nb(gid, grade=False, solution=True, locked=False)
+    return cell
+
+
+def tests(gid: str, points: float, src: str) -> dict:
+    cell = code(src)
+    cell["metadata"] = _nb(gid, grade=True, solution=False, locked=True, points=points)
+    return cell
+
+
+def written(gid: str, points: float, text: str) -> dict:
+    cell = md("### BEGIN SOLUTION\n" + _src(text) + "\n### END SOLUTION")
+    cell["metadata"] = _nb(gid, grade=True, solution=True, locked=False, points=points)
+    return cell
+
+
+def save(path: Path, cells: list[dict]) -> None:
+    out = []
+    for i, cell in enumerate(cells):
+        cell = dict(cell)
+        cell["id"] = hashlib.sha1(f"{path.name}:{i}".encode()).hexdigest()[:8]
+        lines = cell["source"].splitlines(keepends=True)
+        cell["source"] = lines
+        out.append(cell)
+    nb = {
+        "cells": out,
+        "metadata": {
+            "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+            "language_info": {"name": "python"},
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
