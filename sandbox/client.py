@@ -180,10 +180,12 @@ class HubClient:
             raise
         return "started" if response.status_code == 201 else "pending"
 
-    def server_progress(self, name: str, *, timeout: float) -> Iterator[ProgressEvent]:
+    def server_progress(self, name: str, *, timeout: float, _retry: bool = True) -> Iterator[ProgressEvent]:
         """The hub's progress events for a starting server, ending with ready or failed.
 
-        ``timeout`` bounds the whole stream; a silent hub ends it with HubUnavailable.
+        ``timeout`` bounds the silence between events; a silent hub ends it with
+        HubUnavailable. JupyterHub 6.1.1 can cut the stream when a start fails; the
+        stream is then asked once more, and the hub answers with the failure itself.
         """
         url = self._api(f"/users/{quote(name)}/server/progress")
         try:
@@ -199,6 +201,7 @@ class HubClient:
                     return
                 raise SpawnFailed("Your lab is not starting. Please try again.")
             if response.status_code >= 300:
+                log.warning("progress for %s -> %s: %s", name, response.status_code, response.text[:300])
                 raise HubUnavailable("The lab is unavailable right now.")
             try:
                 for line in response.iter_lines(decode_unicode=True):
@@ -209,7 +212,12 @@ class HubClient:
                     if event.ready or event.failed:
                         return
             except requests.RequestException as exc:
-                raise HubUnavailable("The lab stopped answering while your server was starting.") from exc
+                log.warning("progress stream for %s broke: %r", name, exc)
+                if not _retry:
+                    raise HubUnavailable("The lab stopped answering while your server was starting.") from exc
+            else:
+                return
+        yield from self.server_progress(name, timeout=timeout, _retry=False)
 
     def server_wait_ready(self, name: str, *, timeout: float) -> ProgressEvent:
         """Follow the progress stream to its end; raise SpawnFailed with the hub's message."""
@@ -288,7 +296,8 @@ class HubClient:
     def kernel_execute(self, name: str, kernel_id: str, code: str, *, timeout: float = 60) -> ExecResult:
         """Run ``code`` in the kernel over its websocket (Jupyter messaging protocol 5.3).
 
-        Ends at the ``execute_reply``; a kernel that dies or restarts first ends with
+        Ends when the ``execute_reply`` and the iopub ``idle`` of the request have both
+        arrived (outputs travel on iopub, the reply on shell); a kernel that dies first ends with
         ``status="dead"``; no reply within ``timeout`` ends with ``status="timeout"``.
         """
         import websocket  # websocket-client, a jupyter_server dependency
@@ -327,15 +336,19 @@ class HubClient:
             )
             stdout: list[str] = []
             error = ""
-            while True:
-                remaining = timeout - (time.monotonic() - started)
+            reply: str | None = None
+            idle = False
+            grace_until = float("inf")
+            while not (reply and idle):
+                now = time.monotonic()
+                remaining = min(timeout - (now - started), grace_until - now)
                 if remaining <= 0:
-                    return ExecResult("timeout", "".join(stdout), error, time.monotonic() - started)
+                    break
                 conn.settimeout(remaining)
                 try:
                     msg = json.loads(conn.recv())
                 except websocket.WebSocketTimeoutException:
-                    return ExecResult("timeout", "".join(stdout), error, time.monotonic() - started)
+                    break
                 except (websocket.WebSocketConnectionClosedException, ConnectionError):
                     return ExecResult("dead", "".join(stdout), error, time.monotonic() - started)
                 kind = msg.get("msg_type") or msg.get("header", {}).get("msg_type")
@@ -348,10 +361,13 @@ class HubClient:
                     stdout.append(content.get("text", ""))
                 elif kind == "error":
                     error = f"{content.get('ename')}: {content.get('evalue')}"
+                elif kind == "status" and content.get("execution_state") == "idle":
+                    idle = True  # iopub: every output of this request has been sent
                 elif kind == "execute_reply":
-                    return ExecResult(
-                        content.get("status", "error"), "".join(stdout), error, time.monotonic() - started
-                    )
+                    reply = content.get("status", "error")
+                    # shell and iopub are separate channels: outputs may still be on their way
+                    grace_until = time.monotonic() + 5
+            return ExecResult(reply or "timeout", "".join(stdout), error, time.monotonic() - started)
         finally:
             conn.close()
 

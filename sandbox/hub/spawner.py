@@ -136,6 +136,7 @@ class LiangzhiSpawner(LocalProcessSpawner):
         super().__init__(**kwargs)
         self._events: list[dict[str, Any]] = []
         self._start_done = True
+        self._deadline = 0.0
         self._base_start_timeout = self.start_timeout
         if LiangzhiSpawner.probe is None:
             LiangzhiSpawner.probe = probe_machine()
@@ -231,11 +232,14 @@ class LiangzhiSpawner(LocalProcessSpawner):
         for path in self._cgroup_dirs():
             path.mkdir(parents=True, exist_ok=True)
             if path.parts[-3] == "memory":
-                (path / "memory.limit_in_bytes").write_text(str(profile["mem_limit"]))
+                # memory+swap must stay >= memory: lift it, set memory, then bring it down
                 swap = path / "memory.memsw.limit_in_bytes"
-                if swap.exists():
-                    with contextlib.suppress(OSError):  # no swap accounting on this kernel
-                        swap.write_text(str(profile["mem_limit"]))
+                has_swap = swap.exists()
+                if has_swap:
+                    swap.write_text("-1")
+                (path / "memory.limit_in_bytes").write_text(str(profile["mem_limit"]))
+                if has_swap:
+                    swap.write_text(str(profile["mem_limit"]))
             elif path.parts[-3] == "pids":
                 (path / "pids.max").write_text(str(profile["pids_limit"]))
             else:
@@ -357,6 +361,9 @@ class LiangzhiSpawner(LocalProcessSpawner):
     async def start(self) -> tuple[str, int]:
         self._events = []
         self._start_done = False
+        # Give up a moment before the hub does: its own timeout arrives as a bare
+        # TimeoutError with no message, ours as words a student can read.
+        self._deadline = time.monotonic() + max(0.2, self.start_timeout - 0.3)
         try:
             return await self._start()
         finally:
@@ -404,7 +411,7 @@ class LiangzhiSpawner(LocalProcessSpawner):
         return (ip, self.port)
 
     async def _wait_for_port(self, ip: str, port: int, log_path: Path) -> None:
-        deadline = time.monotonic() + self.start_timeout
+        deadline = self._deadline
         shown = 30
         while time.monotonic() < deadline:
             assert self.proc is not None
@@ -414,7 +421,6 @@ class LiangzhiSpawner(LocalProcessSpawner):
                 self.log.error(
                     "Server for %s exited with %s before listening; its output:\n%s", self.user.name, code, tail
                 )
-                self.clear_state()
                 raise RuntimeError(
                     f"Your lab could not start (the server stopped with exit code {code}). "
                     "Please try again; if it keeps failing, tell your teacher."
@@ -429,13 +435,15 @@ class LiangzhiSpawner(LocalProcessSpawner):
                 if shown % 5 == 0:
                     self._emit(shown, "Starting JupyterLab")
             await asyncio.sleep(self.ready_poll_interval * (4 if shown >= 80 else 1))
-        # the hub's own start_timeout fires at the same time and stops the process
         self.log.error(
-            "Server for %s did not listen within %ss; output:\n%s",
+            "Server for %s did not listen within %ss (Timeout); output:\n%s",
             self.user.name,
             self.start_timeout,
             self._log_tail(log_path),
         )
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, 9)  # its session: bwrap and everything under it
+        raise RuntimeError("Your lab took too long to start. Please try again in a minute.")
 
     def _log_tail(self, log_path: Path) -> str:
         try:
@@ -443,6 +451,12 @@ class LiangzhiSpawner(LocalProcessSpawner):
         except OSError:
             return "(no output)"
         return "\n".join(lines[-self.log_tail_lines :])
+
+    async def _signal(self, sig: int) -> bool:
+        # pid 0 would signal the hub's own process group (os.kill(0, sig)): never.
+        if self.pid <= 0:
+            return False
+        return bool(await super()._signal(sig))
 
     async def stop(self, now: bool = False) -> None:
         await super().stop(now=now)
