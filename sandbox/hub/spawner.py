@@ -210,6 +210,11 @@ class LiangzhiSpawner(LocalProcessSpawner):
             raise RuntimeError(f"refusing to run a lab as system account {name} (uid {entry.pw_uid})")
         home = self._home_outside()
         home.mkdir(parents=True, exist_ok=True)
+        if home.stat().st_uid != entry.pw_uid:
+            # a re-created account (new uid) gets its old files back
+            for root, dirs, files in os.walk(home):
+                for item in (*dirs, *files):
+                    os.lchown(os.path.join(root, item), entry.pw_uid, entry.pw_gid)
         os.chown(home, entry.pw_uid, entry.pw_gid)
         home.chmod(0o700)
         return entry
