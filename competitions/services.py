@@ -103,6 +103,40 @@ def submission_receive(
     return sub
 
 
+def lab_path_default(*, phase: Phase) -> str:
+    suffix = {
+        SubmissionKind.MODULE: "entry.py",
+        SubmissionKind.NOTEBOOK: "entry.ipynb",
+        SubmissionKind.PREDICTIONS: "predictions.csv",
+    }
+    return f"competitions/{phase.competition.slug}/{suffix[SubmissionKind(phase.submission_kind)]}"
+
+
+def submission_from_lab(*, phase: Phase, user: Any, path: str, at: datetime | None = None) -> Submission:
+    """Pull the participant's file from their own JupyterLab (through the hub, as the sandbox app
+    does for notebooks) and receive it like an upload."""
+    from sandbox.client import HubError
+    from sandbox.services import hub_client
+
+    path = path.strip().lstrip("/")
+    if not path or ".." in path.split("/"):
+        raise SubmissionRefused(
+            _("Give the path of the file in your lab, e.g. %(p)s.") % {"p": lab_path_default(phase=phase)}, 400
+        )
+    try:
+        client = hub_client(timeout=max(settings.HUB_TIMEOUT_SECONDS, 15))
+        if client.server_status(user.hub_name).state != "ready":
+            raise SubmissionRefused(_("Your lab is not running. Open it, save your file, then submit."), 409)
+        if client.contents_get(user.hub_name, path) is None:
+            raise SubmissionRefused(_("%(p)s is not in your lab.") % {"p": path}, 404)
+        data = client.contents_read_bytes(user.hub_name, path)
+    except HubError as exc:
+        raise SubmissionRefused(
+            _("The lab cannot be reached right now (%(e)s); upload the file instead.") % {"e": exc}, 503
+        ) from None
+    return submission_receive(phase=phase, user=user, data=data, filename=path.rsplit("/", 1)[-1], at=at)
+
+
 def _enqueue(pk: int) -> None:
     from .tasks import evaluate
 

@@ -142,6 +142,7 @@ def competition_home(request: HttpRequest, slug: str, phase: str | None = None) 
             "is_open": ph.is_open(),
             "downloads": _downloads(access, ph),
             "accept": {"module": ".py", "notebook": ".ipynb", "predictions": ".csv"}[ph.submission_kind],
+            "lab_path": services.lab_path_default(phase=ph),
             "now": timezone.now(),
         }
     )
@@ -169,7 +170,10 @@ def leaderboard(request: HttpRequest, slug: str, phase: str) -> HttpResponse:
 @require_GET
 def my_submissions(request: HttpRequest, slug: str, phase: str) -> HttpResponse:
     access = selectors.competition_access(user=request.user, slug=slug)
-    ph = _phase(access, phase)
+    return _mine(request, access, _phase(access, phase))
+
+
+def _mine(request: HttpRequest, access: selectors.CompAccess, ph: Phase) -> HttpResponse:
     key, _team = selectors.participant_key(competition=access.competition, user=request.user)
     mine = selectors.my_submissions(phase=ph, participant=key)
     return render(
@@ -182,6 +186,9 @@ def my_submissions(request: HttpRequest, slug: str, phase: str) -> HttpResponse:
             "pending": any(s.status in PENDING for s in mine),
             "closed": ph.is_closed(),
             "access": access,
+            # htmx responses also refresh the quota line beside the form (out of band).
+            "oob": bool(request.htmx) and ph.is_open() and access.can_participate,  # type: ignore[attr-defined]
+            "quota": selectors.quota_for(phase=ph, participant=key) if access.can_participate else None,
         },
     )
 
@@ -223,7 +230,11 @@ def submit(request: HttpRequest, slug: str, phase: str) -> HttpResponse:
     if not access.can_participate:
         raise PermissionDenied(_("Only participants can submit; hosts add baselines."))
     upload = request.FILES.get("file")
+    lab_path = request.POST.get("lab_path", "")
     try:
+        if upload is None and lab_path:
+            sub = services.submission_from_lab(phase=ph, user=request.user, path=lab_path)
+            return _received(request, access, ph, sub)
         if upload is None:
             raise services.SubmissionRefused(_("Choose a file to upload."), 400)
         if upload.size and upload.size > settings.COMPETITIONS_UPLOAD_MAX_BYTES:
@@ -231,14 +242,18 @@ def submit(request: HttpRequest, slug: str, phase: str) -> HttpResponse:
         sub = services.submission_receive(phase=ph, user=request.user, data=upload.read(), filename=upload.name or "")
     except services.SubmissionRefused as exc:
         return _refusal(request, access, ph, exc)
+    return _received(request, access, ph, sub)
+
+
+def _received(request: HttpRequest, access: selectors.CompAccess, ph: Phase, sub: Any) -> HttpResponse:
     if request.htmx:  # type: ignore[attr-defined]
-        return my_submissions(request, slug, phase)
+        return _mine(request, access, ph)
     messages.success(
         request,
         _("Received submission #%(n)d at %(t)s; it is being evaluated.")
         % {"n": sub.pk, "t": sub.received_at.strftime("%H:%M:%S")},
     )
-    return redirect("competitions:phase", slug, ph.slug)
+    return redirect("competitions:phase", access.competition.slug, ph.slug)
 
 
 @login_required

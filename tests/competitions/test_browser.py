@@ -17,6 +17,8 @@ def test_submit_a_decoder_and_watch_the_leaderboard_update(
     decoder.write_bytes(PYMATCHING_DECODER)
     page = login_page(cast.alice)
     outside: list[str] = []
+    console: list[str] = []
+    page.on("console", lambda m: console.append(m.text))
     page.on("request", lambda r: outside.append(r.url) if not r.url.startswith((live_server.url, "data:")) else None)
     page.goto(f"{live_server.url}/competitions/{cup.slug}/")
     page.wait_for_selector("#leaderboard table")
@@ -27,10 +29,26 @@ def test_submit_a_decoder_and_watch_the_leaderboard_update(
     page.click("#submit-form button[type=submit]")
     # The submission list (htmx) shows it; the board polls and picks it up without a reload.
     page.wait_for_selector("#mine-list tr[data-status=graded]", timeout=60_000)
-    page.wait_for_function("document.querySelector('#leaderboard').innerText.includes('Alice')", timeout=15_000)
+    page.wait_for_selector("#leaderboard tr.cmp-you", timeout=15_000)
+    assert "Alice" in page.locator("#leaderboard").inner_text()
+    assert "4 of 5 submissions left" in page.locator("#quota-line").inner_text()  # updated out of band
     row = page.locator("#leaderboard tr.cmp-you")
     assert "1.0000" in row.inner_text()  # PyMatching submitted: ratio to matching exactly 1
     page.screenshot(path=str(output_dir / "competition-leaderboard.png"), full_page=True)
     # No reload happened: the page's navigation count is still one.
     assert page.evaluate("performance.getEntriesByType('navigation').length") == 1
+    # Over the daily limit: the refusal and the next allowed time appear beside the form.
+    from competitions.models import Phase
+
+    Phase.objects.filter(pk=cup.phases.get(slug="development").pk).update(daily_limit=1)
+    page.set_input_files("#cmp-file", str(decoder))
+    page.click("#submit-form button[type=submit]")
+    try:
+        page.wait_for_selector("#submit-error .cmp-refused", timeout=10_000)
+    except Exception:
+        print(console)
+        print(page.content()[-3000:])
+        raise
+    assert "Next submission allowed at" in page.locator("#submit-error").inner_text()
+    page.screenshot(path=str(output_dir / "competition-over-quota.png"))
     assert outside == []

@@ -128,3 +128,13 @@ def test_qml_training_data_downloads_and_csv_submission(qml, cast, client, djang
         )
     bad = Submission.objects.filter(phase=phase, user=cast.alice).order_by("-pk").first()
     assert bad.status == "error" and "3999 test ids have no prediction" in bad.error and bad.public_score is None
+
+
+def test_submit_from_lab_without_a_running_lab_says_so(dev, cast, client):
+    client.force_login(cast.alice)
+    url = reverse("competitions:submit", args=[dev.competition.slug, dev.slug])
+    resp = client.post(url, {"lab_path": "competitions/decoder-cup/entry.py"}, HTTP_ACCEPT="application/json")
+    assert resp.status_code in (409, 503)
+    assert "lab" in resp.json()["error"]
+    assert client.post(url, {"lab_path": "../etc/passwd"}, HTTP_ACCEPT="application/json").status_code == 400
+    assert not Submission.objects.filter(phase=dev, user=cast.alice).exists()
