@@ -31,6 +31,7 @@ from .selectors import participant_key, quota_for
 
 log = logging.getLogger(__name__)
 RUNNER = Path(__file__).resolve().parent / "runner" / "ingest.py"
+MAX_ATTEMPTS = 3  # deliveries of one submission (acks_late redelivers when a worker dies mid-job)
 
 
 @dataclass
@@ -287,13 +288,23 @@ def submission_evaluate(*, submission_id: int) -> Submission:
     sub = Submission.objects.select_related("phase__competition").get(pk=submission_id)
     if not claimed:
         return sub
-    Submission.objects.filter(pk=sub.pk).update(attempts=sub.attempts + 1)
+    sub.attempts += 1
+    Submission.objects.filter(pk=sub.pk).update(attempts=sub.attempts)
+    if sub.attempts > MAX_ATTEMPTS:
+        # Redelivered after the worker died this many times: stop, tell the hosts, charge nobody.
+        sub.status = SubmissionStatus.NEEDS_ATTENTION
+        sub.error = _(
+            "Evaluation was interrupted repeatedly; the hosts have been told. It does not count as your error."
+        )
+        sub.finished_at = timezone.now()
+        sub.save()
+        return sub
     job = None
     try:
         wall = 0.0
         if sub.kind != SubmissionKind.PREDICTIONS:
             settings.COMPETITIONS_JOB_DIR.mkdir(parents=True, exist_ok=True)
-            job = settings.COMPETITIONS_JOB_DIR / f"sub-{sub.pk}-{sub.attempts + 1}"
+            job = settings.COMPETITIONS_JOB_DIR / f"sub-{sub.pk}-{sub.attempts}"
             shutil.rmtree(job, ignore_errors=True)
             job.mkdir()
             _result, sub.log, wall = _run_in_sandbox(sub=sub, job=job)

@@ -1,0 +1,74 @@
+"""The evaluation task goes through grading's queue: a real Celery worker consumes `grading`."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from competitions.enums import SubmissionStatus
+from tests.competitions.conftest import PYMATCHING_DECODER
+
+pytestmark = [pytest.mark.integration, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
+
+
+def _broker_available(url: str) -> bool:
+    if not url.startswith("redis"):
+        return True
+    try:
+        import redis
+
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+    except Exception:
+        return False
+
+
+def test_task_is_routed_to_the_grading_queue():
+    from config.celery import app
+
+    route = app.amqp.router.route({}, "competitions.evaluate", args=(1,))
+    assert route["queue"].name == "grading"
+
+
+def test_redelivered_job_after_repeated_worker_deaths_needs_attention(dev, cast):
+    from competitions.models import Submission
+    from competitions.services import submission_evaluate, submission_receive
+
+    sub = submission_receive(phase=dev, user=cast.alice, data=PYMATCHING_DECODER, filename="d.py")
+    # Three deliveries already started (and died): the job was left "running".
+    Submission.objects.filter(pk=sub.pk).update(status=SubmissionStatus.RUNNING, attempts=3)
+    sub = submission_evaluate(submission_id=sub.pk)
+    assert sub.status == SubmissionStatus.NEEDS_ATTENTION and "interrupted" in sub.error
+    assert sub.public_score is None
+
+
+def test_real_celery_worker_evaluates_a_submission(dev, cast, settings, tmp_path):
+    from celery.contrib.testing.worker import start_worker
+
+    from competitions.services import submission_receive
+    from config.celery import app
+
+    url = os.environ.get("CELERY_BROKER_URL") or f"sqla+sqlite:///{tmp_path / 'broker.sqlite'}"
+    if not _broker_available(url):
+        if os.environ.get("LIANGZHI_REQUIRE_REDIS") == "1":
+            pytest.fail(f"LIANGZHI_REQUIRE_REDIS=1 but the broker at {url} is unreachable")
+        pytest.skip(f"broker {url} unreachable")
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    saved = {k: app.conf.get(k) for k in ("broker_url", "task_always_eager")}
+    app.conf.update(broker_url=url, task_always_eager=False, task_acks_late=True, worker_prefetch_multiplier=1)
+    try:
+        with start_worker(
+            app, pool="solo", queues=["grading"], perform_ping_check=False, shutdown_timeout=30, loglevel="WARNING"
+        ):
+            sub = submission_receive(phase=dev, user=cast.alice, data=PYMATCHING_DECODER, filename="d.py")
+            deadline = time.monotonic() + 90
+            while time.monotonic() < deadline:
+                sub.refresh_from_db()
+                if sub.status not in ("received", "queued", "running"):
+                    break
+                time.sleep(0.3)
+    finally:
+        app.conf.update(saved)
+    assert sub.status == SubmissionStatus.GRADED, (sub.status, sub.error)
+    assert sub.public_score is not None and sub.attempts == 1
