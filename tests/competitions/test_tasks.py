@@ -31,6 +31,7 @@ def test_task_is_routed_to_the_grading_queue():
     assert route["queue"].name == "grading"
 
 
+@pytest.mark.django_db  # on_commit does not fire: the job stays unprocessed until we run it
 def test_redelivered_job_after_repeated_worker_deaths_needs_attention(dev, cast):
     from competitions.models import Submission
     from competitions.services import submission_evaluate, submission_receive
