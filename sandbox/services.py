@@ -6,6 +6,7 @@ Everything goes through the hub's REST API and the student's Jupyter Server cont
 
 from __future__ import annotations
 
+import json
 import logging
 import posixpath
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from django.utils import timezone
 from courses import selectors as course_selectors
 
 from .client import HubClient, HubError, HubUnavailable
+from .hub.constants import KERNEL_DISPLAY_NAME, KERNEL_NAME
 from .secrets import hub_secrets_read
 
 log = logging.getLogger(__name__)
@@ -94,9 +96,24 @@ def lab_notebooks_place(*, user: Any, activity: Any, reset: bool = False) -> lis
             stem, ext = posixpath.splitext(path)
             backup = f"{stem}.backup-{timezone.now():%Y%m%d-%H%M%S}{ext}"
             client.contents_rename(name, path, backup)
-        client.contents_put_notebook(name, path, blob_get(file.blob))
+        client.contents_put_notebook(name, path, notebook_for_lab(blob_get(file.blob)))
         placed.append(Placed(path=path, written=True, backup=backup))
     return placed
+
+
+def notebook_for_lab(data: bytes) -> bytes:
+    """The notebook as the student gets it: set to open on the quantum kernel.
+
+    Course notebooks may name any kernelspec (often "python3"); student servers offer
+    only the quantum kernel, so an unknown name would make JupyterLab ask which to use.
+    """
+    nb = json.loads(data)
+    nb.setdefault("metadata", {})["kernelspec"] = {
+        "name": KERNEL_NAME,
+        "display_name": KERNEL_DISPLAY_NAME,
+        "language": "python",
+    }
+    return json.dumps(nb, ensure_ascii=False).encode()
 
 
 def lab_submit(*, user: Any, activity: Any, path: str, idempotency_key: str) -> Any:
