@@ -22,31 +22,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from .enums import SubmissionStatus
 from .models import Extension, ManualGrade, Override, ScoreRelease, Submission
 
-SUBMISSION_FIELDS = (
-    "id",
-    "user_id",
-    "activity_id",
-    "received_at",
-    "status",
-    "auto_score",
-    "max_score",
-    "late_seconds",
-    "penalty",
-    "graded_at",
-    "cells",
-    "message",
-)
 IN_QUEUE = (SubmissionStatus.RECEIVED, SubmissionStatus.QUEUED)
 ATTENTION = (SubmissionStatus.NEEDS_ATTENTION, SubmissionStatus.ERROR)
+# A manually graded cell the autograder left without a score (its JSON object, flat, holds
+# "kind": "manual" before "score": null both as Django writes it and as PostgreSQL's jsonb
+# prints it). Matched in the database so that the page never loads every cell list.
+MANUAL_UNSCORED = r'"kind": "manual"[^}]*"score": null'
 
 
-@dataclass
+@dataclass(slots=True)
 class Attempt:
     """One submission, with the teachers' work folded in."""
 
@@ -56,15 +45,15 @@ class Attempt:
     received_at: datetime
     status: str
     late_seconds: int
-    penalty: Decimal
-    graded_at: datetime | None
+    penalty: float
     max_score: float | None
     score: float | None  # counted score (manual grades, penalty, override applied); None until graded
     auto_score: float | None
-    cells: list[dict[str, Any]] = field(default_factory=list)  # each with an added "effective" score
+    manual: dict[str, float] = field(default_factory=dict)  # grade_id -> newest manual score
     manual_pending: bool = False
     overridden: bool = False
-    message: str = ""
+    cells: list[dict[str, Any]] | None = None  # loaded only on request, each with an "effective" score
+    version_id: int | None = None
 
     @property
     def is_late(self) -> bool:
@@ -95,62 +84,48 @@ class CourseGrades:
             yield from items
 
 
-def _f(value: Decimal | float | None) -> float | None:
-    return None if value is None else float(value)
+def counted_score(
+    *, auto_score: float | None, penalty: float, manual: dict[str, float], override: float | None
+) -> float | None:
+    """The score a submission counts for (see the module docstring).
+
+    The autograder gives manual cells no score (or 0 for an untouched answer), so the newest
+    manual grades add to its total; the late penalty scales the sum; an override replaces it.
+    """
+    if override is not None:
+        return override
+    if auto_score is None:
+        return None
+    return round((auto_score + sum(manual.values())) * (1.0 - penalty), 2)
 
 
-def _newest_by(rows: Iterable[dict[str, Any]], key: tuple[str, ...]) -> dict[tuple[Any, ...], dict[str, Any]]:
-    """Rows arrive newest first; keep the first per key."""
-    out: dict[tuple[Any, ...], dict[str, Any]] = {}
-    for row in rows:
-        k = tuple(row[name] for name in key)
-        if k not in out:
-            out[k] = row
+def cells_effective(cells: list[dict[str, Any]], manual: dict[str, float]) -> list[dict[str, Any]]:
+    """Cells with an ``effective`` score: the newest manual grade, else the autograder's."""
+    out = []
+    for cell in cells:
+        item = dict(cell)
+        gid = str(cell.get("grade_id", ""))
+        if cell.get("kind") == "task":
+            item["effective"] = None
+        elif gid in manual:
+            item["effective"] = manual[gid]
+        else:
+            item["effective"] = None if cell.get("score") is None else float(cell["score"])
+        out.append(item)
     return out
 
 
-def score_of(
-    *,
-    cells: list[dict[str, Any]],
-    auto_score: float | None,
-    penalty: Decimal | float,
-    manual: dict[str, float],
-    override: float | None,
-) -> tuple[float | None, list[dict[str, Any]], bool]:
-    """(counted score, cells with an ``effective`` score each, manual grading pending)."""
-    pending = False
-    out_cells = []
-    raw: float | None
-    if cells:
-        raw = 0.0
-        for cell in cells:
-            item = dict(cell)
-            if cell.get("kind") == "task":
-                item["effective"] = None
-                out_cells.append(item)
-                continue
-            gid = str(cell.get("grade_id", ""))
-            if gid in manual:
-                eff: float | None = manual[gid]
-            else:
-                eff = None if cell.get("score") is None else float(cell["score"])
-                if eff is None and cell.get("kind") == "manual":
-                    pending = True
-            item["effective"] = eff
-            raw += eff or 0.0
-            out_cells.append(item)
-    else:
-        raw = auto_score
-    score = None if raw is None else round(raw * (1.0 - float(penalty)), 2)
-    if override is not None:
-        score = override
-    return score, out_cells, pending
-
-
 def course_grades(
-    *, activity_ids: list[int], user_ids: list[int] | None = None, with_cells: bool = True
+    *, activity_ids: list[int], user_ids: list[int] | None = None, cells_for: Iterable[int] | None = None
 ) -> CourseGrades:
-    """Every submission of these activities (optionally of these users), in five queries."""
+    """Every submission of these activities (optionally of these users), in five queries.
+
+    Cell lists are heavy (JSON per submission): they are loaded, in one more query, only
+    for the activities in ``cells_for`` (all of them when ``user_ids`` is given).
+    """
+    from django.db.models import BooleanField, Case, FloatField, Q, TextField, Value, When
+    from django.db.models.functions import Cast
+
     subs = Submission.objects.filter(activity_id__in=activity_ids)
     manual_qs = ManualGrade.objects.filter(submission__activity_id__in=activity_ids)
     over_qs = Override.objects.filter(submission__activity_id__in=activity_ids)
@@ -160,60 +135,108 @@ def course_grades(
         manual_qs = manual_qs.filter(submission__user_id__in=user_ids)
         over_qs = over_qs.filter(submission__user_id__in=user_ids)
         ext_qs = ext_qs.filter(user_id__in=user_ids)
-    fields = SUBMISSION_FIELDS if with_cells else tuple(f for f in SUBMISSION_FIELDS if f != "cells")
-    rows = subs.order_by("-received_at", "-id").values(*fields)
     manual: dict[int, dict[str, float]] = {}
-    for (sid, gid), row in _newest_by(
-        manual_qs.order_by("-created_at", "-id").values("submission_id", "grade_id", "score"),
-        ("submission_id", "grade_id"),
-    ).items():
-        manual.setdefault(sid, {})[gid] = float(row["score"])
-    overrides = {
-        sid: _f(row["score"])
-        for (sid,), row in _newest_by(
-            over_qs.order_by("-created_at", "-id").values("submission_id", "score"), ("submission_id",)
-        ).items()
-    }
-    attempts: dict[tuple[int, int], list[Attempt]] = {}
-    for row in rows:
-        sub_manual = manual.get(row["id"], {})
-        override = overrides.get(row["id"])
-        graded = row["status"] == SubmissionStatus.GRADED
-        if graded:
-            score, cells, pending = score_of(
-                cells=row.get("cells") or [],
-                auto_score=_f(row["auto_score"]),
-                penalty=row["penalty"],
-                manual=sub_manual,
-                override=override,
-            )
-        else:
-            score, cells, pending = (override, list(row.get("cells") or []), False)
-        attempt = Attempt(
-            id=row["id"],
-            user_id=row["user_id"],
-            activity_id=row["activity_id"],
-            received_at=row["received_at"],
-            status=row["status"],
-            late_seconds=row["late_seconds"],
-            penalty=row["penalty"],
-            graded_at=row["graded_at"],
-            max_score=_f(row["max_score"]),
-            score=score,
-            auto_score=_f(row["auto_score"]),
-            cells=cells,
-            manual_pending=pending,
-            overridden=override is not None,
-            message=row["message"],
+    for sid, gid, score in manual_qs.order_by("created_at", "id").values_list(
+        "submission_id", "grade_id", Cast("score", FloatField())
+    ):
+        manual.setdefault(sid, {})[gid] = score  # oldest first: the newest wins
+    overrides: dict[int, float | None] = {}
+    for sid, score in over_qs.order_by("created_at", "id").values_list("submission_id", Cast("score", FloatField())):
+        overrides[sid] = score
+    rows = (
+        subs.annotate(
+            _text=Cast("cells", TextField()),
+            _unscored=Case(
+                When(Q(_text__regex=MANUAL_UNSCORED), then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
         )
-        attempts.setdefault((row["user_id"], row["activity_id"]), []).append(attempt)
-    extensions = {
-        (row["user_id"], row["activity_id"]): row["due_at"] for row in ext_qs.values("user_id", "activity_id", "due_at")
-    }
+        .order_by("-received_at", "-id")
+        .values_list(
+            "id",
+            "user_id",
+            "activity_id",
+            "version_id",
+            "received_at",
+            "status",
+            "late_seconds",
+            Cast("penalty", FloatField()),
+            Cast("auto_score", FloatField()),
+            Cast("max_score", FloatField()),
+            "_unscored",
+        )
+    )
+    graded = SubmissionStatus.GRADED
+    attempts: dict[tuple[int, int], list[Attempt]] = {}
+    by_id: dict[int, Attempt] = {}
+    no_manual: dict[str, float] = {}
+    for sid, uid, aid, vid, received, status, late, penalty, auto, maximum, unscored in rows:
+        # the same arithmetic as counted_score(), inlined: this loop runs once per submission
+        sub_manual = manual.get(sid, no_manual)
+        override = overrides.get(sid)
+        is_graded = status == graded
+        attempt = Attempt(
+            id=sid,
+            user_id=uid,
+            activity_id=aid,
+            received_at=received,
+            status=status,
+            late_seconds=late,
+            penalty=penalty or 0.0,
+            max_score=maximum,
+            score=override
+            if override is not None or not is_graded
+            else (None if auto is None else round((auto + sum(sub_manual.values())) * (1.0 - (penalty or 0.0)), 2)),
+            auto_score=auto,
+            manual=sub_manual,
+            # an unscored manual cell is pending until a manual grade exists for every one
+            manual_pending=bool(unscored and is_graded and override is None),
+            overridden=override is not None,
+            version_id=vid,
+        )
+        attempts.setdefault((uid, aid), []).append(attempt)
+        by_id[sid] = attempt
+    wanted = set(activity_ids) if user_ids is not None else set(cells_for or ())
+    if wanted:
+        for sid, cells in subs.filter(activity_id__in=wanted).values_list("id", "cells"):
+            attempt = by_id[sid]
+            attempt.cells = cells_effective(cells or [], attempt.manual)
+            if attempt.manual_pending:
+                attempt.manual_pending = any(
+                    c.get("kind") == "manual" and c["effective"] is None for c in attempt.cells
+                )
+    _refine_pending(by_id, wanted)
+    extensions = {(uid, aid): due for uid, aid, due in ext_qs.values_list("user_id", "activity_id", "due_at")}
     released = dict.fromkeys(activity_ids, False)
     for aid, hidden in ScoreRelease.objects.filter(activity_id__in=activity_ids).values_list("activity_id", "hidden"):
         released[aid] = not hidden
     return CourseGrades(attempts=attempts, extensions=extensions, released=released)
+
+
+def _refine_pending(by_id: dict[int, Attempt], loaded: set[int]) -> None:
+    """Without cells: a submission with manual grades for some cells may still be pending.
+
+    The database told us an unscored manual cell exists; if teachers graded at least as many
+    manual cells as the version has, nothing is pending. The version's cell list comes from
+    the activity's facts, read once per version (a handful of rows).
+    """
+    candidates = [a for a in by_id.values() if a.manual_pending and a.manual and a.activity_id not in loaded]
+    if not candidates:
+        return
+    from courses.models import ActivityVersion
+
+    facts = dict(ActivityVersion.objects.filter(pk__in={a.version_id for a in candidates}).values_list("id", "facts"))
+    for attempt in candidates:
+        version_facts = facts.get(attempt.version_id) or {}
+        manual_ids = {
+            str(c.get("grade_id"))
+            for nb in version_facts.get("notebooks") or []
+            for c in nb.get("cells") or []
+            if c.get("kind") == "manual"
+        }
+        if manual_ids and manual_ids <= set(attempt.manual):
+            attempt.manual_pending = False
 
 
 def grading_health(*, activity_ids: list[int] | None, since: datetime) -> dict[str, Any]:
@@ -248,7 +271,7 @@ def grading_health(*, activity_ids: list[int] | None, since: datetime) -> dict[s
 def attempts_of(*, activity_ids: list[int], user_id: int) -> list[Attempt]:
     """One student's attempts at these activities, newest first (for the drill-down and progress)."""
     grades = course_grades(activity_ids=activity_ids, user_ids=[user_id])
-    items = [a for a in grades.all_attempts()]
+    items = list(grades.all_attempts())
     items.sort(key=lambda a: (a.received_at, a.id), reverse=True)
     return items
 

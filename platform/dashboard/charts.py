@@ -1,8 +1,12 @@
 """Plotly figures built from selector output, serialised for app.js (no inline scripts).
 
-plotly is imported inside the functions only (the site starts fast). Each function returns
-a JSON string that is safe inside ``<script type="application/json">``: ``<``, ``>`` and ``&``
-are escaped so that no data can close the script element.
+Each figure is plotly's own JSON figure format (``{"data": [...traces], "layout": {...}}``)
+written as plain dicts: building them through ``plotly.graph_objects`` validated every
+property and cost ~35 ms a figure, a third of the dashboard's budget at 500 students, for
+the same JSON. plotly.js (vendored, from the plotly package) draws them in the browser; the
+browser test checks each one renders. Each function returns a JSON string that is safe
+inside ``<script type="application/json">``: ``<``, ``>`` and ``&`` are escaped so that no
+data can close the script element.
 """
 
 from __future__ import annotations
@@ -26,16 +30,37 @@ def _layout(**extra: Any) -> dict[str, Any]:
         "plot_bgcolor": "rgba(0,0,0,0)",
         "height": 300,
         "showlegend": False,
-        "template": "plotly_white",
+        "xaxis": {"gridcolor": "#eef2f7", "zerolinecolor": "#e2e8f0"},
+        "yaxis": {"gridcolor": "#eef2f7", "zerolinecolor": "#e2e8f0"},
     }
+    for axis in ("xaxis", "yaxis"):
+        if axis in extra:
+            extra[axis] = {**base[axis], **extra[axis]}
     base.update(extra)
     return base
 
 
-def _dump(fig: Any) -> SafeString:
-    import plotly.io as pio
+class Figure(dict):  # type: ignore[type-arg]
+    """A plotly figure as plain JSON: ``{"data": [...], "layout": {...}}``."""
 
-    text = pio.to_json(fig, validate=False, pretty=False, engine="json")
+    def __init__(self, data: Any, layout: dict[str, Any] | None = None) -> None:
+        super().__init__(data=data if isinstance(data, list) else [data], layout=dict(layout or {}))
+
+    def add_shape(self, **shape: Any) -> None:
+        self["layout"].setdefault("shapes", []).append(shape)
+
+    def add_annotation(self, **note: Any) -> None:
+        self["layout"].setdefault("annotations", []).append(note)
+
+
+def _trace(kind: str, **props: Any) -> dict[str, Any]:
+    return {"type": kind, **props}
+
+
+def _dump(fig: Figure) -> SafeString:
+    import json
+
+    text = json.dumps(fig, separators=(",", ":"), default=str)
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     # Escaped above; the browser reads it with JSON.parse, never as HTML.
     return mark_safe(text)
@@ -43,11 +68,10 @@ def _dump(fig: Any) -> SafeString:
 
 def submission_rates(stats: list[Any]) -> SafeString:
     """Bar per activity: percent of students who handed something in."""
-    import plotly.graph_objects as go
-
     labels = [s.activity.local_title for s in stats]
-    fig = go.Figure(
-        go.Bar(
+    fig = Figure(
+        _trace(
+            "bar",
             x=labels,
             y=[s.rate or 0 for s in stats],
             marker_color=BRAND,
@@ -62,10 +86,9 @@ def submission_rates(stats: list[Any]) -> SafeString:
 
 def score_histogram(values: list[float], title: str) -> SafeString:
     """Distribution of percent scores, 10-point bins from 0 to 100."""
-    import plotly.graph_objects as go
-
-    fig = go.Figure(
-        go.Histogram(
+    fig = Figure(
+        _trace(
+            "histogram",
             x=values,
             xbins={"start": 0, "end": 100.001, "size": 10},
             marker_color=BRAND,
@@ -83,11 +106,10 @@ def score_histogram(values: list[float], title: str) -> SafeString:
 
 def question_difficulty(questions: list[Any]) -> SafeString:
     """Mean score per graded cell (percent of its points), weakest in red."""
-    import plotly.graph_objects as go
-
     ys = [q.mean_percent if q.mean_percent is not None else 0 for q in questions]
-    fig = go.Figure(
-        go.Bar(
+    fig = Figure(
+        _trace(
+            "bar",
             x=[q.grade_id for q in questions],
             y=ys,
             marker_color=[DANGER if y < 50 else (ACCENT if y < 75 else BRAND) for y in ys],
@@ -100,11 +122,11 @@ def question_difficulty(questions: list[Any]) -> SafeString:
 
 def submission_timeline(rows: list[dict[str, Any]], due: Any, title: str) -> SafeString:
     """Cumulative first submissions over time, with the deadline as a vertical line."""
-    import plotly.graph_objects as go
-
     xs = [r["at"].isoformat() for r in rows]
-    fig = go.Figure(
-        go.Scatter(x=xs, y=list(range(1, len(xs) + 1)), mode="lines+markers", line={"shape": "hv", "color": BRAND}),
+    fig = Figure(
+        _trace(
+            "scatter", x=xs, y=list(range(1, len(xs) + 1)), mode="lines+markers", line={"shape": "hv", "color": BRAND}
+        ),
         layout=_layout(
             title={"text": title}, yaxis={"title": {"text": _("students submitted")}, "rangemode": "tozero"}
         ),
@@ -120,15 +142,18 @@ def submission_timeline(rows: list[dict[str, Any]], due: Any, title: str) -> Saf
 
 def weekly_activity(rows: list[dict[str, Any]]) -> SafeString:
     """Enrolled students (line) and submissions / active students per week (bars)."""
-    import plotly.graph_objects as go
-
     weeks = [r["week"].isoformat() for r in rows]
-    fig = go.Figure(
+    fig = Figure(
         [
-            go.Bar(x=weeks, y=[r["submissions"] for r in rows], name=_("submissions"), marker_color=BRAND),
-            go.Bar(x=weeks, y=[r["active"] for r in rows], name=_("active students"), marker_color=ACCENT),
-            go.Scatter(
-                x=weeks, y=[r["enrolled"] for r in rows], name=_("enrolled"), mode="lines", line={"color": "#64748b"}
+            _trace("bar", x=weeks, y=[r["submissions"] for r in rows], name=_("submissions"), marker_color=BRAND),
+            _trace("bar", x=weeks, y=[r["active"] for r in rows], name=_("active students"), marker_color=ACCENT),
+            _trace(
+                "scatter",
+                x=weeks,
+                y=[r["enrolled"] for r in rows],
+                name=_("enrolled"),
+                mode="lines",
+                line={"color": "#64748b"},
             ),
         ],
         layout=_layout(
@@ -143,12 +168,11 @@ def weekly_activity(rows: list[dict[str, Any]]) -> SafeString:
 
 def mastery(items: list[Any], threshold: float) -> SafeString:
     """Horizontal bar per concept: mean released score; below the threshold in amber/red."""
-    import plotly.graph_objects as go
-
     scored = [m for m in items]
     xs = [m.percent if m.percent is not None else 0 for m in scored]
-    fig = go.Figure(
-        go.Bar(
+    fig = Figure(
+        _trace(
+            "bar",
             y=[m.concept for m in scored],
             x=xs,
             orientation="h",
@@ -177,11 +201,9 @@ def mastery(items: list[Any], threshold: float) -> SafeString:
 
 def grading_queue(by_status: dict[str, int]) -> SafeString:
     """Submissions by grading status (site overview)."""
-    import plotly.graph_objects as go
-
     labels = sorted(by_status)
-    fig = go.Figure(
-        go.Bar(x=labels, y=[by_status[k] for k in labels], marker_color=BRAND),
+    fig = Figure(
+        _trace("bar", x=labels, y=[by_status[k] for k in labels], marker_color=BRAND),
         layout=_layout(title={"text": _("Submissions by status")}),
     )
     return _dump(fig)

@@ -28,6 +28,7 @@ from grading import selectors as grading_selectors
 
 from . import charts
 from . import selectors as dash
+from .render import gradebook_cells
 
 
 def _staff_access(request: HttpRequest, slug: str) -> Access:
@@ -114,6 +115,7 @@ def gradebook(request: HttpRequest, slug: str) -> HttpResponse:
             "course": access.course,
             "book": book,
             "page": page,
+            "rows": gradebook_cells(list(page.object_list)),
             "all_activities": all_activities,
             "query": query.urlencode(),
             "flags": [

@@ -1,0 +1,47 @@
+"""Gradebook cells as HTML, built in Python: 100 rows × 20 activities through template tags
+cost more than the rest of the page together. Everything interpolated is escaped."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+
+
+def _num(value: float) -> str:
+    return f"{value:g}"
+
+
+def gradebook_cells(rows: list[Any]) -> list[tuple[Any, SafeString]]:
+    """(row, the row's activity cells as <td> elements) for the rows on the page."""
+    late_t, ext_t, pending_t, missing_t, attempts_t = (
+        escape(_("late")),
+        escape(_("extension to")),
+        escape(_("manual grading pending")),
+        escape(_("missing")),
+        escape(_("attempts")),
+    )
+    out = []
+    for row in rows:
+        parts = []
+        for c in row.cells:
+            slug = escape(c.activity.slug)
+            if c.attempt is not None:
+                body = _num(c.score) if c.score is not None else f'<span class="mk-flight">{escape(c.status)}</span>'
+                if c.attempts > 1:
+                    body += f'<sup class="muted" title="{attempts_t}">{c.attempts}</sup>'
+            elif c.missing:
+                body = f'<span class="mk-missing">{missing_t}</span>'
+            else:
+                body = '<span class="muted">·</span>'
+            if c.late:
+                body += f'<span class="mk mk-late" title="{late_t}">L</span>'
+            if c.extension:
+                body += f'<span class="mk mk-ext" title="{ext_t} {c.extension:%Y-%m-%d %H:%M}">E</span>'
+            if c.pending:
+                body += f'<span class="mk mk-pending" title="{pending_t}">M</span>'
+            parts.append(f'<td class="num" data-activity="{slug}">{body}</td>')
+        out.append((row, mark_safe("".join(parts))))
+    return out
