@@ -138,3 +138,12 @@ def test_submit_from_lab_without_a_running_lab_says_so(dev, cast, client):
     assert "lab" in resp.json()["error"]
     assert client.post(url, {"lab_path": "../etc/passwd"}, HTTP_ACCEPT="application/json").status_code == 400
     assert not Submission.objects.filter(phase=dev, user=cast.alice).exists()
+
+
+def test_pages_speak_simplified_chinese(cup, cast, client):
+    from django.conf import settings
+
+    client.force_login(cast.alice)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    page = client.get(reverse("competitions:home", args=[cup.slug])).content.decode()
+    assert "解码器杯" in page and "排行榜" in page and "我的提交" in page and "公开排行榜" in page
