@@ -366,3 +366,15 @@ def grade_mapping(*, phase: Phase) -> list[tuple[Row, float]]:
             pts = points - (points - floor) * frac
         out.append((r, round(pts, 2)))
     return out
+
+
+def competition_for_activity(*, activity: Any) -> Competition | None:
+    """The competition a course activity of kind ``competition`` points at (``options["competition"]``),
+    if it exists and belongs to that course or stands site-wide; for the course pages to link to."""
+    slug = (getattr(activity, "options", None) or {}).get("competition")
+    if not slug:
+        return None
+    comp = Competition.objects.filter(slug=slug).first()
+    if comp is None or (comp.course_id is not None and comp.course_id != activity.course_id):
+        return None
+    return comp

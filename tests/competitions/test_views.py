@@ -147,3 +147,21 @@ def test_pages_speak_simplified_chinese(cup, cast, client):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
     page = client.get(reverse("competitions:home", args=[cup.slug])).content.decode()
     assert "解码器杯" in page and "排行榜" in page and "我的提交" in page and "公开排行榜" in page
+
+
+def test_course_activity_points_at_its_competition(cup, world):
+    from competitions.selectors import competition_for_activity
+    from courses.enums import ActivityKind
+    from tests.factories import ActivityFactory
+
+    act = ActivityFactory(
+        unit=world.lesson.unit, slug="cup", kind=ActivityKind.COMPETITION, options={"competition": "decoder-cup"}
+    )
+    assert competition_for_activity(activity=act) == cup
+    other = ActivityFactory(
+        unit=world.other_activity.unit,
+        slug="cup2",
+        kind=ActivityKind.COMPETITION,
+        options={"competition": "decoder-cup"},
+    )
+    assert competition_for_activity(activity=other) is None  # another course's competition
