@@ -177,6 +177,7 @@ A1 = [
     from qiskit import QuantumCircuit
     from qiskit.quantum_info import Statevector
     from qiskit_aer import AerSimulator
+    from liangzhi_checks import assert_counts_close, assert_states_equal
     """),
     md(r"""
     **Q1 (4 points).** Write `ghz(n)`: an `n`-qubit `QuantumCircuit` without measurements that prepares
@@ -193,16 +194,13 @@ A1 = [
         ### END SOLUTION
     """),
     tests("test_ghz", 4, r"""
-    def same_up_to_phase(a, b):
-        return abs(abs(np.vdot(a, b)) - 1) < 1e-9
-
     target = np.zeros(8); target[0] = target[-1] = 1 / np.sqrt(2)
     assert ghz(3).num_qubits == 3
-    assert same_up_to_phase(Statevector(ghz(3)).data, target)
+    assert_states_equal(ghz(3), target)          # equal up to a global phase
     ### BEGIN HIDDEN TESTS
     for n in (2, 5):
         t = np.zeros(2 ** n); t[0] = t[-1] = 1 / np.sqrt(2)
-        assert same_up_to_phase(Statevector(ghz(n)).data, t), n
+        assert_states_equal(ghz(n), t)
         assert not any(inst.operation.name == "measure" for inst in ghz(n).data)
     ### END HIDDEN TESTS
     """),
@@ -221,15 +219,12 @@ A1 = [
     tests("test_sample_counts", 3, r"""
     c = ghz(3)
     counts = sample_counts(c, 2000, seed=1)
-    assert set(counts) <= {"000", "111"}, counts
-    assert abs(counts.get("000", 0) - 1000) < 5 * np.sqrt(2000 * 0.25)
+    assert_counts_close(counts, {"000": 0.5, "111": 0.5})     # within 5 standard deviations of shot noise
     assert not any(inst.operation.name == "measure" for inst in c.data), "the argument was modified"
     ### BEGIN HIDDEN TESTS
     qc = QuantumCircuit(2)
     qc.ry(2 * np.pi / 3, 1)           # P(qubit 1 = 1) = sin^2(pi/3) = 3/4
-    counts = sample_counts(qc, 4000, seed=9)
-    assert set(counts) <= {"00", "10"}, counts
-    assert abs(counts.get("10", 0) - 3000) < 5 * np.sqrt(4000 * 0.75 * 0.25)
+    assert_counts_close(sample_counts(qc, 4000, seed=9), {"00": 0.25, "10": 0.75})
     ### END HIDDEN TESTS
     """),
     md(r"""
@@ -426,10 +421,9 @@ A2 = [
         qc = QuantumCircuit(2)
         qc.ry(t[0], 0); qc.rx(t[1], 1); qc.cx(0, 1); qc.ry(t[2], 1)
         return Statevector(qc).expectation_value(SparsePauliOp("ZI")).real
+    from liangzhi_checks.qml import assert_gradient_close
     t = np.array([0.3, -0.8, 1.9])
-    h = 1e-6
-    numeric = np.array([(three(t + h * e) - three(t - h * e)) / (2 * h) for e in np.eye(3)])
-    assert np.allclose(parameter_shift_grad(three, t), numeric, atol=1e-6)
+    assert_gradient_close(parameter_shift_grad(three, t), three, t, atol=1e-6)
     ### END HIDDEN TESTS
     """),
     md(r"""
@@ -597,7 +591,7 @@ A3 = [
 
     The simulator helpers below are those of the practice notebook. Points: 12, all autograded.
     """),
-    locked("vqc_sim", SIM),
+    locked("vqc_sim", SIM + "\nfrom liangzhi_checks import assert_states_equal\nfrom liangzhi_checks.qml import assert_accuracy_at_least\n"),
     locked("vqc_data", MOONS + "\nx_train, y_train = two_moons(200, seed=1)\nx_test, y_test = two_moons(200, seed=2)"),
     md(r"""
     **Q1 (4 points).** Write `circuit_state(x, weights)`. `x` is a tensor of shape `(batch, 2)`, `weights` of shape
@@ -634,14 +628,14 @@ A3 = [
     w = torch.tensor([[0.1, -0.4], [0.7, 0.2]], dtype=torch.float64)
     x = torch.tensor([[0.5, -0.3]], dtype=torch.float64)
     ours = to_qiskit_order(circuit_state(x, w))[0].detach().numpy()
-    assert abs(abs(np.vdot(reference([0.5, -0.3], w.numpy()), ours)) - 1) < 1e-9
+    assert_states_equal(ours, reference([0.5, -0.3], w.numpy()))
     ### BEGIN HIDDEN TESTS
     rng = np.random.default_rng(11)
     w = torch.tensor(rng.uniform(-3, 3, (3, 2)))
     xs = torch.tensor(rng.uniform(-1.5, 1.5, (4, 2)))
     states = to_qiskit_order(circuit_state(xs, w)).detach().numpy()
     for i in range(4):
-        assert abs(abs(np.vdot(reference(xs[i].numpy(), w.numpy()), states[i])) - 1) < 1e-9, i
+        assert_states_equal(states[i], reference(xs[i].numpy(), w.numpy()))
     ### END HIDDEN TESTS
     """),
     md(r"""
@@ -711,15 +705,15 @@ A3 = [
     torch.manual_seed(0)
     trained = train_vqc(VQC(3), x_train, y_train, seed=0)
     with torch.no_grad():
-        accuracy = ((trained(torch.tensor(x_test)) > 0).numpy() == y_test).mean()
-    print(f"test accuracy {accuracy:.3f}")
-    assert accuracy >= 0.85, accuracy
+        predicted = (trained(torch.tensor(x_test)) > 0).numpy().astype(int)
+    print(f"test accuracy {(predicted == y_test).mean():.3f}")
+    _ = assert_accuracy_at_least(predicted, y_test, 0.85, what="test accuracy")
     ### BEGIN HIDDEN TESTS
     torch.manual_seed(1)
     again = train_vqc(VQC(3), x_train, y_train, seed=1)
     xs, ys = two_moons(400, seed=3)
     with torch.no_grad():
-        assert ((again(torch.tensor(xs)) > 0).numpy() == ys).mean() >= 0.85
+        _ = assert_accuracy_at_least((again(torch.tensor(xs)) > 0).numpy().astype(int), ys, 0.85)
     ### END HIDDEN TESTS
     """),
 ]
@@ -1034,7 +1028,9 @@ PRACTICE_5 = [
     n_params = sum(p.numel() for p in final.parameters())
     print(f"{final.n_qubits} qubits, {n_params} parameters, trained in {seconds:.2f} s")
     # Self-check: within the limits (≤ 4 qubits, ≤ 64 parameters, ≤ 20 s)
-    assert final.n_qubits <= 4 and n_params <= 64 and seconds < 20
+    from liangzhi_checks.qml import assert_model_within
+    _ = assert_model_within(final, max_parameters=64, max_qubits=4)
+    assert seconds < 20
     print("✓ within the resource limits")
     """),
     code(r"""
@@ -1066,7 +1062,7 @@ A5 = [
     Points: 10, all autograded.
     """),
     locked("ch_setup", CHALLENGE_SETUP),
-    locked("ch_sim", SIM + "\ntorch.set_num_threads(1)\n" + REUPLOAD.replace("class ReuploadClassifier", "class ExampleReuploadClassifier")),
+    locked("ch_sim", SIM + "\ntorch.set_num_threads(1)\nfrom liangzhi_checks.qml import assert_accuracy_at_least, assert_model_within\n" + REUPLOAD.replace("class ReuploadClassifier", "class ExampleReuploadClassifier")),
     md(r"""
     The class `ExampleReuploadClassifier` above is the lesson's baseline; you may use it, change it or write your own.
 
@@ -1103,8 +1099,7 @@ A5 = [
     assert isinstance(labels, np.ndarray) and labels.shape == (10,), labels
     assert set(np.unique(labels)) <= {0, 1} and np.issubdtype(labels.dtype, np.integer), labels.dtype
     ### BEGIN HIDDEN TESTS
-    assert model.n_qubits <= 4, model.n_qubits
-    assert sum(p.numel() for p in model.parameters() if p.requires_grad) <= 64
+    _ = assert_model_within(model, max_parameters=64, max_qubits=4)
     assert fit_seconds < 20, fit_seconds
     ### END HIDDEN TESTS
     """),
@@ -1112,9 +1107,8 @@ A5 = [
     order = np.random.default_rng(1).permutation(len(y))
     held_out = order[225:]
     val_model = fit(X[order[:225]], y[order[:225]])
-    val_acc = (predict(val_model, X[held_out]) == y[held_out]).mean()
+    val_acc = assert_accuracy_at_least(predict(val_model, X[held_out]), y[held_out], 0.85, what="validation accuracy")
     print(f"validation accuracy {val_acc:.3f}")
-    assert val_acc >= 0.85
     """),
     tests("test_hidden_accuracy", 4, r"""
     # Hidden test: accuracy on fresh points from the challenge distribution
@@ -1124,8 +1118,7 @@ A5 = [
     yh = (np.hypot(Xh[:, 0], Xh[:, 1]) < 0.7).astype(int)
     flipped = rng.random(1000) < 0.03
     yh[flipped] = 1 - yh[flipped]
-    hidden_acc = (predict(model, Xh) == yh).mean()
-    assert hidden_acc >= 0.88, hidden_acc
+    _ = assert_accuracy_at_least(predict(model, Xh), yh, 0.88, what="hidden-set accuracy")
     ### END HIDDEN TESTS
     """),
 ]
