@@ -228,7 +228,7 @@ def _refine_pending(by_id: dict[int, Attempt], loaded: set[int]) -> None:
 
     facts = dict(ActivityVersion.objects.filter(pk__in={a.version_id for a in candidates}).values_list("id", "facts"))
     for attempt in candidates:
-        version_facts = facts.get(attempt.version_id) or {}
+        version_facts = facts.get(attempt.version_id or 0) or {}
         manual_ids = {
             str(c.get("grade_id"))
             for nb in version_facts.get("notebooks") or []

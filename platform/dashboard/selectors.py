@@ -64,7 +64,8 @@ def gradable_activities(*, access: Access) -> list[Activity]:
 def max_points(activity: Activity, attempt: Attempt | None = None) -> float:
     if attempt is not None and attempt.max_score:
         return attempt.max_score
-    facts = (activity.current_version.facts or {}) if activity.current_version_id else {}
+    version = activity.current_version
+    facts = (version.facts or {}) if version is not None else {}
     return float(facts.get("max_points") or activity.points or 0)
 
 
@@ -274,7 +275,8 @@ def question_difficulty(
     *, activity: Activity, grades: CourseGrades, students: list[Student]
 ) -> tuple[list[Question], list[dict[str, Any]]]:
     """Mean score per graded cell, and the failing outcomes grouped (cell, outcome, message)."""
-    facts = (activity.current_version.facts or {}) if activity.current_version_id else {}
+    version = activity.current_version
+    facts = (version.facts or {}) if version is not None else {}
     order: dict[str, tuple[str, float]] = {}
     for nb in facts.get("notebooks") or []:
         for cell in nb.get("cells") or []:
@@ -435,7 +437,7 @@ def course_dashboard(
     questions, groups = (
         question_difficulty(activity=selected, grades=grades, students=students) if selected else ([], [])
     )
-    timeline = []
+    timeline: list[dict[str, Any]] = []
     if selected is not None:
         for s in students:
             items = grades.attempts.get((s.id, selected.pk))
@@ -449,7 +451,7 @@ def course_dashboard(
                         "hours_to_due": (due - first).total_seconds() / 3600 if due else None,
                     }
                 )
-        timeline.sort(key=lambda r: r["at"])
+        timeline.sort(key=lambda r: r["at"])  # type: ignore[no-any-return]
     inactive_days = settings.DASHBOARD_INACTIVE_DAYS
     lab = lab_usage(names={s.hub_name for s in students if s.hub_name})
     day_start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)

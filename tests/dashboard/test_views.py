@@ -182,3 +182,14 @@ def test_site_overview_counts_and_probes(graded):  # type: ignore[no-untyped-def
 def test_home_still_shows_due_next(graded):  # type: ignore[no-untyped-def]
     page = _client(graded, "alice").get("/").content.decode()
     assert "Due next" in page and "Homework one" in page
+
+
+def test_dashboard_speaks_chinese(graded):  # type: ignore[no-untyped-def]
+    from django.conf import settings
+
+    c = _client(graded, "teacher")
+    c.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    page = c.get("/courses/qc101/gradebook/").content.decode()
+    assert "成绩册" in page and "导出 CSV" in page
+    page = c.get("/courses/qc101/dashboard/").content.decode()
+    assert "需关注的学生" in page and "各题难度" in page

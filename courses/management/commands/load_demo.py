@@ -72,3 +72,6 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(f"Demo ready: {len(folders)} course(s); password for every demo user: {DEMO_PASSWORD}")
         )
+        from django.core.management import call_command  # issue 7: a living dashboard (idempotent)
+
+        call_command("seed_demo_activity", stdout=self.stdout)

@@ -143,7 +143,9 @@ class Command(BaseCommand):
         sliding = students[-2].pk if len(students) > 4 else None
         made = graded_manual = 0
         for index, activity in enumerate(activities):
-            facts = activity.current_version.facts or {}
+            version = activity.current_version
+            assert version is not None  # filtered above
+            facts = version.facts or {}
             cells = [
                 c
                 for nb in facts.get("notebooks") or []
@@ -152,7 +154,7 @@ class Command(BaseCommand):
             ]
             if not cells:
                 continue
-            notebook = activity.current_version.files.filter(kind=FileKind.NOTEBOOK).first()
+            notebook = version.files.filter(kind=FileKind.NOTEBOOK).first()
             if notebook is None:
                 continue
             difficulty = {c["grade_id"]: rng.uniform(-0.25, 0.15) for c in cells}
@@ -221,7 +223,7 @@ class Command(BaseCommand):
                     )
                     sub = Submission.objects.create(
                         activity=activity,
-                        version=activity.current_version,
+                        version=version,
                         user=u,
                         received_at=at,
                         blob=notebook.blob,
