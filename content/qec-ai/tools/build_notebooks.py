@@ -479,6 +479,22 @@ PRACTICE_3 = [
     print("✓ anchors reproduced; p_L falls with distance at p = 0.003")
     """),
     md(r"""
+    ## The low-noise anchor, p = 0.001
+
+    The lesson gives $8.0\times10^{-4}$ ($d=3$) and $1.2\times10^{-4}$ ($d=5$) from $10^6$ shots. Errors are rare
+    here, so we need more shots — still well under a second, because most shots have no detection event at all.
+    """),
+    code(r"""
+    low3 = logical_error_rate(3, 0.001, 100_000, seed=21)
+    low5 = logical_error_rate(5, 0.001, 300_000, seed=22)
+    print(f"p = 0.001: d=3 {low3:.2e} (lesson 8.0e-4), d=5 {low5:.2e} (lesson 1.2e-4)")
+    # Self-check: both within 5 standard errors of the lesson, and d = 5 several times better than d = 3
+    assert_rate_close(low3, 0.000802, 100_000, what="p_L(d=3, p=0.001)")
+    assert_rate_close(low5, 0.00012, 300_000, what="p_L(d=5, p=0.001)")
+    assert low5 < low3 / 2
+    print("✓ at p = 0.001 the distance-5 code is about 7 times better than distance 3")
+    """),
+    md(r"""
     ## The crossing
 
     Sweep $p$ from 0.003 to 0.012. Above threshold the order reverses.
@@ -869,6 +885,26 @@ PRACTICE_5 = [
     assert_rate_close(base, 0.01145, 20_000, what="matching baseline")
     assert naive > 2 * base
     print("✓ baselines as in the lesson")
+    """),
+    md(r"""
+    ## The competition's score
+
+    The Decoder Cup scores a decoder by its logical errors divided by matching's on the same shots.
+    """),
+    code(r"""
+    def cup_score(decode, circuit, shots=50_000, seed=11):
+        det, obs = circuit.compile_detector_sampler(seed=seed).sample(shots, separate_observables=True)
+        mine = int(np.any(check_decoder_output(decode(det), shots, circuit.num_observables) != obs, axis=1).sum())
+        base = int(np.any(matching_decoder(circuit)(det) != obs, axis=1).sum())
+        return mine / base, mine, base
+
+    for name, decoder in (("matching", matching_decoder(circuit)), ("never flipped", never_flipped)):
+        ratio, mine, base = cup_score(decoder, circuit)
+        print(f"{name:14s} score {ratio:.2f}  ({mine} errors vs matching's {base}; relative error ≈ {1 / np.sqrt(base):.0%})")
+    # Self-check: matching scores exactly 1 against itself; doing nothing is far worse
+    assert cup_score(matching_decoder(circuit), circuit)[0] == 1.0
+    assert cup_score(never_flipped, circuit)[0] > 2
+    print("✓ score = error ratio to matching")
     """),
     md(r"""
     ## The harness catches interface mistakes
