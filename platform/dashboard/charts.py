@@ -66,18 +66,28 @@ def _dump(fig: Figure) -> SafeString:
     return mark_safe(text)
 
 
+def _short(title: str, n: int = 22) -> str:
+    return title if len(title) <= n else title[: n - 1] + "…"
+
+
+def _short(title: str, n: int = 20) -> str:
+    return title if len(title) <= n else title[: n - 1] + "…"
+
+
 def submission_rates(stats: list[Any]) -> SafeString:
     """Bar per activity: percent of students who handed something in."""
-    labels = [s.activity.local_title for s in stats]
+    # Distinct short labels (plotly merges equal category names), the full title on hover.
+    labels = [f"{i + 1}. {_short(s.activity.local_title)}" for i, s in enumerate(stats)]
     fig = Figure(
         _trace(
             "bar",
             x=labels,
+            customdata=[s.activity.local_title for s in stats],
             y=[s.rate or 0 for s in stats],
             marker_color=BRAND,
             text=[f"{s.submitted}/{s.students}" for s in stats],
             textposition="auto",
-            hovertemplate="%{x}<br>%{y:.0f}%<extra></extra>",
+            hovertemplate="%{customdata}<br>%{y:.0f}%<extra></extra>",
         ),
         layout=_layout(title={"text": _("Submission rate (%)")}, yaxis={"range": [0, 100]}),
     )

@@ -23,13 +23,20 @@ def gradebook_cells(rows: list[Any]) -> list[tuple[Any, SafeString]]:
         escape(_("missing")),
         escape(_("attempts")),
     )
+    from grading.enums import SubmissionStatus
+
+    labels = {value: escape(label) for value, label in SubmissionStatus.choices}
     out = []
     for row in rows:
         parts = []
         for c in row.cells:
             slug = escape(c.activity.slug)
             if c.attempt is not None:
-                body = _num(c.score) if c.score is not None else f'<span class="mk-flight">{escape(c.status)}</span>'
+                body = (
+                    _num(c.score)
+                    if c.score is not None
+                    else f'<span class="mk-flight">{labels.get(c.status, escape(c.status))}</span>'
+                )
                 if c.attempts > 1:
                     body += f'<sup class="muted" title="{attempts_t}">{c.attempts}</sup>'
             elif c.missing:

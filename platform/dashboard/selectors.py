@@ -43,16 +43,13 @@ class Student:
 
 
 def students_of(*, access: Access) -> list[Student]:
-    """The course's students, by username (one query)."""
+    """The course's students, by username (one query, rows not model instances)."""
+    rows = course_selectors.course_students(course=access.course).values_list(
+        "user_id", "user__username", "user__display_name", "user__hub_name", "created_at"
+    )
     return [
-        Student(
-            id=e.user_id,
-            username=e.user.username,
-            name=e.user.display_name or e.user.username,
-            hub_name=getattr(e.user, "hub_name", "") or "",
-            enrolled_at=e.created_at,
-        )
-        for e in course_selectors.course_students(course=access.course)
+        Student(id=uid, username=username, name=display or username, hub_name=hub or "", enrolled_at=created)
+        for uid, username, display, hub, created in rows
     ]
 
 

@@ -82,6 +82,7 @@ def course_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
             "d": data,
             "selected_stats": selected_stats,
             "figures": figures,
+            "now": timezone.now(),
         },
     )
 

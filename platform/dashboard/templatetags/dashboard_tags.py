@@ -41,3 +41,14 @@ def seconds(value: Any) -> str:
 @register.filter
 def get_item(mapping: Any, key: Any) -> Any:
     return mapping.get(key) if hasattr(mapping, "get") else None
+
+
+@register.filter
+def status_label(value: Any) -> str:
+    """A submission status in the reader's language ("needs_attention" → "Needs attention")."""
+    from grading.enums import SubmissionStatus
+
+    try:
+        return str(SubmissionStatus(value).label)
+    except ValueError:
+        return str(value)

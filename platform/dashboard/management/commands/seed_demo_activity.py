@@ -137,7 +137,7 @@ class Command(BaseCommand):
                 activity.release_at = now - timedelta(days=5)
             activity.save(update_fields=["release_at", "due_at"])
         students = [e.user for e in Enrollment.objects.filter(course=course, role=Role.STUDENT).select_related("user")]
-        ability = {u.pk: min(0.98, max(0.15, rng.gauss(0.72, 0.18))) for u in students}
+        ability = {u.pk: min(0.98, max(0.15, rng.gauss(0.78, 0.12))) for u in students}
         # one student who has gone quiet, one who is sliding
         quiet = students[-1].pk if len(students) > 3 else None
         sliding = students[-2].pk if len(students) > 4 else None
@@ -157,7 +157,7 @@ class Command(BaseCommand):
             notebook = version.files.filter(kind=FileKind.NOTEBOOK).first()
             if notebook is None:
                 continue
-            difficulty = {c["grade_id"]: rng.uniform(-0.25, 0.15) for c in cells}
+            difficulty = {c["grade_id"]: rng.uniform(-0.15, 0.1) for c in cells}
             is_past = index < past
             is_first_future = index == past
             if not (is_past or is_first_future):
