@@ -123,6 +123,18 @@ c.LiangzhiSpawner.log_dir = str(STATE_DIR / "logs")
 c.LiangzhiSpawner.env_root = sys.prefix
 # The kernel helper library (liangzhi_checks) is on the venv's path through a .pth file.
 c.LiangzhiSpawner.extra_ro_paths = {str(REPO / "grading" / "kernel_lib"): "kernel helpers"}
+# Probe at start-up what this machine allows (root, bubblewrap, cgroups) and say so in the log.
+from sandbox.hub.spawner import LiangzhiSpawner, probe_machine  # noqa: E402
+
+LiangzhiSpawner.probe = probe_machine()
+if LiangzhiSpawner.probe["isolated"]:
+    print(f"[liangzhi] sandbox probe: {LiangzhiSpawner.probe}", file=sys.stderr)
+else:
+    print(
+        f"[liangzhi] WARNING sandbox probe: {LiangzhiSpawner.probe} -- single-user local mode: "
+        "labs run as the hub's own user without isolation (run the hub as root with bubblewrap).",
+        file=sys.stderr,
+    )
 _profiles = dict(PROFILES)
 _profiles.update(json.loads(env("LIANGZHI_HUB_EXTRA_PROFILES") or "{}"))
 c.LiangzhiSpawner.profiles = _profiles
