@@ -34,6 +34,9 @@ def _competition_settings(settings, _competition_dirs):  # type: ignore[no-untyp
     from django.core.cache import cache
 
     cache.clear()  # cached rankings are keyed by phase id, and ids are reused after a rollback
+    from django.utils import translation
+
+    translation.activate("en")  # a request in Chinese leaves its language active in this thread
 
 
 def _load(name: str, course_slug: str):  # type: ignore[no-untyped-def]

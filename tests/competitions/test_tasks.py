@@ -24,6 +24,13 @@ def _broker_available(url: str) -> bool:
         return False
 
 
+def _reset_pools(app) -> None:  # type: ignore[no-untyped-def]
+    if app._pool is not None:
+        app._pool.force_close_all()
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
 def test_task_is_routed_to_the_grading_queue():
     from config.celery import app
 
@@ -58,6 +65,7 @@ def test_real_celery_worker_evaluates_a_submission(dev, cast, settings, tmp_path
     settings.CELERY_TASK_ALWAYS_EAGER = False
     saved = {k: app.conf.get(k) for k in ("broker_url", "task_always_eager")}
     app.conf.update(broker_url=url, task_always_eager=False, task_acks_late=True, worker_prefetch_multiplier=1)
+    _reset_pools(app)  # a producer pool made earlier would still publish to the old broker
     try:
         with start_worker(
             app, pool="solo", queues=["grading"], perform_ping_check=False, shutdown_timeout=30, loglevel="WARNING"
@@ -71,5 +79,6 @@ def test_real_celery_worker_evaluates_a_submission(dev, cast, settings, tmp_path
                 time.sleep(0.3)
     finally:
         app.conf.update(saved)
+        _reset_pools(app)
     assert sub.status == SubmissionStatus.GRADED, (sub.status, sub.error)
     assert sub.public_score is not None and sub.attempts == 1
