@@ -1,0 +1,100 @@
+"""The spawner's sandbox command and its single-user fallback, without starting anything."""
+
+from __future__ import annotations
+
+import itertools
+import pwd
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from sandbox.hub import spawner as spawner_mod
+from sandbox.hub.spawner import LiangzhiSpawner
+
+REPO = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.unit
+
+
+@pytest.fixture
+def make_spawner(tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+    def make(isolated: bool) -> LiangzhiSpawner:
+        monkeypatch.setattr(
+            LiangzhiSpawner,
+            "probe",
+            {
+                "root": isolated,
+                "bwrap": isolated,
+                "setpriv": True,
+                "useradd": True,
+                "isolated": isolated,
+                "memory_limit": "v1" if isolated else "rlimit",
+                "pids_limit": "v1" if isolated else "rlimit",
+            },
+        )
+        user = SimpleNamespace(name="lz7-alice", url="/user/lz7-alice/", escaped_name="lz7-alice")
+        sp = LiangzhiSpawner(
+            user=user,
+            home_root=str(tmp_path / "homes"),
+            env_root=sys.prefix,
+            extra_ro_paths={str(REPO / "grading" / "kernel_lib"): "helpers"},
+        )
+        return sp
+
+    return make
+
+
+def _pairs(args: list[str], flag: str) -> list[tuple[str, str]]:
+    return [(args[i + 1], args[i + 2]) for i, a in enumerate(args) if a == flag]
+
+
+def test_spawner_sandbox_binds_only_env_config_and_own_home(make_spawner, tmp_path):  # type: ignore[no-untyped-def]
+    sp = make_spawner(True)
+    entry = pwd.struct_passwd(("lz7-alice", "x", 4242, 4242, "", "/home/lz7-alice", "/usr/sbin/nologin"))
+    cmd = sp._bwrap_command(entry, ["jupyterhub-singleuser"])
+    split = cmd.index("--")
+    sandbox, rest = cmd[:split], cmd[split + 1 :]
+    rw = _pairs(sandbox, "--bind")
+    ro = _pairs(sandbox, "--ro-bind")
+    assert rw == [(str(tmp_path / "homes" / "lz7-alice"), "/home/lz7-alice")]  # the only writable path
+    ro_sources = {src for src, _ in ro}
+    assert str(REPO) not in ro_sources and str(REPO / "var") not in ro_sources  # no database, no secrets
+    assert Path(sys.prefix).resolve().as_posix() in ro_sources
+    assert ("--tmpfs", "/tmp") in list(itertools.pairwise(sandbox))
+    assert "--unshare-pid" in sandbox and "--die-with-parent" in sandbox
+    assert rest[:3] == ["setpriv", "--reuid=4242", "--regid=4242"] and "--no-new-privs" in rest
+    assert rest[-1] == "jupyterhub-singleuser"
+    # parents of bound paths are created traversable (0755), never bwrap's default 0700
+    dirs = [sandbox[i + 3] for i, a in enumerate(sandbox) if a == "--perms"]
+    assert all(sandbox[sandbox.index(d) - 2] == "0755" for d in dirs)
+
+
+def test_spawner_sandbox_env_points_inside(make_spawner):  # type: ignore[no-untyped-def]
+    sp = make_spawner(True)
+    env = sp.user_env({})
+    assert env["HOME"] == "/home/lz7-alice" and env["USER"] == "lz7-alice"
+
+
+def test_spawner_without_root_falls_back_to_single_user_mode(make_spawner, tmp_path):  # type: ignore[no-untyped-def]
+    sp = make_spawner(False)
+    assert sp.isolated is False
+    env = sp.user_env({})
+    assert env["HOME"] == str(tmp_path / "homes" / "lz7-alice")
+    assert sp._cgroup_dirs() == []
+
+
+def test_spawner_profile_checks(make_spawner):  # type: ignore[no-untyped-def]
+    sp = make_spawner(True)
+    assert sp.profile["name"] == "cpu"
+    sp.user_options = {"profile": "nope"}
+    with pytest.raises(ValueError, match="Unknown resource profile"):
+        _ = sp.profile
+    sp.user_options = {"profile": "cpu-large"}
+    assert sp.profile["mem_limit"] == 4 * 1024**3
+
+
+def test_probe_reports_what_it_found() -> None:
+    found = spawner_mod.probe_machine()
+    assert set(found) >= {"root", "bwrap", "setpriv", "useradd", "memory_limit", "pids_limit", "isolated"}
+    assert found["memory_limit"] in ("v1", "v2", "rlimit")
