@@ -35,7 +35,8 @@ def _phase(access: selectors.CompAccess, slug: str | None) -> Phase:
 
 
 def _board_context(request: HttpRequest, access: selectors.CompAccess, phase: Phase) -> dict[str, Any]:
-    split = request.GET.get("split", "public")
+    # Once the phase has closed, the final (private) ranking is what everyone sees first.
+    split = request.GET.get("split", "private" if phase.is_closed() else "public")
     if split not in ("public", "private"):
         split = "public"
     can_private = selectors.private_visible(access=access, phase=phase)
@@ -386,6 +387,14 @@ def grades(request: HttpRequest, slug: str, phase: str) -> HttpResponse:
     _host(access)
     ph = _phase(access, phase)
     rows = selectors.grade_mapping(phase=ph)
+    if request.GET.get("format") == "csv":
+        resp = HttpResponse(content_type="text/csv; charset=utf-8")
+        resp["Content-Disposition"] = f'attachment; filename="{access.competition.slug}-{ph.slug}-grades.csv"'
+        w = csv.writer(resp)
+        w.writerow(["rank", "participant", "name", "private_score", "points"])
+        for r, pts in rows:
+            w.writerow([r.rank, r.participant, r.name, r.score, pts])
+        return resp
     return render(
         request,
         "competitions/grades.html",

@@ -137,6 +137,9 @@ def test_private_ranking_hidden_until_close_for_everyone_but_the_host(dev, cast,
     resp = client.get(url)
     assert resp.status_code == 200 and b"Private leaderboard" in resp.content
     assert b"Alice" in resp.content
+    # After the close the final (private) ranking is the default view for everyone.
+    home = client.get(reverse("competitions:phase", args=[dev.competition.slug, dev.slug]))
+    assert b"Private leaderboard" in home.content
     assert leaderboard(phase=dev, split="private")
 
 

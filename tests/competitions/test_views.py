@@ -103,6 +103,9 @@ def test_host_exports_csv_and_maps_grades(dev, cast, client):
     assert bob["private_rank"] == "1" and float(bob["private_score"]) > 0
     grades = client.get(reverse("competitions:grades", args=[dev.competition.slug, dev.slug])).content.decode()
     assert "Bob" in grades and "10.0" in grades
+    sheet = client.get(reverse("competitions:grades", args=[dev.competition.slug, dev.slug]) + "?format=csv")
+    graded = list(csv.DictReader(io.StringIO(sheet.content.decode())))
+    assert [(g["rank"], g["name"], g["points"]) for g in graded] == [("1", "Bob", "10.0")]
 
 
 def test_qml_training_data_downloads_and_csv_submission(qml, cast, client, django_capture_on_commit_callbacks):
