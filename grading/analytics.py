@@ -143,14 +143,19 @@ def course_grades(
     overrides: dict[int, float | None] = {}
     for sid, score in over_qs.order_by("created_at", "id").values_list("submission_id", Cast("score", FloatField())):
         overrides[sid] = score
+    from django.db import connection
+
+    # "Has a manual cell without a score", decided in the database: jsonb containment on
+    # PostgreSQL (exact and fast: a regex over jsonb text cost 200 ms at 12k rows), a regular
+    # expression over the stored JSON text on SQLite (which has no containment).
+    if connection.vendor == "postgresql":
+        unscored = Q(cells__contains=[{"kind": "manual", "score": None}])
+    else:
+        subs = subs.annotate(_text=Cast("cells", TextField()))
+        unscored = Q(_text__regex=MANUAL_UNSCORED)
     rows = (
         subs.annotate(
-            _text=Cast("cells", TextField()),
-            _unscored=Case(
-                When(Q(_text__regex=MANUAL_UNSCORED), then=Value(True)),
-                default=Value(False),
-                output_field=BooleanField(),
-            ),
+            _unscored=Case(When(unscored, then=Value(True)), default=Value(False), output_field=BooleanField()),
         )
         .order_by("-received_at", "-id")
         .values_list(
@@ -227,15 +232,18 @@ def _refine_pending(by_id: dict[int, Attempt], loaded: set[int]) -> None:
     from courses.models import ActivityVersion
 
     facts = dict(ActivityVersion.objects.filter(pk__in={a.version_id for a in candidates}).values_list("id", "facts"))
-    for attempt in candidates:
-        version_facts = facts.get(attempt.version_id or 0) or {}
-        manual_ids = {
+    manual_by_version = {
+        vid: {
             str(c.get("grade_id"))
-            for nb in version_facts.get("notebooks") or []
+            for nb in (version_facts or {}).get("notebooks") or []
             for c in nb.get("cells") or []
             if c.get("kind") == "manual"
         }
-        if manual_ids and manual_ids <= set(attempt.manual):
+        for vid, version_facts in facts.items()
+    }
+    for attempt in candidates:
+        manual_ids = manual_by_version.get(attempt.version_id or 0)
+        if manual_ids and manual_ids <= attempt.manual.keys():
             attempt.manual_pending = False
 
 

@@ -30,8 +30,8 @@ def _layout(**extra: Any) -> dict[str, Any]:
         "plot_bgcolor": "rgba(0,0,0,0)",
         "height": 300,
         "showlegend": False,
-        "xaxis": {"gridcolor": "#eef2f7", "zerolinecolor": "#e2e8f0"},
-        "yaxis": {"gridcolor": "#eef2f7", "zerolinecolor": "#e2e8f0"},
+        "xaxis": {"gridcolor": "#eef2f7", "zerolinecolor": "#e2e8f0", "automargin": True},
+        "yaxis": {"gridcolor": "#eef2f7", "zerolinecolor": "#e2e8f0", "automargin": True},
     }
     for axis in ("xaxis", "yaxis"):
         if axis in extra:
@@ -193,7 +193,8 @@ def mastery(items: list[Any], threshold: float) -> SafeString:
                 for m in scored
             ],
             text=["—" if m.percent is None else f"{m.percent:.0f}%" for m in scored],
-            textposition="auto",
+            textposition="outside",
+            cliponaxis=False,
             hovertemplate="%{y}: %{x:.0f}%<extra></extra>",
         ),
         layout=_layout(

@@ -658,6 +658,8 @@ class Mastery:
     percent: float | None  # mean of released scores of gradable activities with this tag
     scored: int
     activities: list[Activity]
+    graded: int = 0  # assignments and exams with this tag
+    attempted: bool = False  # the student handed in at least one of them
 
 
 @dataclass
@@ -692,9 +694,9 @@ def student_progress(*, access: Access, user_id: int, show_unreleased: bool, now
     mastery = []
     for concept, acts in sorted(by_concept.items()):
         values = []
-        for a in acts:
-            if a.kind not in GRADED_KINDS:
-                continue
+        graded_acts = [a for a in acts if a.kind in GRADED_KINDS]
+        attempted = any((user_id, a.pk) in grades.attempts for a in graded_acts)
+        for a in graded_acts:
             if not (show_unreleased or grades.released.get(a.pk)):
                 continue
             counted = grades.counted(user_id, a.pk)
@@ -704,11 +706,24 @@ def student_progress(*, access: Access, user_id: int, show_unreleased: bool, now
                     values.append(p)
             elif (due := due_in_force(grades, a, user_id)) is not None and due < now and counted is None:
                 values.append(0.0)  # missed work counts as not mastered
-        mastery.append(Mastery(concept=concept, percent=_mean(values), scored=len(values), activities=acts))
+        mastery.append(
+            Mastery(
+                concept=concept,
+                percent=_mean(values),
+                scored=len(values),
+                activities=acts,
+                graded=len(graded_acts),
+                attempted=attempted,
+            )
+        )
     practise = []
     threshold = settings.DASHBOARD_MASTERY_THRESHOLD
-    for m in sorted(mastery, key=lambda m: (m.percent is not None, m.percent or 0.0)):
+    # Weakest scored concepts first, then graded concepts never attempted; a concept taught
+    # only in lessons, or whose scores are not released yet, says nothing about mastery.
+    for m in sorted(mastery, key=lambda m: (m.percent is None, m.percent or 0.0, m.concept)):
         if m.percent is not None and m.percent >= threshold:
+            continue
+        if m.percent is None and (not m.graded or m.attempted):
             continue
         suggestions = [
             a for a in m.activities if a.kind in (ActivityKind.PRACTICE, ActivityKind.LESSON)

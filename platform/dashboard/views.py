@@ -64,12 +64,11 @@ def course_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     if data.stats:
         figures["rates"] = charts.submission_rates(data.stats)
     if data.selected is not None:
-        title = data.selected.local_title
         figures["histogram"] = charts.score_histogram(
-            selected_stats.scores if selected_stats else [], _("Scores: %s") % title
+            selected_stats.scores if selected_stats else [], _("Score distribution (%)")
         )
         figures["timeline"] = charts.submission_timeline(
-            data.timeline, data.selected.due_at, _("Submissions: %s") % title
+            data.timeline, data.selected.due_at, _("First submissions against the deadline")
         )
         if data.questions:
             figures["questions"] = charts.question_difficulty(data.questions)
@@ -214,6 +213,7 @@ def progress(request: HttpRequest, slug: str) -> HttpResponse:
     user_id = target.id if target else int(request.user.pk)  # type: ignore[arg-type]
     data = dash.student_progress(access=access, user_id=user_id, show_unreleased=access.is_staff)
     threshold = settings.DASHBOARD_MASTERY_THRESHOLD
+    charted = [m for m in data.mastery if m.graded]  # concepts that graded work measures
     return render(
         request,
         "dashboard/progress.html",
@@ -224,7 +224,7 @@ def progress(request: HttpRequest, slug: str) -> HttpResponse:
             "target": target,
             "students": students,
             "threshold": threshold,
-            "fig_mastery": charts.mastery(data.mastery, threshold) if data.mastery else None,
+            "fig_mastery": charts.mastery(charted, threshold) if charted else None,
         },
     )
 

@@ -131,6 +131,7 @@ def test_student_progress_mastery_hides_unreleased_scores(graded):  # type: igno
     p = dash.student_progress(access=_access(alice), user_id=alice.pk, show_unreleased=False, now=graded.now)
     mastery = {m.concept: m.percent for m in p.mastery}
     assert mastery == {"qubits": None, "measurement": None}
+    assert p.practise_next == []  # handed in, scores not released: no advice from hidden scores
     assert all(not visible for _, _, visible in p.attempts)
     scores_release(activity=graded.hw0, release=True, by=graded.cast.teacher)
     p = dash.student_progress(access=_access(alice), user_id=alice.pk, show_unreleased=False, now=graded.now)

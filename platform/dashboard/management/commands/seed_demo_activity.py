@@ -29,6 +29,7 @@ from courses.enums import GRADED_KINDS, FileKind, Role
 from courses.models import Activity, Course, Enrollment
 
 SEED_KEY = "demo-seed"
+DEMO_ABILITY = {"alice": 0.93, "bob": 0.7, "charlie": 0.42}
 COHORT_NAMES = [
     "Wei Lin 林伟",
     "Fang Zhou 周芳",
@@ -138,6 +139,8 @@ class Command(BaseCommand):
             activity.save(update_fields=["release_at", "due_at"])
         students = [e.user for e in Enrollment.objects.filter(course=course, role=Role.STUDENT).select_related("user")]
         ability = {u.pk: min(0.98, max(0.15, rng.gauss(0.78, 0.12))) for u in students}
+        # The demo logins tell a story: alice is strong, bob is in the middle, charlie struggles.
+        ability.update({u.pk: DEMO_ABILITY[u.username] for u in students if u.username in DEMO_ABILITY})
         # one student who has gone quiet, one who is sliding
         quiet = students[-1].pk if len(students) > 3 else None
         sliding = students[-2].pk if len(students) > 4 else None
