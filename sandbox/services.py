@@ -79,12 +79,15 @@ def lab_notebooks_place(*, user: Any, activity: Any, reset: bool = False) -> lis
     """
     from core.blobs import blob_get
 
-    client = hub_client(timeout=max(settings.HUB_TIMEOUT_SECONDS, 15))
     name = user.hub_name
     placed: list[Placed] = []
     paths = activity_lab_paths(activity=activity)
     if not paths:
         raise LabError("This activity has no notebook to open.")
+    # a quick check first (short timeout): a hung hub fails fast, a stopped lab says so
+    if hub_client().server_status(name).state != "ready":
+        raise LabError("Your lab is not running. Open it again from the activity page.")
+    client = hub_client(timeout=max(settings.HUB_TIMEOUT_SECONDS, 15))
     for path, file in paths:
         client.contents_mkdir(name, posixpath.dirname(path))
         existing = client.contents_get(name, path)
@@ -130,9 +133,9 @@ def lab_submit(*, user: Any, activity: Any, path: str, idempotency_key: str) -> 
     allowed = {p for p, _ in activity_lab_paths(activity=activity)}
     if path not in allowed:
         raise LabError("That file is not part of this activity.")
-    client = hub_client(timeout=max(settings.HUB_TIMEOUT_SECONDS, 15))
-    if client.server_status(user.hub_name).state != "ready":
+    if hub_client().server_status(user.hub_name).state != "ready":
         raise LabError("Your lab is not running. Open it, save your notebook, then submit.")
+    client = hub_client(timeout=max(settings.HUB_TIMEOUT_SECONDS, 15))
     if client.contents_get(user.hub_name, path) is None:
         raise LabError(f"{path} is not in your lab. Open the activity in JupyterLab first.")
     data = client.contents_read_bytes(user.hub_name, path)
