@@ -14,6 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from courses import selectors as course_selectors
 
@@ -83,10 +84,10 @@ def lab_notebooks_place(*, user: Any, activity: Any, reset: bool = False) -> lis
     placed: list[Placed] = []
     paths = activity_lab_paths(activity=activity)
     if not paths:
-        raise LabError("This activity has no notebook to open.")
+        raise LabError(_("This activity has no notebook to open."))
     # a quick check first (short timeout): a hung hub fails fast, a stopped lab says so
     if hub_client().server_status(name).state != "ready":
-        raise LabError("Your lab is not running. Open it again from the activity page.")
+        raise LabError(_("Your lab is not running. Open it again from the activity page."))
     client = hub_client(timeout=max(settings.HUB_TIMEOUT_SECONDS, 15))
     for path, file in paths:
         client.contents_mkdir(name, posixpath.dirname(path))
@@ -132,12 +133,12 @@ def lab_submit(*, user: Any, activity: Any, path: str, idempotency_key: str) -> 
 
     allowed = {p for p, _ in activity_lab_paths(activity=activity)}
     if path not in allowed:
-        raise LabError("That file is not part of this activity.")
+        raise LabError(_("That file is not part of this activity."))
     if hub_client().server_status(user.hub_name).state != "ready":
-        raise LabError("Your lab is not running. Open it, save your notebook, then submit.")
+        raise LabError(_("Your lab is not running. Open it, save your notebook, then submit."))
     client = hub_client(timeout=max(settings.HUB_TIMEOUT_SECONDS, 15))
     if client.contents_get(user.hub_name, path) is None:
-        raise LabError(f"{path} is not in your lab. Open the activity in JupyterLab first.")
+        raise LabError(_("%(path)s is not in your lab. Open the activity in JupyterLab first.") % {"path": path})
     data = client.contents_read_bytes(user.hub_name, path)
     return grading_services.submission_receive(
         user=user,
