@@ -90,9 +90,35 @@ def test_load_demo_imports_both_courses() -> None:
 
     from courses.models import Course
 
+    from django.test import Client
+
+    from accounts.models import User
+    from courses.models import Activity
+
     call_command("load_demo", only=[c for c in COURSES if _present(c)], stdout=open(os.devnull, "w"))  # noqa: SIM115
     slugs = set(Course.objects.values_list("slug", flat=True))
     assert {COURSES[c] for c in COURSES if _present(c)} <= slugs
+
+    # every activity page renders for an enrolled demo student, lessons with their figures and math
+    client = Client()
+    client.force_login(User.objects.get(username="alice"))
+    for folder, slug in COURSES.items():
+        if not _present(folder):
+            continue
+        home = client.get(f"/courses/{slug}/")
+        assert home.status_code == 200
+        for act in Activity.objects.filter(course__slug=slug).select_related("current_version"):
+            page = client.get(f"/courses/{slug}/a/{act.slug}/")
+            assert page.status_code == 200, (act.slug, page.status_code)
+            html = page.content.decode()
+            assert act.title.replace("'", "&#x27;") in html, act.slug
+            if act.kind == "lesson":
+                assert "arithmatex" in html, act.slug
+                for asset in act.current_version.files.filter(kind="asset"):
+                    img = client.get(f"/courses/{slug}/a/{act.slug}/files/{asset.path}")
+                    assert img.status_code == 200 and b"<svg" in b"".join(img), (act.slug, asset.path)
+            if act.kind == "assignment":
+                assert "BEGIN HIDDEN TESTS" not in html and "BEGIN SOLUTION" not in html, act.slug
 
 
 # --- practice notebooks -----------------------------------------------------------------------------------------
