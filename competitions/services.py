@@ -12,7 +12,7 @@ import re
 import shutil
 import sys
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from core.blobs import blob_get, blob_put
 
 from . import datasets
-from .enums import PENDING, SubmissionKind, SubmissionStatus, Task
+from .enums import SubmissionKind, SubmissionStatus, Task
 from .models import Competition, Phase, Submission, Team, TeamMembership
 from .selectors import participant_key, quota_for
 
@@ -282,9 +282,11 @@ def submission_evaluate(*, submission_id: int) -> Submission:
     """Run ingestion (sandbox) and trusted scoring for one submission; idempotent on re-delivery."""
     from .scoring.decoder import ScoringError
 
-    claimed = Submission.objects.filter(pk=submission_id, status__in=PENDING).update(
-        status=SubmissionStatus.RUNNING, started_at=timezone.now()
-    )
+    # Claim only waiting work: a duplicate delivery of a running job does nothing (the sweep puts
+    # a job whose worker died back to "queued").
+    claimed = Submission.objects.filter(
+        pk=submission_id, status__in=(SubmissionStatus.RECEIVED, SubmissionStatus.QUEUED)
+    ).update(status=SubmissionStatus.RUNNING, started_at=timezone.now())
     sub = Submission.objects.select_related("phase__competition").get(pk=submission_id)
     if not claimed:
         return sub
@@ -343,6 +345,31 @@ def submission_evaluate(*, submission_id: int) -> Submission:
 def board_changed(*, phase_id: int) -> None:
     """Invalidate cached rankings of a phase (they are keyed by its board_version)."""
     Phase.objects.filter(pk=phase_id).update(board_version=F("board_version") + 1)
+
+
+def submissions_sweep(*, now: datetime | None = None) -> int:
+    """Re-enqueue lost work: queued long ago (broker lost the message) or running far past its
+    wall limit (the worker died). Attempts are counted by submission_evaluate."""
+    now = now or timezone.now()
+    count = 0
+    running = Submission.objects.filter(status=SubmissionStatus.RUNNING).select_related("phase__competition")
+    for sub in running.only("pk", "started_at", "phase"):
+        try:
+            grace = timedelta(seconds=_limits(sub.phase)["wall_seconds"] * 2 + 120)
+        except OSError:
+            grace = timedelta(hours=2)
+        if sub.started_at and sub.started_at < now - grace:
+            Submission.objects.filter(pk=sub.pk, status=SubmissionStatus.RUNNING).update(status=SubmissionStatus.QUEUED)
+            _enqueue(sub.pk)
+            count += 1
+    queued_grace = timedelta(seconds=settings.COMPETITIONS_SWEEP_QUEUED_AFTER)
+    stale = Submission.objects.filter(
+        status__in=(SubmissionStatus.RECEIVED, SubmissionStatus.QUEUED), received_at__lt=now - queued_grace
+    )
+    for pk in stale.values_list("pk", flat=True):
+        _enqueue(pk)
+        count += 1
+    return count
 
 
 # --- baselines, final selection, teams -----------------------------------------------------------

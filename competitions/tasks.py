@@ -10,3 +10,10 @@ def evaluate(submission_id: int) -> str:
     from .services import submission_evaluate
 
     return submission_evaluate(submission_id=submission_id).status
+
+
+@shared_task(name="competitions.sweep")
+def sweep() -> int:
+    from .services import submissions_sweep
+
+    return submissions_sweep()

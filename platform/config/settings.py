@@ -328,6 +328,8 @@ COMPETITIONS_UPLOAD_MAX_BYTES = env_int("COMPETITIONS_UPLOAD_MAX_BYTES", 2 * 102
 COMPETITIONS_LEADERBOARD_POLL_SECONDS = env_int("COMPETITIONS_LEADERBOARD_POLL_SECONDS", 5, minimum=1)
 # Rows the live leaderboard shows (plus baselines and the viewer's own row); ?all=1 shows every row.
 COMPETITIONS_LEADERBOARD_ROWS = env_int("COMPETITIONS_LEADERBOARD_ROWS", 100, minimum=10)
+# A submission still waiting this long (seconds) is enqueued again by the `competitions.sweep` task.
+COMPETITIONS_SWEEP_QUEUED_AFTER = env_float("COMPETITIONS_SWEEP_QUEUED_AFTER", 900.0)
 
 # --- grading (测 评): sandboxed autograding; owned by the grading app ---------------------
 GRADING_MAX_SUBMISSION_BYTES = env_int("GRADING_MAX_SUBMISSION_BYTES", 5 * 1024 * 1024, minimum=1024)
@@ -343,6 +345,9 @@ if PRODUCTION and GRADING_ALLOW_UNSAFE:
     raise ImproperlyConfigured("GRADING_ALLOW_UNSAFE=1 is for development only; unset it in production.")
 GRADING_SWEEP_RECEIVED_AFTER = env_float("GRADING_SWEEP_RECEIVED_AFTER", 30.0)
 GRADING_SWEEP_QUEUED_AFTER = env_float("GRADING_SWEEP_QUEUED_AFTER", 900.0)
+# Warm sandboxes per worker process (kernel started, these modules imported), one job each.
+GRADING_WARM_POOL = env_int("GRADING_WARM_POOL", 1, minimum=0)
+GRADING_PRELOAD = env_str("GRADING_PRELOAD", "numpy,scipy,qiskit,qiskit.quantum_info,qiskit_aer,torch,liangzhi_checks")
 CELERY_BEAT_SCHEDULE = {
     "grading-sweep": {"task": "grading.sweep", "schedule": env_float("GRADING_SWEEP_EVERY", 30.0)},
 }
@@ -358,3 +363,9 @@ DASHBOARD_HUB_TIMEOUT_SECONDS = env_float("DASHBOARD_HUB_TIMEOUT_SECONDS", 1.5)
 DASHBOARD_LAB_MEMORY_FROM_PROCESSES = env_bool("DASHBOARD_LAB_MEMORY_FROM_PROCESSES", True)
 # Gradebook rows per page (the CSV export always has every row that matches the filters).
 DASHBOARD_GRADEBOOK_PAGE_SIZE = env_int("DASHBOARD_GRADEBOOK_PAGE_SIZE", 100, minimum=10)
+
+# --- competitions (continued): the sweep joins the beat schedule defined above ------------------
+CELERY_BEAT_SCHEDULE["competitions-sweep"] = {
+    "task": "competitions.sweep",
+    "schedule": env_float("COMPETITIONS_SWEEP_EVERY", 60.0),
+}

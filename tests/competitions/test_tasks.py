@@ -44,8 +44,8 @@ def test_redelivered_job_after_repeated_worker_deaths_needs_attention(dev, cast)
     from competitions.services import submission_evaluate, submission_receive
 
     sub = submission_receive(phase=dev, user=cast.alice, data=PYMATCHING_DECODER, filename="d.py")
-    # Three deliveries already started (and died): the job was left "running".
-    Submission.objects.filter(pk=sub.pk).update(status=SubmissionStatus.RUNNING, attempts=3)
+    # Three deliveries already started and died; the sweep put the job back in the queue.
+    Submission.objects.filter(pk=sub.pk).update(status=SubmissionStatus.QUEUED, attempts=3)
     sub = submission_evaluate(submission_id=sub.pk)
     assert sub.status == SubmissionStatus.NEEDS_ATTENTION and "interrupted" in sub.error
     assert sub.public_score is None
@@ -82,3 +82,32 @@ def test_real_celery_worker_evaluates_a_submission(dev, cast, settings, tmp_path
         _reset_pools(app)
     assert sub.status == SubmissionStatus.GRADED, (sub.status, sub.error)
     assert sub.public_score is not None and sub.attempts == 1
+
+
+@pytest.mark.django_db
+def test_sweep_requeues_lost_and_dead_jobs_and_a_duplicate_delivery_is_ignored(dev, cast, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from competitions.models import Submission
+    from competitions.services import submission_evaluate, submission_receive, submissions_sweep
+
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    dev.max_running = 5
+    dev.save()
+    long_ago = timezone.now() - timedelta(hours=3)
+    lost = submission_receive(phase=dev, user=cast.alice, data=PYMATCHING_DECODER, filename="d.py", at=long_ago)
+    dead = submission_receive(phase=dev, user=cast.alice, data=PYMATCHING_DECODER, filename="d.py", at=long_ago)
+    Submission.objects.filter(pk=dead.pk).update(status=SubmissionStatus.RUNNING, started_at=long_ago, attempts=1)
+    fresh = submission_receive(phase=dev, user=cast.bob, data=PYMATCHING_DECODER, filename="d.py")
+    # A running job delivered twice is not run twice.
+    Submission.objects.filter(pk=fresh.pk).update(status=SubmissionStatus.RUNNING, started_at=timezone.now())
+    assert submission_evaluate(submission_id=fresh.pk).attempts == 0
+    assert submissions_sweep() == 2  # eager: both are evaluated right here
+    lost.refresh_from_db()
+    dead.refresh_from_db()
+    assert lost.status == dead.status == SubmissionStatus.GRADED
+    assert dead.attempts == 2
+    fresh.refresh_from_db()
+    assert fresh.status == SubmissionStatus.RUNNING  # within its time: left alone
