@@ -51,4 +51,9 @@ def test_submit_a_decoder_and_watch_the_leaderboard_update(
         raise
     assert "Next submission allowed at" in page.locator("#submit-error").inner_text()
     page.screenshot(path=str(output_dir / "competition-over-quota.png"))
+    # The submission's own page: per-task rates with their intervals.
+    page.click("#mine-list a")
+    page.wait_for_selector("text=Per task (public shots)")
+    assert page.locator("table tbody tr").count() == 6
+    page.screenshot(path=str(output_dir / "competition-submission.png"), full_page=True)
     assert outside == []
