@@ -554,6 +554,53 @@ PRACTICE_3 = [
     print("✓ autograd gradients = parameter-shift gradients")
     """),
     md(r"""
+    ## 3b. The same layer on "hardware": Qiskit forward, parameter-shift backward
+
+    On a real device there is no autograd inside the circuit. A `torch.autograd.Function` can run the circuit in
+    Qiskit in `forward` and compute the gradient with the parameter-shift rule in `backward` ($2P$ extra circuit runs
+    for $P$ parameters). Here it runs on `Statevector`; swapping in a sampler with shots would make it a hardware layer.
+    """),
+    code(r"""
+    from qiskit.quantum_info import SparsePauliOp
+
+    def qiskit_expval(x_row, w):
+        qc = QuantumCircuit(2)
+        for layer in w:
+            for q in range(2):
+                qc.ry(math.pi / 2 * float(x_row[q]), q)
+            for q in range(2):
+                qc.ry(float(layer[q]), q)
+            qc.cx(0, 1)
+        return Statevector(qc).expectation_value(SparsePauliOp("IZ")).real      # Z on qubit 0
+
+    class QiskitLayer(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, w):
+            ctx.save_for_backward(x, w)
+            return torch.tensor([qiskit_expval(row, w.detach()) for row in x], dtype=torch.float64)
+
+        @staticmethod
+        def backward(ctx, grad_out):
+            x, w = ctx.saved_tensors
+            grad_w = torch.zeros_like(w)
+            for idx in np.ndindex(*w.shape):
+                shift = torch.zeros_like(w); shift[idx] = math.pi / 2
+                plus = torch.tensor([qiskit_expval(row, w + shift) for row in x], dtype=torch.float64)
+                minus = torch.tensor([qiskit_expval(row, w - shift) for row in x], dtype=torch.float64)
+                grad_w[idx] = (grad_out * (plus - minus) / 2).sum()
+            return None, grad_w
+
+    xb = torch.tensor([[0.3, -0.6], [-1.0, 0.4]], dtype=torch.float64)
+    w = model.w.detach().clone().requires_grad_(True)
+    QiskitLayer.apply(xb, w).sum().backward()
+    model.w.grad = None
+    model.expval(xb).sum().backward()
+    # Self-check: same values and same gradients as the torch simulator
+    assert torch.allclose(QiskitLayer.apply(xb, w.detach()), model.expval(xb).detach(), atol=1e-10)
+    assert torch.allclose(w.grad, model.w.grad, atol=1e-10)
+    print("✓ Qiskit + parameter shift = torch simulator + autograd")
+    """),
+    md(r"""
     ## 4. Training
     """),
     code(r"""
