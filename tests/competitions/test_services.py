@@ -220,3 +220,13 @@ def test_qml_module_is_trained_and_scored_in_the_sandbox(qml, cast, evaluate):
     assert baseline.label.startswith("k-NN") and 0.8 < baseline.public_score < 1.0
     broken = evaluate(phase, cast.bob, b"def fit(X, y):\n    return None\n", "entry.py")
     assert broken.status == SubmissionStatus.ERROR and "fit(X, y) and predict(model, X)" in broken.error
+
+
+def test_memory_hog_is_stopped_with_a_clear_error(dev, cast, evaluate):
+    dev.config = {**dev.config, "memory_mb": 256}
+    dev.save()
+    hog = b"import numpy as np\nBIG = np.ones(1024 * 1024 * 1024, dtype=np.uint8)\ndef decode(d):\n    return np.zeros((len(d), 1), bool)\n"
+    sub = evaluate(dev, cast.alice, hog)
+    assert sub.status == SubmissionStatus.MEMORY_LIMIT, (sub.status, sub.error)
+    assert "Memory limit of 256 MiB exceeded" in sub.error
+    assert sub.public_score is None
