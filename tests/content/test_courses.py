@@ -87,13 +87,10 @@ def test_course_imports_with_every_unit_complete(folder: str) -> None:
 @pytest.mark.django_db
 def test_load_demo_imports_both_courses() -> None:
     from django.core.management import call_command
-
-    from courses.models import Course
-
     from django.test import Client
 
     from accounts.models import User
-    from courses.models import Activity
+    from courses.models import Activity, Course
 
     call_command("load_demo", only=[c for c in COURSES if _present(c)], stdout=open(os.devnull, "w"))  # noqa: SIM115
     slugs = set(Course.objects.values_list("slug", flat=True))
@@ -232,3 +229,29 @@ def test_shipped_datasets_are_what_their_seeded_generators_produce(tmp_path: Pat
     assert (CONTENT / "qml" / "data" / "challenge_train.csv").read_text() == (
         CONTENT / "qml" / "assignments" / "qml-challenge-prep" / "challenge_train.csv"
     ).read_text()
+
+
+@pytest.mark.skipif(not _present("qec-ai"), reason="the QEC course is not in this checkout")
+def test_lesson_tables_quote_the_numbers_the_figure_script_measured() -> None:
+    """The anchors printed in the lessons are the ones tools/make_figures.py measured (numbers.json)."""
+    import json
+    import re
+
+    import numpy as np
+
+    numbers = json.loads((CONTENT / "qec-ai" / "lessons" / "figures" / "numbers.json").read_text())
+
+    def tex(x: float) -> str:  # 0.00656 -> "6.6\times10^{-3}", as the lesson writes it
+        exp = int(np.floor(np.log10(x)))
+        return f"{x / 10**exp:.1f}\\times10^{{{exp}}}"
+
+    matching = (CONTENT / "qec-ai" / "lessons" / "03-matching.md").read_text()
+    for p in ("0.001", "0.002", "0.003", "0.005", "0.010"):
+        row = next(line for line in matching.splitlines() if line.startswith(f"| {p} |"))
+        for d in ("3", "5", "7"):
+            if p in numbers["threshold"][d]:
+                assert tex(numbers["threshold"][d][p]) in row, (p, d, row)
+    neural = (CONTENT / "qec-ai" / "lessons" / "04-neural-decoders.md").read_text()
+    for label, rates in numbers["neural"].items():
+        row = next(line for line in neural.splitlines() if line.startswith(f"| {label.split()[0]}"))
+        assert re.findall(r"0\.\d{4}", row) == [f"{r:.4f}" for r in rates.values()], row
