@@ -135,11 +135,11 @@ def test_private_ranking_hidden_until_close_for_everyone_but_the_host(dev, cast,
     dev.ends_at = timezone.now() - timedelta(seconds=1)
     dev.save()
     resp = client.get(url)
-    assert resp.status_code == 200 and b"Private leaderboard" in resp.content
+    assert resp.status_code == 200 and b"Final ranking" in resp.content
     assert b"Alice" in resp.content
     # After the close the final (private) ranking is the default view for everyone.
     home = client.get(reverse("competitions:phase", args=[dev.competition.slug, dev.slug]))
-    assert b"Private leaderboard" in home.content
+    assert b"Final ranking" in home.content and b'hx-trigger="none"' in home.content  # no more polling
     assert leaderboard(phase=dev, split="private")
 
 
@@ -233,3 +233,19 @@ def test_permission_matrix_of_every_view(dev, cast, client):
             if resp.status_code != expected[name]:
                 failures.append(f"{role} {method.upper()} {name}: {resp.status_code} != {expected[name]}")
     assert not failures, "\n".join(failures)
+
+
+def test_site_wide_competition_is_open_to_every_signed_in_user(cast, client):
+    from competitions.definitions_loader import DEFINITIONS, load_definition
+
+    comp = load_definition(DEFINITIONS / "qml-challenge", scale=0.002, course_slug="no-such-course")
+    assert comp.course is None
+    outsider = competition_access(user=cast.outsider, slug=comp.slug)
+    assert outsider.can_participate and not outsider.is_host
+    admin = competition_access(user=cast.admin, slug=comp.slug)
+    assert admin.is_host and not admin.can_participate
+    client.force_login(cast.outsider)
+    assert b"The QML Challenge" in client.get(reverse("competitions:home", args=[comp.slug])).content
+    assert client.get(reverse("competitions:export", args=[comp.slug, "open"])).status_code == 403
+    client.logout()
+    assert client.get(reverse("competitions:home", args=[comp.slug])).status_code == 302
