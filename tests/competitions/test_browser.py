@@ -57,3 +57,13 @@ def test_submit_a_decoder_and_watch_the_leaderboard_update(
     assert page.locator("table tbody tr").count() == 6
     page.screenshot(path=str(output_dir / "competition-submission.png"), full_page=True)
     assert outside == []
+
+
+def test_competition_page_fits_a_phone_in_chinese(login_page, live_server, cup, cast, output_dir):  # type: ignore[no-untyped-def]
+    page = login_page(cast.alice, viewport={"width": 390, "height": 844})
+    page.context.add_cookies([{"name": "django_language", "value": "zh-hans", "url": live_server.url}])
+    page.goto(f"{live_server.url}/competitions/{cup.slug}/")
+    page.wait_for_selector("#leaderboard table")
+    assert "排行榜" in page.content() and "解码器杯" in page.content()
+    page.screenshot(path=str(output_dir / "competition-phone-zh.png"), full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390 + 1  # no sideways scrolling
