@@ -16,7 +16,8 @@ COPY sandbox/hub/jupyter /opt/liangzhi/jupyter
 COPY grading/kernel_lib /opt/liangzhi/kernel_lib
 RUN echo /opt/liangzhi/kernel_lib > "$(python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/liangzhi-kernel-lib.pth"
 ENV JUPYTER_PATH=/opt/liangzhi/jupyter/share/jupyter \
-    JUPYTER_CONFIG_PATH=/opt/liangzhi/jupyter/etc/jupyter
+    JUPYTER_CONFIG_PATH=/opt/liangzhi/jupyter/etc/jupyter \
+    PYTHONPATH=/opt/liangzhi/jupyter/python
 USER 1000
 WORKDIR /home/jovyan
 CMD ["jupyterhub-singleuser"]

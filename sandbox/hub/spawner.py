@@ -347,6 +347,7 @@ class LiangzhiSpawner(LocalProcessSpawner):
         jupyter_dir = SANDBOX_JUPYTER if self.isolated else str(JUPYTER_DIR)
         env["JUPYTER_PATH"] = f"{jupyter_dir}/share/jupyter"
         env["JUPYTER_CONFIG_PATH"] = f"{jupyter_dir}/etc/jupyter"
+        env["PYTHONPATH"] = f"{jupyter_dir}/python"  # liangzhi_student: the deferred nbgrader Validate
         env["PATH"] = f"{self.env_root}/bin:/usr/local/bin:/usr/bin:/bin"
         env["VIRTUAL_ENV"] = self.env_root
         env["MPLCONFIGDIR"] = f"{env['HOME']}/.cache/matplotlib"
@@ -439,7 +440,7 @@ class LiangzhiSpawner(LocalProcessSpawner):
                 shown += 1
                 if shown % 5 == 0:
                     self._emit(shown, "Starting JupyterLab")
-            await asyncio.sleep(self.ready_poll_interval * (4 if shown >= 80 else 1))
+            await asyncio.sleep(self.ready_poll_interval)
         self.log.error(
             "Server for %s did not listen within %ss (Timeout); output:\n%s",
             self.user.name,

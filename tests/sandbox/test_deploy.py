@@ -87,9 +87,13 @@ def test_deploy_kernel_and_jupyter_config_are_the_local_ones(values) -> None:  #
     server = json.loads((JUPYTER / "etc/jupyter/jupyter_server_config.json").read_text())
     assert server["MultiKernelManager"]["default_kernel_name"] == constants.KERNEL_NAME
     extensions = json.loads((JUPYTER / "etc/jupyter/jupyter_server_config.d/zz-liangzhi-student.json").read_text())
-    off = {k for k, v in extensions["ServerApp"]["jpserver_extensions"].items() if v is False}
-    assert off == set(constants.NBGRADER_DISABLED_SERVER_EXTENSIONS)
-    assert "nbgrader.server_extensions.validate_assignment" not in off  # students keep Validate
+    switches = extensions["ServerApp"]["jpserver_extensions"]
+    off = {k for k, v in switches.items() if v is False}
+    assert off == {*constants.NBGRADER_DISABLED_SERVER_EXTENSIONS, "nbgrader.server_extensions.validate_assignment"}
+    assert switches["liangzhi_student"] is True  # students keep Validate, loaded after start-up
+    assert (JUPYTER / "python" / "liangzhi_student.py").exists()
+    assert env["PYTHONPATH"] == "/opt/liangzhi/jupyter/python"
+    assert "PYTHONPATH=/opt/liangzhi/jupyter/python" in dockerfile
     page = json.loads((JUPYTER / "etc/jupyter/labconfig/page_config.json").read_text())
     assert set(constants.NBGRADER_DISABLED_LAB_PLUGINS) <= {k for k, v in page["disabledExtensions"].items() if v}
     assert values["singleuser"]["defaultUrl"] == "/lab"

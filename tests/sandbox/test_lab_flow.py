@@ -114,6 +114,16 @@ def test_lab_open_sso_kernel_submit_stop(lab, hub_client, live_server, world, gr
             == 404
         )
 
+        # Students keep nbgrader's Validate (loaded just after start-up by liangzhi_student).
+        validated = requests.post(
+            f"{lab.url}/user/{name}/assignments/validate",
+            data={"path": path},
+            headers={"Authorization": f"token {lab.token}"},
+            timeout=120,
+        )
+        assert validated.status_code == 200, validated.text[:300]
+        assert "success" in validated.json()
+
         # Submit from the lab: the receipt shows the server's time and the content hash.
         sent = hub_client.contents_read_bytes(name, path)
         key = "test-key-1"
