@@ -296,6 +296,34 @@ def grading_limits() -> Any:
     )
 
 
+_POOL: Any = None
+
+
+def warm_pool() -> Any:
+    """This worker process's pool of warm sandboxes (None when GRADING_WARM_POOL is 0)."""
+    global _POOL
+    size = int(getattr(settings, "GRADING_WARM_POOL", 0))
+    if size <= 0:
+        return None
+    if _POOL is None:
+        import atexit
+
+        from .runner.pool import WarmPool
+        from .runner.sandbox import sandbox_probe
+
+        if not sandbox_probe()["isolated"]:
+            return None
+        _POOL = WarmPool(
+            limits=grading_limits(),
+            work_root=settings.DATA_DIR / "grading-jobs",
+            preload=str(getattr(settings, "GRADING_PRELOAD", "")),
+            size=size,
+        )
+        atexit.register(_POOL.close)
+        _POOL.fill()
+    return _POOL
+
+
 def _claim(submission_id: int, *, force: bool) -> Submission | None:
     with transaction.atomic():
         sub = Submission.objects.select_for_update().filter(pk=submission_id).first()
@@ -349,6 +377,7 @@ def submission_grade(*, submission_id: int, force: bool = False) -> Submission |
             limits=grading_limits(),
             work_root=settings.DATA_DIR / "grading-jobs",
             cell_timeout=float(getattr(settings, "GRADING_CELL_TIMEOUT", 30)),
+            pool=warm_pool(),
         )
     except Exception as exc:
         log.exception("grading submission %s failed", sub.pk)

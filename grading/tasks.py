@@ -3,6 +3,16 @@
 from __future__ import annotations
 
 from celery import shared_task
+from celery.signals import worker_process_init, worker_ready
+
+
+@worker_process_init.connect
+@worker_ready.connect
+def _warm_up(**_: object) -> None:
+    """Start this worker process's warm sandboxes before the first job arrives."""
+    from .services import warm_pool
+
+    warm_pool()
 
 
 @shared_task(name="grading.grade_submission", acks_late=True, reject_on_worker_lost=False, ignore_result=True)

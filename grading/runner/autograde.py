@@ -31,15 +31,13 @@ import json
 import re
 import secrets
 import shutil
-import sys
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .sandbox import SandboxLimits, sandbox_run
+from .pool import WarmPool, runner_start
+from .sandbox import SandboxLimits
 
-RUNNER = Path(__file__).resolve().parent / "execute.py"
 HIDDEN_BEGIN = "### BEGIN HIDDEN TESTS"
 HIDDEN_END = "### END HIDDEN TESTS"
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -373,6 +371,7 @@ def grade(
     work_root: Path,
     cell_timeout: float = 30.0,
     keep_job: bool = False,
+    pool: WarmPool | None = None,
 ) -> GradeOutcome:
     """Grade one submission end to end; never raises for anything the student's code does."""
     import nbformat
@@ -381,40 +380,25 @@ def grade(
     nb, specs, canaries = build_notebook(
         source_json=source_json, student_json=student_json, submission_json=submission_json, nonce=nonce
     )
-    work_root = Path(work_root)
-    work_root.mkdir(parents=True, exist_ok=True)
-    work_root.chmod(0o700) if work_root.stat().st_uid == 0 else None
-    job = work_root / f"job-{uuid.uuid4().hex}"
-    job.mkdir()
-    env = {
-        "JUPYTER_RUNTIME_DIR": str(job / ".runtime"),
-        "JUPYTER_DATA_DIR": str(job / ".local"),
-        "JUPYTER_CONFIG_DIR": str(job / ".jupyter"),
-        "IPYTHONDIR": str(job / ".ipython"),
-        "MPLCONFIGDIR": str(job / ".mpl"),
-        "JUPYTER_PLATFORM_DIRS": "1",
-        "PYDEVD_DISABLE_FILE_VALIDATION": "1",
-    }
     request = {
         "nonce": nonce,
         "notebook": nbformat.writes(nb),
         "cell_timeout": cell_timeout,
         "max_cell_output": min(limits.max_output_bytes // 4, 512 * 1024),
     }
+    runner = pool.take() if pool is not None else None
+    if runner is None:
+        runner = runner_start(limits=limits, work_root=Path(work_root))
     try:
-        result = sandbox_run(
-            [sys.executable, str(RUNNER)],
-            job_dir=job,
-            limits=limits,
-            env=env,
-            ro_paths=[RUNNER.parent],
-            stdin=json.dumps(request).encode(),
-        )
+        result = runner.process.finish(json.dumps(request).encode())
     finally:
         if not keep_job:
-            shutil.rmtree(job, ignore_errors=True)
+            shutil.rmtree(runner.job_dir, ignore_errors=True)
     frame = _extract(result.stdout, nonce)
-    log_lines = [f"sandbox: {result.status} (exit {result.exit_code}) in {result.wall_seconds:.2f} s", *result.notes]
+    log_lines = [
+        f"sandbox ({'warm' if runner.warm else 'cold'}): {result.status} (exit {result.exit_code}) in {result.wall_seconds:.2f} s",
+        *result.notes,
+    ]
     if frame:
         log_lines.append(f"runner: {frame.get('status')}")
         if frame.get("log"):

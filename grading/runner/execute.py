@@ -77,24 +77,24 @@ def _bounded_client_class() -> Any:
     return BoundedClient
 
 
+READY = "LIANGZHI-READY"
+
+
 def main() -> int:
     _nondumpable()
-    request = json.loads(sys.stdin.buffer.read())
-    sys.stdin.close()
-    nonce = str(request["nonce"])
+    preload = sys.argv[sys.argv.index("--preload") + 1] if "--preload" in sys.argv else ""
     log: list[str] = []
     status = "ok"
     replies: dict[int, str] = {}
     nb: Any = None
+    nonce = ""
     try:
         import nbformat
 
-        nb = nbformat.reads(request["notebook"], as_version=4)
         client_class = _bounded_client_class()
-        client_class.max_cell_output = int(request.get("max_cell_output", 256 * 1024))
         client = client_class(
-            nb,
-            timeout=float(request.get("cell_timeout", 30)),
+            nbformat.v4.new_notebook(),
+            timeout=30,
             startup_timeout=60,
             kernel_name="python3",
             allow_errors=True,
@@ -108,21 +108,40 @@ def main() -> int:
         def _record(cell: Any, cell_index: int, execute_reply: dict[str, Any]) -> None:
             replies[cell_index] = str(execute_reply.get("content", {}).get("status", "unknown"))
 
-        client.on_cell_executed = _record
-        try:
-            client.execute(stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        except Exception as exc:
-            from nbclient.exceptions import CellTimeoutError, DeadKernelError
+        with client.setup_kernel(stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):
+            if preload:
+                # Warm path: the kernel is up and the stack imported before the job exists.
+                names = [n.strip() for n in preload.split(",") if n.strip().isidentifier() or "." in n]
+                code = "\n".join(f"try:\n    import {n}\nexcept Exception:\n    pass" for n in names)
+                client.nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+                client.execute_cell(client.nb.cells[0], 0, store_history=False)
+                replies.clear()
+            sys.stdout.write(READY + "\n")
+            sys.stdout.flush()
+            request = json.loads(sys.stdin.buffer.read())
+            sys.stdin.close()
+            nonce = str(request["nonce"])
+            nb = nbformat.reads(request["notebook"], as_version=4)
+            client.nb = nb
+            client.timeout = float(request.get("cell_timeout", 30))
+            client.max_cell_output = int(request.get("max_cell_output", 256 * 1024))
+            client.on_cell_executed = _record
+            client.reset_execution_trackers()
+            try:
+                for index, cell in enumerate(nb.cells):
+                    client.execute_cell(cell, index, execution_count=client.code_cells_executed + 1)
+            except Exception as exc:
+                from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
-            if isinstance(exc, CellTimeoutError):
-                status = "timed_out"
-                log.append(f"cell timeout: {str(exc).splitlines()[0][:300]}")
-            elif isinstance(exc, DeadKernelError):
-                status = "kernel_died"
-                log.append("the kernel died")
-            else:
-                status = "error"
-                log.append("".join(traceback.format_exception_only(type(exc), exc))[-2000:])
+                if isinstance(exc, CellTimeoutError):
+                    status = "timed_out"
+                    log.append(f"cell timeout: {str(exc).splitlines()[0][:300]}")
+                elif isinstance(exc, DeadKernelError):
+                    status = "kernel_died"
+                    log.append("the kernel died")
+                else:
+                    status = "error"
+                    log.append("".join(traceback.format_exception_only(type(exc), exc))[-2000:])
     except Exception:
         status = "error"
         log.append(traceback.format_exc()[-4000:])

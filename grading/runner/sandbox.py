@@ -29,6 +29,10 @@ What the code inside sees and may do
   * Always: RLIMIT_CPU (cpu_seconds), RLIMIT_FSIZE, RLIMIT_NOFILE, RLIMIT_CORE=0, and a
     wall-clock limit enforced here (SIGKILL to the whole tree).
 
+Warm start: ``SandboxProcess(argv, ...)`` starts the tree now; ``wait_for(b"READY")`` waits
+for it to finish preparing; ``finish(stdin)`` hands it the job (the wall-clock limit counts
+from there) and returns the same ``SandboxResult``. Each process serves one job only.
+
 Output: stdout and stderr are drained continuously (the child never blocks on a full pipe)
 and each is cut at ``max_output_bytes``; ``stdout_truncated`` / ``stderr_truncated`` say so.
 
@@ -382,6 +386,166 @@ class _Drain(threading.Thread):
     def text(self) -> str:
         return b"".join(self.chunks).decode("utf-8", errors="replace")
 
+    def peek(self) -> bytes:
+        return b"".join(self.chunks[:64])
+
+
+class SandboxProcess:
+    """A started sandbox. ``sandbox_run`` is ``SandboxProcess(...).finish(stdin)``.
+
+    Starting first and feeding stdin later is the warm path: the process can prepare
+    (start a kernel, import the stack) before the job exists; ``wait_for(marker)`` waits for
+    it to say so, and the wall-clock limit counts from ``finish``.
+    """
+
+    def __init__(
+        self,
+        argv: list[str],
+        *,
+        job_dir: Path,
+        limits: SandboxLimits,
+        env: dict[str, str] | None = None,
+        ro_paths: list[Path] | None = None,
+        uid: int | None = None,
+    ) -> None:
+        self.probe = sandbox_probe()
+        if not self.probe["bwrap"]:
+            raise SandboxUnavailable("; ".join(self.probe["problems"]))  # type: ignore[arg-type]
+        self.limits = limits
+        self.job_dir = job_dir = Path(job_dir).resolve()
+        job_dir.mkdir(parents=True, exist_ok=True)
+        uid = DEFAULT_UID if uid is None else uid
+        root = os.geteuid() == 0
+        if root:
+            # The job folder belongs to the sandbox uid; nothing else of ours is writable to it.
+            for path in [job_dir, *job_dir.rglob("*")]:
+                with contextlib.suppress(OSError):
+                    os.lchown(path, uid, uid)
+            # bwrap enters the folder before setpriv switches uid; keep the parent of job folders 0700.
+            job_dir.chmod(0o711)
+        self.cgroup = cgroup = _Cgroup(limits)
+        join = cgroup.join_files()
+        cmd = _build_argv(argv, job_dir, env or {}, [Path(p).resolve() for p in (ro_paths or [])], uid)
+
+        def _preexec() -> None:  # runs in the child between fork and exec
+            for f in join:
+                with open(f, "w") as handle:
+                    handle.write(str(os.getpid()))
+            resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 1))
+            resource.setrlimit(resource.RLIMIT_FSIZE, (limits.max_file_bytes, limits.max_file_bytes))
+            resource.setrlimit(resource.RLIMIT_NOFILE, (limits.max_open_files, limits.max_open_files))
+            resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+            if "memory" not in cgroup.paths:
+                as_bytes = max(limits.memory_mb, 256) * 1024 * 1024 * 4  # address space >> resident set
+                resource.setrlimit(resource.RLIMIT_AS, (as_bytes, as_bytes))
+            if not root:
+                resource.setrlimit(resource.RLIMIT_NPROC, (limits.max_processes, limits.max_processes))
+
+        self.started = time.monotonic()
+        self.notes: list[str] = []
+        self.start_error: str | None = None
+        self.proc: subprocess.Popen[bytes] | None = None
+        try:
+            self.proc = subprocess.Popen(
+                cmd,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                preexec_fn=_preexec,
+                start_new_session=True,
+            )
+        except OSError as exc:
+            cgroup.remove()
+            self.start_error = str(exc)
+            return
+        self.out = _Drain(self.proc.stdout, limits.max_output_bytes)
+        self.err = _Drain(self.proc.stderr, limits.max_output_bytes)
+        self.out.start()
+        self.err.start()
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def wait_for(self, marker: bytes, timeout: float) -> bool:
+        """Wait until stdout shows ``marker`` (True), or the process ends or time runs out (False)."""
+        if self.proc is None:
+            return False
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if marker in self.out.peek():
+                return True
+            if self.proc.poll() is not None:
+                return marker in self.out.peek()
+            time.sleep(0.02)
+        return False
+
+    def kill(self) -> None:
+        if self.proc is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            self.cgroup.kill_all()
+            self.proc.wait()
+        self.cgroup.remove()
+
+    def finish(self, stdin: bytes | None = None) -> SandboxResult:
+        """Send ``stdin`` (then EOF), wait up to the wall-clock limit, clean up, report."""
+        limits = self.limits
+        if self.proc is None:
+            return SandboxResult(
+                "error", None, "", f"sandbox failed to start: {self.start_error}", 0.0, notes=[str(self.start_error)]
+            )
+        proc, cgroup, notes = self.proc, self.cgroup, self.notes
+        job_started = time.monotonic()
+        if proc.stdin is not None:
+            with contextlib.suppress(BrokenPipeError, OSError):
+                if stdin is not None:
+                    proc.stdin.write(stdin)
+                proc.stdin.close()
+        timed_out = False
+        try:
+            proc.wait(timeout=limits.wall_seconds)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            cgroup.kill_all()
+            proc.wait()
+        # Whatever the tree left behind (a detached daemon) dies with the job.
+        cgroup.kill_all()
+        self.out.join(timeout=5)
+        self.err.join(timeout=5)
+        wall = time.monotonic() - job_started
+        oom = cgroup.oom_killed()
+        cgroup.remove()
+        code = proc.returncode
+        stderr_text = self.err.text()
+        if timed_out:
+            status = "timed_out"
+            notes.append(f"wall-clock limit of {limits.wall_seconds:g} s reached")
+        elif oom:
+            status = "memory_limit"
+            notes.append(f"memory limit of {limits.memory_mb} MiB reached")
+        elif code is not None and code < 0 and -code == signal.SIGXCPU:
+            status = "timed_out"
+            notes.append(f"CPU-time limit of {limits.cpu_seconds} s reached")
+        elif code == 0:
+            status = "ok"
+        else:
+            status = "error"
+            if "MemoryError" in stderr_text[-4000:]:
+                status = "memory_limit"
+        return SandboxResult(
+            status=status,
+            exit_code=code,
+            stdout=self.out.text(),
+            stderr=stderr_text,
+            wall_seconds=wall,
+            stdout_truncated=self.out.truncated,
+            stderr_truncated=self.err.truncated,
+            isolated=bool(self.probe["isolated"]),
+            notes=notes,
+        )
+
 
 def sandbox_run(
     argv: list[str],
@@ -394,102 +558,4 @@ def sandbox_run(
     uid: int | None = None,
 ) -> SandboxResult:
     """Run ``argv`` in a fresh sandbox where only ``job_dir`` is writable; see the module docstring."""
-    probe = sandbox_probe()
-    if not probe["bwrap"]:
-        raise SandboxUnavailable("; ".join(probe["problems"]))  # type: ignore[arg-type]
-    job_dir = Path(job_dir).resolve()
-    job_dir.mkdir(parents=True, exist_ok=True)
-    uid = DEFAULT_UID if uid is None else uid
-    root = os.geteuid() == 0
-    if root:
-        # The job folder belongs to the sandbox uid; nothing else of ours is writable to it.
-        for path in [job_dir, *job_dir.rglob("*")]:
-            with contextlib.suppress(OSError):
-                os.lchown(path, uid, uid)
-        # bwrap enters the folder before setpriv switches uid; keep the parent of job folders 0700.
-        job_dir.chmod(0o711)
-    cgroup = _Cgroup(limits)
-    join = cgroup.join_files()
-    cmd = _build_argv(argv, job_dir, env or {}, [Path(p).resolve() for p in (ro_paths or [])], uid)
-
-    def _preexec() -> None:  # runs in the child between fork and exec
-        for f in join:
-            with open(f, "w") as handle:
-                handle.write(str(os.getpid()))
-        resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 1))
-        resource.setrlimit(resource.RLIMIT_FSIZE, (limits.max_file_bytes, limits.max_file_bytes))
-        resource.setrlimit(resource.RLIMIT_NOFILE, (limits.max_open_files, limits.max_open_files))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        if "memory" not in cgroup.paths:
-            as_bytes = max(limits.memory_mb, 256) * 1024 * 1024 * 4  # address space >> resident set
-            resource.setrlimit(resource.RLIMIT_AS, (as_bytes, as_bytes))
-        if not root:
-            resource.setrlimit(resource.RLIMIT_NPROC, (limits.max_processes, limits.max_processes))
-
-    started = time.monotonic()
-    notes: list[str] = []
-    try:
-        proc = subprocess.Popen(
-            cmd,
-            stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            preexec_fn=_preexec,
-            start_new_session=True,
-        )
-    except OSError as exc:
-        cgroup.remove()
-        return SandboxResult("error", None, "", f"sandbox failed to start: {exc}", 0.0, notes=[str(exc)])
-    out = _Drain(proc.stdout, limits.max_output_bytes)
-    err = _Drain(proc.stderr, limits.max_output_bytes)
-    out.start()
-    err.start()
-    if stdin is not None and proc.stdin is not None:
-        with contextlib.suppress(BrokenPipeError, OSError):
-            proc.stdin.write(stdin)
-        with contextlib.suppress(OSError):
-            proc.stdin.close()
-    timed_out = False
-    try:
-        proc.wait(timeout=limits.wall_seconds)
-    except subprocess.TimeoutExpired:
-        timed_out = True
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        cgroup.kill_all()
-        proc.wait()
-    # Whatever the tree left behind (a detached daemon) dies with the job.
-    cgroup.kill_all()
-    out.join(timeout=5)
-    err.join(timeout=5)
-    wall = time.monotonic() - started
-    oom = cgroup.oom_killed()
-    cgroup.remove()
-    code = proc.returncode
-    stderr_text = err.text()
-    if timed_out:
-        status = "timed_out"
-        notes.append(f"wall-clock limit of {limits.wall_seconds:g} s reached")
-    elif oom or (code is not None and code < 0 and -code == signal.SIGKILL and "memory" in cgroup.paths and oom):
-        status = "memory_limit"
-        notes.append(f"memory limit of {limits.memory_mb} MiB reached")
-    elif code is not None and code < 0 and -code == signal.SIGXCPU:
-        status = "timed_out"
-        notes.append(f"CPU-time limit of {limits.cpu_seconds} s reached")
-    elif code == 0:
-        status = "ok"
-    else:
-        status = "error"
-        if "MemoryError" in stderr_text[-4000:]:
-            status = "memory_limit"
-    return SandboxResult(
-        status=status,
-        exit_code=code,
-        stdout=out.text(),
-        stderr=stderr_text,
-        wall_seconds=wall,
-        stdout_truncated=out.truncated,
-        stderr_truncated=err.truncated,
-        isolated=bool(probe["isolated"]),
-        notes=notes,
-    )
+    return SandboxProcess(argv, job_dir=job_dir, limits=limits, env=env, ro_paths=ro_paths, uid=uid).finish(stdin)

@@ -83,6 +83,12 @@ def bell_assignment(world, bell):  # type: ignore[no-untyped-def]
     return act
 
 
+@pytest.fixture(autouse=True)
+def _cold_by_default(settings):  # type: ignore[no-untyped-def]
+    """No background warm sandboxes in the test process; test_autograde tests the pool itself."""
+    settings.GRADING_WARM_POOL = 0
+
+
 @pytest.fixture
 def grading_settings(settings, tmp_path):  # type: ignore[no-untyped-def]
     settings.DATA_DIR = tmp_path / "data"

@@ -240,6 +240,44 @@ def test_huge_output_is_truncated(tiny, tmp_path):
     assert "[output truncated]" in json.dumps(out.feedback)
 
 
+def test_warm_pool_gives_same_scores_and_never_reuses_a_kernel(tiny, tmp_path):
+    from grading.runner.pool import WarmPool
+
+    pool = WarmPool(
+        limits=SandboxLimits(wall_seconds=40, memory_mb=512), work_root=tmp_path / "jobs", preload="math,json", size=1
+    )
+    pool.fill()
+    try:
+        runner = pool.take(wait=30)
+        assert runner is not None and runner.warm
+        pool._ready.insert(0, runner)  # hand it back for grade() to take
+        poison = _answer(tiny, "import builtins\nbuiltins.answer = lambda: 42\ndef answer():\n    return 42")
+        first = grade(
+            source_json=tiny["source"],
+            student_json=tiny["student"],
+            submission_json=poison,
+            limits=pool.limits,
+            work_root=tmp_path / "jobs",
+            pool=pool,
+        )
+        assert first.status == "graded" and first.score == 8.0 and "(warm)" in first.log
+        nxt = pool.take(wait=30)
+        assert nxt is not None and nxt is not runner  # a fresh sandbox, the used one is gone
+        assert not runner.process.alive() and not runner.job_dir.exists()
+        nxt.discard()
+        blank = grade(
+            source_json=tiny["source"],
+            student_json=tiny["student"],
+            submission_json=tiny["student"],
+            limits=pool.limits,
+            work_root=tmp_path / "jobs",
+            pool=pool,
+        )
+        assert blank.score == 0.0  # nothing of the previous student's kernel survived
+    finally:
+        pool.close()
+
+
 def test_socket_and_dns_fail_in_kernel(tiny, tmp_path):
     code = (
         "import socket\nnet = []\n"

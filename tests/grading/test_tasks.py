@@ -158,6 +158,10 @@ def test_real_celery_worker_grades_a_submission(cast, bell_assignment, bell, set
     settings.CELERY_TASK_ALWAYS_EAGER = False
     settings.DATA_DIR = tmp_path / "data"
     app.conf.update(broker_url=url, task_always_eager=False, task_acks_late=True, worker_prefetch_multiplier=1)
+    if app._pool is not None:  # a producer pool made earlier would still publish to the old URL
+        app._pool.force_close_all()
+        app._pool = None
+        app.amqp._producer_pool = None
     with start_worker(
         app, pool="solo", queues=["grading"], perform_ping_check=False, shutdown_timeout=30, loglevel="WARNING"
     ):

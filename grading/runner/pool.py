@@ -1,0 +1,127 @@
+"""Warm sandboxes: a started runner with its kernel up and the stack imported, waiting for a job.
+
+Each warm sandbox serves exactly one job and is then destroyed (no state crosses between
+students); the next one starts in the background while the worker stores results or idles.
+This is how a grading job skips kernel start-up and ``import qiskit, torch`` (~2 s here).
+Django-free; one pool per worker process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import threading
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from .sandbox import SandboxLimits, SandboxProcess
+
+RUNNER = Path(__file__).resolve().parent / "execute.py"
+READY = b"LIANGZHI-READY"
+
+
+@dataclass
+class Runner:
+    process: SandboxProcess
+    job_dir: Path
+    warm: bool
+
+    def discard(self) -> None:
+        with contextlib.suppress(Exception):
+            self.process.kill()
+        shutil.rmtree(self.job_dir, ignore_errors=True)
+
+
+def runner_env(job: Path) -> dict[str, str]:
+    return {
+        "JUPYTER_RUNTIME_DIR": str(job / ".runtime"),
+        "JUPYTER_DATA_DIR": str(job / ".local"),
+        "JUPYTER_CONFIG_DIR": str(job / ".jupyter"),
+        "IPYTHONDIR": str(job / ".ipython"),
+        "MPLCONFIGDIR": str(job / ".mpl"),
+        "JUPYTER_PLATFORM_DIRS": "1",
+        "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+    }
+
+
+def runner_start(*, limits: SandboxLimits, work_root: Path, preload: str = "") -> Runner:
+    """Start one runner in a fresh sandbox and job folder (warm when ``preload`` names modules)."""
+    import sys
+
+    work_root = Path(work_root)
+    work_root.mkdir(parents=True, exist_ok=True)
+    if work_root.stat().st_uid == 0:
+        work_root.chmod(0o700)
+    job = work_root / f"job-{uuid.uuid4().hex}"
+    job.mkdir()
+    argv = [sys.executable, str(RUNNER)] + (["--preload", preload] if preload else [])
+    proc = SandboxProcess(argv, job_dir=job, limits=limits, env=runner_env(job), ro_paths=[RUNNER.parent])
+    return Runner(process=proc, job_dir=job, warm=bool(preload))
+
+
+class WarmPool:
+    """Keeps ``size`` warm runners ready; ``take()`` never blocks (None: go cold)."""
+
+    def __init__(
+        self, *, limits: SandboxLimits, work_root: Path, preload: str, size: int = 1, ready_timeout: float = 90
+    ) -> None:
+        self.limits, self.work_root, self.preload, self.size = limits, Path(work_root), preload, size
+        self.ready_timeout = ready_timeout
+        self._ready: list[Runner] = []
+        self._starting = 0
+        self._lock = threading.Lock()
+
+    def fill(self) -> None:
+        """Start the missing runners. The process is started in the calling thread: bwrap's
+        --die-with-parent fires when the *thread* that forked it ends, so only the wait for
+        READY happens in the background."""
+        with self._lock:
+            missing = self.size - len(self._ready) - self._starting
+            self._starting += max(missing, 0)
+        for _ in range(max(missing, 0)):
+            try:
+                runner = runner_start(limits=self.limits, work_root=self.work_root, preload=self.preload)
+            except Exception:
+                with self._lock:
+                    self._starting -= 1
+                continue
+            threading.Thread(target=self._await_ready, args=(runner,), daemon=True).start()
+
+    def _await_ready(self, runner: Runner) -> None:
+        try:
+            ok = runner.process.wait_for(READY, self.ready_timeout)
+        except Exception:
+            ok = False
+        with self._lock:
+            self._starting -= 1
+            if ok:
+                self._ready.append(runner)
+                return
+        runner.discard()
+
+    def take(self, *, wait: float = 0.0) -> Runner | None:
+        """A ready runner, or None; starts its replacement either way."""
+        import time
+
+        deadline = time.monotonic() + wait
+        while True:
+            with self._lock:
+                while self._ready:
+                    runner = self._ready.pop(0)
+                    if runner.process.alive():
+                        break
+                    runner.discard()
+                else:
+                    runner = None
+            if runner is not None or time.monotonic() >= deadline:
+                break
+            time.sleep(0.05)
+        self.fill()
+        return runner
+
+    def close(self) -> None:
+        with self._lock:
+            ready, self._ready = self._ready, []
+        for runner in ready:
+            runner.discard()
