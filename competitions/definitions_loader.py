@@ -97,6 +97,8 @@ def load_definition(  # type: ignore[no-untyped-def]
                 "summary_zh": spec.get("summary_zh", ""),
                 "rules_html": _md(folder, spec.get("rules")),
                 "data_html": _md(folder, spec.get("data")),
+                "rules_html_zh": _md(folder, spec.get("rules_zh")),
+                "data_html_zh": _md(folder, spec.get("data_zh")),
                 "course": course,
                 "task": spec["task"],
                 "higher_is_better": bool(spec.get("higher_is_better", True)),

@@ -31,6 +31,8 @@ class Competition(models.Model):
     summary_zh = models.TextField(_("summary (Chinese)"), blank=True)
     rules_html = models.TextField(_("rules"), blank=True)
     data_html = models.TextField(_("data description"), blank=True)
+    rules_html_zh = models.TextField(_("rules (Chinese)"), blank=True)
+    data_html_zh = models.TextField(_("data description (Chinese)"), blank=True)
     course = models.ForeignKey(
         "courses.Course", null=True, blank=True, on_delete=models.CASCADE, related_name="competitions"
     )
@@ -59,6 +61,14 @@ class Competition(models.Model):
     @property
     def local_summary(self) -> str:
         return self.summary_zh if self.summary_zh and (get_language() or "").startswith("zh") else self.summary
+
+    @property
+    def local_rules_html(self) -> str:
+        return self.rules_html_zh if self.rules_html_zh and (get_language() or "").startswith("zh") else self.rules_html
+
+    @property
+    def local_data_html(self) -> str:
+        return self.data_html_zh if self.data_html_zh and (get_language() or "").startswith("zh") else self.data_html
 
 
 class Phase(models.Model):

@@ -150,6 +150,7 @@ def test_pages_speak_simplified_chinese(cup, cast, client):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
     page = client.get(reverse("competitions:home", args=[cup.slug])).content.decode()
     assert "解码器杯" in page and "排行榜" in page and "我的提交" in page and "公开排行榜" in page
+    assert "公开声明的" in page  # the rules, in Chinese too
 
 
 def test_course_activity_points_at_its_competition(cup, world):
