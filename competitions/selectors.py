@@ -121,12 +121,15 @@ def quota_for(*, phase: Phase, participant: str, at: datetime | None = None) -> 
     """Rolling 24-hour and per-phase limits and the running cap for one participant.
 
     Every received submission counts, failed ones included (otherwise errors would be free probes
-    of the hidden data). ``next_allowed_at`` is when the oldest submission of the window expires.
+    of the hidden data), except those the platform failed to evaluate ("needs attention"). ``next_allowed_at`` is when the oldest submission of the window expires.
     """
     from django.utils.translation import gettext as _
 
     at = at or timezone.now()
-    qs = Submission.objects.filter(phase=phase, participant=participant, is_baseline=False)
+    # Platform failures ("needs attention") are not the participant's: they do not use quota.
+    qs = Submission.objects.filter(phase=phase, participant=participant, is_baseline=False).exclude(
+        status=SubmissionStatus.NEEDS_ATTENTION
+    )
     used_phase = qs.count()
     window = list(qs.filter(received_at__gt=at - DAY).order_by("received_at").values_list("received_at", flat=True))
     running = qs.filter(status__in=PENDING).count()

@@ -49,6 +49,9 @@ def test_redelivered_job_after_repeated_worker_deaths_needs_attention(dev, cast)
     sub = submission_evaluate(submission_id=sub.pk)
     assert sub.status == SubmissionStatus.NEEDS_ATTENTION and "interrupted" in sub.error
     assert sub.public_score is None
+    from competitions.selectors import quota_for
+
+    assert quota_for(phase=dev, participant=sub.participant).used_phase == 0  # not the participant's fault
 
 
 def test_real_celery_worker_evaluates_a_submission(dev, cast, settings, tmp_path):
