@@ -502,13 +502,23 @@ class GradeCell:
 @dataclass
 class GradeRow:
     student: Student
-    cells: list[GradeCell]
     total: float
     maximum: float
     percent: float | None
     missing: int
     late: int
     pending: int
+    scores: list[float | None]  # per activity, for sorting by a column
+    has_extension: bool
+    make_cells: Any = field(repr=False, default=None)
+    _cells: list[GradeCell] | None = field(repr=False, default=None)
+
+    @property
+    def cells(self) -> list[GradeCell]:
+        """The row's cells, built on first use: a page shows 100 rows, the totals need all 500."""
+        if self._cells is None:
+            self._cells = self.make_cells(self.student)
+        return self._cells
 
 
 @dataclass
@@ -540,54 +550,77 @@ def gradebook(
     if activity_slug:
         activities = [a for a in activities if a.slug == activity_slug] or activities
     grades = grading_analytics.course_grades(activity_ids=[a.pk for a in activities])
-    rows = []
     default_max = {a.pk: max_points(a) for a in activities}
     attempts_map, extensions = grades.attempts, grades.extensions
-    for s in students:
+    graded = "graded"
+
+    def make_cells(s: Student) -> list[GradeCell]:
         cells = []
-        total = maximum = 0.0
-        missing = late = pending = 0
         for a in activities:
             items = attempts_map.get((s.id, a.pk))
             extension = extensions.get((s.id, a.pk))
             if items:
-                counted = next((x for x in items if x.is_graded), items[0])
+                counted = next((x for x in items if x.status == graded), items[0])
                 mx = counted.max_score or default_max[a.pk]
-                score = counted.score if counted.is_graded else None
-                cell = GradeCell(
-                    activity=a,
-                    attempt=counted,
-                    score=score,
-                    maximum=mx,
-                    percent=percent(score, mx),
-                    attempts=len(items),
-                    late=counted.late_seconds > 0,
-                    extension=extension,
-                    pending=counted.manual_pending,
-                    missing=False,
-                    status=counted.status,
+                score = counted.score if counted.status == graded else None
+                cells.append(
+                    GradeCell(
+                        activity=a,
+                        attempt=counted,
+                        score=score,
+                        maximum=mx,
+                        percent=percent(score, mx),
+                        attempts=len(items),
+                        late=counted.late_seconds > 0,
+                        extension=extension,
+                        pending=counted.manual_pending,
+                        missing=False,
+                        status=counted.status,
+                    )
                 )
-                total += score or 0.0
-                late += cell.late
-                pending += cell.pending
             else:
                 due = extension or a.due_at
-                mx = default_max[a.pk]
-                is_missing = due is not None and due < now
-                cell = GradeCell(a, None, None, mx, None, 0, False, extension, False, is_missing, "")
-                missing += is_missing
-            cells.append(cell)
-            maximum += mx
+                missing = due is not None and due < now
+                cells.append(GradeCell(a, None, None, default_max[a.pk], None, 0, False, extension, False, missing, ""))
+        return cells
+
+    # One light pass for totals, flags and sort keys; cells are built only for rows shown.
+    rows = []
+    for s in students:
+        total = maximum = 0.0
+        missing = late = pending = 0
+        has_extension = False
+        scores: list[float | None] = []
+        for a in activities:
+            key = (s.id, a.pk)
+            items = attempts_map.get(key)
+            extension = extensions.get(key)
+            has_extension = has_extension or extension is not None
+            if items:
+                counted = next((x for x in items if x.status == graded), items[0])
+                maximum += counted.max_score or default_max[a.pk]
+                score = counted.score if counted.status == graded else None
+                scores.append(score)
+                total += score or 0.0
+                late += counted.late_seconds > 0
+                pending += counted.manual_pending
+            else:
+                maximum += default_max[a.pk]
+                scores.append(None)
+                due = extension or a.due_at
+                missing += due is not None and due < now
         rows.append(
             GradeRow(
                 student=s,
-                cells=cells,
                 total=round(total, 2),
                 maximum=maximum,
                 percent=percent(total, maximum),
                 missing=missing,
                 late=late,
                 pending=pending,
+                scores=scores,
+                has_extension=has_extension,
+                make_cells=make_cells,
             )
         )
     needle = q.strip().lower()
@@ -600,10 +633,10 @@ def gradebook(
     elif flag == "pending":
         rows = [r for r in rows if r.pending]
     elif flag == "extension":
-        rows = [r for r in rows if any(c.extension for c in r.cells)]
+        rows = [r for r in rows if r.has_extension]
     column = next((i for i, a in enumerate(activities) if a.slug == sort), None)
     if column is not None:
-        rows.sort(key=lambda r: (r.cells[column].score is None, r.cells[column].score or 0.0, r.student.username))
+        rows.sort(key=lambda r: (r.scores[column] is None, r.scores[column] or 0.0, r.student.username))
     elif sort == "total":
         rows.sort(key=lambda r: (r.total, r.student.username))
     elif sort == "missing":

@@ -68,7 +68,7 @@ def course_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
             selected_stats.scores if selected_stats else [], _("Score distribution (%)")
         )
         figures["timeline"] = charts.submission_timeline(
-            data.timeline, data.selected.due_at, _("First submissions against the deadline")
+            data.timeline, data.selected.due_at, _("Submissions vs. deadline")
         )
         if data.questions:
             figures["questions"] = charts.question_difficulty(data.questions)
