@@ -66,10 +66,6 @@ def _dump(fig: Figure) -> SafeString:
     return mark_safe(text)
 
 
-def _short(title: str, n: int = 22) -> str:
-    return title if len(title) <= n else title[: n - 1] + "…"
-
-
 def _short(title: str, n: int = 20) -> str:
     return title if len(title) <= n else title[: n - 1] + "…"
 
