@@ -310,6 +310,16 @@ def my_submissions(*, phase: Phase, participant: str) -> list[Submission]:
     )
 
 
+def recent_submissions(*, phase: Phase, limit: int = 50) -> list[Submission]:
+    """For hosts: the latest submissions of everyone, with their state (to spot failures)."""
+    return list(
+        Submission.objects.filter(phase=phase, is_baseline=False)
+        .select_related("user", "team")
+        .defer("public_detail", "private_detail", "log")
+        .order_by("-received_at", "-id")[:limit]
+    )
+
+
 def submission_for_viewer(*, access: CompAccess, pk: int) -> Submission:
     """A submission its participant (or a team-mate) or a host may see; 404 for everyone else."""
     sub = (

@@ -372,6 +372,14 @@ def submissions_sweep(*, now: datetime | None = None) -> int:
     return count
 
 
+def submission_requeue(*, submission: Submission) -> None:
+    """A host sends a failed (or stuck) submission back to the queue, e.g. after fixing the platform."""
+    if submission.is_baseline or submission.status == SubmissionStatus.GRADED:
+        raise SubmissionRefused(_("Only submissions that were not scored can be evaluated again."), 400)
+    Submission.objects.filter(pk=submission.pk).update(status=SubmissionStatus.QUEUED, attempts=0, error="")
+    transaction.on_commit(lambda: _enqueue(submission.pk))
+
+
 # --- baselines, final selection, teams -----------------------------------------------------------
 
 

@@ -142,6 +142,7 @@ def competition_home(request: HttpRequest, slug: str, phase: str | None = None) 
             "chart": _chart(ph, access.competition.higher_is_better),
             "is_open": ph.is_open(),
             "downloads": _downloads(access, ph),
+            "recent": selectors.recent_submissions(phase=ph) if access.is_host else [],
             "accept": {"module": ".py", "notebook": ".ipynb", "predictions": ".csv"}[ph.submission_kind],
             "lab_path": services.lab_path_default(phase=ph),
             "now": timezone.now(),
@@ -274,6 +275,21 @@ def submission_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "access": access,
         },
     )
+
+
+@login_required
+@require_POST
+def requeue(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    access = selectors.competition_access(user=request.user, slug=slug)
+    _host(access)
+    sub = selectors.submission_for_viewer(access=access, pk=pk)
+    try:
+        services.submission_requeue(submission=sub)
+    except services.SubmissionRefused as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Submission #%(n)d is queued again.") % {"n": sub.pk})
+    return redirect("competitions:submission", slug, sub.pk)
 
 
 @login_required

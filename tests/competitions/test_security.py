@@ -154,6 +154,7 @@ PAGES = [
     ("get", "competitions:export", lambda d, s: [d.competition.slug, d.slug]),
     ("get", "competitions:grades", lambda d, s: [d.competition.slug, d.slug]),
     ("get", "competitions:submission", lambda d, s: [d.competition.slug, s.pk]),
+    ("post", "competitions:requeue", lambda d, s: [d.competition.slug, s.pk]),
 ]
 # role -> view name -> expected status (302 = redirect after a handled form; 400/429 = handled refusal)
 EXPECTED = {
@@ -171,6 +172,7 @@ EXPECTED = {
         "competitions:export": 403,
         "competitions:grades": 403,
         "competitions:submission": 200,
+        "competitions:requeue": 403,
     },
     "bob": {
         "competitions:home": 200,
@@ -183,6 +185,7 @@ EXPECTED = {
         "competitions:export": 403,
         "competitions:grades": 403,
         "competitions:submission": 404,
+        "competitions:requeue": 403,
     },
     "ta": {
         "competitions:home": 200,
@@ -195,6 +198,7 @@ EXPECTED = {
         "competitions:export": 403,
         "competitions:grades": 403,
         "competitions:submission": 404,
+        "competitions:requeue": 403,
     },
     "teacher": {
         "competitions:home": 200,
@@ -207,6 +211,7 @@ EXPECTED = {
         "competitions:export": 200,
         "competitions:grades": 200,
         "competitions:submission": 200,
+        "competitions:requeue": 302,
     },
 }
 

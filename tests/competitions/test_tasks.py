@@ -114,3 +114,26 @@ def test_sweep_requeues_lost_and_dead_jobs_and_a_duplicate_delivery_is_ignored(d
     assert dead.attempts == 2
     fresh.refresh_from_db()
     assert fresh.status == SubmissionStatus.RUNNING  # within its time: left alone
+
+
+@pytest.mark.django_db
+def test_host_requeues_a_submission_the_platform_failed(dev, cast, client, django_capture_on_commit_callbacks):
+    from django.urls import reverse
+
+    from competitions.models import Submission
+    from competitions.services import submission_receive
+
+    sub = submission_receive(phase=dev, user=cast.alice, data=PYMATCHING_DECODER, filename="d.py")
+    Submission.objects.filter(pk=sub.pk).update(status=SubmissionStatus.NEEDS_ATTENTION, attempts=3, error="platform")
+    client.force_login(cast.teacher)
+    page = client.get(reverse("competitions:phase", args=[dev.competition.slug, dev.slug])).content.decode()
+    assert "Recent submissions" in page and 'data-status="needs_attention"' in page
+    with django_capture_on_commit_callbacks(execute=True):
+        resp = client.post(reverse("competitions:requeue", args=[dev.competition.slug, sub.pk]))
+    assert resp.status_code == 302
+    sub.refresh_from_db()
+    assert sub.status == SubmissionStatus.GRADED and sub.attempts == 1 and sub.error == ""
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("competitions:requeue", args=[dev.competition.slug, sub.pk]))
+    sub.refresh_from_db()
+    assert sub.attempts == 1  # a scored submission is not evaluated again
