@@ -93,3 +93,60 @@ def prepare_notebook(source_json: str, *, name: str = "notebook.ipynb") -> Prepa
     except (NbgraderValidationError, RuntimeError, ValueError) as exc:
         raise AuthoringError(f"{name}: {exc}") from None
     return PreparedNotebook(student_json=nbformat.writes(nb), cells=cells)
+
+
+def reference_submission(source_json: str, student_json: str) -> str:
+    """The student version with every answer cell filled from the source's solution (markers dropped)."""
+    import nbformat
+
+    source = {
+        (c.metadata.get("nbgrader") or {}).get("grade_id"): c for c in nbformat.reads(source_json, as_version=4).cells
+    }
+    student = nbformat.reads(student_json, as_version=4)
+    markers = ("### BEGIN SOLUTION", "### END SOLUTION", "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
+    for cell in student.cells:
+        meta = cell.metadata.get("nbgrader") or {}
+        src = source.get(meta.get("grade_id"))
+        if meta.get("solution") and src is not None:
+            lines = [line for line in str(src.source).splitlines() if line.strip() not in markers]
+            cell.source = "\n".join(lines)
+    return nbformat.writes(student)
+
+
+def assignment_verify(*, source_json: str, name: str, limits: Any, work_root: Any) -> list[str]:
+    """Problems with an assignment, naming the cells: [] when it is sound.
+
+    Runs the reference solution (every autograded test must give full marks) and the blank
+    student version (every autograded test must give 0) through the sandboxed autograder.
+    Meant for import time; it costs two sandboxed runs of the notebook.
+    """
+    from .runner.autograde import grade
+
+    prepared = prepare_notebook(source_json, name=name)
+    problems: list[str] = []
+    runs = {
+        "reference solution": reference_submission(source_json, prepared.student_json),
+        "blank student version": prepared.student_json,
+    }
+    for label, submission in runs.items():
+        out = grade(
+            source_json=source_json,
+            student_json=prepared.student_json,
+            submission_json=submission,
+            limits=limits,
+            work_root=work_root,
+        )
+        if out.status != "graded":
+            problems.append(
+                f"{name}: the {label} did not run to the end ({out.status}): {out.log.splitlines()[-1][:200]}"
+            )
+            continue
+        for cell in out.cells:
+            if cell["kind"] != "autograded_test":
+                continue
+            want = cell["max_points"] if label == "reference solution" else 0.0
+            if cell["score"] != want:
+                problems.append(
+                    f"{name}: cell {cell['grade_id']}: the {label} scores {cell['score']:g} of {cell['max_points']:g} (expected {want:g})"
+                )
+    return problems

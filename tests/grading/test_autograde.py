@@ -355,3 +355,37 @@ def _nbgrader_scores(source: str, subs: dict[str, str], root: Path) -> dict[str,
             nb = gb.find_submission_notebook("bell-states", "bell", name)
             out[name] = {g.name: (None if (g.auto_score is None) else float(g.auto_score)) for g in nb.grades}
     return out
+
+
+def test_assignment_verify_accepts_demo_and_names_broken_cells(tiny, tmp_path):
+    from grading.authoring import assignment_verify
+
+    limits = SandboxLimits(wall_seconds=40, memory_mb=512)
+    assert assignment_verify(source_json=tiny["source"], name="tiny.ipynb", limits=limits, work_root=tmp_path) == []
+    broken = edit(
+        tiny["source"],
+        lambda nb: nb.cells.append(
+            nbformat.v4.new_code_cell(
+                "assert True",
+                metadata={
+                    "nbgrader": {
+                        "grade_id": "test_free",
+                        "grade": True,
+                        "solution": False,
+                        "locked": True,
+                        "points": 1,
+                        "schema_version": 3,
+                    }
+                },
+            )
+        ),
+    )
+    broken = edit(
+        broken,
+        lambda nb: setattr(
+            nb.cells[1], "source", "def answer():\n    ### BEGIN SOLUTION\n    return 41\n    ### END SOLUTION"
+        ),
+    )
+    problems = assignment_verify(source_json=broken, name="tiny.ipynb", limits=limits, work_root=tmp_path)
+    assert any("test_answer: the reference solution scores 0 of 5" in p for p in problems), problems
+    assert any("test_free: the blank student version scores 1 of 1" in p for p in problems), problems
