@@ -71,13 +71,11 @@ class CourseGrades:
     attempts: dict[tuple[int, int], list[Attempt]]  # (user_id, activity_id) -> newest first
     extensions: dict[tuple[int, int], datetime]  # (user_id, activity_id) -> due
     released: dict[int, bool]  # activity_id -> scores visible to students
+    counted_by_key: dict[tuple[int, int], Attempt] = field(default_factory=dict)
 
     def counted(self, user_id: int, activity_id: int) -> Attempt | None:
         """The attempt that counts: the newest graded one, else the newest."""
-        items = self.attempts.get((user_id, activity_id))
-        if not items:
-            return None
-        return next((a for a in items if a.is_graded), items[0])
+        return self.counted_by_key.get((user_id, activity_id))
 
     def all_attempts(self) -> Iterable[Attempt]:
         for items in self.attempts.values():
@@ -174,6 +172,7 @@ def course_grades(
     )
     graded = SubmissionStatus.GRADED
     attempts: dict[tuple[int, int], list[Attempt]] = {}
+    counted: dict[tuple[int, int], Attempt] = {}
     by_id: dict[int, Attempt] = {}
     no_manual: dict[str, float] = {}
     for sid, uid, aid, vid, received, status, late, penalty, auto, maximum, unscored in rows:
@@ -200,7 +199,12 @@ def course_grades(
             overridden=override is not None,
             version_id=vid,
         )
-        attempts.setdefault((uid, aid), []).append(attempt)
+        key = (uid, aid)
+        attempts.setdefault(key, []).append(attempt)
+        # rows come newest first: the first graded one counts, else the newest of all
+        held = counted.get(key)
+        if held is None or (is_graded and held.status != graded):
+            counted[key] = attempt
         by_id[sid] = attempt
     wanted = set(activity_ids) if user_ids is not None else set(cells_for or ())
     if wanted:
@@ -216,7 +220,7 @@ def course_grades(
     released = dict.fromkeys(activity_ids, False)
     for aid, hidden in ScoreRelease.objects.filter(activity_id__in=activity_ids).values_list("activity_id", "hidden"):
         released[aid] = not hidden
-    return CourseGrades(attempts=attempts, extensions=extensions, released=released)
+    return CourseGrades(attempts=attempts, extensions=extensions, released=released, counted_by_key=counted)
 
 
 def _refine_pending(by_id: dict[int, Attempt], loaded: set[int]) -> None:

@@ -551,7 +551,7 @@ def gradebook(
         activities = [a for a in activities if a.slug == activity_slug] or activities
     grades = grading_analytics.course_grades(activity_ids=[a.pk for a in activities])
     default_max = {a.pk: max_points(a) for a in activities}
-    attempts_map, extensions = grades.attempts, grades.extensions
+    attempts_map, extensions, counted_map = grades.attempts, grades.extensions, grades.counted_by_key
     graded = "graded"
 
     def make_cells(s: Student) -> list[GradeCell]:
@@ -560,7 +560,7 @@ def gradebook(
             items = attempts_map.get((s.id, a.pk))
             extension = extensions.get((s.id, a.pk))
             if items:
-                counted = next((x for x in items if x.status == graded), items[0])
+                counted = counted_map[(s.id, a.pk)]
                 mx = counted.max_score or default_max[a.pk]
                 score = counted.score if counted.status == graded else None
                 cells.append(
@@ -597,7 +597,7 @@ def gradebook(
             extension = extensions.get(key)
             has_extension = has_extension or extension is not None
             if items:
-                counted = next((x for x in items if x.status == graded), items[0])
+                counted = counted_map[key]
                 maximum += counted.max_score or default_max[a.pk]
                 score = counted.score if counted.status == graded else None
                 scores.append(score)
