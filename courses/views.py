@@ -20,7 +20,7 @@ from . import selectors, services
 from .enums import NOTEBOOK_KINDS, ActivityKind, FileKind, Role, Stage
 from .forms import CourseCreateForm, CourseZipForm, JoinForm, RoleForm, RosterAddForm, RosterCsvForm
 from .importer import CourseImportError
-from .models import Enrollment
+from .models import Activity, Enrollment
 from .zipimport import import_course_zip
 
 
@@ -124,8 +124,17 @@ def activity_detail(request: HttpRequest, slug: str, activity: str) -> HttpRespo
             "files": [f for f in files if f.kind != FileKind.LESSON],
             "opens_in_lab": act.kind in NOTEBOOK_KINDS,
             "is_graded": act.kind in (ActivityKind.ASSIGNMENT, ActivityKind.EXAM),
+            "competition": _competition_for(act),
         },
     )
+
+
+def _competition_for(activity: Activity) -> object | None:
+    if activity.kind != ActivityKind.COMPETITION:
+        return None
+    from competitions.selectors import competition_for_activity
+
+    return competition_for_activity(activity=activity)
 
 
 @login_required
