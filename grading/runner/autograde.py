@@ -385,6 +385,8 @@ def grade(
         "notebook": nbformat.writes(nb),
         "cell_timeout": cell_timeout,
         "max_cell_output": min(limits.max_output_bytes // 4, 512 * 1024),
+        # The whole result must fit in what the sandbox lets through stdout (errors kept on top).
+        "max_total_output": limits.max_output_bytes // 2,
     }
     runner = pool.take() if pool is not None else None
     if runner is None:

@@ -38,10 +38,12 @@ def _bounded_client_class() -> Any:
         """Caps what one cell may print; errors and results are always kept (they decide scores)."""
 
         max_cell_output = 256 * 1024
+        max_total_output = 2 * 1024 * 1024
 
         def output(self, outs: list[Any], msg: dict[str, Any], display_id: str | None, cell_index: int) -> Any:
             used_map: dict[int, int] = self.__dict__.setdefault("_used_bytes", {})
             used = used_map.get(cell_index, 0)
+            total = sum(used_map.values())
             msg_type = msg["msg_type"]
             content = msg.get("content", {})
             size = len(json.dumps(content, default=str))
@@ -56,7 +58,7 @@ def _bounded_client_class() -> Any:
                         content["data"] = {"text/plain": str(content["data"].get("text/plain", ""))[:2000]}
                     msg = {**msg, "content": content}
                 return super().output(outs, msg, display_id, cell_index)
-            if used + size > self.max_cell_output:
+            if used + size > self.max_cell_output or total + size > self.max_total_output:
                 name = content.get("name", "stdout") if msg_type == "stream" else "stdout"
                 if not any(
                     o.get("output_type") == "stream" and o.get("name") == name and o.get("_truncated") for o in outs
@@ -125,6 +127,7 @@ def main() -> int:
             client.nb = nb
             client.timeout = float(request.get("cell_timeout", 30))
             client.max_cell_output = int(request.get("max_cell_output", 256 * 1024))
+            client.max_total_output = int(request.get("max_total_output", 2 * 1024 * 1024))
             client.on_cell_executed = _record
             client.reset_execution_trackers()
             try:

@@ -389,3 +389,15 @@ def test_assignment_verify_accepts_demo_and_names_broken_cells(tiny, tmp_path):
     problems = assignment_verify(source_json=broken, name="tiny.ipynb", limits=limits, work_root=tmp_path)
     assert any("test_answer: the reference solution scores 0 of 5" in p for p in problems), problems
     assert any("test_free: the blank student version scores 1 of 1" in p for p in problems), problems
+
+
+def test_output_in_many_cells_stays_bounded(tiny, tmp_path):
+    """Each of 40 cells prints 1 MB: the result still comes back whole, scored, and bounded."""
+
+    def add(nb):  # type: ignore[no-untyped-def]
+        for _ in range(40):
+            nb.cells.insert(2, nbformat.v4.new_code_cell("import sys\nsys.stdout.write('z' * 1024 * 1024)"))
+
+    out = _grade(tiny, edit(solved(tiny["source"], tiny["student"]), add), tmp_path, max_output_bytes=4 * 1024 * 1024)
+    assert out.status == "graded" and out.score == 8.0, out.log
+    assert len(json.dumps(out.feedback)) < 4 * 1024 * 1024
