@@ -378,6 +378,7 @@ def submission_grade(*, submission_id: int, force: bool = False) -> Submission |
             work_root=settings.DATA_DIR / "grading-jobs",
             cell_timeout=float(getattr(settings, "GRADING_CELL_TIMEOUT", 30)),
             pool=warm_pool(),
+            allow_unsafe=unsafe,
         )
     except Exception as exc:
         log.exception("grading submission %s failed", sub.pk)

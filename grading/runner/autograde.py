@@ -372,6 +372,7 @@ def grade(
     cell_timeout: float = 30.0,
     keep_job: bool = False,
     pool: WarmPool | None = None,
+    allow_unsafe: bool = False,
 ) -> GradeOutcome:
     """Grade one submission end to end; never raises for anything the student's code does."""
     import nbformat
@@ -390,7 +391,7 @@ def grade(
     }
     runner = pool.take() if pool is not None else None
     if runner is None:
-        runner = runner_start(limits=limits, work_root=Path(work_root))
+        runner = runner_start(limits=limits, work_root=Path(work_root), allow_unsafe=allow_unsafe)
     try:
         result = runner.process.finish(json.dumps(request).encode())
     finally:
@@ -405,6 +406,8 @@ def grade(
         log_lines.append(f"runner: {frame.get('status')}")
         if frame.get("log"):
             log_lines.append(str(frame["log"]))
+    if not result.isolated:
+        log_lines.append("UNSAFE: graded without a sandbox (GRADING_ALLOW_UNSAFE)")
     if result.stderr.strip():
         log_lines.append("stderr:\n" + result.stderr[-8000:])
     log = "\n".join(log_lines)

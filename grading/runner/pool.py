@@ -45,7 +45,7 @@ def runner_env(job: Path) -> dict[str, str]:
     }
 
 
-def runner_start(*, limits: SandboxLimits, work_root: Path, preload: str = "") -> Runner:
+def runner_start(*, limits: SandboxLimits, work_root: Path, preload: str = "", allow_unsafe: bool = False) -> Runner:
     """Start one runner in a fresh sandbox and job folder (warm when ``preload`` names modules)."""
     import sys
 
@@ -56,7 +56,9 @@ def runner_start(*, limits: SandboxLimits, work_root: Path, preload: str = "") -
     job = work_root / f"job-{uuid.uuid4().hex}"
     job.mkdir()
     argv = [sys.executable, str(RUNNER)] + (["--preload", preload] if preload else [])
-    proc = SandboxProcess(argv, job_dir=job, limits=limits, env=runner_env(job), ro_paths=[RUNNER.parent])
+    proc = SandboxProcess(
+        argv, job_dir=job, limits=limits, env=runner_env(job), ro_paths=[RUNNER.parent], allow_unsafe=allow_unsafe
+    )
     return Runner(process=proc, job_dir=job, warm=bool(preload))
 
 

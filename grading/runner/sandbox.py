@@ -322,7 +322,15 @@ def _build_argv(argv: list[str], job_dir: Path, env: dict[str, str], ro_paths: l
     cmd += _bind_args(sorted(set(_venv_roots()) | set(ro_paths)), "--ro-bind", made)
     cmd += [*_bind_args([job_dir], "--bind", made), "--chdir", str(job_dir)]
     cmd += ["--clearenv"]
-    base_env = {
+    base_env = _base_env(job_dir)
+    base_env.update(env)
+    for key, value in base_env.items():
+        cmd += ["--setenv", key, value]
+    return _finish_argv(cmd, argv, uid)
+
+
+def _base_env(job_dir: Path) -> dict[str, str]:
+    return {
         "PATH": f"{Path(sys.prefix) / 'bin'}:/usr/local/bin:/usr/bin:/bin",
         "HOME": str(job_dir),
         "LANG": "C.UTF-8",
@@ -333,9 +341,9 @@ def _build_argv(argv: list[str], job_dir: Path, env: dict[str, str], ro_paths: l
         "OPENBLAS_NUM_THREADS": "1",
         "MKL_NUM_THREADS": "1",
     }
-    base_env.update(env)
-    for key, value in base_env.items():
-        cmd += ["--setenv", key, value]
+
+
+def _finish_argv(cmd: list[str], argv: list[str], uid: int) -> list[str]:
     cmd += ["--unsetenv", "JPY_PARENT_PID"]
     if os.geteuid() == 0:
         # bwrap run by root drops every capability before exec; keep just what setpriv
@@ -407,9 +415,12 @@ class SandboxProcess:
         env: dict[str, str] | None = None,
         ro_paths: list[Path] | None = None,
         uid: int | None = None,
+        allow_unsafe: bool = False,
     ) -> None:
         self.probe = sandbox_probe()
-        if not self.probe["bwrap"]:
+        # Development only: without a working bubblewrap, run with limits but no isolation.
+        self.unsafe = not self.probe["isolated"]
+        if self.unsafe and not allow_unsafe:
             raise SandboxUnavailable("; ".join(self.probe["problems"]))  # type: ignore[arg-type]
         self.limits = limits
         self.job_dir = job_dir = Path(job_dir).resolve()
@@ -425,7 +436,14 @@ class SandboxProcess:
             job_dir.chmod(0o711)
         self.cgroup = cgroup = _Cgroup(limits)
         join = cgroup.join_files()
-        cmd = _build_argv(argv, job_dir, env or {}, [Path(p).resolve() for p in (ro_paths or [])], uid)
+        if self.unsafe:
+            cmd, popen_env = list(argv), {**_base_env(job_dir), **(env or {})}
+            root = False  # no uid switch without setpriv inside bwrap: keep rlimits only
+        else:
+            cmd, popen_env = (
+                _build_argv(argv, job_dir, env or {}, [Path(p).resolve() for p in (ro_paths or [])], uid),
+                None,
+            )
 
         def _preexec() -> None:  # runs in the child between fork and exec
             for f in join:
@@ -453,6 +471,8 @@ class SandboxProcess:
                 stderr=subprocess.PIPE,
                 preexec_fn=_preexec,
                 start_new_session=True,
+                env=popen_env,
+                cwd=job_dir if self.unsafe else None,
             )
         except OSError as exc:
             cgroup.remove()
@@ -556,6 +576,14 @@ def sandbox_run(
     ro_paths: list[Path] | None = None,
     stdin: bytes | None = None,
     uid: int | None = None,
+    allow_unsafe: bool = False,
 ) -> SandboxResult:
-    """Run ``argv`` in a fresh sandbox where only ``job_dir`` is writable; see the module docstring."""
-    return SandboxProcess(argv, job_dir=job_dir, limits=limits, env=env, ro_paths=ro_paths, uid=uid).finish(stdin)
+    """Run ``argv`` in a fresh sandbox where only ``job_dir`` is writable; see the module docstring.
+
+    Raises ``SandboxUnavailable`` where the probe finds no working bubblewrap, unless
+    ``allow_unsafe`` (development only: limits without isolation, ``result.isolated`` False).
+    """
+    process = SandboxProcess(
+        argv, job_dir=job_dir, limits=limits, env=env, ro_paths=ro_paths, uid=uid, allow_unsafe=allow_unsafe
+    )
+    return process.finish(stdin)

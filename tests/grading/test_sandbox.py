@@ -131,3 +131,31 @@ def test_sandbox_truncates_huge_output(tmp_path):
     )
     assert result.status == "ok"
     assert len(result.stdout) <= 64 * 1024 and result.stdout_truncated
+
+
+def test_without_isolation_refuses_unless_unsafe_allowed(tmp_path, monkeypatch):
+    from grading.runner import sandbox
+
+    monkeypatch.setattr(
+        sandbox, "sandbox_probe", lambda **k: {"isolated": False, "bwrap": None, "problems": ["bubblewrap not found"]}
+    )
+    job = tmp_path / "job"
+    with pytest.raises(sandbox.SandboxUnavailable, match="bubblewrap not found"):
+        sandbox.sandbox_run([sys.executable, "-c", "print(1)"], job_dir=job, limits=SandboxLimits())
+    result = sandbox.sandbox_run(
+        [sys.executable, "-c", "print('dev')"], job_dir=job, limits=SandboxLimits(), allow_unsafe=True
+    )
+    assert result.status == "ok" and result.stdout.strip() == "dev" and result.isolated is False
+
+
+def test_startup_check_warns_the_admin(monkeypatch, settings):
+    from grading import checks
+    from grading.runner import sandbox
+
+    assert checks.sandbox_available() == []
+    monkeypatch.setattr(sandbox, "sandbox_probe", lambda **k: {"isolated": False, "problems": ["bubblewrap not found"]})
+    settings.GRADING_ALLOW_UNSAFE = False
+    [msg] = checks.sandbox_available()
+    assert msg.id == "grading.W002" and "grading is refused" in msg.msg
+    settings.GRADING_ALLOW_UNSAFE = True
+    assert checks.sandbox_available()[0].id == "grading.W001"

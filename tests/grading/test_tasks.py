@@ -67,13 +67,23 @@ def test_grading_refuses_without_sandbox_unless_unsafe_allowed(
 ):
     from grading.runner import sandbox
 
-    monkeypatch.setattr(sandbox, "sandbox_probe", lambda **k: {"isolated": False, "problems": ["bubblewrap not found"]})
+    monkeypatch.setattr(
+        sandbox, "sandbox_probe", lambda **k: {"isolated": False, "bwrap": None, "problems": ["bubblewrap not found"]}
+    )
     grading_settings.GRADING_ALLOW_UNSAFE = False
     sub = _receive(cast.alice, bell_assignment, bell["solved"])
     submission_grade(submission_id=sub.pk)
     sub.refresh_from_db()
     assert sub.status == SubmissionStatus.NEEDS_ATTENTION
     assert "bubblewrap not found" in sub.log and "GRADING_ALLOW_UNSAFE" in sub.log
+    assert sub.auto_score is None and "paused" in sub.message
+
+    grading_settings.GRADING_ALLOW_UNSAFE = True  # a developer's machine without bubblewrap
+    Submission.objects.filter(pk=sub.pk).update(status=SubmissionStatus.RECEIVED, attempts=0)
+    submission_grade(submission_id=sub.pk)
+    sub.refresh_from_db()
+    assert sub.status == SubmissionStatus.GRADED and float(sub.auto_score) == 8.0
+    assert "UNSAFE" in sub.log
 
 
 @pytest.mark.django_db
