@@ -287,6 +287,26 @@ class HubClient:
     def kernels_list(self, name: str) -> list[dict[str, Any]]:
         return list(self._request("GET", self._server(name, "api/kernels")).json())
 
+    def sessions_list(self, name: str) -> list[dict[str, Any]]:
+        return list(self._request("GET", self._server(name, "api/sessions")).json())
+
+    def session_bind(self, name: str, path: str) -> str | None:
+        """Give the notebook at ``path`` a kernel session, reusing an idle warm kernel.
+
+        Returns the kernel id, or None when the notebook already has a session or no
+        unbound kernel is waiting (JupyterLab then starts its own kernel as usual).
+        """
+        sessions = self.sessions_list(name)
+        if any(s.get("path") == path for s in sessions):
+            return None
+        bound = {s["kernel"]["id"] for s in sessions if s.get("kernel")}
+        free = [k["id"] for k in self.kernels_list(name) if k["id"] not in bound]
+        if not free:
+            return None
+        body = {"path": path, "name": path.rsplit("/", 1)[-1], "type": "notebook", "kernel": {"id": free[0]}}
+        model = self._request("POST", self._server(name, "api/sessions"), ok=(201,), json=body).json()
+        return str(model["kernel"]["id"])
+
     def kernel_get(self, name: str, kernel_id: str) -> dict[str, Any] | None:
         try:
             return dict(self._request("GET", self._server(name, f"api/kernels/{kernel_id}")).json())

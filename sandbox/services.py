@@ -102,6 +102,11 @@ def lab_notebooks_place(*, user: Any, activity: Any, reset: bool = False) -> lis
             client.contents_rename(name, path, backup)
         client.contents_put_notebook(name, path, notebook_for_lab(blob_get(file.blob)))
         placed.append(Placed(path=path, written=True, backup=backup))
+    try:
+        # the server's warm kernel (imports preloaded) goes to the notebook the student lands on
+        client.session_bind(name, placed[0].path)
+    except HubError as exc:
+        log.warning("no warm kernel for %s: %s", name, exc)
     return placed
 
 

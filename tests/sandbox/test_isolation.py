@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import time
 
 import pytest
 
@@ -29,6 +30,16 @@ def _start(client, name: str, profile: str = "cpu") -> None:  # type: ignore[no-
     client.user_ensure(name)
     client.server_start(name, profile=profile)
     client.server_wait_ready(name, timeout=90)
+
+
+def _warm_kernel(client, name: str) -> str:  # type: ignore[no-untyped-def]
+    """The server's warm kernel (started as it listens); a new one if it is not there."""
+    for _ in range(50):
+        kernels = client.kernels_list(name)
+        if kernels:
+            return str(kernels[0]["id"])
+        time.sleep(0.1)
+    return str(client.kernel_start(name))
 
 
 def _name(tag: str) -> str:
@@ -94,7 +105,7 @@ def test_isolation_memory_bomb_killed_hub_healthy(lab, hub_client, probe):  # ty
     a = _name("mem")
     try:
         _start(hub_client, a, profile="small")  # 700 MiB
-        kernel = hub_client.kernel_start(a)
+        kernel = _warm_kernel(hub_client, a)
         bomb = hub_client.kernel_execute(
             a, kernel, "x = b'1' * (1536 * 1024 * 1024)\nprint('survived', len(x))", timeout=90
         )
@@ -116,7 +127,7 @@ def test_isolation_fork_bomb_contained(lab, hub_client, probe):  # type: ignore[
     a = _name("fork")
     try:
         _start(hub_client, a, profile="small")  # pids limit 128
-        kernel = hub_client.kernel_start(a)
+        kernel = _warm_kernel(hub_client, a)
         code = """
 import os, time, signal
 children, failure = [], ""

@@ -57,6 +57,18 @@ def test_lab_open_sso_kernel_submit_stop(lab, hub_client, live_server, world, gr
         path = "courses/qc101/hw1/hw1.ipynb"
         assert entered["url"] == f"{lab.url}/user/{name}/lab/tree/{path}"
         assert entered["placed"] == [{"path": path, "written": True, "backup": None}]
+        # the server's warm kernel (imports preloaded) is bound to the notebook the student lands on
+        sessions = hub_client.sessions_list(name)
+        assert [s["path"] for s in sessions] == [path] and sessions[0]["kernel"]["name"] == "quantum"
+        warm = hub_client.kernel_execute(
+            name,
+            sessions[0]["kernel"]["id"],
+            "import sys\nprint('torch' in sys.modules, 'torch' in dir())",
+            timeout=120,
+        )
+        assert warm.status == "ok" and warm.stdout.split() == ["True", "False"], (
+            warm
+        )  # preloaded, not in the notebook's names
 
         # Single sign-on: following the lab URL goes hub → site OAuth → hub → JupyterLab, no second login.
         lab_page = s.get(entered["url"], timeout=60)
