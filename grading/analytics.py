@@ -5,16 +5,17 @@ no per-student or per-activity queries), so a page built on them costs the same 
 queries for 5 or 500 students. Nothing here writes: the writes (manual grades, overrides,
 the release switch) are ``grading.services``.
 
-The score a gradebook shows for one submission (``counted_score``):
+The rules are grading's own (``grading.selectors``: ``counted_submission``,
+``submission_score``, ``scores_visible``), computed here in bulk; a test checks both agree:
 
-* per graded cell, the newest ``ManualGrade`` for that cell if any, else the autograder's
-  score (``None`` counts 0); a manual cell with neither is *pending*;
-* times ``1 - penalty`` (the late policy decided at receipt);
-* the newest ``Override`` with a score replaces all of that (an override row with an empty
-  score clears earlier overrides).
-
-The submission that counts for a student and an activity is the newest graded one; if none
-is graded yet, the newest one (its score is then ``None`` and its status shows why).
+* the submission that counts for a student and an activity is the newest on-time one; only
+  without any, the newest late one (whatever its status: in flight, it has no score yet);
+* a submission has a score once graded, timed out or over its memory limit: per graded cell
+  the newest ``ManualGrade`` for that cell if any, else the autograder's score (``None``
+  counts 0; a manual cell with neither is *pending*), times ``1 - penalty``; the newest
+  ``Override`` with a score replaces all of that (an empty override clears earlier ones);
+* scores are visible to students unless the teacher hid them (a ``ScoreRelease`` row with
+  ``hidden``).
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from .enums import SubmissionStatus
 from .models import Extension, ManualGrade, Override, ScoreRelease, Submission
 
 IN_QUEUE = (SubmissionStatus.RECEIVED, SubmissionStatus.QUEUED)
+# Statuses whose cells carry scores (grading.selectors.submission_score computes a total).
+SCORED = frozenset({SubmissionStatus.GRADED, SubmissionStatus.TIMED_OUT, SubmissionStatus.MEMORY_LIMIT})
 ATTENTION = (SubmissionStatus.NEEDS_ATTENTION, SubmissionStatus.ERROR)
 # A manually graded cell the autograder left without a score (its JSON object, flat, holds
 # "kind": "manual" before "score": null both as Django writes it and as PostgreSQL's jsonb
@@ -61,7 +64,8 @@ class Attempt:
 
     @property
     def is_graded(self) -> bool:
-        return self.status == SubmissionStatus.GRADED
+        """Has a score: graded, timed out or over the memory limit (tests that ran count)."""
+        return self.status in SCORED
 
 
 @dataclass
@@ -74,7 +78,7 @@ class CourseGrades:
     counted_by_key: dict[tuple[int, int], Attempt] = field(default_factory=dict)
 
     def counted(self, user_id: int, activity_id: int) -> Attempt | None:
-        """The attempt that counts: the newest graded one, else the newest."""
+        """The attempt that counts: the newest on-time one, else the newest late one."""
         return self.counted_by_key.get((user_id, activity_id))
 
     def all_attempts(self) -> Iterable[Attempt]:
@@ -170,7 +174,7 @@ def course_grades(
             "_unscored",
         )
     )
-    graded = SubmissionStatus.GRADED
+    scored_statuses = SCORED
     attempts: dict[tuple[int, int], list[Attempt]] = {}
     counted: dict[tuple[int, int], Attempt] = {}
     by_id: dict[int, Attempt] = {}
@@ -179,7 +183,7 @@ def course_grades(
         # the same arithmetic as counted_score(), inlined: this loop runs once per submission
         sub_manual = manual.get(sid, no_manual)
         override = overrides.get(sid)
-        is_graded = status == graded
+        is_graded = status in scored_statuses
         attempt = Attempt(
             id=sid,
             user_id=uid,
@@ -201,9 +205,9 @@ def course_grades(
         )
         key = (uid, aid)
         attempts.setdefault(key, []).append(attempt)
-        # rows come newest first: the first graded one counts, else the newest of all
+        # rows come newest first: the first on-time one counts, else the newest (late) one
         held = counted.get(key)
-        if held is None or (is_graded and held.status != graded):
+        if held is None or (late == 0 and held.late_seconds > 0):
             counted[key] = attempt
         by_id[sid] = attempt
     wanted = set(activity_ids) if user_ids is not None else set(cells_for or ())
@@ -217,7 +221,7 @@ def course_grades(
                 )
     _refine_pending(by_id, wanted)
     extensions = {(uid, aid): due for uid, aid, due in ext_qs.values_list("user_id", "activity_id", "due_at")}
-    released = dict.fromkeys(activity_ids, False)
+    released = dict.fromkeys(activity_ids, True)
     for aid, hidden in ScoreRelease.objects.filter(activity_id__in=activity_ids).values_list("activity_id", "hidden"):
         released[aid] = not hidden
     return CourseGrades(attempts=attempts, extensions=extensions, released=released, counted_by_key=counted)

@@ -552,7 +552,6 @@ def gradebook(
     grades = grading_analytics.course_grades(activity_ids=[a.pk for a in activities])
     default_max = {a.pk: max_points(a) for a in activities}
     attempts_map, extensions, counted_map = grades.attempts, grades.extensions, grades.counted_by_key
-    graded = "graded"
 
     def make_cells(s: Student) -> list[GradeCell]:
         cells = []
@@ -562,7 +561,7 @@ def gradebook(
             if items:
                 counted = counted_map[(s.id, a.pk)]
                 mx = counted.max_score or default_max[a.pk]
-                score = counted.score if counted.status == graded else None
+                score = counted.score if counted.is_graded else None
                 cells.append(
                     GradeCell(
                         activity=a,
@@ -599,7 +598,7 @@ def gradebook(
             if items:
                 counted = counted_map[key]
                 maximum += counted.max_score or default_max[a.pk]
-                score = counted.score if counted.status == graded else None
+                score = counted.score if counted.is_graded else None
                 scores.append(score)
                 total += score or 0.0
                 late += counted.late_seconds > 0

@@ -1,19 +1,23 @@
 """A small, hand-computed course for the dashboard's numbers.
 
+Scores are visible to students unless hidden (grading's rule): tests that need hidden scores
+hide them with ``scores_release(release=False)``.
+
 ``hw0`` (10 points: q1 4 auto, q2 4 auto, q3 2 manual; released 10 days ago, due 3 days ago;
 concepts qubits + measurement):
 
 * alice: one attempt 2 h after release, q1 4, q2 4, q3 pending → manual grade 2 → **10 (100 %)**
-* bob: attempt 1 (1 day after release) q1 0 failed, q2 4; attempt 2 (1 day late, penalty 10 %)
-  q1 4, q2 0 failed "AssertionError: not normalised", q3 pending → (4+0)×0.9 = **3.6 (36 %)**,
-  late, manual pending
+* bob: only late work (penalty 10 %): attempt 1 (1 h late) q1 0 failed, q2 4; attempt 2 (1 day
+  late) q1 4, q2 0 failed "AssertionError: not normalised", q3 pending. Without an on-time
+  attempt the newest late one counts (grading's rule): (4+0)×0.9 = **3.6 (36 %)**, late,
+  manual pending
 * charlie: nothing → missing
 
 ``hw1`` (world's assignment, 10 points, due in 3 days): alice queued now; bob graded 10/10,
 received 10 s ago and graded 8 s later (the only feedback today → median 8 s).
 
 Expected hw0: submitted 2/3 (66.7 %), scores [100, 36] → mean 68, median 68; first
-submission 2 h and 24 h after release → median 13 h; 1 late; 1 pending; questions q1 mean 4
+submission 2 h and 7 d 1 h (169 h) after release → median 85.5 h; 1 late; 1 pending; questions q1 mean 4
 (100 %), q2 mean 2 (50 %, 1 failure), q3 mean 2 (100 %, from alice's manual grade only).
 At risk: charlie only (missing 1); bob's latest (hw1, 100 %) is fine. Gradebook totals: alice 10/20, bob 13.6/20,
 charlie 0/20.
@@ -106,7 +110,9 @@ def graded(world, cast):  # type: ignore[no-untyped-def]
     bob_first = submission(
         activity=hw0,
         user=cast.bob,
-        received_at=released + timedelta(days=1),
+        received_at=hw0.due_at + timedelta(hours=1),
+        late_seconds=3600,
+        penalty="0.1",
         cells=[
             cell("q1", "autograded_test", 4, 0, "failed", message="AssertionError: wrong amplitude"),
             cell("q2", "autograded_test", 4, 4, "passed"),
@@ -131,8 +137,7 @@ def graded(world, cast):  # type: ignore[no-untyped-def]
         activity=hw1,
         user=cast.bob,
         received_at=now - timedelta(seconds=10),
-        auto_score=10,
-        max_score=10,
+        cells=[cell("t1", "autograded_test", 10, 10, "passed")],
         graded_at=now - timedelta(seconds=2),
     )
     return Graded(world, cast, hw0, hw1, now, alice_hw0, bob_first, bob_hw0)

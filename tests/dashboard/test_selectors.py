@@ -6,6 +6,7 @@ import pytest
 
 from courses.selectors import course_access
 from dashboard import selectors as dash
+from tests.dashboard.builders import cell
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +22,7 @@ def test_course_dashboard_activity_stats_match_hand_computed(graded):  # type: i
     assert (hw0.submitted, hw0.students, hw0.rate) == (2, 3, 66.7)
     assert sorted(hw0.scores) == [36.0, 100.0]
     assert (hw0.mean, hw0.median) == (68.0, 68.0)
-    assert hw0.median_hours_to_submit == 13.0
+    assert hw0.median_hours_to_submit == 85.5
     assert (hw0.late, hw0.pending) == (1, 1)
     hw1 = stats["hw1"]
     assert (hw1.submitted, hw1.scores, hw1.median_hours_to_submit) == (2, [100.0], None)
@@ -52,12 +53,22 @@ def test_course_dashboard_at_risk_low_and_falling(graded):  # type: ignore[no-un
 
     from grading.models import Submission
 
-    Submission.objects.filter(activity=graded.hw1, user=graded.cast.bob).update(auto_score=Decimal("2"))
+    Submission.objects.filter(activity=graded.hw1, user=graded.cast.bob).update(
+        auto_score=Decimal("2"), cells=[cell("t1", "autograded_test", 10, 2, "partial")]
+    )
     d = dash.course_dashboard(access=_access(graded.cast.teacher), selected_slug="hw0", now=graded.now)
     risk = {r.student.username: r.reasons for r in d.at_risk}
     assert risk["bob"] == ["latest score 20%"]  # 36 % → 20 %: low, not a 20-point fall
-    # without cells the total is the autograder's score: hw0 becomes 9/10 = 90 %
-    Submission.objects.filter(pk=graded.bob_hw0.pk).update(penalty=Decimal(0), cells=[], auto_score=Decimal("9"))
+    # hw0 becomes 9/10 = 90 %, on time
+    Submission.objects.filter(pk=graded.bob_hw0.pk).update(
+        penalty=Decimal(0),
+        auto_score=Decimal("9"),
+        cells=[
+            cell("q1", "autograded_test", 4, 4, "passed"),
+            cell("q2", "autograded_test", 4, 4, "passed"),
+            cell("q3", "manual", 2, 1),
+        ],
+    )
     d = dash.course_dashboard(access=_access(graded.cast.teacher), selected_slug="hw0", now=graded.now)
     risk = {r.student.username: r.reasons for r in d.at_risk}
     assert risk["bob"] == ["scores falling (90% → 20%)"]
@@ -128,11 +139,12 @@ def test_student_progress_mastery_hides_unreleased_scores(graded):  # type: igno
     from grading.services import scores_release
 
     alice = graded.cast.alice
+    scores_release(activity=graded.hw0, release=False, by=graded.cast.teacher)
     p = dash.student_progress(access=_access(alice), user_id=alice.pk, show_unreleased=False, now=graded.now)
     mastery = {m.concept: m.percent for m in p.mastery}
     assert mastery == {"qubits": None, "measurement": None}
     assert p.practise_next == []  # handed in, scores not released: no advice from hidden scores
-    assert all(not visible for _, _, visible in p.attempts)
+    assert [visible for activity, _, visible in p.attempts if activity.slug == "hw0"] == [False]
     scores_release(activity=graded.hw0, release=True, by=graded.cast.teacher)
     p = dash.student_progress(access=_access(alice), user_id=alice.pk, show_unreleased=False, now=graded.now)
     assert {m.concept: m.percent for m in p.mastery} == {"qubits": 100.0, "measurement": 100.0}
@@ -155,3 +167,24 @@ def test_gradebook_csv_matches_screen(graded):  # type: ignore[no-untyped-def]
     assert rows[1][col : col + 2] == ["3.6", "late pending"]
     assert rows[3][col : col + 2] == ["missing", "missing"]
     assert rows[1][-3:] == ["13.6", "20", "68"]
+
+
+def test_bulk_scores_agree_with_gradings_own_rules(graded):  # type: ignore[no-untyped-def]
+    """grading.analytics computes in bulk what grading.selectors computes one submission at a time."""
+    from grading import analytics
+    from grading.selectors import counted_submission, submission_score
+    from grading.services import override_set
+
+    override_set(
+        submission=graded.alice_hw0, score=__import__("decimal").Decimal("9.5"), reason="typo", by=graded.cast.teacher
+    )
+    grades = analytics.course_grades(activity_ids=[graded.hw0.pk, graded.hw1.pk])
+    for user in (graded.cast.alice, graded.cast.bob, graded.cast.charlie):
+        for activity in (graded.hw0, graded.hw1):
+            theirs = counted_submission(activity=activity, user=user)
+            ours = grades.counted(user.pk, activity.pk)
+            assert (ours.id if ours else None) == (theirs.pk if theirs else None), (user, activity)
+            if theirs is not None:
+                score = submission_score(submission=theirs)
+                assert ours.score == (None if score.total is None else float(score.total)), (user, activity)
+                assert ours.manual_pending == bool(score.needs_manual), (user, activity)

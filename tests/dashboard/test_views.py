@@ -106,6 +106,9 @@ def test_student_never_sees_another_students_data(graded):  # type: ignore[no-un
 
 
 def test_progress_hides_unreleased_scores_from_the_student(graded):  # type: ignore[no-untyped-def]
+    from grading.services import scores_release
+
+    scores_release(activity=graded.hw0, release=False, by=graded.cast.teacher)
     page = _client(graded, "bob").get("/courses/qc101/progress/").content.decode()
     assert "not released" in page and "3.6" not in page
     staff = _client(graded, "teacher").get(f"/courses/qc101/progress/?student={graded.cast.bob.pk}").content.decode()
