@@ -12,6 +12,7 @@ LIANGZHI_SITE_URL            the site, our OAuth/OIDC provider (default http://1
 LIANGZHI_HUB_IDLE_TIMEOUT    seconds before an idle server is culled (default 3600; 0 = never)
 LIANGZHI_HUB_START_TIMEOUT   seconds a server may take to start (default 60)
 LIANGZHI_HUB_EXTRA_PROFILES  JSON object merged into the spawner's profiles (tests use it)
+LIANGZHI_HUB_WARM_KERNEL     1 (default): each server starts a preloaded quantum kernel at once
 
 Django-free: the hub is its own process and never imports the site.
 """
@@ -121,6 +122,7 @@ c.Spawner.http_timeout = 30
 c.LiangzhiSpawner.home_root = str(STATE_DIR / "homes")
 c.LiangzhiSpawner.log_dir = str(STATE_DIR / "logs")
 c.LiangzhiSpawner.env_root = sys.prefix
+c.LiangzhiSpawner.warm_kernel = (env("LIANGZHI_HUB_WARM_KERNEL") or "1") == "1"
 # The kernel helper library (liangzhi_checks) is on the venv's path through a .pth file.
 c.LiangzhiSpawner.extra_ro_paths = {str(REPO / "grading" / "kernel_lib"): "kernel helpers"}
 # Probe at start-up what this machine allows (root, bubblewrap, cgroups) and say so in the log.

@@ -118,6 +118,11 @@ class LiangzhiSpawner(LocalProcessSpawner):
     local_profiles_only = Bool(True, help="Refuse GPU profiles (they exist only on Kubernetes, see deploy/).").tag(
         config=True
     )
+    warm_kernel = Bool(
+        True,
+        help="Start one quantum kernel (imports preloaded) as each server starts; the site binds it to "
+        "the notebook the student opens. Costs a kernel's memory (~340 MiB) per running server.",
+    ).tag(config=True)
     unix_shell = Unicode("/usr/sbin/nologin", help="Login shell of created Unix users.").tag(config=True)
     ready_poll_interval = Float(0.05, help="Seconds between checks of the server's port while it starts.").tag(
         config=True
@@ -347,7 +352,8 @@ class LiangzhiSpawner(LocalProcessSpawner):
         jupyter_dir = SANDBOX_JUPYTER if self.isolated else str(JUPYTER_DIR)
         env["JUPYTER_PATH"] = f"{jupyter_dir}/share/jupyter"
         env["JUPYTER_CONFIG_PATH"] = f"{jupyter_dir}/etc/jupyter"
-        env["PYTHONPATH"] = f"{jupyter_dir}/python"  # liangzhi_student: the deferred nbgrader Validate
+        env["PYTHONPATH"] = f"{jupyter_dir}/python"  # liangzhi_student and liangzhi_kernel
+        env["LIANGZHI_WARM_KERNEL"] = "1" if self.warm_kernel else "0"
         env["PATH"] = f"{self.env_root}/bin:/usr/local/bin:/usr/bin:/bin"
         env["VIRTUAL_ENV"] = self.env_root
         env["MPLCONFIGDIR"] = f"{env['HOME']}/.cache/matplotlib"

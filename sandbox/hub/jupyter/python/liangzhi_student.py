@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from typing import Any
 
 WARM_KERNEL = "quantum"
@@ -36,5 +37,6 @@ def _load_jupyter_server_extension(serverapp: Any) -> None:
 
         load_jupyter_server_extension(serverapp)
 
-    serverapp.io_loop.add_callback(warm_kernel)
+    if os.environ.get("LIANGZHI_WARM_KERNEL", "1") == "1":
+        serverapp.io_loop.add_callback(warm_kernel)
     serverapp.io_loop.add_callback(load_validate)
