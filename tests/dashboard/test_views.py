@@ -196,3 +196,13 @@ def test_dashboard_speaks_chinese(graded):  # type: ignore[no-untyped-def]
     assert "成绩册" in page and "导出 CSV" in page
     page = c.get("/courses/qc101/dashboard/").content.decode()
     assert "需关注的学生" in page and "各题难度" in page
+
+
+def test_empty_course_pages_render_their_empty_states(graded):  # type: ignore[no-untyped-def]
+    c = _client(graded, "other_teacher")
+    page = c.get("/courses/ml201/dashboard/").content.decode()
+    assert "This course has no assignments or exams yet" in page and "Nobody is falling behind." in page
+    assert "No students match." in c.get("/courses/ml201/gradebook/").content.decode()
+    rows = c.get("/courses/ml201/gradebook.csv").content.decode("utf-8-sig").strip().splitlines()
+    assert rows == ["username,name,total,max,percent"]
+    assert "No submissions yet." in c.get("/courses/ml201/progress/").content.decode()
