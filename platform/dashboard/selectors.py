@@ -464,7 +464,9 @@ def course_dashboard(
         at_risk=at_risk(
             students=students, activities=activities, grades=grades, lab=lab, now=now, inactive_days=inactive_days
         ),
-        health=grading_analytics.grading_health(activity_ids=[a.pk for a in activities], since=day_start),
+        health=grading_analytics.grading_health(
+            activity_ids=[a.pk for a in activities], since=day_start, grades=grades
+        ),
         lab=lab,
         inactive_days=inactive_days,
     )
