@@ -90,6 +90,19 @@ def _sse(event: dict[str, Any]) -> str:
     return f"data: {json.dumps(event)}\n\n"
 
 
+def _progress_text(message: str) -> str:
+    """The hub's and the spawner's progress messages, in the student's language."""
+    known = {
+        "Server requested": _("Server requested"),
+        "Preparing your workspace": _("Preparing your workspace"),
+        "Starting JupyterLab": _("Starting JupyterLab"),
+        "Connecting to your lab": _("Connecting to your lab"),
+    }
+    if message.startswith("Server ready"):
+        return _("Your lab is ready")
+    return known.get(message, message)
+
+
 @login_required
 @require_GET
 def progress(request: HttpRequest, slug: str, activity: str) -> StreamingHttpResponse:
@@ -105,7 +118,7 @@ def progress(request: HttpRequest, slug: str, activity: str) -> StreamingHttpRes
                     log.error("spawn failed for %s: %s", name, event.message)
                     yield _sse({"progress": 100, "failed": True, "message": _failure_text(event.message)})
                     return
-                yield _sse({"progress": event.progress, "message": event.message, "ready": event.ready})
+                yield _sse({"progress": event.progress, "message": _progress_text(event.message), "ready": event.ready})
                 if event.ready:
                     return
         except SpawnFailed as exc:

@@ -11,8 +11,10 @@
     var errorBox = box.querySelector("[data-lab-error]");
     var done = false;
 
+    var shown = 0;
     function set(progress, text) {
-      var p = Math.max(0, Math.min(100, progress || 0));
+      // never backwards (a re-read stream starts again at 0)
+      var p = shown = Math.max(shown, Math.min(100, progress || 0));
       bar.style.width = p + "%";
       meter.setAttribute("aria-valuenow", String(p));
       if (text) { message.textContent = text; }
