@@ -304,7 +304,8 @@ OAUTH2_PROVIDER.update(
     }
 )
 if PRODUCTION:
-    OAUTH2_PROVIDER["OIDC_RSA_PRIVATE_KEY"] = env_str("OIDC_RSA_PRIVATE_KEY")
+    # An env file holds one line: a PEM may be given with literal "\n" between its lines.
+    OAUTH2_PROVIDER["OIDC_RSA_PRIVATE_KEY"] = env_str("OIDC_RSA_PRIVATE_KEY").replace("\\n", "\n")
 else:
     from accounts.oidc_keys import oidc_private_key  # Django-free: safe before apps load
 
