@@ -36,3 +36,32 @@ def test_kernel_runs_the_demo_practice_notebook(lab, hub_client):  # type: ignor
         assert text.count("✓") >= 3, text  # Aer, Stim and torch self-checks all passed
     finally:
         stop_quietly(hub_client, name)
+
+
+def test_kernel_interrupt_works_in_the_sandbox(lab, hub_client):  # type: ignore[no-untyped-def]
+    import threading
+    import time
+
+    name = f"lzt{secrets.token_hex(3)}-int"
+    try:
+        hub_client.user_ensure(name)
+        hub_client.server_start(name, profile="cpu")
+        hub_client.server_wait_ready(name, timeout=90)
+        kernel = hub_client.kernel_start(name)
+        results = []
+        runner = threading.Thread(
+            target=lambda: results.append(
+                hub_client.kernel_execute(name, kernel, "import time\ntime.sleep(60)", timeout=90)
+            )
+        )
+        started = time.monotonic()
+        runner.start()
+        time.sleep(3)
+        hub_client._request("POST", hub_client._server(name, f"api/kernels/{kernel}/interrupt"), ok=(204,))
+        runner.join(timeout=60)
+        assert results and results[0].status == "error" and "KeyboardInterrupt" in results[0].error, results
+        assert time.monotonic() - started < 60  # interrupted, not finished
+        again = hub_client.kernel_execute(name, kernel, "print('still here')", timeout=30)
+        assert again.stdout.strip() == "still here"
+    finally:
+        stop_quietly(hub_client, name)
