@@ -397,6 +397,8 @@ class LiangzhiSpawner(LocalProcessSpawner):
             cmd = self._bwrap_command(entry, cmd)
         else:
             self._home_outside().mkdir(parents=True, exist_ok=True)
+            if os.geteuid() == 0:  # root without bubblewrap: Jupyter refuses root unless told
+                cmd.append("--allow-root")
         env = self.get_env()
         self._emit(30, "Starting JupyterLab")
         Path(self.log_dir).mkdir(parents=True, exist_ok=True)
