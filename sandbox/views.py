@@ -144,6 +144,8 @@ def _failure_text(message: str) -> str:
     text = message.removeprefix("Spawn failed: ").strip()
     if "imeout" in text or "didn't respond" in text or "took too long" in text:
         return _("Your lab took too long to start. Please try again in a minute.")
+    if text.startswith("Your lab could not start"):  # the spawner's words; the exit code is in the log
+        return _("Your lab could not start. Please try again; if it keeps failing, tell your teacher.")
     return text or _("Your lab could not start. Please try again.")
 
 
