@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from celery import shared_task
-from celery.signals import worker_process_init, worker_ready
+from celery.signals import worker_process_init
 
 
 @worker_process_init.connect
-@worker_ready.connect
 def _warm_up(**_: object) -> None:
-    """Start this worker process's warm sandboxes before the first job arrives."""
+    """Start this (prefork) worker process's warm sandboxes before the first job arrives.
+
+    Only prefork children warm up at start; a solo or in-test worker warms lazily on its
+    first job (GRADING_WARM_POOL=0 turns warm sandboxes off)."""
     from .services import warm_pool
 
     warm_pool()
