@@ -40,6 +40,25 @@ def _fast_and_isolated(settings, tmp_path_factory):  # type: ignore[no-untyped-d
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_celery_pool():  # type: ignore[no-untyped-def]
+    """A test that runs a real worker closes the app's broker pool on the way out; the next
+    test must get a new one ("Acquire on closed pool" otherwise)."""
+    yield
+    from config.celery import app
+
+    pool = app._pool
+    try:
+        if pool is not None:
+            pool.force_close_all()
+    finally:
+        from kombu import pools
+
+        pools.reset()  # kombu keeps closed pools in a process-wide registry, keyed by broker URL
+        app._pool = None
+        app.amqp._producer_pool = None  # it holds the (closed) connection pool too
+
+
 @pytest.fixture
 def output_dir() -> Path:
     """Where tests leave artefacts a person looks at (screenshots)."""

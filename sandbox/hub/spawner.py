@@ -282,15 +282,19 @@ class LiangzhiSpawner(LocalProcessSpawner):
         # a private /tmp and /run: fresh tmpfs inside the sandbox, not the host's
         args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/run"]  # noqa: S108
         mounted = ["/usr", "/etc", "/proc", "/dev", "/tmp", "/run"]  # noqa: S108
+        writable_tmpfs = ("/tmp", "/run")  # noqa: S108 -- directories can be made inside these
         made: list[str] = []
 
         def bind(kind: str, source: str, dest: str) -> None:
             # bwrap creates missing parents 0700 (root-only): make them 0755 so the student can
-            # traverse to the bound environment even where the host path sits under /root.
+            # traverse to the bound environment even where the host path sits under /root, or
+            # under /tmp (a checkout in /tmp is hidden by the private tmpfs unless bound back).
             parts = Path(dest).parts
             for i in range(2, len(parts)):
                 parent = str(Path(*parts[:i]))
-                if parent in made or any(parent.startswith(m + "/") for m in mounted):
+                if parent in made or parent in mounted:
+                    continue
+                if any(parent.startswith(m + "/") for m in mounted if m not in writable_tmpfs):
                     continue
                 args.extend(["--perms", "0755", "--dir", parent])
                 made.append(parent)
