@@ -121,6 +121,11 @@ def activity_student_notebooks(*, version: ActivityVersion) -> QuerySet[Activity
     return version.files.filter(kind=FileKind.NOTEBOOK)
 
 
+def activity_data_files(*, version: ActivityVersion) -> QuerySet[ActivityFile]:
+    """Data files that sit beside the notebooks (CSV inputs and the like), in the lab and in grading."""
+    return version.files.filter(kind=FileKind.DATA)
+
+
 def due_next_for_user(*, user: AnyUser, limit: int = 8, at: datetime | None = None) -> list[Activity]:
     """Released, gradable work due from now on in the user's student courses, soonest first."""
     if not getattr(user, "is_authenticated", False):

@@ -102,6 +102,14 @@ def lab_notebooks_place(*, user: Any, activity: Any, reset: bool = False) -> lis
             client.contents_rename(name, path, backup)
         client.contents_put_notebook(name, path, notebook_for_lab(blob_get(file.blob)))
         placed.append(Placed(path=path, written=True, backup=backup))
+    # data files the notebooks read (CSV inputs, ...) go beside them; a student's copy is kept
+    version = activity.current_version
+    base = activity_lab_dir(activity=activity)
+    for data_file in course_selectors.activity_data_files(version=version):
+        path = posixpath.join(base, data_file.path)
+        client.contents_mkdir(name, posixpath.dirname(path))
+        if reset or client.contents_get(name, path) is None:
+            client.contents_put_file(name, path, blob_get(data_file.blob))
     try:
         # the server's warm kernel (imports preloaded) goes to the notebook the student lands on
         client.session_bind(name, placed[0].path)
