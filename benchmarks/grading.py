@@ -71,6 +71,10 @@ def solved(student_json: str) -> str:
     return nbformat.writes(nb)
 
 
+def progress(message: str) -> None:
+    print(f"  .. {message}", file=sys.stderr, flush=True)
+
+
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     k = max(0, min(len(ordered) - 1, round(q * (len(ordered) - 1))))
@@ -174,7 +178,8 @@ def inner(tmp: Path, n: int, ttf_n: int) -> dict[str, float]:
 
     try:
         # Warm-up: both worker processes have their warm sandboxes ready.
-        wait([submit(users[-1], "warm-1")])
+        progress("warm-up submission")
+        wait([submit(users[-1], "warm-1")], timeout=300)
         time.sleep(8)
         ttf = []
         for i in range(ttf_n):
@@ -183,6 +188,7 @@ def inner(tmp: Path, n: int, ttf_n: int) -> dict[str, float]:
             wait([sid], timeout=120)
             ttf.append(time.perf_counter() - t0)
             time.sleep(6)  # idle queue: the pool refills before the next one
+        progress(f"time to feedback: {[round(t, 2) for t in ttf]}")
         started = time.perf_counter()
         ids = [submit(users[i], f"batch-{i}") for i in range(n)]
         wait(ids)
@@ -202,7 +208,9 @@ def inner(tmp: Path, n: int, ttf_n: int) -> dict[str, float]:
     per_job = [(r["graded_at"] - r["started_at"]).total_seconds() for r in rows]
     warm = sum("(warm)" in r["log"] for r in rows)
 
+    progress(f"ours: {ours_total:.1f} s for {n}")
     own = notebook_own_seconds(answer)
+    progress(f"notebook's own run: {own:.2f} s; now nbgrader autograde")
     base_total = nbgrader_seconds(src, answer, n, tmp / "nbgrader")
     del timezone
     return {

@@ -209,6 +209,32 @@ def _released_cell(student: Any, gid: str) -> Any | None:
     return next((c for c in student.cells if _meta(c).get("grade_id") == gid), None)
 
 
+def source_imports(source_json: str, *, limit: int = 20) -> str:
+    """Modules the source notebook imports, comma-separated, for warming the next sandboxes."""
+    import ast
+    import importlib.util
+
+    import nbformat
+
+    names: list[str] = []
+    for cell in nbformat.reads(source_json, as_version=4).cells:
+        if cell.cell_type != "code":
+            continue
+        try:
+            tree = ast.parse(str(cell.source))
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            found = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                found = [node.module]
+            for name in found:
+                top = name.split(".")[0]
+                if name not in names and importlib.util.find_spec(top) is not None:
+                    names.append(name)
+    return ",".join(names[:limit])
+
+
 def _public_text(student_json: str) -> str:
     import nbformat
 
@@ -389,6 +415,9 @@ def grade(
         # The whole result must fit in what the sandbox lets through stdout (errors kept on top).
         "max_total_output": limits.max_output_bytes // 2,
     }
+    if pool is not None:
+        # The next warm sandboxes import what this assignment imports (the teacher's source: trusted).
+        pool.preload = source_imports(source_json) or pool.preload
     runner = pool.take() if pool is not None else None
     if runner is None:
         runner = runner_start(limits=limits, work_root=Path(work_root), allow_unsafe=allow_unsafe)

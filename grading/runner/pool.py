@@ -88,6 +88,7 @@ class WarmPool:
                 with self._lock:
                     self._starting -= 1
                 continue
+            runner.process.set_cpu_weight(64)  # warm up in the background of running jobs
             threading.Thread(target=self._await_ready, args=(runner,), daemon=True).start()
 
     def _await_ready(self, runner: Runner) -> None:
@@ -116,7 +117,10 @@ class WarmPool:
                     runner.discard()
                 else:
                     runner = None
-            if runner is not None or time.monotonic() >= deadline:
+            if runner is not None:
+                runner.process.set_cpu_weight(1024)  # its job starts now: full weight
+                break
+            if time.monotonic() >= deadline:
                 break
             time.sleep(0.05)
         self.fill()

@@ -193,7 +193,7 @@ class _Cgroup:
         if os.geteuid() != 0:
             return
         name = f"job-{uuid.uuid4().hex[:12]}"
-        for controller in ("memory", "pids"):
+        for controller in ("memory", "pids", "cpu"):
             base = _cgroup_v1(controller)
             if base is None:
                 continue
@@ -209,12 +209,19 @@ class _Cgroup:
                             memsw.write_text(limit)
                     with contextlib.suppress(OSError):
                         (path / "memory.swappiness").write_text("0")
-                else:
+                elif controller == "pids":
                     (path / "pids.max").write_text(str(limits.max_processes))
                 self.paths[controller] = path
             except OSError:
                 with contextlib.suppress(OSError):
                     path.rmdir()
+
+    def set_cpu_weight(self, shares: int) -> None:
+        """cgroup-v1 cpu.shares (1024 = normal): warm-up runs below the jobs that are running."""
+        path = self.paths.get("cpu")
+        if path is not None:
+            with contextlib.suppress(OSError):
+                (path / "cpu.shares").write_text(str(shares))
 
     def join_files(self) -> list[str]:
         return [str(p / "cgroup.procs") for p in self.paths.values()]
@@ -482,6 +489,9 @@ class SandboxProcess:
         self.err = _Drain(self.proc.stderr, limits.max_output_bytes)
         self.out.start()
         self.err.start()
+
+    def set_cpu_weight(self, shares: int) -> None:
+        self.cgroup.set_cpu_weight(shares)
 
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
