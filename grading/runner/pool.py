@@ -62,6 +62,21 @@ def runner_start(*, limits: SandboxLimits, work_root: Path, preload: str = "", a
     return Runner(process=proc, job_dir=job, warm=bool(preload))
 
 
+def jobs_sweep(work_root: Path, *, older_than: float = 3600) -> int:
+    """Remove job folders left by a worker that died (their sandboxes died with it)."""
+    import time
+
+    removed = 0
+    if not Path(work_root).is_dir():
+        return 0
+    for job in Path(work_root).glob("job-*"):
+        with contextlib.suppress(OSError):
+            if time.time() - job.stat().st_mtime > older_than:
+                shutil.rmtree(job, ignore_errors=True)
+                removed += 1
+    return removed
+
+
 class WarmPool:
     """Keeps ``size`` warm runners ready; ``take()`` never blocks (None: go cold)."""
 
@@ -73,6 +88,7 @@ class WarmPool:
         self._ready: list[Runner] = []
         self._starting = 0
         self._lock = threading.Lock()
+        jobs_sweep(self.work_root)
 
     def fill(self) -> None:
         """Start the missing runners. The process is started in the calling thread: bwrap's
