@@ -83,6 +83,8 @@ class ImportReport:
     unchanged: bool
     new_versions: list[str] = field(default_factory=list)
     archived: list[str] = field(default_factory=list)
+    verified: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         if self.unchanged:
@@ -91,7 +93,9 @@ class ImportReport:
         parts = [f"{self.course.slug}: {verb}", f"{len(self.new_versions)} new activity version(s)"]
         if self.archived:
             parts.append(f"archived {', '.join(self.archived)}")
-        return "; ".join(parts)
+        if self.verified:
+            parts.append(f"verified {', '.join(self.verified)}")
+        return "; ".join([*parts, *self.warnings])
 
 
 class _ManifestLoader(yaml.SafeLoader):
@@ -358,6 +362,53 @@ def _localise_images(act: Activity, version: ActivityVersion, html: str) -> str:
     return rewrite_image_sources(html, resolve)
 
 
+def verify_assignments(prepared: list[PreparedActivity], *, known: dict[str, str]) -> tuple[list[str], list[str]]:
+    """Run each changed assignment's reference solution and blank version in the grading sandbox.
+
+    The reference must reach full marks and the blank version zero on every autograded test;
+    otherwise the import is refused with a report naming the cells. ``known`` maps activity
+    slugs to the digest of their current version: unchanged assignments are not run again.
+    Returns (verified activity slugs, warnings). Without a sandbox (and without the explicit
+    development opt-out) nothing is run and a warning says so.
+    """
+    from django.conf import settings
+
+    from grading.authoring import assignment_verify
+    from grading.runner.sandbox import sandbox_probe
+    from grading.services import grading_limits
+
+    todo = [a for a in prepared if a.spec.kind in ("assignment", "exam") and known.get(a.spec.slug) != a.digest]
+    if not todo or not getattr(settings, "COURSES_VERIFY_ASSIGNMENTS", True):
+        return [], []
+    probe = sandbox_probe()
+    if not probe["isolated"] and not getattr(settings, "GRADING_ALLOW_UNSAFE", False):
+        return [], ["assignments NOT verified: the grading sandbox is not available on this machine"]
+    problems: list[Problem] = []
+    verified: list[str] = []
+    for act in todo:
+        data = {f.path: f.data for f in act.files if f.kind == FileKind.DATA}
+        folder = (act.spec.folder or "").rstrip("/")
+        ok = True
+        for f in act.files:
+            if f.kind != FileKind.SOURCE:
+                continue
+            inner = f.path.removeprefix("source/")
+            for message in assignment_verify(
+                source_json=f.data.decode("utf-8"),
+                name=inner,
+                limits=grading_limits(),
+                work_root=settings.DATA_DIR / "grading-jobs",
+                files=data,
+            ):
+                ok = False
+                problems.append(Problem(f"{folder}/{inner}", message.removeprefix(f"{inner}: ")))
+        if ok:
+            verified.append(act.spec.slug)
+    if problems:
+        raise CourseImportError(problems)
+    return verified, []
+
+
 def import_course(root: Path, *, teacher: Any | None = None, expect_slug: str | None = None) -> ImportReport:
     """Import or update the course in ``root``; all or nothing.
 
@@ -370,6 +421,12 @@ def import_course(root: Path, *, teacher: Any | None = None, expect_slug: str | 
         raise CourseImportError(
             [Problem("course.yaml", f"slug is {spec.slug!r}, but this is the course {expect_slug!r}")]
         )
+    known = dict(
+        Activity.objects.filter(course__slug=spec.slug, current_version__isnull=False).values_list(
+            "slug", "current_version__digest"
+        )
+    )
+    verified, warnings = verify_assignments(prepared, known=known)  # before any row is written
     now = timezone.now()
     with transaction.atomic():
         course = Course.objects.select_for_update().filter(slug=spec.slug).first()
@@ -395,7 +452,7 @@ def import_course(root: Path, *, teacher: Any | None = None, expect_slug: str | 
         if created and teacher is not None:
             Enrollment.objects.get_or_create(course=course, user=teacher, defaults={"role": Role.TEACHER})
 
-        report = ImportReport(course=course, created=created, unchanged=False)
+        report = ImportReport(course=course, created=created, unchanged=False, verified=verified, warnings=warnings)
         units: dict[str, Unit] = {}
         for order, unit_spec in enumerate(spec.units):
             unit, _ = Unit.objects.update_or_create(

@@ -113,7 +113,9 @@ def reference_submission(source_json: str, student_json: str) -> str:
     return nbformat.writes(student)
 
 
-def assignment_verify(*, source_json: str, name: str, limits: Any, work_root: Any) -> list[str]:
+def assignment_verify(
+    *, source_json: str, name: str, limits: Any, work_root: Any, files: dict[str, bytes] | None = None
+) -> list[str]:
     """Problems with an assignment, naming the cells: [] when it is sound.
 
     Runs the reference solution (every autograded test must give full marks) and the blank
@@ -135,6 +137,7 @@ def assignment_verify(*, source_json: str, name: str, limits: Any, work_root: An
             submission_json=submission,
             limits=limits,
             work_root=work_root,
+            files=files,
         )
         if out.status != "graded":
             problems.append(

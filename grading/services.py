@@ -370,7 +370,11 @@ def submission_grade(*, submission_id: int, force: bool = False) -> Submission |
         return sub
     try:
         source_json, student_json = _source_notebook(sub)
+        data_files = {
+            f.path: blob_get(f.blob) for f in ActivityFile.objects.filter(version=sub.version, kind=FileKind.DATA)
+        }
         outcome = autograde.grade(
+            files=data_files,
             source_json=source_json,
             student_json=student_json,
             submission_json=blob_get(sub.blob).decode("utf-8"),

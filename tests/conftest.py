@@ -38,6 +38,8 @@ def _fast_and_isolated(settings, tmp_path_factory):  # type: ignore[no-untyped-d
     settings.BLOB_ROOT = tmp_path_factory.getbasetemp() / "blobs"
     settings.CELERY_TASK_ALWAYS_EAGER = os.environ.get("LIANGZHI_TEST_EAGER", "1") == "1"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # Sandboxed verification of assignments at import is tested on its own (tests/courses/test_verify.py).
+    settings.COURSES_VERIFY_ASSIGNMENTS = False
 
 
 @pytest.fixture(autouse=True)

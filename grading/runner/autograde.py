@@ -388,6 +388,22 @@ def feedback_cells(
     return out
 
 
+def _place_files(job_dir: Path, files: dict[str, bytes]) -> None:
+    """Write data files into the job folder; a path that would leave it is refused."""
+    root = Path(job_dir).resolve()
+    for rel, data in files.items():
+        target = (root / rel).resolve()
+        if root not in target.parents:
+            raise ValueError(f"data file outside the job folder: {rel!r}")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        for folder in [target.parent, *target.parent.parents]:
+            if folder == root or root not in folder.parents:
+                break
+            folder.chmod(0o755)
+        target.write_bytes(data)
+        target.chmod(0o644)
+
+
 def grade(
     *,
     source_json: str,
@@ -399,8 +415,13 @@ def grade(
     keep_job: bool = False,
     pool: WarmPool | None = None,
     allow_unsafe: bool = False,
+    files: dict[str, bytes] | None = None,
 ) -> GradeOutcome:
-    """Grade one submission end to end; never raises for anything the student's code does."""
+    """Grade one submission end to end; never raises for anything the student's code does.
+
+    ``files`` are the assignment's data files (path relative to the notebook → bytes), put in
+    the job folder beside the notebook before it runs, as they sit beside it in the lab.
+    """
     import nbformat
 
     nonce = secrets.token_hex(16)
@@ -422,6 +443,7 @@ def grade(
     if runner is None:
         runner = runner_start(limits=limits, work_root=Path(work_root), allow_unsafe=allow_unsafe)
     try:
+        _place_files(runner.job_dir, files or {})
         result = runner.process.finish(json.dumps(request).encode())
     finally:
         if not keep_job:

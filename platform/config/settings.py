@@ -193,6 +193,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 *
 COURSE_ZIP_MAX_BYTES = env_int("COURSE_ZIP_MAX_BYTES", 50 * 1024 * 1024, minimum=1024)
 COURSE_ZIP_MAX_UNPACKED_BYTES = env_int("COURSE_ZIP_MAX_UNPACKED_BYTES", 200 * 1024 * 1024, minimum=1024)
 COURSE_ZIP_MAX_FILES = env_int("COURSE_ZIP_MAX_FILES", 2000, minimum=1)
+# Importing an assignment runs its reference solution (full marks) and blank version (zero) in
+# the grading sandbox and refuses it otherwise; unchanged assignments are not run again.
+COURSES_VERIFY_ASSIGNMENTS = env_bool("COURSES_VERIFY_ASSIGNMENTS", True)
 
 # --- e-mail ---------------------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

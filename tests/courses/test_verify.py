@@ -1,0 +1,87 @@
+"""Importing an assignment runs its reference solution and its blank version in the grading sandbox."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from courses.importer import CourseImportError, import_course
+from courses.models import Activity, Course
+
+REPO = Path(__file__).resolve().parents[2]
+pytestmark = [pytest.mark.integration, pytest.mark.django_db]
+
+
+@pytest.fixture(autouse=True)
+def _verify(settings, tmp_path):  # type: ignore[no-untyped-def]
+    settings.COURSES_VERIFY_ASSIGNMENTS = True
+    settings.DATA_DIR = tmp_path / "data"
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Path:
+    target = tmp_path / "demo"
+    shutil.copytree(REPO / "content" / "demo", target)
+    return target
+
+
+def _edit_source(folder: Path, edit) -> None:  # type: ignore[no-untyped-def]
+    path = folder / "assignments" / "bell-states" / "bell-states.ipynb"
+    nb = json.loads(path.read_text())
+    for cell in nb["cells"]:
+        if isinstance(cell["source"], list):
+            cell["source"] = "".join(cell["source"])
+    edit(nb["cells"])
+    path.write_text(json.dumps(nb))
+
+
+def test_a_sound_assignment_is_verified_once(demo: Path) -> None:
+    report = import_course(demo)
+    assert report.verified == ["bell-states"] and report.warnings == []
+    assert "verified bell-states" in report.summary()
+    (demo / "lessons" / "bell.md").write_text("# Only the lesson changed\n")
+    again = import_course(demo)
+    assert again.verified == []  # the unchanged assignment is not run again
+
+
+def test_a_wrong_reference_solution_is_refused_naming_the_cell(demo: Path) -> None:
+    def break_solution(cells):  # type: ignore[no-untyped-def]
+        cells[3]["source"] = cells[3]["source"].replace("qc.cx(0, 1)", "qc.cz(0, 1)")
+
+    _edit_source(demo, break_solution)
+    with pytest.raises(CourseImportError) as info:
+        import_course(demo)
+    problems = [str(p) for p in info.value.problems]
+    assert problems == [
+        "assignments/bell-states/bell-states.ipynb: cell test_phi_plus: the reference solution scores 0 of 4 (expected 4)"
+    ]
+    assert not Course.objects.exists()
+
+
+def test_a_test_that_passes_without_an_answer_is_refused(demo: Path) -> None:
+    def lenient_test(cells):  # type: ignore[no-untyped-def]
+        cells[7]["source"] = "# a test that checks nothing\nassert True"
+
+    _edit_source(demo, lenient_test)
+    with pytest.raises(CourseImportError) as info:
+        import_course(demo)
+    assert [str(p) for p in info.value.problems] == [
+        "assignments/bell-states/bell-states.ipynb: cell test_psi_minus: the blank student version scores 4 of 4 (expected 0)"
+    ]
+
+
+@pytest.mark.slow
+def test_assignment_reading_a_data_file_is_verified_with_it(tmp_path: Path) -> None:
+    """The QML regression assignment reads its CSV: grading puts data files beside the notebook."""
+    folder = tmp_path / "one"
+    shutil.copytree(REPO / "content" / "qml" / "assignments" / "hybrid-regression", folder / "assignments" / "hr")
+    (folder / "course.yaml").write_text(
+        "slug: one\ntitle: One\nunits:\n  - slug: u\n    title: U\n    activities:\n"
+        "      - {slug: hr, kind: assignment, title: HR, folder: assignments/hr, points: 10}\n"
+    )
+    report = import_course(folder)
+    assert report.verified == ["hr"]
+    assert Activity.objects.get(slug="hr").current_version.files.filter(kind="data").exists()
