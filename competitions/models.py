@@ -177,3 +177,27 @@ class Submission(models.Model):
     @property
     def is_scored(self) -> bool:
         return self.status == SubmissionStatus.GRADED and self.public_score is not None
+
+
+class CompetitionGrade(models.Model):
+    """Course points of a ``kind: competition`` activity, mapped from a competition's ranking.
+
+    Written only by :func:`competitions.services.competition_grades_apply`, which replaces every
+    row of the activity at once; ``rule`` records the ranking and mapping used (shown to staff).
+    """
+
+    activity = models.ForeignKey("courses.Activity", on_delete=models.CASCADE, related_name="competition_grades")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="competition_grades")
+    points = models.FloatField()
+    rank = models.PositiveIntegerField(null=True, blank=True)
+    computed_at = models.DateTimeField()
+    rule = models.CharField(max_length=200)
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=("activity", "user"), name="competition_grade_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.activity}: {self.points:g}"

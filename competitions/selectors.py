@@ -360,25 +360,75 @@ def score_history(*, phase: Phase, split: str = "public") -> dict[str, Any]:
     return {"best": (best_t, best_y), "participants": {names.get(k, k): v for k, v in per.items()}}
 
 
-def grade_mapping(*, phase: Phase) -> list[tuple[Row, float]]:
+def grade_mapping(*, phase: Phase, split: str = "private", points: float | None = None) -> list[tuple[Row, float]]:
     """Course points per ranked participant from the competition's mapping (top ``top`` get full
-    points, the rest decrease linearly to ``floor``; no score → 0). Based on the private ranking."""
+    points, the rest decrease linearly to ``floor``; no score → 0). Based on the private ranking
+    unless ``split="public"``. ``points`` rescales the mapping to another maximum (a course
+    activity's points): the floor keeps its share of the maximum."""
     mapping = phase.competition.grade_mapping or {}
-    points = float(mapping.get("points", 0))
+    base = float(mapping.get("points", 0))
     top = int(mapping.get("top", 1))
     floor = float(mapping.get("floor", 0))
-    rows = [r for r in leaderboard(phase=phase, split="private") if not r.is_baseline]
+    if points is not None:
+        floor = min(float(points), floor * float(points) / base) if base > 0 else 0.0
+        base = float(points)
+    rows = [r for r in leaderboard(phase=phase, split=split) if not r.is_baseline]
     out = []
     n = len(rows)
     for r in rows:
         assert r.rank is not None
-        if r.rank <= top:
-            pts = points
+        if r.score is None:
+            pts = 0.0
+        elif r.rank <= top:
+            pts = base
         else:
             frac = (r.rank - top) / max(1, n - top)
-            pts = points - (points - floor) * frac
+            pts = base - (base - floor) * frac
         out.append((r, round(pts, 2)))
     return out
+
+
+def grade_phase(*, competition: Competition, at: datetime | None = None) -> tuple[Phase, str] | None:
+    """The ranking a course grade is mapped from: the latest phase that has started, its final
+    (private) ranking once it has closed, else its current public one; None before any phase."""
+    at = at or timezone.now()
+    started = [ph for ph in phases_of(competition=competition) if ph.starts_at <= at]
+    if not started:
+        return None
+    phase = started[-1]
+    return phase, ("private" if phase.is_closed(at) else "public")
+
+
+def grade_activities(*, competition: Competition) -> list[Any]:
+    """The course activities (``kind: competition``) whose points a ranking of this competition
+    may fill: live activities of the competition's course that name it in ``options``."""
+    if competition.course_id is None:
+        return []
+    from courses.enums import ActivityKind
+    from courses.models import Activity
+
+    return list(
+        Activity.objects.filter(
+            course_id=competition.course_id,
+            kind=ActivityKind.COMPETITION,
+            options__competition=competition.slug,
+        )
+        .live()
+        .order_by("unit__order", "order", "pk")
+    )
+
+
+def competition_grades(*, activity_ids: list[int], user_ids: list[int] | None = None) -> dict[tuple[int, int], Any]:
+    """Mapped course points, keyed ``(user_id, activity_id)``: one query whatever the number of
+    students (the gradebook and the progress page read it). Values: ``CompetitionGrade`` rows."""
+    if not activity_ids:
+        return {}
+    from .models import CompetitionGrade
+
+    qs = CompetitionGrade.objects.filter(activity_id__in=activity_ids)
+    if user_ids is not None:
+        qs = qs.filter(user_id__in=user_ids)
+    return {(g.user_id, g.activity_id): g for g in qs.defer("applied_by")}
 
 
 def competition_for_activity(*, activity: Any) -> Competition | None:

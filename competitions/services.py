@@ -488,3 +488,89 @@ def team_leave(*, competition: Competition, user: Any) -> None:
     m.delete()
     if not team.memberships.exists() and not team.submissions.exists():
         team.delete()
+
+
+# ---------------------------------------------------------------------------------------
+# course grades from a ranking
+
+
+class GradeMappingRefused(Exception):
+    """The mapping cannot be applied (wrong activity, no phase started); nothing was written."""
+
+
+@dataclass(frozen=True)
+class GradesApplied:
+    phase: Phase
+    split: str
+    rule: str
+    count: int  # students given points (0 included)
+    ranked: int  # of whom on the ranking
+
+
+def competition_grades_apply(
+    *, competition: Competition, activity: Any, by: Any, at: datetime | None = None
+) -> GradesApplied:
+    """Map the competition's ranking to course points of ``activity`` for every student of the course.
+
+    The ranking is that of :func:`selectors.grade_phase` (the final, private one once the latest
+    started phase has closed, else its public one), mapped by :func:`selectors.grade_mapping`
+    rescaled to ``activity.points``. A team's points go to each member; a student on the ranking
+    twice (alone, then in a team) keeps the better; a student not on it gets 0. Idempotent: all
+    the activity's rows are replaced in one transaction, so a re-apply recomputes.
+    """
+    from courses.enums import ActivityKind, Role
+    from courses.selectors import course_role, course_students
+
+    from .models import CompetitionGrade
+    from .selectors import grade_mapping, grade_phase
+
+    if competition.course_id is None or activity.course_id != competition.course_id:
+        raise GradeMappingRefused(_("This activity is not in the competition's course."))
+    if activity.kind != ActivityKind.COMPETITION or (activity.options or {}).get("competition") != competition.slug:
+        raise GradeMappingRefused(_("This activity does not point at this competition."))
+    if not (getattr(by, "is_superuser", False) or course_role(user=by, course=activity.course) == Role.TEACHER):
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied("Only the course's teachers map competition results to grades.")
+    maximum = float(activity.points or 0)
+    if maximum <= 0:
+        raise GradeMappingRefused(_("Give the activity a number of points first (its maximum)."))
+    picked = grade_phase(competition=competition, at=at)
+    if picked is None:
+        raise GradeMappingRefused(_("No phase of this competition has started yet."))
+    phase, split = picked
+    mapping = competition.grade_mapping or {}
+    rule = (
+        f"{phase.slug}:{split} top={int(mapping.get('top', 1))} "
+        f"floor={float(mapping.get('floor', 0)):g}/{float(mapping.get('points', 0)):g} max={maximum:g}"
+    )
+    mapped = grade_mapping(phase=phase, split=split, points=maximum)
+    team_ids = [int(r.participant[1:]) for r, _pts in mapped if r.participant.startswith("t")]
+    members: dict[int, list[int]] = {}
+    for team_id, user_id in TeamMembership.objects.filter(team_id__in=team_ids).values_list("team_id", "user_id"):
+        members.setdefault(team_id, []).append(user_id)
+    best: dict[int, tuple[float, int | None]] = {}
+    for r, pts in mapped:
+        kind, ident = r.participant[:1], int(r.participant[1:])
+        for uid in [ident] if kind == "u" else members.get(ident, []):
+            if uid not in best or pts > best[uid][0]:
+                best[uid] = (pts, r.rank)
+    now = timezone.now()
+    students = list(course_students(course=activity.course).values_list("user_id", flat=True))
+    rows = [
+        CompetitionGrade(
+            activity=activity,
+            user_id=uid,
+            points=best.get(uid, (0.0, None))[0],
+            rank=best.get(uid, (0.0, None))[1],
+            computed_at=now,
+            rule=rule,
+            applied_by=by if getattr(by, "pk", None) else None,
+        )
+        for uid in students
+    ]
+    with transaction.atomic():
+        CompetitionGrade.objects.filter(activity=activity).delete()
+        CompetitionGrade.objects.bulk_create(rows)
+    log.info("competition grades: %s -> %s (%s), %d students", competition.slug, activity.slug, rule, len(rows))
+    return GradesApplied(phase, split, rule, len(rows), sum(1 for uid in students if uid in best))

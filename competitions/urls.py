@@ -10,6 +10,7 @@ urlpatterns = [
     path("<slug:slug>/team/", views.team, name="team"),
     path("<slug:slug>/submissions/<int:pk>/", views.submission_detail, name="submission"),
     path("<slug:slug>/submissions/<int:pk>/requeue/", views.requeue, name="requeue"),
+    path("<slug:slug>/course-grades/", views.grades_apply, name="grades_apply"),
     path("<slug:slug>/<slug:phase>/", views.competition_home, name="phase"),
     path("<slug:slug>/<slug:phase>/leaderboard/", views.leaderboard, name="leaderboard"),
     path("<slug:slug>/<slug:phase>/mine/", views.my_submissions, name="mine"),

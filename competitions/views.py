@@ -414,5 +414,67 @@ def grades(request: HttpRequest, slug: str, phase: str) -> HttpResponse:
     return render(
         request,
         "competitions/grades.html",
-        {"competition": access.competition, "phase": ph, "rows": rows, "mapping": access.competition.grade_mapping},
+        {
+            "competition": access.competition,
+            "phase": ph,
+            "rows": rows,
+            "mapping": access.competition.grade_mapping,
+            "grade_activities": _grade_activities(request, access),
+        },
     )
+
+
+def _is_course_teacher(request: HttpRequest, access: selectors.CompAccess) -> bool:
+    comp = access.competition
+    if comp.course_id is None:
+        return False
+    from courses.enums import Role
+    from courses.selectors import course_role
+
+    return bool(request.user.is_superuser) or course_role(user=request.user, course=comp.course) == Role.TEACHER
+
+
+def _grade_activities(request: HttpRequest, access: selectors.CompAccess) -> list[dict[str, Any]]:
+    """The course activities this ranking can fill, with when they were last filled (teachers only)."""
+    if not _is_course_teacher(request, access):
+        return []
+    acts = selectors.grade_activities(competition=access.competition)
+    grades = selectors.competition_grades(activity_ids=[a.pk for a in acts])
+    last: dict[int, Any] = {}
+    for g in grades.values():
+        last[g.activity_id] = g
+    return [{"activity": a, "last": last.get(a.pk)} for a in acts]
+
+
+@login_required
+@require_POST
+def grades_apply(request: HttpRequest, slug: str) -> HttpResponse:
+    """A course teacher maps the competition's ranking to points of a course activity
+    (TAs and students: 403; members of other courses: 404)."""
+    access = selectors.competition_access(user=request.user, slug=slug)
+    if not _is_course_teacher(request, access):
+        raise PermissionDenied("Only the course's teachers map competition results to grades.")
+    activity = next(
+        (
+            a
+            for a in selectors.grade_activities(competition=access.competition)
+            if a.slug == request.POST.get("activity")
+        ),
+        None,
+    )
+    if activity is None:
+        return HttpResponse(
+            _("Choose a course activity of kind competition that points at this competition."),
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    try:
+        done = services.competition_grades_apply(competition=access.competition, activity=activity, by=request.user)
+    except services.GradeMappingRefused as exc:
+        return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
+    messages.success(
+        request,
+        _("%(n)d students got points for %(activity)s (%(ranked)d on the ranking; rule %(rule)s).")
+        % {"n": done.count, "activity": activity.local_title, "ranked": done.ranked, "rule": done.rule},
+    )
+    return redirect("competitions:grades", slug=slug, phase=done.phase.slug)

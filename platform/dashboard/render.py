@@ -14,8 +14,10 @@ def _num(value: float) -> str:
     return f"{value:g}"
 
 
-def gradebook_cells(rows: list[Any]) -> list[tuple[Any, SafeString]]:
-    """(row, the row's activity cells as <td> elements) for the rows on the page."""
+def gradebook_cells(rows: list[Any], competition_activities: list[Any] | None = None) -> list[tuple[Any, SafeString]]:
+    """(row, the row's activity cells as <td> elements) for the rows on the page; the cells of
+    ``competition_activities`` (mapped points, "·" before a mapping) follow the graded ones."""
+    comp_acts = competition_activities or []
     late_t, ext_t, pending_t, missing_t, attempts_t = (
         escape(_("late")),
         escape(_("extension to")),
@@ -50,5 +52,8 @@ def gradebook_cells(rows: list[Any]) -> list[tuple[Any, SafeString]]:
             if c.pending:
                 body += f'<span class="mk mk-pending" title="{pending_t}">M</span>'
             parts.append(f'<td class="num" data-activity="{slug}">{body}</td>')
+        for activity, points in zip(comp_acts, row.competition, strict=True):
+            body = '<span class="muted">·</span>' if points is None else _num(points)
+            parts.append(f'<td class="num" data-activity="{escape(activity.slug)}" data-competition="1">{body}</td>')
         out.append((row, mark_safe("".join(parts))))
     return out

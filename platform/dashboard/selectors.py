@@ -513,6 +513,8 @@ class GradeRow:
     scores: list[float | None]  # per activity, for sorting by a column
     has_extension: bool
     make_cells: Any = field(repr=False, default=None)
+    # Points of the ``kind: competition`` activities (None: not mapped yet), in Gradebook order.
+    competition: list[float | None] = field(default_factory=list)
     _cells: list[GradeCell] | None = field(repr=False, default=None)
 
     @property
@@ -530,6 +532,10 @@ class Gradebook:
     rows: list[GradeRow]
     total_students: int
     filters: dict[str, str]
+    # Activities of kind competition whose points a teacher mapped from a ranking (competitions app).
+    competition_activities: list[Activity] = field(default_factory=list)
+    # Every column the activity filter may pick (graded then competition activities).
+    choices: list[Activity] = field(default_factory=list)
 
 
 def gradebook(
@@ -545,12 +551,27 @@ def gradebook(
     """Students × gradable activities, filtered (name, flag late|missing|pending|extension) and sorted.
 
     ``sort`` is ``name``, ``total``, ``missing`` or an activity slug (that column's score).
+    Competition activities are columns too, fed by ``competitions.selectors.competition_grades``
+    (one query); their points count in the total, their ``points`` in the maximum.
     """
+    from competitions import selectors as comp_selectors
+
     now = now or timezone.now()
     students = students_of(access=access)
-    activities = gradable_activities(access=access)
+    visible = list(course_selectors.activities_visible(access=access))
+    activities = [a for a in visible if a.kind in GRADED_KINDS]
+    comp_activities = [a for a in visible if a.kind == ActivityKind.COMPETITION]
+    choices = activities + comp_activities
     if activity_slug:
-        activities = [a for a in activities if a.slug == activity_slug] or activities
+        picked = [a for a in activities if a.slug == activity_slug]
+        picked_comp = [a for a in comp_activities if a.slug == activity_slug]
+        if picked or picked_comp:
+            activities, comp_activities = picked, picked_comp
+    comp_points = {
+        key: g.points
+        for key, g in comp_selectors.competition_grades(activity_ids=[a.pk for a in comp_activities]).items()
+    }
+    comp_max = sum(float(a.points or 0) for a in comp_activities)
     grades = grading_analytics.course_grades(activity_ids=[a.pk for a in activities])
     default_max = {a.pk: max_points(a) for a in activities}
     attempts_map, extensions, counted_map = grades.attempts, grades.extensions, grades.counted_by_key
@@ -610,6 +631,9 @@ def gradebook(
                 scores.append(None)
                 due = extension or a.due_at
                 missing += due is not None and due < now
+        mapped = [comp_points.get((s.id, a.pk)) for a in comp_activities]
+        total += sum(p or 0.0 for p in mapped)
+        maximum += comp_max
         rows.append(
             GradeRow(
                 student=s,
@@ -622,6 +646,7 @@ def gradebook(
                 scores=scores,
                 has_extension=has_extension,
                 make_cells=make_cells,
+                competition=mapped,
             )
         )
     needle = q.strip().lower()
@@ -636,8 +661,13 @@ def gradebook(
     elif flag == "extension":
         rows = [r for r in rows if r.has_extension]
     column = next((i for i, a in enumerate(activities) if a.slug == sort), None)
+    comp_column = next((i for i, a in enumerate(comp_activities) if a.slug == sort), None)
     if column is not None:
         rows.sort(key=lambda r: (r.scores[column] is None, r.scores[column] or 0.0, r.student.username))
+    elif comp_column is not None:
+        rows.sort(
+            key=lambda r: (r.competition[comp_column] is None, r.competition[comp_column] or 0.0, r.student.username)
+        )
     elif sort == "total":
         rows.sort(key=lambda r: (r.total, r.student.username))
     elif sort == "missing":
@@ -653,6 +683,8 @@ def gradebook(
         rows=rows,
         total_students=len(students),
         filters={"q": q, "flag": flag, "activity": activity_slug, "sort": sort, "desc": "1" if desc else ""},
+        competition_activities=comp_activities,
+        choices=choices,
     )
 
 
@@ -661,6 +693,7 @@ def gradebook_csv_rows(book: Gradebook) -> list[list[str]]:
     head = ["username", "name"]
     for a in book.activities:
         head += [f"{a.slug}", f"{a.slug} flags"]
+    head += [a.slug for a in book.competition_activities]
     head += ["total", "max", "percent"]
     out = [head]
     for r in book.rows:
@@ -677,6 +710,7 @@ def gradebook_csv_rows(book: Gradebook) -> list[list[str]]:
                 if on
             ]
             line += [c.text, " ".join(flags)]
+        line += ["" if p is None else f"{p:g}" for p in r.competition]
         line += [f"{r.total:g}", f"{r.maximum:g}", "" if r.percent is None else f"{r.percent:g}"]
         out.append(line)
     return out
@@ -769,7 +803,9 @@ def student_progress(*, access: Access, user_id: int, show_unreleased: bool, now
     for at in grading_analytics.attempts_of(activity_ids=list(by_id), user_id=user_id):
         activity = by_id[at.activity_id]
         attempts.append((activity, at, show_unreleased or grades.released.get(activity.pk, False)))
-    standings, available = competition_standings(access=access, user_id=user_id)
+    standings, available = competition_standings(
+        access=access, user_id=user_id, activities=[a for a in visible if a.kind == ActivityKind.COMPETITION]
+    )
     return Progress(
         student=None,
         mastery=mastery,
@@ -780,8 +816,11 @@ def student_progress(*, access: Access, user_id: int, show_unreleased: bool, now
     )
 
 
-def competition_standings(*, access: Access, user_id: int) -> tuple[list[dict[str, Any]], bool]:
-    """The student's rank in each of the course's competitions (current phase, public board)."""
+def competition_standings(
+    *, access: Access, user_id: int, activities: list[Activity] | None = None
+) -> tuple[list[dict[str, Any]], bool]:
+    """The student's rank in each of the course's competitions (current phase, public board), and
+    the course points a teacher mapped from a ranking to the competition's activities (one query)."""
     try:
         from competitions import selectors as comp
     except ImportError:
@@ -790,6 +829,15 @@ def competition_standings(*, access: Access, user_id: int) -> tuple[list[dict[st
 
     try:
         user = get_user_model().objects.get(pk=user_id)
+        acts = activities or []
+        mapped = comp.competition_grades(activity_ids=[a.pk for a in acts], user_ids=[user_id])
+        course_points: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for a in acts:
+            g = mapped.get((user_id, a.pk))
+            if g is not None:
+                course_points[str((a.options or {}).get("competition", ""))].append(
+                    {"activity": a, "points": g.points, "maximum": float(a.points or 0), "computed_at": g.computed_at}
+                )
         out = []
         for competition in comp.competitions_for_user(user=user):
             if getattr(competition, "course_id", None) not in (None, access.course.pk):
@@ -807,6 +855,7 @@ def competition_standings(*, access: Access, user_id: int) -> tuple[list[dict[st
                     "score": mine.score if mine else None,
                     "entries": mine.entries if mine else 0,
                     "participants": len(rows),
+                    "course_points": course_points.get(competition.slug, []),
                 }
             )
         return out, True

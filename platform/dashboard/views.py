@@ -103,7 +103,7 @@ def gradebook(request: HttpRequest, slug: str) -> HttpResponse:
     """Students × activities with late/extension/pending markers, filters, sorting, paging."""
     access = _staff_access(request, slug)
     book = _gradebook_for(request, access)
-    all_activities = dash.gradable_activities(access=access) if book.filters["activity"] else book.activities
+    all_activities = book.choices
     page = Paginator(book.rows, settings.DASHBOARD_GRADEBOOK_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -115,8 +115,9 @@ def gradebook(request: HttpRequest, slug: str) -> HttpResponse:
             "course": access.course,
             "book": book,
             "page": page,
-            "rows": gradebook_cells(list(page.object_list)),
+            "rows": gradebook_cells(list(page.object_list), book.competition_activities),
             "all_activities": all_activities,
+            "colspan": len(book.activities) + len(book.competition_activities) + 3,
             "query": query.urlencode(),
             "flags": [
                 ("", _("everyone")),

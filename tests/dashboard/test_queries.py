@@ -72,3 +72,32 @@ def test_dashboard_query_bound(graded, django_assert_max_num_queries):  # type: 
         assert c.get("/courses/qc101/dashboard/?activity=hw0").status_code == 200
     with django_assert_max_num_queries(16):
         assert c.get("/courses/qc101/gradebook/?sort=total").status_code == 200
+
+
+def test_gradebook_competition_columns_cost_one_query(graded):  # type: ignore[no-untyped-def]
+    """Mapped competition points come from one query whatever the number of students."""
+    from competitions.models import CompetitionGrade
+    from courses.enums import ActivityKind
+    from tests.factories import ActivityFactory
+
+    _add_students(graded, 3, 0)
+    before = _counts(graded)
+    activity = ActivityFactory(
+        unit=graded.hw0.unit, slug="cup", kind=ActivityKind.COMPETITION, points=10, options={"competition": "x"}
+    )
+
+    def grade_everyone() -> None:
+        from courses.models import Enrollment
+
+        for e in Enrollment.objects.filter(course=graded.world.course, role="student"):
+            CompetitionGrade.objects.update_or_create(
+                activity=activity, user_id=e.user_id, defaults={"points": 5, "computed_at": timezone.now(), "rule": "t"}
+            )
+
+    grade_everyone()
+    small = _counts(graded)
+    for url in ("/courses/qc101/gradebook/", "/courses/qc101/gradebook.csv"):
+        assert small[url] == before[url] + 1, url
+    _add_students(graded, 30, 100)
+    grade_everyone()
+    assert _counts(graded) == small

@@ -206,3 +206,58 @@ def test_empty_course_pages_render_their_empty_states(graded):  # type: ignore[n
     rows = c.get("/courses/ml201/gradebook.csv").content.decode("utf-8-sig").strip().splitlines()
     assert rows == ["username,name,total,max,percent"]
     assert "No submissions yet." in c.get("/courses/ml201/progress/").content.decode()
+
+
+def _competition_column(graded, mapped: dict[str, float]):  # type: ignore[no-untyped-def]
+    """A ``kind: competition`` activity whose points a teacher mapped (rows written directly; the
+    mapping itself is tested in tests/competitions/test_grade_mapping.py)."""
+    from django.utils import timezone
+
+    from competitions.models import CompetitionGrade
+    from courses.enums import ActivityKind
+    from tests.factories import ActivityFactory
+
+    activity = ActivityFactory(
+        unit=graded.hw0.unit,
+        slug="cup",
+        title="Decoder Cup",
+        kind=ActivityKind.COMPETITION,
+        points=10,
+        options={"competition": "decoder-cup"},
+    )
+    for username, points in mapped.items():
+        CompetitionGrade.objects.create(
+            activity=activity,
+            user=getattr(graded.cast, username),
+            points=points,
+            computed_at=timezone.now(),
+            rule="development:public top=1 floor=5/10 max=10",
+        )
+    return activity
+
+
+def test_gradebook_shows_mapped_competition_points_in_page_and_csv(graded):  # type: ignore[no-untyped-def]
+    _competition_column(graded, {"alice": 10, "charlie": 6.5})
+    c = _client(graded, "teacher")
+    page = c.get("/courses/qc101/gradebook/?sort=cup").content.decode()
+    assert '<th class="num" data-activity="cup" data-competition="1">' in page
+    # Sorted by the column like any other: lowest first, not mapped last.
+    assert page.index('data-student="charlie"') < page.index('data-student="alice"') < page.index('data-student="bob"')
+    alice = page[page.index('data-student="alice"') :].split("</tr>")[0]
+    bob = page[page.index('data-student="bob"') :].split("</tr>")[0]
+    assert 'data-competition="1">10</td>' in alice and "/30</td>" in alice  # hw0 10 + hw1 10 + cup 10
+    assert 'data-competition="1"><span class="muted">·</span></td>' in bob  # not mapped yet
+    rows = list(csv.reader(io.StringIO(c.get("/courses/qc101/gradebook.csv").content.decode("utf-8-sig"))))
+    col = rows[0].index("cup")
+    assert rows[0][col + 1 :] == ["total", "max", "percent"]
+    assert {r[0]: r[col] for r in rows[1:]} == {"alice": "10", "bob": "", "charlie": "6.5"}
+    assert {r[0]: r[-2] for r in rows[1:]} == {"alice": "30", "bob": "30", "charlie": "30"}
+    only = list(csv.reader(io.StringIO(c.get("/courses/qc101/gradebook.csv?activity=cup").content.decode("utf-8-sig"))))
+    assert only[0] == ["username", "name", "cup", "total", "max", "percent"]
+
+
+def test_ta_reads_competition_points_but_cannot_apply_them(graded):  # type: ignore[no-untyped-def]
+    _competition_column(graded, {"alice": 7})
+    page = _client(graded, "ta").get("/courses/qc101/gradebook/").content.decode()
+    assert 'data-competition="1">7</td>' in page
+    assert "course-grades" not in page  # applying lives on the competition's grades page, teachers only
