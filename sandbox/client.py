@@ -111,6 +111,11 @@ class HubClient:
         return f"{self.base_url}/user/{quote(user)}/{path.lstrip('/')}"
 
     # --- hub ------------------------------------------------------------------------------------
+    def users_active(self) -> list[dict[str, Any]]:
+        """Hub users with a running or starting server, with their servers (GET /users?state=active)."""
+        users = self._request("GET", self._api("/users"), params={"state": "active"}).json()
+        return list(users) if isinstance(users, list) else []
+
     def version(self) -> str:
         return str(self._request("GET", self._api("/")).json()["version"])
 

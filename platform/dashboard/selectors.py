@@ -141,9 +141,7 @@ def lab_usage(*, names: set[str] | None = None, timeout: float | None = None) ->
         return LabUsage(available=False, message=str(exc))
     try:
         client = hub_client(timeout=timeout)
-        # The client has no "list users" call yet; the hub's REST API answers GET /users.
-        response = client._request("GET", client._api("/users"), params={"state": "active"})
-        users = response.json()
+        users = client.users_active()
     except HubError as exc:
         return LabUsage(available=False, message=str(exc))
     except Exception as exc:  # a broken answer is "unavailable", never a 500 on the dashboard
@@ -151,7 +149,7 @@ def lab_usage(*, names: set[str] | None = None, timeout: float | None = None) ->
         return LabUsage(available=False, message=str(exc))
     memory = _memory_by_user() if settings.DASHBOARD_LAB_MEMORY_FROM_PROCESSES else {}
     usage = LabUsage(available=True)
-    for user in users if isinstance(users, list) else []:
+    for user in users:
         name = str(user.get("name", ""))
         if names is not None and name not in names:
             continue

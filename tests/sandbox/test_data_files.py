@@ -36,5 +36,10 @@ def test_lab_gets_the_data_files_and_keeps_the_students_copy(lab, hub_client, wo
         assert hub_client.contents_read_bytes(bob.hub_name, path) == b"my own edits\n"  # never overwritten
         services.lab_notebooks_place(user=bob, activity=world.practice, reset=True)
         assert hub_client.contents_read_bytes(bob.hub_name, path) == CSV  # an explicit reset restores it
+        # the teacher dashboard's lab usage sees the running server through the hub's public API
+        from dashboard.selectors import lab_usage
+
+        usage = lab_usage(names={bob.hub_name}, timeout=10)
+        assert usage.available and [s["name"] for s in usage.servers] == [bob.hub_name]
     finally:
         stop_quietly(hub_client, bob.hub_name)
