@@ -46,6 +46,7 @@ def competition_access(*, user: Any, slug: str) -> CompAccess:
     from courses.enums import Role
     from courses.selectors import course_role
 
+    assert comp.course is not None  # course_id was checked above
     role = course_role(user=user, course=comp.course)
     if role is None and not is_admin and not named_host:
         raise Http404("No such competition.")

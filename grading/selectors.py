@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 
@@ -13,8 +13,11 @@ from courses.models import Activity
 from .enums import SubmissionStatus
 from .models import ManualGrade, Override, ScoreRelease, Submission
 
+if TYPE_CHECKING:
+    from accounts.models import User
 
-def recent_feedback_for_user(*, user: object, limit: int = 5) -> QuerySet[Submission]:
+
+def recent_feedback_for_user(*, user: User, limit: int = 5) -> QuerySet[Submission]:
     """The user's latest submissions, newest first, for the student home page."""
     return (
         Submission.objects.filter(user=user)
@@ -23,11 +26,11 @@ def recent_feedback_for_user(*, user: object, limit: int = 5) -> QuerySet[Submis
     )
 
 
-def submissions_of(*, activity: Activity, user: object, limit: int = 10) -> list[Submission]:
+def submissions_of(*, activity: Activity, user: User, limit: int = 10) -> list[Submission]:
     return list(Submission.objects.filter(activity=activity, user=user).order_by("-received_at", "-id")[:limit])
 
 
-def counted_submission(*, activity: Activity, user: object) -> Submission | None:
+def counted_submission(*, activity: Activity, user: User) -> Submission | None:
     """The submission that counts: the last on-time one; only without any, the last late one."""
     qs = Submission.objects.filter(activity=activity, user=user).order_by("-received_at", "-id")
     return qs.filter(late_seconds=0).first() or qs.first()

@@ -14,7 +14,8 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from functools import partial
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -27,6 +28,9 @@ from courses.selectors import course_role
 
 from .enums import MAX_ATTEMPTS, SubmissionSource, SubmissionStatus
 from .models import Extension, ManualGrade, Override, ScoreRelease, Submission
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 log = logging.getLogger(__name__)
 
@@ -53,13 +57,13 @@ class Lateness:
     refused: bool
 
 
-def due_for(*, activity: Activity, user: object) -> datetime | None:
+def due_for(*, activity: Activity, user: User) -> datetime | None:
     """The due time in force for this student: their extension, else the activity's."""
     ext = Extension.objects.filter(activity=activity, user=user).values_list("due_at", flat=True).first()
     return ext or activity.due_at
 
 
-def lateness_at(*, activity: Activity, user: object, at: datetime) -> Lateness:
+def lateness_at(*, activity: Activity, user: User, at: datetime) -> Lateness:
     """How late a submission received at ``at`` is, and what the late policy makes of it."""
     due = due_for(activity=activity, user=user)
     if due is None or at <= due:
@@ -84,7 +88,7 @@ def max_submission_bytes() -> int:
     return int(getattr(settings, "GRADING_MAX_SUBMISSION_BYTES", 5 * 1024 * 1024))
 
 
-def _check_role(*, user: object, activity: Activity) -> bool:
+def _check_role(*, user: User, activity: Activity) -> bool:
     """True for staff (may submit any time, for testing); students must be enrolled."""
     if getattr(user, "is_superuser", False) and getattr(user, "is_active", False):
         return True
@@ -147,7 +151,7 @@ def _match_notebook(*, activity: Activity, nb: Any) -> str:
 
 def submission_receive(
     *,
-    user: object,
+    user: User,
     activity: Activity,
     data: bytes,
     source: SubmissionSource | str,
@@ -363,7 +367,7 @@ def submission_grade(*, submission_id: int, force: bool = False) -> Submission |
         sub.message = "Grading is paused: the grading sandbox is not available on this server."
         sub.log = (
             "Refused: no sandbox. "
-            + "; ".join(probe["problems"])
+            + "; ".join(cast("list[str]", probe["problems"]))
             + " (set GRADING_ALLOW_UNSAFE=1 only for development)"
         )  # type: ignore[arg-type]
         sub.save(update_fields=["status", "message", "log"])
@@ -425,7 +429,7 @@ def _store_outcome(sub: Submission, outcome: Any) -> Submission:
 # teachers
 
 
-def manual_grade_set(*, submission: Submission, grade_id: str, score: Decimal, comment: str, by: object) -> ManualGrade:
+def manual_grade_set(*, submission: Submission, grade_id: str, score: Decimal, comment: str, by: User) -> ManualGrade:
     """Record a manual score for one manually graded cell (history kept; newest wins)."""
     cell = next((c for c in submission.cells if c.get("grade_id") == grade_id), None)
     if cell is None or cell.get("kind") != "manual":
@@ -437,7 +441,7 @@ def manual_grade_set(*, submission: Submission, grade_id: str, score: Decimal, c
     )
 
 
-def override_set(*, submission: Submission, score: Decimal | None, reason: str, by: object) -> Override:
+def override_set(*, submission: Submission, score: Decimal | None, reason: str, by: User) -> Override:
     """Override a submission's total (None clears); the reason is required and kept."""
     if not reason.strip():
         raise SubmissionRejected("An override needs a reason.")
@@ -454,11 +458,11 @@ def submissions_regrade(*, activity: Activity, submission_ids: list[int] | None 
     ids = list(qs.values_list("pk", flat=True))
     qs.update(status=SubmissionStatus.RECEIVED, attempts=0, queued_at=None)
     for sub_id in ids:
-        transaction.on_commit(lambda sub_id=sub_id: submission_enqueue(submission_id=sub_id))
+        transaction.on_commit(partial(submission_enqueue, submission_id=sub_id))
     return len(ids)
 
 
-def scores_release(*, activity: Activity, release: bool, by: object) -> ScoreRelease:
+def scores_release(*, activity: Activity, release: bool, by: User) -> ScoreRelease:
     """Show (release=True) or hide an activity's scores from its students."""
     row, _ = ScoreRelease.objects.get_or_create(activity=activity)
     row.hidden = not release
@@ -468,7 +472,7 @@ def scores_release(*, activity: Activity, release: bool, by: object) -> ScoreRel
     return row
 
 
-def extension_grant(*, activity: Activity, user: object, due_at: datetime, by: object) -> Extension:
+def extension_grant(*, activity: Activity, user: User, due_at: datetime, by: User) -> Extension:
     ext, _ = Extension.objects.update_or_create(
         activity=activity, user=user, defaults={"due_at": due_at, "granted_by": by}
     )

@@ -209,7 +209,9 @@ class HubClient:
                 log.warning("progress for %s -> %s: %s", name, response.status_code, response.text[:300])
                 raise HubUnavailable("The lab is unavailable right now.")
             try:
-                for line in response.iter_lines(decode_unicode=True):
+                for raw in response.iter_lines(decode_unicode=True):
+                    # decode_unicode gives str at run time; the stubs say bytes.
+                    line = raw.decode("utf-8") if isinstance(raw, bytes) else raw
                     if not line or not line.startswith("data:"):
                         continue
                     event = ProgressEvent.from_json(json.loads(line[5:]))

@@ -173,7 +173,7 @@ def login_page(browser, live_server):  # type: ignore[no-untyped-def]
     """Returns ``open(user, password="pw-for-tests") -> page`` logged in through the real login form."""
     contexts = []
 
-    def _open(user, password: str = "pw-for-tests", *, viewport=None):  # type: ignore[no-untyped-def]
+    def _open(user, password: str = "pw-for-tests", *, viewport=None):  # type: ignore[no-untyped-def]  # noqa: S107 (a test password)
         ctx = browser.new_context(viewport=viewport or {"width": 1280, "height": 860})
         contexts.append(ctx)
         page = ctx.new_page()

@@ -8,7 +8,7 @@ without the role).
 from __future__ import annotations
 
 import csv
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.models import User
 from courses import selectors as course_selectors
 from courses.selectors import Access
 from grading import analytics as grading_analytics
@@ -48,7 +49,7 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "memberships": memberships,
             "due_next": course_selectors.due_next_for_user(user=request.user),
-            "recent": grading_selectors.recent_feedback_for_user(user=request.user),
+            "recent": grading_selectors.recent_feedback_for_user(user=cast(User, request.user)),
         },
     )
 
@@ -182,7 +183,7 @@ def release_scores(request: HttpRequest, slug: str, activity_slug: str) -> HttpR
     if activity is None:
         raise Http404("No such activity.")
     release = request.POST.get("release") == "1"
-    scores_release(activity=activity, release=release, by=request.user)
+    scores_release(activity=activity, release=release, by=cast(User, request.user))
     if release:
         messages.success(
             request, _("Scores of %(title)s are now visible to students.") % {"title": activity.local_title}

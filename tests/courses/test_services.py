@@ -63,7 +63,7 @@ def test_the_last_teacher_cannot_leave(world, cast) -> None:  # type: ignore[no-
 
 
 def test_csv_import_adds_updates_and_creates(world, cast) -> None:  # type: ignore[no-untyped-def]
-    data = "username,role,email,name\noscar,ta,,\nalice,student,,\nnewbie,student,new@example.edu,New Person\n".encode()
+    data = b"username,role,email,name\noscar,ta,,\nalice,student,,\nnewbie,student,new@example.edu,New Person\n"
     report = services.roster_import_csv(course=world.course, data=data, create_missing=True)
     assert report.errors == []
     assert report.added == ["oscar", "newbie"] and report.created_users == ["newbie"]
