@@ -8,6 +8,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 
 from .enums import Role
@@ -101,6 +104,25 @@ class CsvReport:
 
 
 CSV_MAX_ROWS = 5000
+DISPLAY_NAME_MAX = 150
+
+
+def _username_problem(username: str) -> str | None:
+    """Why ``username`` cannot be an account name (the rules of the sign-up form), or None.
+
+    Checked before anything is written, so a bad row is a line in the report, never a
+    database error (a 151-character name is a DataError on PostgreSQL).
+    """
+    User = get_user_model()
+    field = User._meta.get_field(User.USERNAME_FIELD)
+    limit = getattr(field, "max_length", None) or 150
+    if len(username) > limit:
+        return f"the username is longer than {limit} characters."
+    try:
+        UnicodeUsernameValidator()(username)
+    except ValidationError:
+        return f"{username!r} is not a valid username (letters, digits and @ . + - _ only, no spaces or slashes)."
+    return None
 
 
 def roster_import_csv(*, course: Course, data: bytes, create_missing: bool = False) -> CsvReport:
@@ -137,12 +159,26 @@ def roster_import_csv(*, course: Course, data: bytes, create_missing: bool = Fal
             report.errors.append(f"Line {line}: {username!r} appears twice.")
             continue
         seen.add(username.lower())
+        if problem := _username_problem(username):
+            report.errors.append(f"Line {line}: {problem}")
+            continue
+        email = row.get("email", "")
+        if email:
+            try:
+                validate_email(email)
+            except ValidationError:
+                report.errors.append(f"Line {line}: {email!r} is not an e-mail address.")
+                continue
         role_text = (row.get("role") or "student").lower()
         aliases = {"ta": Role.TA, "teaching assistant": Role.TA, "student": Role.STUDENT, "teacher": Role.TEACHER}
         if role_text not in aliases:
             report.errors.append(f"Line {line}: unknown role {role_text!r} (student, ta, teacher).")
             continue
-        rows.append((line, username, aliases[role_text], row.get("email", ""), row.get("name", "")))
+        name = row.get("name", "")
+        if len(name) > DISPLAY_NAME_MAX:
+            report.errors.append(f"Line {line}: the name is longer than {DISPLAY_NAME_MAX} characters.")
+            continue
+        rows.append((line, username, aliases[role_text], email, name))
     if report.errors:
         return report
     with transaction.atomic():

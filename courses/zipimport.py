@@ -17,6 +17,8 @@ from django.conf import settings
 from .importer import MANIFEST_NAMES, CourseImportError, ImportReport, Problem, import_course
 
 CHUNK = 64 * 1024
+NAME_MAX = 255  # bytes in one file name (ext4, XFS, tmpfs)
+PATH_MAX = 1024  # bytes in a member's whole path inside the zip
 
 
 def _safe_member_path(name: str) -> PurePosixPath | None:
@@ -46,6 +48,11 @@ def unpack_zip(upload: IO[bytes], dest: Path, *, size: int | None = None) -> Pat
             rel = _safe_member_path(info.filename.rstrip("/") if info.is_dir() else info.filename)
             if rel is None:
                 raise CourseImportError([Problem(info.filename, "unsafe path in zip (absolute or with '..')")])
+            too_long = next((part for part in rel.parts if len(part.encode()) > NAME_MAX), None)
+            if too_long is not None or len(info.filename.encode()) > PATH_MAX:
+                raise CourseImportError(
+                    [Problem(info.filename[:80] + "…", f"file name too long (at most {NAME_MAX} bytes a name, {PATH_MAX} a path)")]
+                )
             mode = info.external_attr >> 16
             if stat.S_ISLNK(mode):
                 raise CourseImportError([Problem(info.filename, "symbolic links are not allowed in a course zip")])
@@ -53,8 +60,8 @@ def unpack_zip(upload: IO[bytes], dest: Path, *, size: int | None = None) -> Pat
             if info.is_dir():
                 target.mkdir(parents=True, exist_ok=True)
                 continue
-            target.parent.mkdir(parents=True, exist_ok=True)
             try:
+                target.parent.mkdir(parents=True, exist_ok=True)
                 with archive.open(info) as src, open(target, "wb") as out:
                     while chunk := src.read(CHUNK):
                         budget -= len(chunk)
@@ -70,6 +77,9 @@ def unpack_zip(upload: IO[bytes], dest: Path, *, size: int | None = None) -> Pat
                         out.write(chunk)
             except (zipfile.BadZipFile, EOFError, NotImplementedError) as exc:
                 raise CourseImportError([Problem(info.filename, f"cannot be unpacked: {exc}")]) from None
+            except OSError as exc:
+                # A full disk or a name the file system refuses: the upload is refused, nothing is imported.
+                raise CourseImportError([Problem(info.filename[:120], f"cannot be unpacked here: {exc.strerror or exc}")]) from None
     return find_course_root(dest)
 
 

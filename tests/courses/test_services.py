@@ -88,3 +88,28 @@ def test_csv_without_header_or_not_utf8(world) -> None:  # type: ignore[no-untyp
         "The first row must be a header with a 'username' column."
     ]
     assert services.roster_import_csv(course=world.course, data="username\nåsa\n".encode("utf-16")).errors
+
+
+def test_csv_import_refuses_bad_usernames_and_emails_line_by_line(world, cast) -> None:  # type: ignore[no-untyped-def]
+    long_name = "x" * 151
+    data = (
+        "username,role,email,name\n"
+        "has space,student,,\n"
+        "slash/name,student,,\n"
+        f"{long_name},student,,\n"
+        "fine_user,student,not-an-email,\n"
+        "ok.user,student,ok@example.edu,\n"
+        "学生一,student,,\n"
+    ).encode()
+    report = services.roster_import_csv(course=world.course, data=data, create_missing=True)
+    assert report.errors == [
+        "Line 2: 'has space' is not a valid username (letters, digits and @ . + - _ only, no spaces or slashes).",
+        "Line 3: 'slash/name' is not a valid username (letters, digits and @ . + - _ only, no spaces or slashes).",
+        "Line 4: the username is longer than 150 characters.",
+        "Line 5: 'not-an-email' is not an e-mail address.",
+    ]
+    # All or nothing: the good rows (including a Chinese name, which is a valid username) were not applied.
+    assert report.created_users == [] and report.added == []
+    assert not Enrollment.objects.filter(course=world.course, user__username__in=["ok.user", "学生一"]).exists()
+    ok = services.roster_import_csv(course=world.course, data="username,email\nok.user,ok@example.edu\n学生一,\n".encode(), create_missing=True)
+    assert ok.errors == [] and ok.created_users == ["ok.user", "学生一"]

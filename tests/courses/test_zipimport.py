@@ -88,5 +88,27 @@ def test_oversized_upload_and_too_many_files_are_refused(tmp_path: Path, setting
 def test_not_a_zip_and_no_manifest(tmp_path: Path) -> None:
     with pytest.raises(CourseImportError, match="not a zip file"):
         unpack_zip(io.BytesIO(b"PK nonsense"), tmp_path / "a")
-    with pytest.raises(CourseImportError, match=r"no course\\.yaml"):
+    with pytest.raises(CourseImportError, match=r"no course\.yaml"):
         unpack_zip(_zip({"readme.txt": b"hi"}), tmp_path / "b")
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["course/" + "a" * 300 + ".md", "course/" + "长" * 90 + ".md", "course/" + "/".join(["d" * 200] * 6) + "/x.md"],
+)
+def test_too_long_file_names_are_refused_with_a_reason(tmp_path: Path, name: str) -> None:
+    # 300 ASCII bytes, 270 UTF-8 bytes of Chinese (90 characters), and a 1.2 kB path of short-enough parts:
+    # each would be ENAMETOOLONG (a 500) when written; each is a line in the report and nothing is written.
+    with pytest.raises(CourseImportError, match="file name too long") as caught:
+        unpack_zip(_zip({"course/course.yaml": b"slug: x\n", name: b"hi"}), tmp_path / "out")
+    assert len(caught.value.problems[0].file) < 100
+    assert not any(p.suffix == ".md" for p in (tmp_path / "out").rglob("*"))
+
+
+def test_a_file_system_error_while_unpacking_is_a_clear_refusal(tmp_path: Path) -> None:
+    # A file where the zip needs a folder: the OS refuses (ENOTDIR); the upload is refused, not a 500.
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "course").write_text("a file, not a folder")
+    with pytest.raises(CourseImportError, match="cannot be unpacked here"):
+        unpack_zip(_zip({"course/course.yaml": b"slug: x\n"}), out)
