@@ -8,7 +8,7 @@ and is visible to hosts at any time and to everyone else only once the phase has
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -210,10 +210,13 @@ def leaderboard(*, phase: Phase, split: str, viewer: Any = None) -> list[Row]:
     # The version is read fresh (the caller's Phase may be stale); one indexed primary-key lookup.
     version = Phase.objects.filter(pk=phase.pk).values_list("board_version", flat=True).first()
     cache_key = f"cmp:board:{phase.pk}:{version}:{split}"
-    ranked = cache.get(cache_key)
-    if ranked is None:
+    cached = cache.get(cache_key)
+    if isinstance(cached, list):
+        ranked = [_row_load(r) for r in cached]
+    else:
         ranked = _ranking(phase=phase, split=split)
-        cache.set(cache_key, ranked, 3600)
+        # The cache holds JSON only (core.cache: never pickles), so rows travel as dicts.
+        cache.set(cache_key, [_row_dump(r) for r in ranked], 3600)
     rows = copy.deepcopy(ranked)
     if viewer is not None:
         me = f"u{getattr(viewer, 'pk', 0)}"
@@ -221,6 +224,16 @@ def leaderboard(*, phase: Phase, split: str, viewer: Any = None) -> list[Row]:
         for r in rows:
             r.is_you = r.participant == me or (team is not None and r.participant == f"t{team.pk}")
     return rows
+
+
+def _row_dump(row: Row) -> dict[str, Any]:
+    data = asdict(row)
+    data["received_at"] = row.received_at.isoformat()
+    return data
+
+
+def _row_load(data: dict[str, Any]) -> Row:
+    return Row(**{**data, "received_at": datetime.fromisoformat(data["received_at"])})
 
 
 def _ranking(*, phase: Phase, split: str) -> list[Row]:

@@ -65,14 +65,18 @@ def _board_context(request: HttpRequest, access: selectors.CompAccess, phase: Ph
     }
 
 
-def _chart(phase: Phase, higher: bool) -> str:
-    """Plotly figure JSON (built as plain data: no plotly import in the web process), cached per board version."""
+def _chart(phase: Phase, higher: bool) -> dict[str, Any]:
+    """Plotly figure (plain data: no plotly import in the web process), cached per board version.
+
+    A dict, not a JSON string: the template writes it with ``json_script``, which escapes
+    ``<``, ``>`` and ``&`` so that a team name cannot close the script element.
+    """
     from django.core.cache import cache
 
     key = f"cmp:chart:{phase.pk}:{phase.board_version}:{get_language()}"
     fig = cache.get(key)
-    if fig is None:
-        fig = _chart_build(phase, higher)
+    if not isinstance(fig, dict):
+        fig = json.loads(_chart_build(phase, higher))
         cache.set(key, fig, 3600)
     return fig
 

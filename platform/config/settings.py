@@ -209,9 +209,12 @@ if EMAIL_BACKEND.endswith("smtp.EmailBackend"):
     EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 
 # --- cache ----------------------------------------------------------------------------
+# REDIS_URL carries the password when Redis has one (production must): redis://:PASSWORD@host:6379/0
+# (or rediss:// for TLS). Values are stored as JSON, never pickles: a key written by anyone who
+# reaches Redis is read as a miss, not run (core.cache).
 REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "core.cache.JSONRedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

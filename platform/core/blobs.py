@@ -41,20 +41,36 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def blob_root_ensure() -> Path:
+    """The blob root, created 0700 and put back to 0700 if someone widened it.
+
+    It holds every source notebook (hidden tests included) and every submission: only the
+    site's own user reads it (the lab and the grading sandbox get copies, never this folder).
+    """
+    root = Path(settings.BLOB_ROOT)
+    root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if root.stat().st_mode & 0o777 != 0o700:
+        root.chmod(0o700)
+    return root
+
+
 def blob_put(data: bytes) -> str:
     """Store ``data`` durably and return its digest; storing the same bytes again is free."""
     digest = blob_digest(data)
     target = _path_for(digest)
+    blob_root_ensure()
     if target.exists():
         return digest
-    target.parent.mkdir(parents=True, exist_ok=True)
+    # each level 0700 (mkdir(parents=True) would give the intermediate one the umask's mode)
+    target.parent.parent.mkdir(mode=0o700, exist_ok=True)
+    target.parent.mkdir(mode=0o700, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp_name, 0o640)
+        os.chmod(tmp_name, 0o600)
         os.replace(tmp_name, target)
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
