@@ -455,3 +455,8 @@ def competition_for_activity(*, activity: Any) -> Competition | None:
     if comp is None or (comp.course_id is not None and comp.course_id != activity.course_id):
         return None
     return comp
+
+
+def competitions_of_course(*, course: Any) -> list[Competition]:
+    """The competitions that belong to ``course``, for its home page's compete (赛) stage."""
+    return list(Competition.objects.filter(course=course).order_by("slug"))

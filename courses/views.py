@@ -96,14 +96,24 @@ def course_home(request: HttpRequest, slug: str) -> HttpResponse:
     access = selectors.course_access(user=request.user, slug=slug)
     units = selectors.units_with_activities(access=access)
     counts = {stage: 0 for stage in Stage}
+    linked: set[str] = set()
     for unit in units:
         for activity in unit.visible_activities:  # type: ignore[attr-defined]
             counts[activity.stage] += 1
+            if activity.kind == ActivityKind.COMPETITION:
+                linked.add(str((activity.options or {}).get("competition", "")))
+    from competitions.selectors import competitions_of_course
+
+    # The course's competitions count in 赛 even where no unit has an activity pointing at them.
+    competitions = competitions_of_course(course=access.course)
+    counts[Stage.COMPETE] += sum(1 for c in competitions if c.slug not in linked)
     stages = [
         {"key": s.value, "zh": s.label.split(" ")[0], "en": s.label.split(" ", 1)[1], "count": counts[s]} for s in Stage
     ]
     return render(
-        request, "courses/home.html", {"access": access, "course": access.course, "units": units, "stages": stages}
+        request,
+        "courses/home.html",
+        {"access": access, "course": access.course, "units": units, "stages": stages, "competitions": competitions},
     )
 
 
