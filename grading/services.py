@@ -297,6 +297,8 @@ def grading_limits() -> Any:
         wall_seconds=float(getattr(settings, "GRADING_JOB_WALL_SECONDS", 120)),
         max_processes=int(getattr(settings, "GRADING_MAX_PROCESSES", 128)),
         max_output_bytes=int(getattr(settings, "GRADING_MAX_OUTPUT_BYTES", 8 * 1024 * 1024)),
+        disk_mb=settings.GRADING_DISK_MB,
+        cpu_cores=settings.GRADING_CPU_CORES,
     )
 
 

@@ -45,7 +45,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import resource
 import shutil
 import signal
 import subprocess
@@ -53,27 +52,23 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-BWRAP = os.environ.get("LIANGZHI_BWRAP", "/usr/bin/bwrap")
-SETPRIV = "/usr/bin/setpriv"
-CGROUP_ROOT = Path("/sys/fs/cgroup")
-CGROUP_PARENT = "liangzhi-sandbox"
-DEFAULT_UID = int(os.environ.get("LIANGZHI_SANDBOX_UID", "61000"))
+from sandbox.isolation import cgroups, jail, names, scratch
+from sandbox.isolation.limits import RLimits
+from sandbox.isolation.limits import preexec as isolation_preexec
+from sandbox.isolation.probe import probe as isolation_probe
 
-# /etc entries that the loader, Python and SSL-free numerics need; nothing with secrets.
-_ETC = (
-    "ld.so.cache",
-    "ld.so.conf",
-    "ld.so.conf.d",
-    "alternatives",
-    "localtime",
-    "mime.types",
-    "nsswitch.conf",
-    "fonts",
-    "matplotlibrc",
-)
+BWRAP = jail.BWRAP
+SETPRIV = jail.SETPRIV
+CGROUP_ROOT = cgroups.CGROUP_ROOT
+
+
+def _install_id() -> str:
+    # Grading's installation: LIANGZHI_INSTALL_ID, else the data directory's id (names.py).
+    return names.install_id()
 
 
 @dataclass
@@ -85,12 +80,14 @@ class SandboxLimits:
     max_output_bytes: int = 1_000_000
     max_file_bytes: int = 64 * 1024 * 1024
     max_open_files: int = 256
-    tmp_mb: int = 64  # informational: /tmp is a tmpfs charged to memory_mb
+    tmp_mb: int = 64  # the private /tmp: a tmpfs of this size (ENOSPC past it)
+    disk_mb: int = 512  # the job folder: a tmpfs of this size when root (a hard quota, never the host disk)
+    cpu_cores: float | None = 1.0  # CPU rate limit (cgroup cpu quota); None: no rate limit, cpu_seconds only
 
 
 @dataclass
 class SandboxResult:
-    status: str  # "ok" | "timed_out" | "memory_limit" | "error"
+    status: str  # "ok" | "timed_out" | "memory_limit" | "disk_limit" | "error"
     exit_code: int | None
     stdout: str
     stderr: str
@@ -116,67 +113,38 @@ class SandboxUnavailable(RuntimeError):
 _PROBE_CACHE: dict[str, object] | None = None
 
 
-def _cgroup_v1(controller: str) -> Path | None:
-    path = CGROUP_ROOT / controller
-    if (path / "cgroup.procs").exists() and os.access(path, os.W_OK):
-        return path
-    return None
-
-
 def sandbox_probe(*, refresh: bool = False) -> dict[str, object]:
-    """What this machine allows: a dict with ``isolated`` (bool) and the reasons."""
+    """What this machine allows: ``isolated`` (bool), ``status`` and the reasons (``problems``).
+
+    The library's probe, flattened for the admin pages and the checks: ``isolated`` only
+    when a jail can be built *and* every limit (memory, pids, CPU, rlimits, disk quota) is
+    enforced; ``status`` says ``degraded`` (a jail, weaker limits) or ``unavailable``.
+    """
     global _PROBE_CACHE
     if _PROBE_CACHE is not None and not refresh:
         return dict(_PROBE_CACHE)
+    found = isolation_probe(state_dir=None, refresh=refresh)
+    caps = found["capabilities"]
     info: dict[str, object] = {
-        "bwrap": shutil.which(BWRAP) or (BWRAP if os.access(BWRAP, os.X_OK) else None),
-        "root": os.geteuid() == 0,
+        "status": found["status"],
+        "isolated": found["isolated"],
+        "jail": found["jail"],
+        "bwrap": (shutil.which(BWRAP) or BWRAP) if caps["bwrap"]["enforced"] else None,
+        "root": found["root"],
         "setpriv": os.access(SETPRIV, os.X_OK),
-        "cgroup_memory": bool(_cgroup_v1("memory")) if os.geteuid() == 0 else False,
-        "cgroup_pids": bool(_cgroup_v1("pids")) if os.geteuid() == 0 else False,
+        "net_namespace": caps["net_namespace"]["enforced"],
+        "cgroup_memory": caps["memory"]["mechanism"] if caps["memory"]["enforced"] else False,
+        "cgroup_pids": caps["pids"]["mechanism"] if caps["pids"]["enforced"] else False,
+        "cgroup_cpu": caps["cpu"]["mechanism"] if caps["cpu"]["enforced"] else False,
+        "disk_quota": caps["disk"]["mechanism"],
+        "install_id": found["install_id"],
         "python": sys.executable,
         "prefix": sys.prefix,
     }
-    problems: list[str] = []
-    if not info["bwrap"]:
-        problems.append(f"bubblewrap not found at {BWRAP} (apt-get install bubblewrap)")
-    else:
-        try:
-            proc = subprocess.run(
-                [
-                    BWRAP,
-                    "--unshare-all",
-                    "--die-with-parent",
-                    "--ro-bind",
-                    "/usr",
-                    "/usr",
-                    "--symlink",
-                    "usr/bin",
-                    "/bin",
-                    "--symlink",
-                    "usr/lib",
-                    "/lib",
-                    "--symlink",
-                    "usr/lib64",
-                    "/lib64",
-                    "--",
-                    "/usr/bin/true",
-                ],
-                capture_output=True,
-                timeout=10,
-                check=False,
-            )
-            if proc.returncode != 0:
-                problems.append("bubblewrap cannot create namespaces: " + proc.stderr.decode(errors="replace").strip())
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            problems.append(f"bubblewrap failed to start: {exc}")
-    if info["root"] and not info["setpriv"]:
-        problems.append("running as root but /usr/bin/setpriv is missing: cannot drop to an unprivileged uid")
-    info["unprivileged_uid"] = not info["root"] or bool(info["setpriv"])
-    info["memory_limit"] = "cgroup" if info["cgroup_memory"] else "rlimit_as"
-    info["process_limit"] = "cgroup" if info["cgroup_pids"] else ("rlimit_nproc" if not info["root"] else "none")
-    info["problems"] = problems
-    info["isolated"] = not problems
+    info["unprivileged_uid"] = caps["uid_switch"]["enforced"]
+    info["memory_limit"] = "cgroup" if caps["memory"]["enforced"] else "rlimit_as"
+    info["process_limit"] = "cgroup" if caps["pids"]["enforced"] else caps["pids"]["mechanism"]
+    info["problems"] = list(found["reasons"])
     _PROBE_CACHE = info
     return dict(info)
 
@@ -186,154 +154,59 @@ def sandbox_probe(*, refresh: bool = False) -> dict[str, object]:
 
 
 class _Cgroup:
-    """A v1 memory+pids group for one job (root only); a no-op elsewhere."""
+    """The job's memory + pids + cpu group(s) (root only; see sandbox.isolation.cgroups)."""
 
     def __init__(self, limits: SandboxLimits) -> None:
+        self.group = cgroups.Cgroup(iid=_install_id(), kind="job", name=uuid.uuid4().hex[:12])
         self.paths: dict[str, Path] = {}
         if os.geteuid() != 0:
             return
-        name = f"job-{uuid.uuid4().hex[:12]}"
-        for controller in ("memory", "pids", "cpu"):
-            base = _cgroup_v1(controller)
-            if base is None:
-                continue
-            path = base / CGROUP_PARENT / name
-            try:
-                path.mkdir(parents=True, exist_ok=True)
-                if controller == "memory":
-                    limit = str(limits.memory_mb * 1024 * 1024)
-                    (path / "memory.limit_in_bytes").write_text(limit)
-                    memsw = path / "memory.memsw.limit_in_bytes"
-                    if memsw.exists():
-                        with contextlib.suppress(OSError):
-                            memsw.write_text(limit)
-                    with contextlib.suppress(OSError):
-                        (path / "memory.swappiness").write_text("0")
-                elif controller == "pids":
-                    (path / "pids.max").write_text(str(limits.max_processes))
-                self.paths[controller] = path
-            except OSError:
-                with contextlib.suppress(OSError):
-                    path.rmdir()
+        self.group.create(
+            cgroups.CgroupLimits(
+                memory_bytes=limits.memory_mb * 1024 * 1024, pids=limits.max_processes, cpu_cores=limits.cpu_cores
+            )
+        )
+        self.paths = self.group.paths
 
     def set_cpu_weight(self, shares: int) -> None:
-        """cgroup-v1 cpu.shares (1024 = normal): warm-up runs below the jobs that are running."""
-        path = self.paths.get("cpu")
-        if path is not None:
-            with contextlib.suppress(OSError):
-                (path / "cpu.shares").write_text(str(shares))
+        """cpu.shares (1024 = normal; cpu.weight on v2): warm-up runs below the jobs that are running."""
+        self.group.set_cpu_shares(shares)
 
     def join_files(self) -> list[str]:
-        return [str(p / "cgroup.procs") for p in self.paths.values()]
+        return self.group.procs_files()
 
     def pids(self) -> set[int]:
-        found: set[int] = set()
-        for path in self.paths.values():
-            with contextlib.suppress(OSError):
-                found.update(int(x) for x in (path / "cgroup.procs").read_text().split())
-        return found
+        return self.group.pids()
 
     def oom_killed(self) -> bool:
-        path = self.paths.get("memory")
-        if path is None:
-            return False
-        try:
-            for line in (path / "memory.oom_control").read_text().splitlines():
-                if line.startswith("oom_kill ") and int(line.split()[1]) > 0:
-                    return True
-            return False
-        except (OSError, ValueError):
-            return False
-
-    def max_usage_hit(self, limit_bytes: int) -> bool:
-        path = self.paths.get("memory")
-        if path is None:
-            return False
-        try:
-            return int((path / "memory.max_usage_in_bytes").read_text()) >= limit_bytes * 0.98
-        except (OSError, ValueError):
-            return False
+        return self.group.oom_killed()
 
     def kill_all(self) -> None:
-        for _ in range(20):
-            pids = self.pids()
-            if not pids:
-                return
-            for pid in pids:
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.kill(pid, signal.SIGKILL)
-            time.sleep(0.05)
+        self.group.kill_all()
 
     def remove(self) -> None:
-        self.kill_all()
-        for path in self.paths.values():
-            for _ in range(20):
-                try:
-                    path.rmdir()
-                    break
-                except OSError:
-                    time.sleep(0.05)
+        self.group.remove()
 
 
 # ---------------------------------------------------------------------------------------
 # run
 
 
-def _bind_args(paths: list[Path], flag: str, made: set[Path] | None = None) -> list[str]:
-    """Bind each path at its own location; its ancestors become empty 0755 folders.
-
-    bwrap would create them 0700 and root-owned, which the job's uid cannot traverse
-    (a repository under /root, for one): only the bound folder itself is visible.
-    """
-    args: list[str] = []
-    made = set() if made is None else made
-    for p in paths:
-        if not p.exists():
-            continue
-        for parent in reversed(p.parents):
-            if parent == Path("/") or parent in made or str(parent) in ("/usr", "/etc"):
-                continue
-            made.add(parent)
-            args += ["--perms", "0755", "--dir", str(parent)]
-        args += [flag, str(p), str(p)]
-    return args
-
-
-def _venv_roots() -> list[Path]:
-    roots = {Path(sys.prefix).resolve(), Path(sys.prefix)}
-    for entry in sys.path:
-        # .pth-added folders (the kernel helper library) live outside the venv.
-        if entry.endswith("kernel_lib") and not entry.startswith("/usr") and Path(entry).is_dir():
-            roots.add(Path(entry))
-    return [r for r in roots if not str(r).startswith("/usr")]
-
-
-def _build_argv(argv: list[str], job_dir: Path, env: dict[str, str], ro_paths: list[Path], uid: int) -> list[str]:
-    if os.geteuid() == 0:
-        # Every namespace but the user one: the job's uid must be a real host uid (setpriv).
-        unshare = ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
-    else:
-        unshare = ["--unshare-all"]
-    cmd = [BWRAP, *unshare, "--die-with-parent", "--new-session", "--hostname", "sandbox"]
-    cmd += ["--ro-bind", "/usr", "/usr"]
-    for link in ("bin", "lib", "lib64", "sbin"):
-        target = Path("/") / link
-        if target.is_symlink():
-            cmd += ["--symlink", os.readlink(target), f"/{link}"]
-        elif target.exists():
-            cmd += ["--ro-bind", str(target), f"/{link}"]
-    made: set[Path] = set()
-    cmd += _bind_args([Path("/etc") / name for name in _ETC], "--ro-bind", made)
-    cmd += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]  # noqa: S108 - a private tmpfs
-    made.add(Path("/tmp"))  # noqa: S108
-    cmd += _bind_args(sorted(set(_venv_roots()) | set(ro_paths)), "--ro-bind", made)
-    cmd += [*_bind_args([job_dir], "--bind", made), "--chdir", str(job_dir)]
-    cmd += ["--clearenv"]
+def _build_argv(
+    argv: list[str], job_dir: Path, env: dict[str, str], ro_paths: list[Path], uid: int, tmp_mb: int
+) -> list[str]:
     base_env = _base_env(job_dir)
     base_env.update(env)
-    for key, value in base_env.items():
-        cmd += ["--setenv", key, value]
-    return _finish_argv(cmd, argv, uid)
+    ro = sorted(set(jail.venv_paths()) | set(ro_paths))
+    spec = jail.JailSpec(
+        binds=[*(jail.Bind(p) for p in ro), jail.Bind(job_dir, writable=True)],
+        etc=jail.ETC_MINIMAL,
+        chdir=str(job_dir),
+        env=base_env,
+        uid=uid,
+        tmp_mb=tmp_mb,
+    )
+    return jail.bwrap_argv(spec, argv)
 
 
 def _base_env(job_dir: Path) -> dict[str, str]:
@@ -350,27 +223,55 @@ def _base_env(job_dir: Path) -> dict[str, str]:
     }
 
 
-def _finish_argv(cmd: list[str], argv: list[str], uid: int) -> list[str]:
-    cmd += ["--unsetenv", "JPY_PARENT_PID"]
-    if os.geteuid() == 0:
-        # bwrap run by root drops every capability before exec; keep just what setpriv
-        # needs to switch to the job's uid (it then clears all of them, bounding set too).
-        for cap in ("CAP_SETUID", "CAP_SETGID", "CAP_SETPCAP", "CAP_DAC_OVERRIDE"):
-            cmd += ["--cap-add", cap]
-        cmd += [
-            "--",
-            SETPRIV,
-            f"--reuid={uid}",
-            f"--regid={uid}",
-            "--clear-groups",
-            "--inh-caps=-all",
-            "--bounding-set=-all",
-            "--no-new-privs",
-            "--",
-        ]
-    else:
-        cmd += ["--"]
-    return cmd + list(argv)
+class _DiskWatch(threading.Thread):
+    """Stops the job the moment its job-folder quota is full, so the result can say why.
+
+    The quota itself is the tmpfs (writes past it fail with ENOSPC); this only notices a
+    full one (statvfs, no walking of the tree) and ends the job instead of letting it go on
+    with failing writes.
+    """
+
+    def __init__(self, path: Path, proc: subprocess.Popen[bytes], kill: Callable[[], None]) -> None:
+        super().__init__(daemon=True)
+        self.path, self.proc, self.kill, self.full = path, proc, kill, False
+
+    @staticmethod
+    def is_full(path: Path) -> bool:
+        try:
+            st = os.statvfs(path)
+        except OSError:
+            return False
+        return st.f_bavail * st.f_frsize < 64 * 1024
+
+    def run(self) -> None:
+        while self.proc.poll() is None:
+            if self.is_full(self.path):
+                self.full = True
+                self.kill()
+                return
+            time.sleep(0.1)
+
+
+def _mount_scratch(job_dir: Path, size_mb: int, iid: str, uid: int) -> bool:
+    """Put the job folder on a size-limited tmpfs (see sandbox.isolation.scratch); what the
+    caller already wrote into it moves along. False (no quota) where the mount fails."""
+    aside: Path | None = None
+    if any(job_dir.iterdir()):
+        aside = job_dir.with_name(job_dir.name + ".before-quota")
+        job_dir.rename(aside)
+        job_dir.mkdir()
+    try:
+        scratch.mount(job_dir, size_mb=size_mb, iid=iid, uid=uid)
+    except OSError:
+        if aside is not None:
+            job_dir.rmdir()
+            aside.rename(job_dir)
+        return False
+    if aside is not None:
+        for item in aside.iterdir():
+            shutil.move(str(item), str(job_dir / item.name))
+        shutil.rmtree(aside, ignore_errors=True)
+    return True
 
 
 class _Drain(threading.Thread):
@@ -381,6 +282,11 @@ class _Drain(threading.Thread):
         self.chunks: list[bytes] = []
         self.size = 0
         self.truncated = False
+        # Interactive mode (``SandboxProcess.interactive``): whole lines go to ``sink``, None at EOF.
+        self.sink: Callable[[bytes | None], None] | None = None
+        self.max_line = 256 * 1024 * 1024
+        self._pieces: list[bytes] = []
+        self._pending = 0
 
     def run(self) -> None:
         read = self.stream.read1 if hasattr(self.stream, "read1") else self.stream.read  # type: ignore[attr-defined]
@@ -391,12 +297,30 @@ class _Drain(threading.Thread):
                 break
             if not chunk:
                 break
+            if self.sink is not None:
+                self._feed(chunk)
+                continue
             room = self.cap - self.size
             if room > 0:
                 self.chunks.append(chunk[:room])
                 self.size += min(room, len(chunk))
             if len(chunk) > max(room, 0):
                 self.truncated = True
+        if self.sink is not None:
+            self.sink(None)
+
+    def _feed(self, chunk: bytes) -> None:
+        if b"\n" not in chunk:
+            self._pieces.append(chunk)
+            self._pending += len(chunk)
+            if self._pending > self.max_line:  # one line without end: dropped, not buffered forever
+                self._pieces, self._pending, self.truncated = [], 0, True
+            return
+        first, *lines, rest = chunk.split(b"\n")
+        self.sink(b"".join([*self._pieces, first]))  # type: ignore[misc]
+        for line in lines:
+            self.sink(line)  # type: ignore[misc]
+        self._pieces, self._pending = [rest], len(rest)
 
     def text(self) -> str:
         return b"".join(self.chunks).decode("utf-8", errors="replace")
@@ -425,16 +349,25 @@ class SandboxProcess:
         allow_unsafe: bool = False,
     ) -> None:
         self.probe = sandbox_probe()
-        # Development only: without a working bubblewrap, run with limits but no isolation.
+        # Development only (allow_unsafe): a degraded machine still gets the jail and the limits
+        # it can enforce; one where no jail can be built runs the code bare, with rlimits.
         self.unsafe = not self.probe["isolated"]
         if self.unsafe and not allow_unsafe:
             raise SandboxUnavailable("; ".join(self.probe["problems"]))  # type: ignore[arg-type]
+        jailed = bool(self.probe.get("jail", not self.unsafe))
         self.limits = limits
         self.job_dir = job_dir = Path(job_dir).resolve()
         job_dir.mkdir(parents=True, exist_ok=True)
-        uid = DEFAULT_UID if uid is None else uid
+        iid = _install_id()
+        uid = names.sandbox_uid(iid) if uid is None else uid
         root = os.geteuid() == 0
+        self.scratch = False
         if root:
+            # What a dead worker left: empty job groups, emptied job-folder mounts.
+            cgroups.sweep(iid)
+            scratch.sweep(iid)
+            if jailed and self.probe.get("disk_quota") == "tmpfs" and limits.disk_mb > 0:
+                self.scratch = _mount_scratch(job_dir, limits.disk_mb, iid, uid)
             # The job folder belongs to the sandbox uid; nothing else of ours is writable to it.
             for path in [job_dir, *job_dir.rglob("*")]:
                 with contextlib.suppress(OSError):
@@ -443,28 +376,27 @@ class SandboxProcess:
             job_dir.chmod(0o711)
         self.cgroup = cgroup = _Cgroup(limits)
         join = cgroup.join_files()
-        if self.unsafe:
+        if not jailed:
             cmd, popen_env = list(argv), {**_base_env(job_dir), **(env or {})}
             root = False  # no uid switch without setpriv inside bwrap: keep rlimits only
         else:
             cmd, popen_env = (
-                _build_argv(argv, job_dir, env or {}, [Path(p).resolve() for p in (ro_paths or [])], uid),
+                _build_argv(
+                    argv, job_dir, env or {}, [Path(p).resolve() for p in (ro_paths or [])], uid, limits.tmp_mb
+                ),
                 None,
             )
+        rlimits = RLimits(
+            cpu_seconds=limits.cpu_seconds,
+            file_bytes=limits.max_file_bytes,
+            open_files=limits.max_open_files,
+            # address space >> resident set: only where no memory cgroup holds the job
+            address_space=None if "memory" in cgroup.paths else max(limits.memory_mb, 256) * 1024 * 1024 * 4,
+            processes=None if root else limits.max_processes,
+        )
 
         def _preexec() -> None:  # runs in the child between fork and exec
-            for f in join:
-                with open(f, "w") as handle:
-                    handle.write(str(os.getpid()))
-            resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 1))
-            resource.setrlimit(resource.RLIMIT_FSIZE, (limits.max_file_bytes, limits.max_file_bytes))
-            resource.setrlimit(resource.RLIMIT_NOFILE, (limits.max_open_files, limits.max_open_files))
-            resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-            if "memory" not in cgroup.paths:
-                as_bytes = max(limits.memory_mb, 256) * 1024 * 1024 * 4  # address space >> resident set
-                resource.setrlimit(resource.RLIMIT_AS, (as_bytes, as_bytes))
-            if not root:
-                resource.setrlimit(resource.RLIMIT_NPROC, (limits.max_processes, limits.max_processes))
+            isolation_preexec(join, rlimits)
 
         self.started = time.monotonic()
         self.notes: list[str] = []
@@ -489,6 +421,16 @@ class SandboxProcess:
         self.err = _Drain(self.proc.stderr, limits.max_output_bytes)
         self.out.start()
         self.err.start()
+        self.disk_watch: _DiskWatch | None = None
+        if self.scratch:
+            self.disk_watch = _DiskWatch(job_dir, self.proc, self._kill_tree)
+            self.disk_watch.start()
+
+    def _kill_tree(self) -> None:
+        if self.proc is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+        self.cgroup.kill_all()
 
     def set_cpu_weight(self, shares: int) -> None:
         self.cgroup.set_cpu_weight(shares)
@@ -509,6 +451,22 @@ class SandboxProcess:
             time.sleep(0.02)
         return False
 
+    def interactive(self, sink: Callable[[bytes | None], None]) -> None:
+        """From now on each stdout line goes to ``sink`` (None at end of output), not to the result;
+        stdin stays open for ``write``. ``finish()`` still closes stdin, waits and cleans up."""
+        self.out.sink = sink
+
+    def write(self, data: bytes) -> bool:
+        """Send ``data`` to the process's stdin now (interactive mode); False once it is gone."""
+        if self.proc is None or self.proc.stdin is None:
+            return False
+        try:
+            self.proc.stdin.write(data)
+            self.proc.stdin.flush()
+        except (BrokenPipeError, OSError, ValueError):
+            return False
+        return True
+
     def kill(self) -> None:
         if self.proc is not None:
             with contextlib.suppress(ProcessLookupError):
@@ -516,6 +474,9 @@ class SandboxProcess:
             self.cgroup.kill_all()
             self.proc.wait()
         self.cgroup.remove()
+        if self.scratch:  # a discarded job: its folder's content goes with the mount
+            scratch.release(self.job_dir)
+            self.scratch = False
 
     def finish(self, stdin: bytes | None = None) -> SandboxResult:
         """Send ``stdin`` (then EOF), wait up to the wall-clock limit, clean up, report."""
@@ -549,7 +510,10 @@ class SandboxProcess:
         cgroup.remove()
         code = proc.returncode
         stderr_text = self.err.text()
-        if timed_out:
+        if self.disk_watch is not None and (self.disk_watch.full or _DiskWatch.is_full(self.job_dir)):
+            status = "disk_limit"
+            notes.append(f"disk quota of {limits.disk_mb} MiB reached: the job was stopped")
+        elif timed_out:
             status = "timed_out"
             notes.append(f"wall-clock limit of {limits.wall_seconds:g} s reached")
         elif oom:

@@ -159,3 +159,72 @@ def test_startup_check_warns_the_admin(monkeypatch, settings):
     assert msg.id == "grading.W002" and "grading is refused" in msg.msg
     settings.GRADING_ALLOW_UNSAFE = True
     assert checks.sandbox_available()[0].id == "grading.W001"
+
+
+def _mount_of(path: Path) -> str:
+    """The filesystem type holding ``path`` (longest mount point that contains it)."""
+    best, kind = "", ""
+    for line in Path("/proc/self/mountinfo").read_text().splitlines():
+        left, _, right = line.partition(" - ")
+        point = left.split()[4]
+        if (str(path) == point or str(path).startswith(point.rstrip("/") + "/")) and len(point) > len(best):
+            best, kind = point, right.split()[0]
+    return kind
+
+
+def test_sandbox_disk_quota_stops_the_job_and_nothing_reaches_the_disk(tmp_path):
+    if sandbox_probe().get("disk_quota") != "tmpfs":
+        pytest.fail(f"no disk quota on this machine: {sandbox_probe()['problems']}")
+    code = (
+        "import os\n"
+        "chunk = b'x' * (1024 * 1024)\n"
+        "written = 0\n"
+        "with open('big.bin', 'wb') as f:\n"
+        "    for _ in range(400):\n"
+        "        try:\n"
+        "            f.write(chunk); f.flush(); written += 1\n"
+        "        except OSError as e:\n"
+        "            print('ENOSPC' if e.errno == 28 else e, flush=True)\n"
+        "            break\n"
+        "import time; time.sleep(30)\n"  # a job that goes on after a full disk is stopped
+        "print('survived')\n"
+    )
+    result = _py(code, tmp_path, disk_mb=16, wall_seconds=60, max_file_bytes=1024**3)
+    assert result.status == "disk_limit", (result.status, result.stdout, result.stderr[-500:])
+    assert any("disk quota of 16 MiB" in note for note in result.notes), result.notes
+    assert "survived" not in result.stdout
+    job = tmp_path / "job"
+    # The job folder is a tmpfs of the quota's size: what the job wrote never touched the disk.
+    assert _mount_of(job) == "tmpfs"
+    assert (job / "big.bin").stat().st_size <= 16 * 1024 * 1024
+
+
+def test_sandbox_private_tmp_has_a_size_limit(tmp_path):
+    code = (
+        "n = 0\n"
+        "try:\n"
+        "    with open('/tmp/fill', 'wb') as f:\n"
+        "        for _ in range(64):\n"
+        "            f.write(b'x' * 1024 * 1024); f.flush(); n += 1\n"
+        "except OSError as e:\n"
+        "    print('errno', e.errno)\n"
+        "print('MB', n)\n"
+    )
+    result = _py(code, tmp_path, tmp_mb=8, max_file_bytes=1024**3)
+    assert "errno 28" in result.stdout, result.stdout + result.stderr
+    assert int(result.stdout.split("MB")[-1]) <= 8
+
+
+def test_sandbox_cpu_rate_is_limited(tmp_path):
+    if not sandbox_probe().get("cgroup_cpu"):
+        pytest.fail(f"no cpu controller on this machine: {sandbox_probe()['problems']}")
+    # Busy for 3 s of wall time under a 0.1-core quota: at most ~0.3 s of CPU (unlimited: ~3 s).
+    code = (
+        "import time\n"
+        "end = time.monotonic() + 3\n"
+        "while time.monotonic() < end: pass\n"
+        "print('CPU', time.process_time())\n"
+    )
+    result = _py(code, tmp_path, cpu_cores=0.1)
+    assert result.status == "ok", result.stderr
+    assert float(result.stdout.split()[-1]) < 1.5, result.stdout

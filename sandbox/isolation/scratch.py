@@ -1,0 +1,116 @@
+"""A hard disk quota for a jail's writable folder: a size-limited tmpfs mounted on it.
+
+Grading writes a job folder that both sides use: the trusted side puts data files in it
+(even after a warm jail has started) and may read it after the run; the jail writes its
+kernel's runtime files and whatever the student's code writes. Polling ``du`` would let a
+fast writer fill the host's disk between two polls; a tmpfs with ``size=`` refuses the
+write itself (ENOSPC), and nothing the job writes ever reaches the disk. Its pages are
+charged to the memory cgroup of whoever writes them, so the jail's memory limit bounds it
+as well (the quota is the smaller of the two).
+
+Mounting needs root (CAP_SYS_ADMIN). ``release()`` unmounts (lazily, so a straggler
+holding a file open cannot keep it) and is called when the folder is no longer wanted;
+``sweep()`` unmounts this installation's scratch mounts whose folder was emptied or
+deleted by a caller that only knew ``shutil.rmtree`` (rmtree empties a mount point but
+cannot remove it).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import ctypes.util
+import os
+import subprocess
+from pathlib import Path
+
+MNT_DETACH = 2
+_libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+
+
+def _source(iid: str) -> str:
+    # The tmpfs "device" name is free text shown in /proc/self/mountinfo: it tags our mounts.
+    return f"liangzhi-scratch-{iid}"
+
+
+def mount(path: Path, *, size_mb: int, iid: str, uid: int | None = None, mode: int = 0o711) -> None:
+    """Mount a fresh tmpfs of ``size_mb`` MiB on ``path`` (must exist; root only). Raises OSError."""
+    opts = f"size={max(1, size_mb)}m,mode={mode:o}"
+    if uid is not None:
+        opts += f",uid={uid},gid={uid}"
+    data = opts.encode()
+    ret = _libc.mount(_source(iid).encode(), str(path).encode(), b"tmpfs", ctypes.c_ulong(0x2 | 0x4), data)
+    # 0x2 MS_NOSUID, 0x4 MS_NODEV
+    if ret != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"mount tmpfs on {path}: {os.strerror(err)}")
+
+
+def release(path: Path) -> None:
+    """Unmount the scratch tmpfs on ``path`` (its content is gone); a no-op if none is there."""
+    if _libc.umount2(str(path).encode(), MNT_DETACH) != 0:
+        return
+    with contextlib.suppress(OSError):
+        path.rmdir()
+
+
+def mounted(iid: str) -> list[Path]:
+    """This installation's scratch mounts, as /proc/self/mountinfo lists them."""
+    found = []
+    try:
+        lines = Path("/proc/self/mountinfo").read_text().splitlines()
+    except OSError:
+        return []
+    for line in lines:
+        left, _, right = line.partition(" - ")
+        fields, tail = left.split(), right.split()
+        if len(fields) >= 5 and len(tail) >= 2 and tail[0] == "tmpfs" and tail[1] == _source(iid):
+            found.append(Path(fields[4].replace("\\040", " ").replace("\\134", "\\")))
+    return found
+
+
+def sweep(iid: str) -> int:
+    """Unmount scratch mounts whose folder is empty or deleted (the caller is done with them)."""
+    removed = 0
+    for path in mounted(iid):
+        text = str(path)
+        try:
+            empty = text.endswith("//deleted") or not any(path.iterdir())
+        except OSError:
+            empty = True
+        if empty:
+            release(Path(text.removesuffix("//deleted")))
+            removed += 1
+    return removed
+
+
+def works(iid: str, probe_dir: Path) -> str | None:
+    """None when a scratch tmpfs can be mounted here, else why not."""
+    if os.geteuid() != 0:
+        return "not root: cannot mount a size-limited tmpfs for the job folder"
+    target = probe_dir / f".scratch-probe-{os.getpid()}"
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        mount(target, size_mb=1, iid=iid)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            target.rmdir()
+        return str(exc)
+    try:
+        # A write past the size must fail: that is the whole point.
+        with open(target / "fill", "wb") as out:
+            subprocess.run(
+                ["/usr/bin/head", "-c", str(2 * 1024 * 1024), "/dev/zero"],
+                stdout=out,
+                stderr=subprocess.DEVNULL,
+                check=False,
+                timeout=10,
+            )
+        size = (target / "fill").stat().st_size
+        return None if size <= 1024 * 1024 else "tmpfs size not enforced"
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return str(exc)
+    finally:
+        release(target)
+        with contextlib.suppress(OSError):
+            target.rmdir()
