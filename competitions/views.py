@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from datetime import datetime
 from typing import Any
@@ -19,6 +18,8 @@ from django.utils.http import http_date
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
+
+from core.csvexport import csv_response
 
 from . import datasets, selectors, services
 from .enums import PENDING
@@ -358,10 +359,7 @@ def export_csv(request: HttpRequest, slug: str, phase: str) -> HttpResponse:
     _host(access)
     ph = _phase(access, phase)
     public = {r.participant: r for r in selectors.leaderboard(phase=ph, split="public")}
-    resp = HttpResponse(content_type="text/csv; charset=utf-8")
-    resp["Content-Disposition"] = f'attachment; filename="{access.competition.slug}-{ph.slug}.csv"'
-    w = csv.writer(resp)
-    w.writerow(
+    rows: list[list[Any]] = [
         [
             "private_rank",
             "participant",
@@ -375,10 +373,10 @@ def export_csv(request: HttpRequest, slug: str, phase: str) -> HttpResponse:
             "received_at",
             "entries",
         ]
-    )
+    ]
     for r in selectors.leaderboard(phase=ph, split="private"):
         pub = public.get(r.participant) if not r.is_baseline else None
-        w.writerow(
+        rows.append(
             [
                 r.rank or "",
                 r.participant,
@@ -393,7 +391,8 @@ def export_csv(request: HttpRequest, slug: str, phase: str) -> HttpResponse:
                 r.entries,
             ]
         )
-    return resp
+    # Team and display names are the participants' own text: the shared writer neutralises formulas.
+    return csv_response(rows, filename=f"{access.competition.slug}-{ph.slug}.csv")
 
 
 def _iso(t: datetime) -> str:
@@ -408,13 +407,9 @@ def grades(request: HttpRequest, slug: str, phase: str) -> HttpResponse:
     ph = _phase(access, phase)
     rows = selectors.grade_mapping(phase=ph)
     if request.GET.get("format") == "csv":
-        resp = HttpResponse(content_type="text/csv; charset=utf-8")
-        resp["Content-Disposition"] = f'attachment; filename="{access.competition.slug}-{ph.slug}-grades.csv"'
-        w = csv.writer(resp)
-        w.writerow(["rank", "participant", "name", "private_score", "points"])
-        for r, pts in rows:
-            w.writerow([r.rank, r.participant, r.name, r.score, pts])
-        return resp
+        table = [["rank", "participant", "name", "private_score", "points"]]
+        table += [[r.rank, r.participant, r.name, r.score, pts] for r, pts in rows]
+        return csv_response(table, filename=f"{access.competition.slug}-{ph.slug}-grades.csv")
     return render(
         request,
         "competitions/grades.html",

@@ -33,7 +33,7 @@ from core.blobs import blob_put
 
 from .enums import FileKind, Role
 from .manifest import ActivitySpec, CourseSpec, format_location
-from .models import Activity, ActivityFile, ActivityVersion, Course, Enrollment, Unit
+from .models import Activity, ActivityFile, ActivityVersion, Counting, Course, Enrollment, Unit
 
 MANIFEST_NAMES = ("course.yaml", "course.yml", "course.toml")
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -307,7 +307,9 @@ PREPARERS = {
 
 
 def _activity_digest(act: PreparedActivity) -> str:
-    spec = act.spec.model_dump(mode="json", exclude={"release", "due", "title", "title_zh", "summary", "summary_zh"})
+    spec = act.spec.model_dump(
+        mode="json", exclude={"release", "due", "title", "title_zh", "summary", "summary_zh", "counting"}
+    )
     h = hashlib.sha256(json.dumps(spec, sort_keys=True).encode())
     for f in sorted(act.files, key=lambda f: (f.path, f.kind)):
         h.update(f"\0{f.path}\0{f.kind}\0{f.blob}".encode())
@@ -351,7 +353,9 @@ def _localise_images(act: Activity, version: ActivityVersion, html: str) -> str:
 
     from .rendering import rewrite_image_sources
 
-    assets = {f.path for f in version.files.filter(kind=FileKind.ASSET)}
+    # Figures beside a lesson are assets; an assignment folder's files (its notebooks'
+    # images among them) are data files that also go to the lab and to grading.
+    assets = {f.path for f in version.files.filter(kind__in=(FileKind.ASSET, FileKind.DATA))}
 
     def resolve(src: str) -> str | None:
         path = posixpath.normpath(src)
@@ -498,6 +502,7 @@ def import_course(root: Path, *, teacher: Any | None = None, expect_slug: str | 
                     "points": Decimal(s.points),
                     "concepts": list(s.concepts),
                     "options": options,
+                    "counting": s.counting or Counting.LATEST_ON_TIME,
                     "archived": False,
                 },
             )

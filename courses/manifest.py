@@ -52,6 +52,8 @@ class ActivitySpec(Strict):
     folder: RelPath | None = None
     files: list[RelPath] = []
     late_policy: LatePolicy | None = None
+    # Which attempt counts toward the grade: the latest on time (default), the best, the latest.
+    counting: Literal["latest_on_time", "best", "latest"] | None = None
     competition: Slug | None = None
 
     @field_validator("file", "notebook", "folder")
@@ -90,6 +92,8 @@ class ActivitySpec(Strict):
             raise ValueError(f"a {self.kind} takes '{need}', not {', '.join(repr(e) for e in extra)}")
         if self.late_policy is not None and self.kind not in ("assignment", "exam"):
             raise ValueError("late_policy applies to assignments and exams only")
+        if self.counting is not None and self.kind not in ("assignment", "exam"):
+            raise ValueError("counting applies to assignments and exams only")
         if self.release and self.due and self.due < self.release:
             raise ValueError("due is before release")
         return self

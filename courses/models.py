@@ -98,6 +98,14 @@ class Unit(Bilingual):
         return self.title
 
 
+class Counting(models.TextChoices):
+    """Which attempt counts (the values of ``grading.scoring.Counting``, the rule's owner)."""
+
+    LATEST_ON_TIME = "latest_on_time", _("Latest on-time attempt")
+    BEST = "best", _("Best attempt")
+    LATEST = "latest", _("Latest attempt")
+
+
 class ActivityQuerySet(models.QuerySet["Activity"]):
     def released(self, at: datetime | None = None) -> ActivityQuerySet:
         now = at or timezone.now()
@@ -117,6 +125,10 @@ class Activity(Bilingual):
     due_at = models.DateTimeField(_("due at"), null=True, blank=True)
     points = models.DecimalField(_("points"), max_digits=7, decimal_places=2, default=0)
     concepts = models.JSONField(_("concept tags"), default=list, blank=True)
+    # Which attempt counts toward the grade (manifest ``counting:``), for assignments and exams.
+    counting = models.CharField(
+        _("counted attempt"), max_length=16, choices=Counting.choices, default=Counting.LATEST_ON_TIME
+    )
     # Kind-specific settings from the manifest (late policy, competition slug, ...).
     options = models.JSONField(default=dict, blank=True)
     current_version = models.ForeignKey(

@@ -5,17 +5,13 @@ no per-student or per-activity queries), so a page built on them costs the same 
 queries for 5 or 500 students. Nothing here writes: the writes (manual grades, overrides,
 the release switch) are ``grading.services``.
 
-The rules are grading's own (``grading.selectors``: ``counted_submission``,
-``submission_score``, ``scores_visible``), computed here in bulk; a test checks both agree:
+No arithmetic on scores lives here: each row goes through ``grading.scoring`` (the one
+rule: a submission's score, its penalty and override, the attempt that counts per notebook
+under the activity's counting setting, the activity's total over its notebooks), the same
+functions ``grading.selectors`` applies to one submission. Scores stay ``Decimal``.
 
-* the submission that counts for a student and an activity is the newest on-time one; only
-  without any, the newest late one (whatever its status: in flight, it has no score yet);
-* a submission has a score once graded, timed out or over its memory limit: per graded cell
-  the newest ``ManualGrade`` for that cell if any, else the autograder's score (``None``
-  counts 0; a manual cell with neither is *pending*), times ``1 - penalty``; the newest
-  ``Override`` with a score replaces all of that (an empty override clears earlier ones);
-* scores are visible to students unless the teacher hid them (a ``ScoreRelease`` row with
-  ``hidden``).
+Scores are visible to students unless the teacher hid them (a ``ScoreRelease`` row with
+``hidden``).
 """
 
 from __future__ import annotations
@@ -23,24 +19,25 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
+from . import scoring
 from .enums import SubmissionStatus
 from .models import Extension, ManualGrade, Override, ScoreRelease, Submission
 
 IN_QUEUE = (SubmissionStatus.RECEIVED, SubmissionStatus.QUEUED)
-# Statuses whose cells carry scores (grading.selectors.submission_score computes a total).
-SCORED = frozenset({SubmissionStatus.GRADED, SubmissionStatus.TIMED_OUT, SubmissionStatus.MEMORY_LIMIT})
+SCORED = scoring.SCORED_STATUSES
 ATTENTION = (SubmissionStatus.NEEDS_ATTENTION, SubmissionStatus.ERROR)
 # A manually graded cell the autograder left without a score (its JSON object, flat, holds
 # "kind": "manual" before "score": null both as Django writes it and as PostgreSQL's jsonb
 # prints it). Matched in the database so that the page never loads every cell list.
-MANUAL_UNSCORED = r'"kind": "manual"[^}]*"score": null'
+MANUAL_UNSCORED = r'"kind": "(manual|task)"[^}]*"score": null'
 
 
 @dataclass(slots=True)
 class Attempt:
-    """One submission, with the teachers' work folded in."""
+    """One submission, with the teachers' work folded in (its score from ``grading.scoring``)."""
 
     id: int
     user_id: int
@@ -48,15 +45,17 @@ class Attempt:
     received_at: datetime
     status: str
     late_seconds: int
-    penalty: float
-    max_score: float | None
-    score: float | None  # counted score (manual grades, penalty, override applied); None until graded
-    auto_score: float | None
-    manual: dict[str, float] = field(default_factory=dict)  # grade_id -> newest manual score
+    penalty: Decimal
+    max_score: Decimal | None
+    score: Decimal | None  # scoring.submission_score's total; None until graded
+    auto_score: Decimal | None
+    manual: dict[str, Decimal] = field(default_factory=dict)  # grade_id -> newest manual score
     manual_pending: bool = False
     overridden: bool = False
+    override: Decimal | None = None  # the override's score in force
     cells: list[dict[str, Any]] | None = None  # loaded only on request, each with an "effective" score
     version_id: int | None = None
+    notebook: str = ""
 
     @property
     def is_late(self) -> bool:
@@ -67,6 +66,73 @@ class Attempt:
         """Has a score: graded, timed out or over the memory limit (tests that ran count)."""
         return self.status in SCORED
 
+    @property
+    def total(self) -> Decimal | None:
+        return self.score
+
+    @property
+    def maximum(self) -> Decimal | None:
+        return self.max_score
+
+
+@dataclass(slots=True)
+class Counted:
+    """A student's result for one activity: the counted attempt of each notebook, summed.
+
+    For the usual one-notebook assignment it reads exactly as that attempt.
+    """
+
+    parts: list[Attempt]  # the counted attempt of each notebook handed in, newest first
+    score: Decimal | None
+    max_score: Decimal | None
+    counting: str = scoring.DEFAULT_COUNTING
+
+    @property
+    def attempt(self) -> Attempt:
+        return self.parts[0]
+
+    @property
+    def id(self) -> int:
+        return self.attempt.id
+
+    @property
+    def received_at(self) -> datetime:
+        return self.attempt.received_at
+
+    @property
+    def late_seconds(self) -> int:
+        return max(p.late_seconds for p in self.parts)
+
+    @property
+    def is_late(self) -> bool:
+        return self.late_seconds > 0
+
+    @property
+    def is_graded(self) -> bool:
+        return self.score is not None
+
+    @property
+    def status(self) -> str:
+        if len(self.parts) == 1 or self.score is None:
+            return self.attempt.status
+        unscored = [p for p in self.parts if not p.is_graded]
+        return unscored[0].status if unscored else self.attempt.status
+
+    @property
+    def manual_pending(self) -> bool:
+        return any(p.manual_pending for p in self.parts)
+
+    @property
+    def overridden(self) -> bool:
+        return any(p.overridden for p in self.parts)
+
+    @property
+    def cells(self) -> list[dict[str, Any]] | None:
+        loaded = [p.cells for p in self.parts if p.cells is not None]
+        if not loaded:
+            return None
+        return [c for cells in loaded for c in cells]
+
 
 @dataclass
 class CourseGrades:
@@ -75,10 +141,12 @@ class CourseGrades:
     attempts: dict[tuple[int, int], list[Attempt]]  # (user_id, activity_id) -> newest first
     extensions: dict[tuple[int, int], datetime]  # (user_id, activity_id) -> due
     released: dict[int, bool]  # activity_id -> scores visible to students
-    counted_by_key: dict[tuple[int, int], Attempt] = field(default_factory=dict)
+    counted_by_key: dict[tuple[int, int], Counted] = field(default_factory=dict)
+    counting: dict[int, str] = field(default_factory=dict)  # activity_id -> counting setting
+    notebook_max: dict[int, dict[str, Decimal | None]] = field(default_factory=dict)
 
-    def counted(self, user_id: int, activity_id: int) -> Attempt | None:
-        """The attempt that counts: the newest on-time one, else the newest late one."""
+    def counted(self, user_id: int, activity_id: int) -> Counted | None:
+        """What counts for this student and activity (see ``grading.scoring``)."""
         return self.counted_by_key.get((user_id, activity_id))
 
     def all_attempts(self) -> Iterable[Attempt]:
@@ -86,33 +154,39 @@ class CourseGrades:
             yield from items
 
 
-def counted_score(
-    *, auto_score: float | None, penalty: float, manual: dict[str, float], override: float | None
-) -> float | None:
-    """The score a submission counts for (see the module docstring).
+def notebook_maxima(facts: dict[str, Any] | None) -> dict[str, Decimal | None]:
+    """The notebooks of a version with their maximum; one unnamed entry for a one-notebook version.
 
-    The autograder gives manual cells no score (or 0 for an untouched answer), so the newest
-    manual grades add to its total; the late penalty scales the sum; an override replaces it.
+    One notebook (or none recorded) is keyed ``""``: every attempt then answers it, even one
+    from an older version whose notebook had another name.
     """
-    if override is not None:
-        return override
-    if auto_score is None:
+    notebooks = (facts or {}).get("notebooks") or []
+    if len(notebooks) <= 1:
+        maximum = (facts or {}).get("max_points")
+        return {"": scoring.as_decimal(maximum) if maximum is not None else None}
+    return {str(nb.get("notebook", "")): scoring.as_decimal(nb.get("max_points")) for nb in notebooks}
+
+
+def counted_for(attempts: list[Attempt], *, counting: str, notebook_max: dict[str, Decimal | None]) -> Counted | None:
+    """Apply the rule to one student's attempts at one activity: counted attempt per notebook, summed."""
+    if not attempts:
         return None
-    return round((auto_score + sum(manual.values())) * (1.0 - penalty), 2)
+    by_notebook: dict[str, list[Attempt]] = {}
+    for attempt in attempts:
+        key = attempt.notebook if len(notebook_max) > 1 else ""
+        by_notebook.setdefault(key, []).append(attempt)
+    chosen = {name: scoring.counted_attempt(items, counting) for name, items in by_notebook.items()}
+    total = scoring.activity_total(chosen, notebook_max)
+    parts = sorted((a for a in chosen.values() if a is not None), key=lambda a: (a.received_at, a.id), reverse=True)
+    return Counted(parts=parts, score=total.score, max_score=total.maximum or None, counting=counting)
 
 
-def cells_effective(cells: list[dict[str, Any]], manual: dict[str, float]) -> list[dict[str, Any]]:
+def cells_effective(cells: list[dict[str, Any]], manual: dict[str, Decimal]) -> list[dict[str, Any]]:
     """Cells with an ``effective`` score: the newest manual grade, else the autograder's."""
     out = []
     for cell in cells:
         item = dict(cell)
-        gid = str(cell.get("grade_id", ""))
-        if cell.get("kind") == "task":
-            item["effective"] = None
-        elif gid in manual:
-            item["effective"] = manual[gid]
-        else:
-            item["effective"] = None if cell.get("score") is None else float(cell["score"])
+        item["effective"] = scoring.effective_cell_score(cell, manual)
         out.append(item)
     return out
 
@@ -120,13 +194,15 @@ def cells_effective(cells: list[dict[str, Any]], manual: dict[str, float]) -> li
 def course_grades(
     *, activity_ids: list[int], user_ids: list[int] | None = None, cells_for: Iterable[int] | None = None
 ) -> CourseGrades:
-    """Every submission of these activities (optionally of these users), in five queries.
+    """Every submission of these activities (optionally of these users), in six queries.
 
     Cell lists are heavy (JSON per submission): they are loaded, in one more query, only
     for the activities in ``cells_for`` (all of them when ``user_ids`` is given).
     """
-    from django.db.models import BooleanField, Case, FloatField, Q, TextField, Value, When
+    from django.db.models import BooleanField, Case, Q, TextField, Value, When
     from django.db.models.functions import Cast
+
+    from courses.models import Activity
 
     subs = Submission.objects.filter(activity_id__in=activity_ids)
     manual_qs = ManualGrade.objects.filter(submission__activity_id__in=activity_ids)
@@ -137,13 +213,18 @@ def course_grades(
         manual_qs = manual_qs.filter(submission__user_id__in=user_ids)
         over_qs = over_qs.filter(submission__user_id__in=user_ids)
         ext_qs = ext_qs.filter(user_id__in=user_ids)
-    manual: dict[int, dict[str, float]] = {}
-    for sid, gid, score in manual_qs.order_by("created_at", "id").values_list(
-        "submission_id", "grade_id", Cast("score", FloatField())
+    counting: dict[int, str] = {}
+    notebook_max: dict[int, dict[str, Decimal | None]] = {}
+    for aid, mode, facts in Activity.objects.filter(pk__in=activity_ids).values_list(
+        "id", "counting", "current_version__facts"
     ):
+        counting[aid] = str(scoring.counting_of(mode))
+        notebook_max[aid] = notebook_maxima(facts)
+    manual: dict[int, dict[str, Decimal]] = {}
+    for sid, gid, score in manual_qs.order_by("created_at", "id").values_list("submission_id", "grade_id", "score"):
         manual.setdefault(sid, {})[gid] = score  # oldest first: the newest wins
-    overrides: dict[int, float | None] = {}
-    for sid, score in over_qs.order_by("created_at", "id").values_list("submission_id", Cast("score", FloatField())):
+    overrides: dict[int, Decimal | None] = {}
+    for sid, score in over_qs.order_by("created_at", "id").values_list("submission_id", "score"):
         overrides[sid] = score
     from django.db import connection
 
@@ -151,7 +232,9 @@ def course_grades(
     # PostgreSQL (exact and fast: a regex over jsonb text cost 200 ms at 12k rows), a regular
     # expression over the stored JSON text on SQLite (which has no containment).
     if connection.vendor == "postgresql":
-        unscored = Q(cells__contains=[{"kind": "manual", "score": None}])
+        unscored = Q(cells__contains=[{"kind": "manual", "score": None}]) | Q(
+            cells__contains=[{"kind": "task", "score": None}]
+        )
     else:
         subs = subs.annotate(_text=Cast("cells", TextField()))
         unscored = Q(_text__regex=MANUAL_UNSCORED)
@@ -165,25 +248,30 @@ def course_grades(
             "user_id",
             "activity_id",
             "version_id",
+            "filename",
             "received_at",
             "status",
             "late_seconds",
-            Cast("penalty", FloatField()),
-            Cast("auto_score", FloatField()),
-            Cast("max_score", FloatField()),
+            "penalty",
+            "auto_score",
+            "max_score",
             "_unscored",
         )
     )
-    scored_statuses = SCORED
     attempts: dict[tuple[int, int], list[Attempt]] = {}
-    counted: dict[tuple[int, int], Attempt] = {}
     by_id: dict[int, Attempt] = {}
-    no_manual: dict[str, float] = {}
-    for sid, uid, aid, vid, received, status, late, penalty, auto, maximum, unscored in rows:
-        # the same arithmetic as counted_score(), inlined: this loop runs once per submission
+    no_manual: dict[str, Decimal] = {}
+    for sid, uid, aid, vid, notebook, received, status, late, penalty, auto, maximum, unscored in rows:
         sub_manual = manual.get(sid, no_manual)
         override = overrides.get(sid)
-        is_graded = status in scored_statuses
+        result = scoring.submission_score(
+            status=status,
+            auto_score=auto,
+            max_score=maximum,
+            penalty=penalty,
+            manual=sub_manual,
+            override=override,
+        )
         attempt = Attempt(
             id=sid,
             user_id=uid,
@@ -191,24 +279,19 @@ def course_grades(
             received_at=received,
             status=status,
             late_seconds=late,
-            penalty=penalty or 0.0,
-            max_score=maximum,
-            score=override
-            if override is not None or not is_graded
-            else (None if auto is None else round((auto + sum(sub_manual.values())) * (1.0 - (penalty or 0.0)), 2)),
+            penalty=result.penalty,
+            max_score=result.maximum,
+            score=result.total,
             auto_score=auto,
             manual=sub_manual,
             # an unscored manual cell is pending until a manual grade exists for every one
-            manual_pending=bool(unscored and is_graded and override is None),
+            manual_pending=bool(unscored and status in SCORED and override is None),
             overridden=override is not None,
+            override=override,
             version_id=vid,
+            notebook=notebook or "",
         )
-        key = (uid, aid)
-        attempts.setdefault(key, []).append(attempt)
-        # rows come newest first: the first on-time one counts, else the newest (late) one
-        held = counted.get(key)
-        if held is None or (late == 0 and held.late_seconds > 0):
-            counted[key] = attempt
+        attempts.setdefault((uid, aid), []).append(attempt)
         by_id[sid] = attempt
     wanted = set(activity_ids) if user_ids is not None else set(cells_for or ())
     if wanted:
@@ -216,15 +299,29 @@ def course_grades(
             attempt = by_id[sid]
             attempt.cells = cells_effective(cells or [], attempt.manual)
             if attempt.manual_pending:
-                attempt.manual_pending = any(
-                    c.get("kind") == "manual" and c["effective"] is None for c in attempt.cells
-                )
+                attempt.manual_pending = bool(scoring.pending_cells(cells or [], attempt.manual))
     _refine_pending(by_id, wanted)
+    counted: dict[tuple[int, int], Counted] = {}
+    for (uid, aid), items in attempts.items():
+        result_counted = counted_for(
+            items,
+            counting=counting.get(aid, scoring.DEFAULT_COUNTING),
+            notebook_max=notebook_max.get(aid) or {"": None},
+        )
+        if result_counted is not None:
+            counted[(uid, aid)] = result_counted
     extensions = {(uid, aid): due for uid, aid, due in ext_qs.values_list("user_id", "activity_id", "due_at")}
     released = dict.fromkeys(activity_ids, True)
     for aid, hidden in ScoreRelease.objects.filter(activity_id__in=activity_ids).values_list("activity_id", "hidden"):
         released[aid] = not hidden
-    return CourseGrades(attempts=attempts, extensions=extensions, released=released, counted_by_key=counted)
+    return CourseGrades(
+        attempts=attempts,
+        extensions=extensions,
+        released=released,
+        counted_by_key=counted,
+        counting=counting,
+        notebook_max=notebook_max,
+    )
 
 
 def _refine_pending(by_id: dict[int, Attempt], loaded: set[int]) -> None:
@@ -240,17 +337,18 @@ def _refine_pending(by_id: dict[int, Attempt], loaded: set[int]) -> None:
     from courses.models import ActivityVersion
 
     facts = dict(ActivityVersion.objects.filter(pk__in={a.version_id for a in candidates}).values_list("id", "facts"))
-    manual_by_version = {
-        vid: {
-            str(c.get("grade_id"))
-            for nb in (version_facts or {}).get("notebooks") or []
-            for c in nb.get("cells") or []
-            if c.get("kind") == "manual"
-        }
-        for vid, version_facts in facts.items()
-    }
+    # (version, notebook) -> its manually graded cells; a submission answers one notebook.
+    manual_by_notebook: dict[tuple[int, str], set[str]] = {}
+    for vid, version_facts in facts.items():
+        for nb in (version_facts or {}).get("notebooks") or []:
+            manual_by_notebook[(vid, str(nb.get("notebook", "")))] = {
+                str(c.get("grade_id")) for c in nb.get("cells") or [] if c.get("kind") in scoring.MANUAL_KINDS
+            }
     for attempt in candidates:
-        manual_ids = manual_by_version.get(attempt.version_id or 0)
+        vid = attempt.version_id or 0
+        manual_ids = manual_by_notebook.get((vid, attempt.notebook)) or set().union(
+            *(ids for (v, _nb), ids in manual_by_notebook.items() if v == vid)
+        )
         if manual_ids and manual_ids <= attempt.manual.keys():
             attempt.manual_pending = False
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 
 from courses.models import Activity
 
+from . import analytics, scoring
+from .analytics import Attempt, Counted
 from .enums import SubmissionStatus
 from .models import ManualGrade, Override, ScoreRelease, Submission
 
@@ -30,10 +32,20 @@ def submissions_of(*, activity: Activity, user: User, limit: int = 10) -> list[S
     return list(Submission.objects.filter(activity=activity, user=user).order_by("-received_at", "-id")[:limit])
 
 
+def activity_result(*, activity: Activity, user: User) -> Counted | None:
+    """What counts for this student and activity, by the one rule (``grading.scoring``).
+
+    The counted attempt per notebook under the activity's counting setting, summed over
+    the notebooks; read through the dashboard's bulk path, so both can never disagree.
+    """
+    grades = analytics.course_grades(activity_ids=[activity.pk], user_ids=[user.pk])
+    return grades.counted(user.pk, activity.pk)
+
+
 def counted_submission(*, activity: Activity, user: User) -> Submission | None:
-    """The submission that counts: the last on-time one; only without any, the last late one."""
-    qs = Submission.objects.filter(activity=activity, user=user).order_by("-received_at", "-id")
-    return qs.filter(late_seconds=0).first() or qs.first()
+    """The submission that counts (for a multi-notebook assignment, the newest counted one)."""
+    result = activity_result(activity=activity, user=user)
+    return None if result is None else Submission.objects.filter(pk=result.id).first()
 
 
 def scores_visible(*, activity: Activity) -> bool:
@@ -55,55 +67,80 @@ class Score:
 
 
 def submission_score(*, submission: Submission) -> Score:
-    """Autograde + latest manual grades, less the late penalty; an override replaces it all."""
+    """One submission's score by the rule (``grading.scoring.submission_score``), with its parts."""
     manual: dict[str, ManualGrade] = {}
     for mg in submission.manual_grades.all():  # newest first
         manual.setdefault(mg.grade_id, mg)
-    override = submission.overrides.first()
-    needs = []
-    manual_sum = Decimal(0)
-    cell_sum = Decimal(0)
-    for cell in submission.cells or []:
-        gid = cell.get("grade_id")
-        if cell.get("kind") == "manual":
-            if gid in manual:
-                manual_sum += manual[gid].score
-            elif cell.get("score") is not None:
-                cell_sum += Decimal(str(cell["score"]))
-            else:
-                needs.append(gid)
-        elif cell.get("score") is not None:
-            cell_sum += Decimal(str(cell["score"]))
-    total: Decimal | None = None
-    if submission.status == SubmissionStatus.GRADED or submission.status in (
-        SubmissionStatus.TIMED_OUT,
-        SubmissionStatus.MEMORY_LIMIT,
-    ):
-        total = ((cell_sum + manual_sum) * (Decimal(1) - submission.penalty)).quantize(Decimal("0.01"))
-    if override is not None and override.score is not None:
-        total = override.score
+    override = submission.overrides.first()  # newest: a row without a score clears earlier ones
+    result = scoring.submission_score(
+        status=submission.status,
+        auto_score=submission.auto_score,
+        max_score=submission.max_score,
+        penalty=submission.penalty,
+        manual={gid: mg.score for gid, mg in manual.items()},
+        override=override.score if override is not None else None,
+        cells=submission.cells or [],
+    )
     return Score(
         auto=submission.auto_score,
-        manual=manual_sum,
-        total=total,
-        max=submission.max_score,
-        penalty=submission.penalty,
-        override=override if (override is not None and override.score is not None) else None,
-        needs_manual=needs,
+        manual=result.manual,
+        total=result.total,
+        max=result.maximum,
+        penalty=result.penalty,
+        override=override if result.overridden else None,
+        needs_manual=list(result.pending),
         manual_by_cell=manual,
     )
 
 
-def gradebook_rows(*, activity: Activity) -> list[dict[str, Any]]:
-    """One row per enrolled student: the counted submission and its score."""
+@dataclass
+class GradebookRow:
+    """One student in an activity's gradebook: the counted result and the attempts behind it."""
+
+    user: User
+    counted: Counted | None
+    count: int
+    pending: list[str]
+
+    @property
+    def parts(self) -> list[Attempt]:
+        return self.counted.parts if self.counted is not None else []
+
+    @property
+    def total(self) -> Decimal | None:
+        return self.counted.score if self.counted is not None else None
+
+    @property
+    def maximum(self) -> Decimal | None:
+        return self.counted.max_score if self.counted is not None else None
+
+
+def gradebook_rows(*, activity: Activity) -> list[GradebookRow]:
+    """One row per enrolled student, by the rule, in a fixed number of queries."""
     from courses.selectors import course_students
 
+    grades = analytics.course_grades(activity_ids=[activity.pk], cells_for=[activity.pk])
     rows = []
-    for enrollment in course_students(course=activity.course):
-        sub = counted_submission(activity=activity, user=enrollment.user)
-        score = submission_score(submission=sub) if sub else None
-        count = Submission.objects.filter(activity=activity, user=enrollment.user).count()
-        rows.append({"user": enrollment.user, "submission": sub, "score": score, "count": count})
+    for enrollment in course_students(course=activity.course).select_related("user"):
+        user = enrollment.user
+        counted = grades.counted(user.pk, activity.pk)
+        pending = (
+            [
+                gid
+                for part in (counted.parts if counted else [])
+                for gid in scoring.pending_cells(part.cells, part.manual)
+            ]
+            if counted is not None and counted.manual_pending
+            else []
+        )
+        rows.append(
+            GradebookRow(
+                user=user,
+                counted=counted,
+                count=len(grades.attempts.get((user.pk, activity.pk), [])),
+                pending=pending,
+            )
+        )
     return rows
 
 

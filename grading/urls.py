@@ -13,6 +13,7 @@ urlpatterns = [
     path("<slug:slug>/a/<slug:activity>/regrade/", views.regrade, name="regrade"),
     path("<slug:slug>/a/<slug:activity>/release/", views.release, name="release"),
     path("<slug:slug>/s/<int:pk>/", views.submission, name="submission"),
+    path("<slug:slug>/s/<int:pk>/files/<path:path>", views.submission_file, name="submission_file"),
     path("<slug:slug>/s/<int:pk>/grade/", views.grade_manual, name="grade_manual"),
     path("<slug:slug>/s/<int:pk>/override/", views.override, name="override"),
 ]

@@ -6,21 +6,22 @@ role on the object it serves: students see only their own submissions, staff see
 
 from __future__ import annotations
 
-import csv
 import uuid
 from decimal import Decimal, InvalidOperation
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from core.blobs import blob_get
+from core.csvexport import csv_response
 from courses import selectors as course_selectors
+from courses.models import Activity, Counting
 
-from . import selectors, services
+from . import analytics, scoring, selectors, services
 from .enums import IN_FLIGHT_STATUSES, SubmissionSource
 from .models import Submission
 
@@ -31,8 +32,19 @@ def _activity(request: HttpRequest, slug: str, activity: str):  # type: ignore[n
     return access, act
 
 
+def _attempt_entries(act, user, mine: list[Submission]) -> tuple[list[dict[str, object]], object]:  # type: ignore[no-untyped-def]
+    """Each of my submissions with its score by the rule and whether it is the one that counts."""
+    grades = analytics.course_grades(activity_ids=[act.pk], user_ids=[user.pk])
+    attempts = {a.id: a for a in grades.all_attempts()}
+    counted = grades.counted(user.pk, act.pk)
+    counted_ids = {p.id for p in counted.parts} if counted is not None else set()
+    entries = [{"sub": s, "attempt": attempts.get(s.pk), "counts": s.pk in counted_ids} for s in mine]
+    return entries, counted
+
+
 def _panel_context(request: HttpRequest, access, act, **extra):  # type: ignore[no-untyped-def]
     mine = selectors.submissions_of(activity=act, user=request.user)
+    entries, counted = _attempt_entries(act, request.user, mine)
     notebooks = (
         list(course_selectors.activity_student_notebooks(version=act.current_version)) if act.current_version else []
     )
@@ -41,6 +53,9 @@ def _panel_context(request: HttpRequest, access, act, **extra):  # type: ignore[
         "activity": act,
         "access": access,
         "submissions": mine,
+        "entries": entries,
+        "counted": counted,
+        "counting_label": counting_label(act),
         "notebooks": notebooks,
         "in_flight": any(s.status in IN_FLIGHT_STATUSES for s in mine),
         "idempotency_key": uuid.uuid4().hex,
@@ -63,6 +78,21 @@ def status(request: HttpRequest, slug: str, activity: str) -> HttpResponse:
     """The live list of my submissions (polled by htmx while one is in flight)."""
     access, act = _activity(request, slug, activity)
     return render(request, "grading/_submissions.html", _panel_context(request, access, act))
+
+
+def counting_label(act: Activity) -> str:
+    """The line "Counts: your best attempt" — the activity's counting setting, as the student reads it."""
+    labels = {
+        Counting.LATEST_ON_TIME: _("Counts: your latest on-time attempt (the latest late one if none is on time)"),
+        Counting.BEST: _("Counts: your best attempt (late ones after their penalty)"),
+        Counting.LATEST: _("Counts: your latest attempt"),
+    }
+    return str(labels.get(scoring.counting_of(act.counting), labels[Counting.LATEST_ON_TIME]))
+
+
+def counting_name(act: Activity) -> str:
+    """The counting setting as the teacher's gradebook names it."""
+    return str(Counting(scoring.counting_of(act.counting).value).label)
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -92,10 +122,7 @@ def submit(request: HttpRequest, slug: str, activity: str) -> HttpResponse:
             raise services.SubmissionRejected(_("Choose a notebook file (.ipynb) to upload."))
         limit = services.max_submission_bytes()
         if upload.size and upload.size > limit:
-            raise services.SubmissionRejected(
-                _("The notebook is %(size).1f MB; the limit is %(limit).1f MB.")
-                % {"size": upload.size / 1e6, "limit": limit / 1e6}
-            )
+            raise services.SubmissionRejected(services.too_large_message(size=upload.size, limit=limit))
         sub = services.submission_receive(
             user=request.user,
             activity=act,
@@ -130,10 +157,29 @@ def _submission_for(request: HttpRequest, slug: str, pk: int):  # type: ignore[n
 @login_required
 @require_GET
 def submission(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    """Receipt, status, scores (when released) and the sanitised feedback."""
+    """Receipt, status, scores (when released) and the sanitised feedback.
+
+    Staff also see each graded cell's outcome with the message of a failed test, hidden
+    tests included (``staff_message``, stored by the trusted runner for staff only), and
+    which cells were graded in the student's kernel (``trusted: false``).
+    """
     access, sub = _submission_for(request, slug, pk)
     visible = access.is_staff or selectors.scores_visible(activity=sub.activity)
     feedback = blob_get(sub.feedback_blob).decode("utf-8") if (sub.feedback_blob and visible) else ""
+    if feedback:
+        feedback = _localise_feedback_images(access.course.slug, sub, feedback)
+    score = selectors.submission_score(submission=sub)
+    result = selectors.activity_result(activity=sub.activity, user=sub.user)
+    counts = result is not None and any(p.id == sub.pk for p in result.parts)
+    cells = []
+    if access.is_staff:
+        manual = {gid: mg.score for gid, mg in score.manual_by_cell.items()}
+        for cell in sub.cells or []:
+            item = dict(cell)
+            item["effective"] = scoring.effective_cell_score(cell, manual)
+            item["gradable"] = cell.get("kind") in scoring.MANUAL_KINDS
+            item["untrusted"] = cell.get("trusted") is False
+            cells.append(item)
     return render(
         request,
         "grading/submission.html",
@@ -142,12 +188,67 @@ def submission(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "activity": sub.activity,
             "access": access,
             "sub": sub,
-            "score": selectors.submission_score(submission=sub),
+            "score": score,
             "scores_visible": visible,
             "feedback_html": feedback,
             "history": sub.overrides.select_related("created_by").all(),
+            "cells": cells,
+            "counts": counts,
+            "result": result,
+            "counting_label": counting_label(sub.activity),
         },
     )
+
+
+def _localise_feedback_images(course_slug: str, sub: Submission, html: str) -> str:
+    """Point the feedback's relative images (``![](jupyter.png)``) at this submission's version's files."""
+    import posixpath
+
+    from django.urls import reverse
+
+    from courses.enums import STUDENT_VISIBLE_FILES
+    from courses.rendering import rewrite_image_sources
+
+    paths = set(sub.version.files.filter(kind__in=STUDENT_VISIBLE_FILES).values_list("path", flat=True))
+
+    def resolve(src: str) -> str | None:
+        path = posixpath.normpath(src.split("#", 1)[0].split("?", 1)[0])
+        if path not in paths or path.startswith("../"):
+            return None
+        return reverse("grading:submission_file", args=[course_slug, sub.pk, path])
+
+    return rewrite_image_sources(html, resolve)
+
+
+@login_required
+@require_GET
+def submission_file(request: HttpRequest, slug: str, pk: int, path: str) -> FileResponse:
+    """A student-visible file of the version this submission answered (images in its feedback).
+
+    The same access as the submission itself: its student and the course's staff. Instructor
+    sources are never served here; images are inline, anything else an attachment, all
+    under a CSP that runs nothing.
+    """
+    import mimetypes
+
+    from core.blobs import BlobNotFound, blob_path
+    from courses.enums import STUDENT_VISIBLE_FILES
+
+    _access, sub = _submission_for(request, slug, pk)
+    f = sub.version.files.filter(path=path, kind__in=STUDENT_VISIBLE_FILES).first()
+    if f is None:
+        raise Http404("No such file.")
+    try:
+        handle = blob_path(f.blob).open("rb")
+    except BlobNotFound:
+        raise Http404("The file is missing from storage.") from None
+    filename = path.rsplit("/", 1)[-1]
+    content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    inline = content_type in ("image/png", "image/jpeg", "image/gif", "image/webp")
+    response = FileResponse(handle, content_type=content_type, as_attachment=not inline, filename=filename)
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def _staff(request: HttpRequest, slug: str, activity: str):  # type: ignore[no-untyped-def]
@@ -168,6 +269,8 @@ def gradebook(request: HttpRequest, slug: str, activity: str) -> HttpResponse:
             "course": access.course,
             "activity": act,
             "rows": selectors.gradebook_rows(activity=act),
+            "counting_name": counting_name(act),
+            "notebooks": list(analytics.notebook_maxima(act.current_version.facts if act.current_version else None)),
             "attention": selectors.submissions_needing_attention(activity=act),
             "scores_visible": selectors.scores_visible(activity=act),
         },
@@ -177,15 +280,18 @@ def gradebook(request: HttpRequest, slug: str, activity: str) -> HttpResponse:
 @login_required
 @require_GET
 def gradebook_csv(request: HttpRequest, slug: str, activity: str) -> HttpResponse:
+    """The activity's gradebook by the rule: one row per student, the counted total over its notebooks.
+
+    ``auto``, ``manual`` and ``override`` add up the counted attempts' parts; ``penalty`` is
+    the largest penalty among them; ``submissions`` lists the counted attempts' ids.
+    """
     access, act = _staff(request, slug, activity)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{access.course.slug}-{act.slug}-grades.csv"'
-    writer = csv.writer(response)
-    writer.writerow(
+    table: list[list[object]] = [
         [
             "username",
             "name",
-            "submission",
+            "counting",
+            "submissions",
             "received_at",
             "late_seconds",
             "status",
@@ -196,36 +302,36 @@ def gradebook_csv(request: HttpRequest, slug: str, activity: str) -> HttpRespons
             "total",
             "max",
         ]
-    )
+    ]
+    mode = scoring.counting_of(act.counting).value
     for row in selectors.gradebook_rows(activity=act):
-        sub, score = row["submission"], row["score"]
-        user = row["user"]
+        user = row.user
         name = getattr(user, "display_name", "") or user.get_full_name()
-        if sub is None:
-            writer.writerow([user.username, _csv_safe(name), "", "", "", "missing", "", "", "", "", "", ""])
+        counted = row.counted
+        if counted is None:
+            table.append([user.username, name, mode, "", "", "", "missing", "", "", "", "", "", ""])
             continue
-        writer.writerow(
+        parts = counted.parts
+        autos = [p.auto_score for p in parts if p.auto_score is not None]
+        overrides = [p.override for p in parts if p.override is not None]
+        table.append(
             [
                 user.username,
-                _csv_safe(name),
-                sub.pk,
-                sub.received_at.isoformat(),
-                sub.late_seconds,
-                sub.status,
-                score.auto if score.auto is not None else "",
-                score.manual,
-                score.penalty,
-                score.override.score if score.override else "",
-                score.total if score.total is not None else "",
-                score.max if score.max is not None else "",
+                name,
+                mode,
+                " ".join(str(p.id) for p in parts),
+                counted.received_at.isoformat(),
+                counted.late_seconds,
+                counted.status,
+                scoring.format_score(sum(autos, Decimal(0))) if autos else "",
+                scoring.format_score(sum((sum(p.manual.values(), Decimal(0)) for p in parts), Decimal(0))),
+                str(max(p.penalty for p in parts).normalize()),
+                scoring.format_score(sum(overrides, Decimal(0))) if overrides else "",
+                scoring.format_score(counted.score),
+                scoring.format_score(counted.max_score),
             ]
         )
-    return response
-
-
-def _csv_safe(value: str) -> str:
-    """No spreadsheet formula injection through a display name."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+    return csv_response(table, filename=f"{access.course.slug}-{act.slug}-grades.csv")
 
 
 def _decimal(raw: str | None) -> Decimal | None:

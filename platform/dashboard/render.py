@@ -10,8 +10,10 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 
-def _num(value: float) -> str:
-    return f"{value:g}"
+def _num(value: Any) -> str:
+    from grading.scoring import format_score
+
+    return format_score(value)
 
 
 def gradebook_cells(rows: list[Any], competition_activities: list[Any] | None = None) -> list[tuple[Any, SafeString]]:

@@ -12,6 +12,7 @@ import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -22,7 +23,8 @@ from courses.enums import GRADED_KINDS, ActivityKind
 from courses.models import Activity
 from courses.selectors import Access
 from grading import analytics as grading_analytics
-from grading.analytics import Attempt, CourseGrades
+from grading import scoring
+from grading.analytics import Attempt, Counted, CourseGrades
 
 log = logging.getLogger(__name__)
 
@@ -58,18 +60,20 @@ def gradable_activities(*, access: Access) -> list[Activity]:
     return [a for a in course_selectors.activities_visible(access=access) if a.kind in GRADED_KINDS]
 
 
-def max_points(activity: Activity, attempt: Attempt | None = None) -> float:
+def max_points(activity: Activity, attempt: Attempt | Counted | None = None) -> Decimal:
+    """The activity's maximum: the counted result's (summed over notebooks), else the import's."""
     if attempt is not None and attempt.max_score:
         return attempt.max_score
     version = activity.current_version
     facts = (version.facts or {}) if version is not None else {}
-    return float(facts.get("max_points") or activity.points or 0)
+    return scoring.as_decimal(facts.get("max_points") or activity.points or 0) or Decimal(0)
 
 
-def percent(score: float | None, maximum: float) -> float | None:
+def percent(score: Decimal | float | None, maximum: Decimal | float) -> float | None:
+    """A derived percentage for charts and at-risk rules (scores themselves stay Decimal)."""
     if score is None or not maximum:
         return None
-    return round(100.0 * score / maximum, 1)
+    return round(100.0 * float(score) / float(maximum), 1)
 
 
 def _median(values: list[float]) -> float | None:
@@ -285,8 +289,6 @@ def question_difficulty(
             continue
         for cell in counted.cells or []:
             gid = str(cell.get("grade_id", ""))
-            if cell.get("kind") == "task":
-                continue
             if gid not in order:
                 order[gid] = (str(cell.get("kind", "")), float(cell.get("max_points") or 0))
             if cell.get("effective") is not None:
@@ -479,9 +481,9 @@ SORTS = ("name", "total", "missing")
 @dataclass(slots=True)
 class GradeCell:
     activity: Activity
-    attempt: Attempt | None
-    score: float | None
-    maximum: float
+    attempt: Counted | None
+    score: Decimal | None
+    maximum: Decimal
     percent: float | None
     attempts: int
     late: bool
@@ -496,23 +498,23 @@ class GradeCell:
             return "missing" if self.missing else ""
         if self.score is None:
             return self.status
-        return f"{self.score:g}"
+        return scoring.format_score(self.score)
 
 
 @dataclass
 class GradeRow:
     student: Student
-    total: float
-    maximum: float
+    total: Decimal
+    maximum: Decimal
     percent: float | None
     missing: int
     late: int
     pending: int
-    scores: list[float | None]  # per activity, for sorting by a column
+    scores: list[Decimal | None]  # per activity, for sorting by a column
     has_extension: bool
     make_cells: Any = field(repr=False, default=None)
     # Points of the ``kind: competition`` activities (None: not mapped yet), in Gradebook order.
-    competition: list[float | None] = field(default_factory=list)
+    competition: list[Decimal | None] = field(default_factory=list)
     _cells: list[GradeCell] | None = field(repr=False, default=None)
 
     @property
@@ -566,10 +568,10 @@ def gradebook(
         if picked or picked_comp:
             activities, comp_activities = picked, picked_comp
     comp_points = {
-        key: g.points
+        key: scoring.as_decimal(g.points)
         for key, g in comp_selectors.competition_grades(activity_ids=[a.pk for a in comp_activities]).items()
     }
-    comp_max = sum(float(a.points or 0) for a in comp_activities)
+    comp_max = sum((scoring.as_decimal(a.points) or Decimal(0) for a in comp_activities), Decimal(0))
     grades = grading_analytics.course_grades(activity_ids=[a.pk for a in activities])
     default_max = {a.pk: max_points(a) for a in activities}
     attempts_map, extensions, counted_map = grades.attempts, grades.extensions, grades.counted_by_key
@@ -607,10 +609,10 @@ def gradebook(
     # One light pass for totals, flags and sort keys; cells are built only for rows shown.
     rows = []
     for s in students:
-        total = maximum = 0.0
+        total = maximum = Decimal(0)
         missing = late = pending = 0
         has_extension = False
-        scores: list[float | None] = []
+        scores: list[Decimal | None] = []
         for a in activities:
             key = (s.id, a.pk)
             items = attempts_map.get(key)
@@ -621,7 +623,7 @@ def gradebook(
                 maximum += counted.max_score or default_max[a.pk]
                 score = counted.score if counted.is_graded else None
                 scores.append(score)
-                total += score or 0.0
+                total += score or 0
                 late += counted.late_seconds > 0
                 pending += counted.manual_pending
             else:
@@ -630,12 +632,12 @@ def gradebook(
                 due = extension or a.due_at
                 missing += due is not None and due < now
         mapped = [comp_points.get((s.id, a.pk)) for a in comp_activities]
-        total += sum(p or 0.0 for p in mapped)
+        total += sum((p or Decimal(0) for p in mapped), Decimal(0))
         maximum += comp_max
         rows.append(
             GradeRow(
                 student=s,
-                total=round(total, 2),
+                total=total,  # a sum of scores already rounded by the rule: exact
                 maximum=maximum,
                 percent=percent(total, maximum),
                 missing=missing,
@@ -661,10 +663,10 @@ def gradebook(
     column = next((i for i, a in enumerate(activities) if a.slug == sort), None)
     comp_column = next((i for i, a in enumerate(comp_activities) if a.slug == sort), None)
     if column is not None:
-        rows.sort(key=lambda r: (r.scores[column] is None, r.scores[column] or 0.0, r.student.username))
+        rows.sort(key=lambda r: (r.scores[column] is None, r.scores[column] or 0, r.student.username))
     elif comp_column is not None:
         rows.sort(
-            key=lambda r: (r.competition[comp_column] is None, r.competition[comp_column] or 0.0, r.student.username)
+            key=lambda r: (r.competition[comp_column] is None, r.competition[comp_column] or 0, r.student.username)
         )
     elif sort == "total":
         rows.sort(key=lambda r: (r.total, r.student.username))
@@ -708,8 +710,12 @@ def gradebook_csv_rows(book: Gradebook) -> list[list[str]]:
                 if on
             ]
             line += [c.text, " ".join(flags)]
-        line += ["" if p is None else f"{p:g}" for p in r.competition]
-        line += [f"{r.total:g}", f"{r.maximum:g}", "" if r.percent is None else f"{r.percent:g}"]
+        line += ["" if p is None else scoring.format_score(p) for p in r.competition]
+        line += [
+            scoring.format_score(r.total),
+            scoring.format_score(r.maximum),
+            "" if r.percent is None else f"{r.percent:g}",
+        ]
         out.append(line)
     return out
 
@@ -798,7 +804,8 @@ def student_progress(*, access: Access, user_id: int, show_unreleased: bool, now
         practise.append({"concept": m.concept, "why": why, "activities": suggestions[:3]})
     by_id = {a.pk: a for a in gradable}
     attempts = []
-    for at in grading_analytics.attempts_of(activity_ids=list(by_id), user_id=user_id):
+    # The same rows as ``grading_analytics.attempts_of``, already read above.
+    for at in sorted(grades.all_attempts(), key=lambda a: (a.received_at, a.id), reverse=True):
         activity = by_id[at.activity_id]
         attempts.append((activity, at, show_unreleased or grades.released.get(activity.pk, False)))
     standings, available = competition_standings(

@@ -7,7 +7,6 @@ without the role).
 
 from __future__ import annotations
 
-import csv
 from typing import Any, cast
 
 from django.conf import settings
@@ -22,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
+from core.csvexport import csv_response
 from courses import selectors as course_selectors
 from courses.selectors import Access
 from grading import analytics as grading_analytics
@@ -137,15 +137,8 @@ def gradebook_csv(request: HttpRequest, slug: str) -> HttpResponse:
     """The gradebook as CSV: the columns, values, filters and order of the screen (every page)."""
     access = _staff_access(request, slug)
     book = _gradebook_for(request, access)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="{access.course.slug}-gradebook-{stamp}.csv"'
-    response.write("\ufeff")  # Excel opens UTF-8 (Chinese names) correctly with a BOM
-    writer = csv.writer(response)
-    for row in dash.gradebook_csv_rows(book):
-        # A cell starting with = + - @ would run as a formula in a spreadsheet.
-        writer.writerow(["'" + v if v[:1] in ("=", "+", "-", "@") else v for v in row])
-    return response
+    return csv_response(dash.gradebook_csv_rows(book), filename=f"{access.course.slug}-gradebook-{stamp}.csv")
 
 
 @require_GET

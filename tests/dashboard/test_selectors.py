@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from courses.selectors import course_access
@@ -94,12 +96,12 @@ def test_gradebook_totals_markers_and_filters(graded):  # type: ignore[no-untype
     book = dash.gradebook(access=access, now=graded.now)
     rows = {r.student.username: r for r in book.rows}
     assert [r.student.username for r in book.rows] == ["alice", "bob", "charlie"]
-    assert (rows["alice"].total, rows["alice"].maximum, rows["alice"].percent) == (10.0, 20.0, 50.0)
-    assert (rows["bob"].total, rows["bob"].percent) == (13.6, 68.0)
-    assert (rows["charlie"].total, rows["charlie"].missing) == (0.0, 1)
+    assert (rows["alice"].total, rows["alice"].maximum, rows["alice"].percent) == (Decimal(10), Decimal(20), 50.0)
+    assert (rows["bob"].total, rows["bob"].percent) == (Decimal("13.6"), 68.0)
+    assert (rows["charlie"].total, rows["charlie"].missing) == (Decimal(0), 1)
     col = [a.slug for a in book.activities].index("hw0")
     bob = rows["bob"].cells[col]
-    assert (bob.score, bob.late, bob.pending, bob.attempts) == (3.6, True, True, 2)
+    assert (bob.score, bob.late, bob.pending, bob.attempts) == (Decimal("3.6"), True, True, 2)
     assert rows["alice"].cells[[a.slug for a in book.activities].index("hw1")].status == "queued"
     assert [r.student.username for r in dash.gradebook(access=access, flag="missing", now=graded.now).rows] == [
         "charlie"
@@ -130,7 +132,7 @@ def test_gradebook_override_and_extension(graded):  # type: ignore[no-untyped-de
     book = dash.gradebook(access=_access(graded.cast.teacher), now=graded.now)
     col = [a.slug for a in book.activities].index("hw0")
     rows = {r.student.username: r for r in book.rows}
-    assert rows["bob"].cells[col].score == 7.0
+    assert rows["bob"].cells[col].score == Decimal(7)
     assert rows["charlie"].cells[col].missing is False  # the extension moved the due date
     assert rows["charlie"].cells[col].extension is not None
 
@@ -186,5 +188,5 @@ def test_bulk_scores_agree_with_gradings_own_rules(graded):  # type: ignore[no-u
             assert (ours.id if ours else None) == (theirs.pk if theirs else None), (user, activity)
             if theirs is not None:
                 score = submission_score(submission=theirs)
-                assert ours.score == (None if score.total is None else float(score.total)), (user, activity)
+                assert ours.score == score.total, (user, activity)
                 assert ours.manual_pending == bool(score.needs_manual), (user, activity)

@@ -86,10 +86,11 @@ def test_gradebook_csv_lists_every_student(client, cast, graded):
     client.force_login(cast.teacher)
     response = client.get(reverse("grading:gradebook_csv", args=["qc101", "bell"]))
     assert response["Content-Type"].startswith("text/csv")
-    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert response.content.startswith("\ufeff".encode())  # UTF-8 with a BOM, for Excel
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
     by_user = {r["username"]: r for r in rows}
     assert set(by_user) == {"alice", "bob", "charlie"}
-    assert by_user["alice"]["total"] == "4.00" and by_user["alice"]["max"] == "10.00"
+    assert by_user["alice"]["total"] == "4" and by_user["alice"]["max"] == "10"
     assert by_user["bob"]["status"] == "missing"
 
 

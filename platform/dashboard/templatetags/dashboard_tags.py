@@ -17,7 +17,13 @@ def pct(value: Any) -> str:
 
 @register.filter
 def num(value: Any) -> str:
-    """A number without trailing zeros, or an em dash."""
+    """A number without trailing zeros, or an em dash; scores (Decimal) as the scoring rule prints them."""
+    from decimal import Decimal
+
+    if isinstance(value, Decimal):
+        from grading.scoring import format_score
+
+        return format_score(value)
     return "—" if value is None else f"{float(value):g}"
 
 
