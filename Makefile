@@ -42,7 +42,8 @@ prepare: venv
 
 demo: prepare
 	@echo ""
-	@echo "  Liangzhi Lab (量智 Lab) is starting at http://127.0.0.1:8000  (JupyterHub: http://127.0.0.1:8001)"
+	@echo "  Liangzhi Lab (量智 Lab) is starting: open http://127.0.0.1:8000  (not localhost:8000)"
+	@echo "  JupyterHub (labs) answers at http://localhost:8001 -- another host name, so no cookie is shared"
 	@echo "  Demo logins (password for all: quantum-demo):"
 	@echo "    teacher            the teacher of every demo course"
 	@echo "    alice, bob, charlie  students"
@@ -81,7 +82,8 @@ clean:
 
 # --- sandbox (练): JupyterHub beside the site (owned by the sandbox work) ---------------------
 # hub_setup registers the hub as the site's OAuth client and writes var/hub/secrets.json (0600);
-# the Procfile's `hub:` process then starts JupyterHub + configurable-http-proxy on 127.0.0.1:8001.
+# the Procfile's `hub:` process then starts JupyterHub + configurable-http-proxy, public at http://localhost:8001
+# (listening on loopback): another host name than the site's 127.0.0.1, so the site's cookies never reach a lab.
 .PHONY: hub-setup
 hub-setup: prepare
 	$(MANAGE) hub_setup

@@ -108,7 +108,7 @@ c.Spawner.default_url = "/lab"
 c.Spawner.start_timeout = 120
 c.JupyterHub.tornado_settings = {{"slow_spawn_timeout": 0}}
 c.JupyterHub.services = [{{"name": "bench", "api_token": {self.token!r}}}]
-c.JupyterHub.load_roles = [{{"name": "bench", "scopes": ["admin:users", "servers", "access:servers"], "services": ["bench"]}}]
+c.JupyterHub.load_roles = [{{"name": "bench", "scopes": ["admin:users", "servers", "tokens"], "services": ["bench"]}}]
 """
             )
         self.log = open(state / "hub.log", "wb")  # noqa: SIM115

@@ -1,18 +1,29 @@
 """A typed client for the JupyterHub REST API and, through the hub's proxy, the student's
 Jupyter Server (contents and kernels APIs).
 
-It authenticates as the ``liangzhi-site`` service, whose role carries only the scopes in
-``sandbox.hub.constants.SITE_SCOPES`` (admin:users, servers, access:servers; the reasons
-are written there). Every call has a timeout; any failure to reach the hub, or a 5xx from
-it, raises :class:`HubUnavailable`, which pages turn into "the lab is unavailable".
+Two kinds of credential, never mixed:
+
+* the ``liangzhi-site`` service token, whose role carries only the scopes in
+  ``sandbox.hub.constants.SITE_SCOPES`` (the reasons are written there), goes to the hub API
+  (``/hub/api/...``) and nowhere else;
+* every call to a student's server (``/user/<name>/...``) carries a short-lived token owned by
+  that student and scoped to that one server (``access:servers!server=<name>/``), minted through
+  ``POST /hub/api/users/<name>/tokens`` and kept a few minutes in this process's memory only.
+  A student's server, and any code running as its user, therefore never sees a credential that
+  reaches beyond itself.
+
+Every call has a timeout; any failure to reach the hub, or a 5xx from it, raises
+:class:`HubUnavailable`, which pages turn into "the lab is unavailable".
 
 Django-free on purpose: the benchmark and the tests use it directly.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -73,6 +84,20 @@ class ProgressEvent:
         )
 
 
+# Per-user server tokens: minted for USER_TOKEN_TTL seconds, reused while at least
+# USER_TOKEN_MIN_LEFT remain, so a burst of contents calls costs one mint. Process memory only
+# (never a shared cache: a token in Redis would be one more place to steal it from).
+USER_TOKEN_TTL = 300
+USER_TOKEN_MIN_LEFT = 90
+_user_tokens: dict[tuple[str, str, str], tuple[str, float]] = {}
+_user_tokens_lock = threading.Lock()
+
+
+def user_token_scopes(name: str) -> list[str]:
+    """What a token for ``name``'s server may do: reach that one (default) server, nothing else."""
+    return [f"access:servers!server={name}/"]
+
+
 class HubClient:
     """One hub, one service token. Thread-safe enough for Django (a session per call site)."""
 
@@ -82,18 +107,38 @@ class HubClient:
         self.base_url = base_url.rstrip("/")
         self.api_url = (api_url or f"{self.base_url}/hub/api").rstrip("/")
         self.timeout = timeout
+        self._service_token = token
+        # the cache is per hub and per service identity (tests run several hubs in one process)
+        self._token_key = hashlib.sha256(f"{self.api_url}\0{token}".encode()).hexdigest()
+        # no default Authorization header: each request names its credential (see _request)
         self._session = requests.Session()
-        self._session.headers["Authorization"] = f"token {token}"
 
     # --- plumbing ---------------------------------------------------------------------------
     def _request(
-        self, method: str, url: str, *, ok: tuple[int, ...] = (200,), timeout: float | None = None, **kwargs: Any
+        self,
+        method: str,
+        url: str,
+        *,
+        ok: tuple[int, ...] = (200,),
+        timeout: float | None = None,
+        as_user: str | None = None,
+        **kwargs: Any,
     ) -> requests.Response:
-        try:
-            response = self._session.request(method, url, timeout=timeout or self.timeout, **kwargs)
-        except requests.RequestException as exc:
-            log.warning("hub %s %s failed: %s", method, url, exc)
-            raise HubUnavailable("The lab is unavailable right now.") from exc
+        """One call. ``as_user=None``: a hub API call with the service token (refused for any
+        other URL). ``as_user=name``: a call into ``name``'s server with that server's token."""
+        if as_user is None:
+            if not url.startswith(self.api_url + "/") and url != self.api_url:
+                raise ValueError(f"the service token goes to the hub API only, not to {url}")
+            auth = self._service_token
+        else:
+            if not url.startswith(self._server(as_user, "")):
+                raise ValueError(f"{as_user}'s token goes to {as_user}'s server only, not to {url}")
+            auth = self.user_token(as_user)
+        response = self._send(method, url, auth, timeout, kwargs)
+        if as_user is not None and response.status_code in (401, 403):
+            # a cached token the hub no longer knows (user removed and created again): mint anew once
+            self.user_token_forget(as_user)
+            response = self._send(method, url, self.user_token(as_user), timeout, kwargs)
         if response.status_code in ok:
             return response
         if response.status_code >= 500:
@@ -104,11 +149,45 @@ class HubClient:
         log.warning("hub %s %s -> %s: %s", method, url, response.status_code, response.text[:500])
         raise HubError(_hub_message(response))
 
+    def _send(
+        self, method: str, url: str, auth: str, timeout: float | None, kwargs: dict[str, Any]
+    ) -> requests.Response:
+        headers = {**kwargs.pop("headers", {}), "Authorization": f"token {auth}"}
+        try:
+            return self._session.request(method, url, timeout=timeout or self.timeout, headers=headers, **kwargs)
+        except requests.RequestException as exc:
+            log.warning("hub %s %s failed: %s", method, url, exc)
+            raise HubUnavailable("The lab is unavailable right now.") from exc
+
     def _api(self, path: str) -> str:
         return f"{self.api_url}/{path.lstrip('/')}"
 
     def _server(self, user: str, path: str) -> str:
         return f"{self.base_url}/user/{quote(user)}/{path.lstrip('/')}"
+
+    # --- per-server tokens --------------------------------------------------------------------
+    def user_token(self, name: str) -> str:
+        """A token owned by ``name`` that reaches only ``name``'s default server, for a few minutes."""
+        key = (self._token_key, name, "server")
+        now = time.monotonic()
+        with _user_tokens_lock:
+            cached = _user_tokens.get(key)
+            if cached and cached[1] - now >= USER_TOKEN_MIN_LEFT:
+                return cached[0]
+        body = {
+            "scopes": user_token_scopes(name),
+            "expires_in": USER_TOKEN_TTL,
+            "note": "liangzhi-site: contents and kernels of this server",
+        }
+        model = self._request("POST", self._api(f"/users/{quote(name)}/tokens"), ok=(200, 201), json=body).json()
+        token = str(model["token"])
+        with _user_tokens_lock:
+            _user_tokens[key] = (token, now + USER_TOKEN_TTL)
+        return token
+
+    def user_token_forget(self, name: str) -> None:
+        with _user_tokens_lock:
+            _user_tokens.pop((self._token_key, name, "server"), None)
 
     # --- hub ------------------------------------------------------------------------------------
     def users_active(self) -> list[dict[str, Any]]:
@@ -148,6 +227,7 @@ class HubClient:
         while self.server_status(name).state == "pending" and time.monotonic() < deadline:
             time.sleep(0.5)
         self.server_stop(name)
+        self.user_token_forget(name)
         try:
             self._request("DELETE", self._api(f"/users/{quote(name)}"), ok=(204,), timeout=max(self.timeout, 30))
         except NotFound:
@@ -194,7 +274,12 @@ class HubClient:
         """
         url = self._api(f"/users/{quote(name)}/server/progress")
         try:
-            response = self._session.get(url, stream=True, timeout=(self.timeout, timeout))
+            response = self._session.get(
+                url,
+                stream=True,
+                timeout=(self.timeout, timeout),
+                headers={"Authorization": f"token {self._service_token}"},
+            )
         except requests.RequestException as exc:
             raise HubUnavailable("The lab is unavailable right now.") from exc
         with response:
@@ -249,11 +334,11 @@ class HubClient:
                 return
             raise
 
-    # --- the student's Jupyter Server, through the proxy (scope access:servers) ---------------
+    # --- the student's Jupyter Server, through the proxy, with that server's own token ----------
     def contents_get(self, name: str, path: str, *, content: bool = False) -> dict[str, Any] | None:
         url = self._server(name, f"api/contents/{quote(path)}")
         try:
-            return dict(self._request("GET", url, params={"content": int(content)}).json())
+            return dict(self._request("GET", url, params={"content": int(content)}, as_user=name).json())
         except NotFound:
             return None
 
@@ -264,12 +349,14 @@ class HubClient:
             sub = "/".join(parts[:i])
             if self.contents_get(name, sub) is None:
                 url = self._server(name, f"api/contents/{quote(sub)}")
-                self._request("PUT", url, ok=(200, 201), json={"type": "directory"})
+                self._request("PUT", url, ok=(200, 201), json={"type": "directory"}, as_user=name)
 
     def contents_put_notebook(self, name: str, path: str, data: bytes) -> dict[str, Any]:
         url = self._server(name, f"api/contents/{quote(path)}")
         body = {"type": "notebook", "format": "json", "content": json.loads(data)}
-        return dict(self._request("PUT", url, ok=(200, 201), json=body, timeout=max(self.timeout, 30)).json())
+        return dict(
+            self._request("PUT", url, ok=(200, 201), json=body, timeout=max(self.timeout, 30), as_user=name).json()
+        )
 
     def contents_put_file(self, name: str, path: str, data: bytes) -> dict[str, Any]:
         """Write any file (data beside a notebook) byte for byte, base64 over the contents API."""
@@ -277,16 +364,18 @@ class HubClient:
 
         url = self._server(name, f"api/contents/{quote(path)}")
         body = {"type": "file", "format": "base64", "content": base64.b64encode(data).decode()}
-        return dict(self._request("PUT", url, ok=(200, 201), json=body, timeout=max(self.timeout, 30)).json())
+        return dict(
+            self._request("PUT", url, ok=(200, 201), json=body, timeout=max(self.timeout, 30), as_user=name).json()
+        )
 
     def contents_rename(self, name: str, old: str, new: str) -> None:
         url = self._server(name, f"api/contents/{quote(old)}")
-        self._request("PATCH", url, json={"path": new})
+        self._request("PATCH", url, json={"path": new}, as_user=name)
 
     def contents_read_bytes(self, name: str, path: str) -> bytes:
         """The file's bytes exactly as stored (a notebook is read as text, not re-serialised)."""
         url = self._server(name, f"api/contents/{quote(path)}")
-        model = self._request("GET", url, params={"type": "file", "format": "text", "content": 1}).json()
+        model = self._request("GET", url, params={"type": "file", "format": "text", "content": 1}, as_user=name).json()
         return str(model["content"]).encode()
 
     def lab_url(self, name: str, path: str | None = None) -> str:
@@ -296,14 +385,16 @@ class HubClient:
     def kernel_start(self, name: str, *, kernel: str | None = None) -> str:
         body = {"name": kernel} if kernel else {}
         return str(
-            self._request("POST", self._server(name, "api/kernels"), ok=(201,), json=body, timeout=60).json()["id"]
+            self._request(
+                "POST", self._server(name, "api/kernels"), ok=(201,), json=body, timeout=60, as_user=name
+            ).json()["id"]
         )
 
     def kernels_list(self, name: str) -> list[dict[str, Any]]:
-        return list(self._request("GET", self._server(name, "api/kernels")).json())
+        return list(self._request("GET", self._server(name, "api/kernels"), as_user=name).json())
 
     def sessions_list(self, name: str) -> list[dict[str, Any]]:
-        return list(self._request("GET", self._server(name, "api/sessions")).json())
+        return list(self._request("GET", self._server(name, "api/sessions"), as_user=name).json())
 
     def session_bind(self, name: str, path: str) -> str | None:
         """Give the notebook at ``path`` a kernel session, reusing an idle warm kernel.
@@ -319,12 +410,12 @@ class HubClient:
         if not free:
             return None
         body = {"path": path, "name": path.rsplit("/", 1)[-1], "type": "notebook", "kernel": {"id": free[0]}}
-        model = self._request("POST", self._server(name, "api/sessions"), ok=(201,), json=body).json()
+        model = self._request("POST", self._server(name, "api/sessions"), ok=(201,), json=body, as_user=name).json()
         return str(model["kernel"]["id"])
 
     def kernel_get(self, name: str, kernel_id: str) -> dict[str, Any] | None:
         try:
-            return dict(self._request("GET", self._server(name, f"api/kernels/{kernel_id}")).json())
+            return dict(self._request("GET", self._server(name, f"api/kernels/{kernel_id}"), as_user=name).json())
         except NotFound:
             return None
 
@@ -338,7 +429,7 @@ class HubClient:
         import websocket  # websocket-client, a jupyter_server dependency
 
         ws_url = self._server(name, f"api/kernels/{kernel_id}/channels").replace("http", "ws", 1)
-        token = self._session.headers["Authorization"]
+        token = f"token {self.user_token(name)}"
         msg_id = uuid.uuid4().hex
         started = time.monotonic()
         conn = websocket.create_connection(ws_url, header=[f"Authorization: {token}"], timeout=timeout)

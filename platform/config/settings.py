@@ -9,6 +9,7 @@ allowed hosts and database mandatory.
 from __future__ import annotations
 
 import importlib.util
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +71,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "oauth2_provider",
     "core",
+    "axes",
     "accounts",
     "courses",
     "grading",
@@ -80,6 +82,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "core.middleware.SiteHostMiddleware",  # first: nothing, not even a cookie, under the hub's host name
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -91,6 +94,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
+    # last, as django-axes asks: turns a refused (locked-out) login into the lockout page
+    "axes.middleware.AxesMiddleware",
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -140,6 +145,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
+# django-axes first: it refuses a locked-out account or address before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
@@ -230,7 +240,12 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 
 # --- JupyterHub -------------------------------------------------------------------------
-HUB_URL = env_str("HUB_URL", "http://127.0.0.1:8001").rstrip("/")
+# The hub lives under another host name than the site (cookies are scoped by host, not port):
+# the site's session cookie must never reach the hub or a student's server. Locally the site is
+# 127.0.0.1 and the hub localhost; in production the hub (and per-user subdomains) sit on a
+# separate registrable domain. core.middleware.SiteHostMiddleware refuses the site's pages
+# under the hub's host name.
+HUB_URL = env_str("HUB_URL", "http://localhost:8001").rstrip("/")
 HUB_API_URL = env_str("HUB_API_URL", f"{HUB_URL}/hub/api").rstrip("/")
 HUB_API_TOKEN = env_str("HUB_API_TOKEN", "")
 HUB_TIMEOUT_SECONDS = env_float("HUB_TIMEOUT_SECONDS", 5.0)
@@ -278,6 +293,24 @@ CONTENT_SECURITY_POLICY = {
         "style-src": ["'self'", "'unsafe-inline'"],
         "img-src": ["'self'", "data:"],
         "font-src": ["'self'", "data:"],
+# Login throttling (django-axes): LOGIN_FAILURE_LIMIT wrong passwords lock the account, and
+# separately the address, for LOGIN_COOLOFF_MINUTES. LOGIN_LOCKOUT_BY lists the criteria
+# (comma-separated; "a+b" locks the pair): a school whose classrooms share one address behind
+# NAT sets "username,username+ip_address". Admins unlock in /admin/axes/ or with
+# `manage.py axes_reset_username NAME` / `axes_reset_ip ADDRESS`.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_float("LOGIN_COOLOFF_MINUTES", 15.0))
+AXES_LOCKOUT_PARAMETERS = [
+    part.split("+") if "+" in part else part
+    for part in env_list("LOGIN_LOCKOUT_BY", ["username", "ip_address"])
+]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.throttle.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "accounts.throttle.client_ip"
+AXES_VERBOSE = False
+# Behind a reverse proxy REMOTE_ADDR is the proxy: name the header it sets (e.g. HTTP_X_REAL_IP).
+LOGIN_CLIENT_IP_HEADER = env_str("LOGIN_CLIENT_IP_HEADER", "")
+
         "connect-src": ["'self'"],
         "frame-ancestors": ["'none'"],
         "form-action": ["'self'", HUB_URL],

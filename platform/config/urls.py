@@ -9,7 +9,7 @@ urlpatterns = [
     path("", dashboard_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("accounts/", include("django.contrib.auth.urls")),
-    path("oauth/", include("oauth2_provider.urls", namespace="oauth2_provider")),
+    path("oauth/", include("config.oauth_urls", namespace="oauth2_provider")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("courses/", include("courses.urls")),
     path("grading/", include("grading.urls")),

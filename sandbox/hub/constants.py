@@ -11,11 +11,18 @@ from typing import Final, NotRequired, TypedDict
 #   admin:users    create the hub user before the first start (POST /users/{name}) and delete
 #                  it when the site deactivates the person; implies read:users (status).
 #   servers        start/stop the user's default server and read its state and progress stream.
-#   access:servers call the student's own Jupyter Server (contents API to write the activity's
-#                  notebooks and to pull the one being submitted; kernels API in tests).
-# Not granted: admin:servers (named servers), tokens, groups, proxy, shutdown, admin-ui.
+#   tokens         mint, per student, a short-lived token OWNED BY THAT STUDENT with the single
+#                  scope access:servers!server=<name>/ (POST /users/{name}/tokens, expires_in 300 s;
+#                  sandbox.client.user_token). The site's contents and kernels calls into a
+#                  student's server carry that token, never this service's: whatever the server or
+#                  its kernel can read grants nothing beyond that one server. The hub caps a minted
+#                  token at its owner's own permissions, so `tokens` cannot yield more than a
+#                  student already has; it is needed because JupyterHub has no narrower
+#                  "create tokens with scope X" permission.
+# Not granted: access:servers (the service itself never enters a server), admin:servers (named
+# servers), groups, proxy, shutdown, admin-ui.
 SITE_SERVICE_NAME: Final = "liangzhi-site"
-SITE_SCOPES: Final = ("admin:users", "servers", "access:servers")
+SITE_SCOPES: Final = ("admin:users", "servers", "tokens")
 
 # jupyterhub-idle-culler needs to list users, see their activity, and stop servers.
 CULLER_SERVICE_NAME: Final = "idle-culler"

@@ -5,7 +5,7 @@ Everything comes from the environment, with embedded defaults for ``make demo``:
 LIANGZHI_DATA_DIR            the site's data directory (default: <repo>/var)
 LIANGZHI_HUB_STATE_DIR       hub state: database, cookie secret, homes, logs (default: $DATA_DIR/hub)
 LIANGZHI_HUB_SECRETS         JSON written by ``manage.py hub_setup`` (default: $STATE_DIR/secrets.json)
-LIANGZHI_HUB_URL             public address of the hub (default http://127.0.0.1:8001)
+LIANGZHI_HUB_URL             public address of the hub (default http://localhost:8001: another host name than the site's, so no cookie is shared)
 LIANGZHI_HUB_API_PORT        the hub's internal API port on loopback (default 8081)
 LIANGZHI_HUB_PROXY_API_PORT  configurable-http-proxy's API port on loopback (default 8002)
 LIANGZHI_SITE_URL            the site, our OAuth/OIDC provider (default http://127.0.0.1:8000)
@@ -45,7 +45,7 @@ env = os.environ.get
 DATA_DIR = Path(env("LIANGZHI_DATA_DIR") or REPO / "var").resolve()
 STATE_DIR = Path(env("LIANGZHI_HUB_STATE_DIR") or DATA_DIR / "hub").resolve()
 SECRETS_FILE = Path(env("LIANGZHI_HUB_SECRETS") or STATE_DIR / "secrets.json")
-HUB_URL = (env("LIANGZHI_HUB_URL") or "http://127.0.0.1:8001").rstrip("/")
+HUB_URL = (env("LIANGZHI_HUB_URL") or "http://localhost:8001").rstrip("/")
 SITE_URL = (env("LIANGZHI_SITE_URL") or "http://127.0.0.1:8000").rstrip("/")
 API_PORT = int(env("LIANGZHI_HUB_API_PORT") or 8081)
 PROXY_API_PORT = int(env("LIANGZHI_HUB_PROXY_API_PORT") or 8002)
@@ -114,6 +114,8 @@ if IDLE_TIMEOUT > 0:
     )
 
 # --- the spawner ----------------------------------------------------------------------------
+# Each lab runs in its own network namespace; the proxy reaches it through a relay the spawner
+# keeps on 127.0.0.1:<port>, and it reaches only the hub API back (sandbox/hub/spawner.py).
 c.JupyterHub.spawner_class = "sandbox.hub.spawner.LiangzhiSpawner"
 c.Spawner.cmd = [str(Path(sys.prefix) / "bin" / "jupyterhub-singleuser")]
 c.Spawner.default_url = "/lab"
@@ -129,11 +131,17 @@ c.LiangzhiSpawner.extra_ro_paths = {str(REPO / "grading" / "kernel_lib"): "kerne
 # Probe at start-up what this machine allows (root, bubblewrap, cgroups) and say so in the log.
 from sandbox.hub.spawner import LiangzhiSpawner, probe_machine  # noqa: E402
 
-LiangzhiSpawner.probe = probe_machine()
+LiangzhiSpawner.probe = probe_machine(STATE_DIR)
 if (env("LIANGZHI_HUB_ISOLATION") or "auto") == "off":  # a developer's choice: no per-student users
-    LiangzhiSpawner.probe = {**LiangzhiSpawner.probe, "isolated": False, "forced_off": True}
+    LiangzhiSpawner.probe = {**LiangzhiSpawner.probe, "isolated": False, "sandbox": False, "forced_off": True}
 if LiangzhiSpawner.probe["isolated"]:
     print(f"[liangzhi] sandbox probe: {LiangzhiSpawner.probe}", file=sys.stderr)
+elif LiangzhiSpawner.probe["sandbox"]:
+    print(
+        f"[liangzhi] WARNING sandbox probe: {LiangzhiSpawner.probe} -- DEGRADED: labs are jailed "
+        f"(own user, no network) but not every limit is enforced: {LiangzhiSpawner.probe['reasons']}",
+        file=sys.stderr,
+    )
 else:
     print(
         f"[liangzhi] WARNING sandbox probe: {LiangzhiSpawner.probe} -- single-user local mode: "

@@ -75,6 +75,8 @@ class Hub:
     state_dir: Path
     log_path: Path
     proc: subprocess.Popen[bytes]
+    proxy_api_url: str = ""
+    proxy_token: str = ""
 
     def log_text(self) -> str:
         return self.log_path.read_text(errors="replace").replace("\0", "")
@@ -93,13 +95,17 @@ def hub(live_server, tmp_path_factory) -> Iterator[Hub]:  # type: ignore[no-unty
     secrets_file.write_text(json.dumps(data))
     secrets_file.chmod(0o600)
     port = free_port()
-    url = f"http://127.0.0.1:{port}"
+    # The hub under another host name than the site (live server on 127.0.0.1): cookies are per
+    # host, so the site's session cookie never travels to the hub or a lab (as in `make demo`).
+    url = f"http://localhost:{port}"
+    assert "127.0.0.1" in live_server.url, "the site must run on 127.0.0.1 (pyproject: --liveserver)"
+    proxy_api_port = free_port()
     env = {
         **os.environ,
         "PATH": f"{VENV_BIN}:{REPO / 'node_modules' / '.bin'}:{os.environ.get('PATH', '/usr/bin:/bin')}",
         "LIANGZHI_HUB_URL": url,
         "LIANGZHI_HUB_API_PORT": str(free_port()),
-        "LIANGZHI_HUB_PROXY_API_PORT": str(free_port()),
+        "LIANGZHI_HUB_PROXY_API_PORT": str(proxy_api_port),
         "LIANGZHI_SITE_URL": live_server.url,
         "LIANGZHI_HUB_STATE_DIR": str(state),
         "LIANGZHI_HUB_SECRETS": str(secrets_file),
@@ -117,7 +123,17 @@ def hub(live_server, tmp_path_factory) -> Iterator[Hub]:  # type: ignore[no-unty
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    hub = Hub(url, f"{url}/hub/api", data["service_token"], data["client_secret"], state, log_path, proc)
+    hub = Hub(
+        url,
+        f"{url}/hub/api",
+        data["service_token"],
+        data["client_secret"],
+        state,
+        log_path,
+        proc,
+        proxy_api_url=f"http://127.0.0.1:{proxy_api_port}/api",
+        proxy_token=data["proxy_token"],
+    )
     deadline = time.monotonic() + 60
     while True:
         if proc.poll() is not None:
