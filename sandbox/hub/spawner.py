@@ -2,21 +2,35 @@
 
 As root, every student's server runs
 
-* as the student's own Unix user, created on first start (home 0700, nologin shell);
-* inside bubblewrap: a fresh root with /usr and /etc read-only, the Python environment and
-  our Jupyter config read-only, a private /tmp, /proc of its own PID namespace, and only
-  the home directory writable. The checkout (database, secrets, the hub's state) is not
-  in the sandbox at all, so it works even where the checkout lives under a 0700 /root;
-* under memory and process limits from the best mechanism the machine offers: cgroup v1
-  ``memory``/``pids`` child groups, else cgroup v2 ``memory.max``/``pids.max``, else
-  rlimits (RLIMIT_AS, RLIMIT_NPROC).
+* as the student's own Unix user, created on first start (home 0700, nologin shell), named
+  with this installation's prefix (``lz<install id>-<hub name>``, see
+  ``sandbox.isolation.names``): two installations, or a reset one, never share an account;
+* inside a jail built by ``sandbox.isolation`` (the same library as grading's): /usr and /etc
+  read-only, the Python environment and our Jupyter config read-only, private size-limited
+  /tmp and /run, /proc of its own PID namespace, only the home directory writable, and its
+  **own network namespace** with nothing but ``lo``;
+* under memory, process and CPU limits (cgroup v1 or v2 ``memory``/``pids``/``cpu``; rlimits
+  where a controller is missing, and the probe then says "degraded").
+
+Network. The server listens on a Unix socket in a per-lab runtime folder bound at
+/run/liangzhi; the spawner relays a TCP port on the host's loopback to it (the proxy's only
+way in). The server's only way out is a relay inside the jail (``liangzhi_launch``) from
+127.0.0.1:<hub API port> to a second socket in that folder, which the spawner forwards to
+the hub's API through a filter passing only a single-user server's own calls. A profile with
+``internet: True`` adds a third socket: a CONNECT proxy to public addresses only. We chose
+sockets over a veth pair and firewall rules because nothing has to be right in the host's
+firewall: a jail with no interface has no route to any host address at all
+(``sandbox/isolation/relay.py`` says more).
+
+The server process makes itself non-dumpable before it reads anything (``liangzhi_launch``),
+and kernels never inherit its tokens (``liangzhi_student``).
 
 What the machine allows is probed once, logged, and kept in ``LiangzhiSpawner.probe``.
 Without root, it falls back to single-user local mode (every lab runs as the hub's own
 user, no isolation) and says so loudly in the log.
 
 JupyterHub 6.1.1 turns a single-user server that dies early into a bare 500; this spawner
-waits for the server's port itself, so an early exit becomes a readable spawn failure
+waits for the server's socket itself, so an early exit becomes a readable spawn failure
 ("your lab could not start …") and the server's own output goes to the hub log.
 """
 
@@ -27,7 +41,6 @@ import contextlib
 import grp
 import os
 import pwd
-import resource
 import shutil
 import socket
 import subprocess
@@ -37,58 +50,71 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from subprocess import Popen
 from typing import Any
+from urllib.parse import urlparse
 
 from jupyterhub.spawner import LocalProcessSpawner
 from jupyterhub.utils import random_port
 from traitlets import Bool, Dict, Float, Integer, Unicode, default, observe
 
+from sandbox.isolation import cgroups, jail, names, relay
+from sandbox.isolation.limits import RLimits
+from sandbox.isolation.limits import preexec as isolation_preexec
+from sandbox.isolation.probe import probe as isolation_probe
+
 from .constants import DEFAULT_PROFILE, PROFILES
 
 JUPYTER_DIR = Path(__file__).resolve().parent / "jupyter"
 SANDBOX_JUPYTER = "/opt/liangzhi/jupyter"  # where JUPYTER_DIR appears inside the sandbox
-CGROUP_ROOT = Path("/sys/fs/cgroup")
-CGROUP_PARENT = "liangzhi-lab"
+SANDBOX_RUN = "/run/liangzhi"  # where the lab's runtime folder (its sockets) appears inside
+LAB_LIMITS = ("memory", "pids", "cpu", "rlimits")  # homes persist: no tmpfs quota for them
+PROXY_PORT = 3128  # inside the jail, for labs with internet
 
 
 def _run(cmd: list[str], timeout: float = 10) -> subprocess.CompletedProcess[str]:
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
 
 
-def probe_machine() -> dict[str, Any]:
-    """What this machine lets the hub do: root, bubblewrap, setpriv, useradd, cgroups."""
-    found: dict[str, Any] = {"root": os.geteuid() == 0}
-    bwrap = shutil.which("bwrap")
-    found["bwrap"] = bool(
-        bwrap
-        and _run([bwrap, "--ro-bind", "/", "/", "--unshare-pid", "--proc", "/proc", "--dev", "/dev", "true"]).returncode
-        == 0
-    )
-    found["setpriv"] = bool(shutil.which("setpriv"))
-    found["useradd"] = bool(shutil.which("useradd"))
-    memory = pids = None
-    if found["root"]:
-        for controller in ("memory", "pids"):
-            base = CGROUP_ROOT / controller
-            if base.is_dir() and (base / "cgroup.procs").exists():
-                try:
-                    (base / CGROUP_PARENT).mkdir(exist_ok=True)
-                    if controller == "memory":
-                        memory = "v1"
-                    else:
-                        pids = "v1"
-                except OSError:
-                    pass
-        unified = CGROUP_ROOT / "unified" if (CGROUP_ROOT / "unified").is_dir() else CGROUP_ROOT
-        controllers_file = unified / "cgroup.controllers"
-        if controllers_file.exists():
-            v2 = set(controllers_file.read_text().split())
-            memory = memory or ("v2" if "memory" in v2 else None)
-            pids = pids or ("v2" if "pids" in v2 else None)
-            found["cgroup_v2_root"] = str(unified)
-    found["memory_limit"] = memory or "rlimit"
-    found["pids_limit"] = pids or "rlimit"
-    found["isolated"] = bool(found["root"] and found["bwrap"] and found["setpriv"] and found["useradd"])
-    return found
+def _state_dir() -> Path:
+    return Path(os.environ.get("LIANGZHI_HUB_STATE_DIR", "/var/lib/liangzhi-hub"))
+
+
+def probe_machine(state_dir: Path | None = None) -> dict[str, Any]:
+    """What this machine lets the hub do, from the isolation library's probe, plus useradd.
+
+    ``sandbox``: labs run jailed (root, bubblewrap, network namespace, setpriv, useradd).
+    ``isolated``: jailed *and* every lab limit enforced; a machine that can jail but not
+    limit (no cgroup controller) is ``degraded`` and never reported as isolated.
+    """
+    found = isolation_probe(state_dir=state_dir or _state_dir(), require=LAB_LIMITS)
+    caps = found["capabilities"]
+    useradd = bool(shutil.which("useradd"))
+    root = bool(found["root"])
+    sandbox = bool(found["jail"] and root and useradd)
+    reasons = list(found["reasons"])
+    if not useradd:
+        reasons.append("useradd missing: cannot create per-student accounts")
+    if not root:
+        reasons.append("not root: labs cannot run as per-student users")
+
+    def mech(name: str, fallback: str) -> str:
+        return str(caps[name]["mechanism"]) if caps[name]["enforced"] else fallback
+
+    return {
+        "root": root,
+        "bwrap": bool(caps["bwrap"]["enforced"]),
+        "setpriv": bool(shutil.which("setpriv")),
+        "useradd": useradd,
+        "net_namespace": bool(caps["net_namespace"]["enforced"]),
+        "memory_limit": mech("memory", "rlimit"),
+        "pids_limit": mech("pids", "rlimit"),
+        "cpu_limit": mech("cpu", "none"),
+        "sandbox": sandbox,
+        "isolated": sandbox and found["status"] == "isolated",
+        "status": found["status"] if sandbox else "unavailable",
+        "reasons": reasons,
+        "install_id": found["install_id"],
+        "notes": ["home folders have no disk quota; /tmp and /run are size-limited tmpfs"],
+    }
 
 
 class LiangzhiSpawner(LocalProcessSpawner):
@@ -143,15 +169,19 @@ class LiangzhiSpawner(LocalProcessSpawner):
         self._start_done = True
         self._deadline = 0.0
         self._base_start_timeout = self.start_timeout
+        self._relays: list[Any] = []
         if LiangzhiSpawner.probe is None:
-            LiangzhiSpawner.probe = probe_machine()
-            if LiangzhiSpawner.probe["isolated"]:
-                self.log.info("Sandbox probe: %s", LiangzhiSpawner.probe)
+            LiangzhiSpawner.probe = probe_machine(Path(self.home_root).parent)
+            found = LiangzhiSpawner.probe
+            if found["isolated"]:
+                self.log.info("Sandbox probe: %s", found)
+            elif found["sandbox"]:
+                self.log.warning("Sandbox probe: %s -- DEGRADED: labs are jailed but %s", found, found["reasons"])
             else:
                 self.log.warning(
                     "Sandbox probe: %s -- NOT ISOLATED: single-user local mode, every lab runs as "
                     "uid %d with no sandbox and no limits. Run the hub as root with bubblewrap for isolation.",
-                    LiangzhiSpawner.probe,
+                    found,
                     os.geteuid(),
                 )
 
@@ -169,7 +199,9 @@ class LiangzhiSpawner(LocalProcessSpawner):
     # --- helpers ---------------------------------------------------------------------------
     @property
     def isolated(self) -> bool:
-        return bool(self.probe and self.probe["isolated"])
+        """Labs run jailed (per-student user, bubblewrap, own network namespace)."""
+        found = self.probe or {}
+        return bool(found.get("sandbox", found.get("isolated")))
 
     @property
     def profile(self) -> dict[str, Any]:
@@ -178,15 +210,29 @@ class LiangzhiSpawner(LocalProcessSpawner):
             raise ValueError(f"Unknown resource profile {name!r}.")
         return {"name": name, **self.profiles[name]}
 
+    @property
+    def install_id(self) -> str:
+        found = (self.probe or {}).get("install_id")
+        return str(found) if found else names.install_id(Path(self.home_root).parent)
+
+    @property
+    def unix_name(self) -> str:
+        """The student's Unix account: the hub name with this installation's prefix."""
+        return names.unix_name(self.user.name, self.install_id)
+
     def _emit(self, progress: int, message: str) -> None:
         self._events.append({"progress": progress, "message": message})
 
     def _home_outside(self) -> Path:
         return Path(self.home_root) / self.user.name
 
+    def _runtime_outside(self) -> Path:
+        """The lab's sockets (server, hub relay, proxy): host side of /run/liangzhi."""
+        return Path(self.home_root).parent / "run" / self.user.name
+
     def _ensure_unix_user(self) -> pwd.struct_passwd:
         """The student's Unix account: created on first start, never a login shell."""
-        name = self.user.name
+        name = self.unix_name
         try:
             entry = pwd.getpwnam(name)
         except KeyError:
@@ -196,12 +242,12 @@ class LiangzhiSpawner(LocalProcessSpawner):
                         "useradd",
                         "--no-create-home",
                         "--home-dir",
-                        f"/home/{name}",
+                        f"/home/{self.user.name}",
                         "--shell",
                         self.unix_shell,
                         "--user-group",
                         "--comment",
-                        "Liangzhi Lab student",
+                        f"Liangzhi Lab student {self.user.name}",
                         name,
                     ]
                 )
@@ -216,7 +262,8 @@ class LiangzhiSpawner(LocalProcessSpawner):
         home = self._home_outside()
         home.mkdir(parents=True, exist_ok=True)
         if home.stat().st_uid != entry.pw_uid:
-            # a re-created account (new uid) gets its old files back
+            # a re-created account (new uid), or one from before installation prefixes: the
+            # student gets their files back under the new account
             for root, dirs, files in os.walk(home):
                 for item in (*dirs, *files):
                     os.lchown(os.path.join(root, item), entry.pw_uid, entry.pw_gid)
@@ -224,120 +271,112 @@ class LiangzhiSpawner(LocalProcessSpawner):
         home.chmod(0o700)
         return entry
 
-    def _cgroup_dirs(self) -> list[Path]:
-        assert self.probe is not None
-        dirs = []
-        if self.probe["memory_limit"] == "v1":
-            dirs.append(CGROUP_ROOT / "memory" / CGROUP_PARENT / self.user.name)
-        if self.probe["pids_limit"] == "v1":
-            dirs.append(CGROUP_ROOT / "pids" / CGROUP_PARENT / self.user.name)
-        if "v2" in (self.probe["memory_limit"], self.probe["pids_limit"]):
-            dirs.append(Path(self.probe["cgroup_v2_root"]) / CGROUP_PARENT / self.user.name)
-        return dirs
+    def _prepare_runtime(self, entry: pwd.struct_passwd) -> Path:
+        run = self._runtime_outside()
+        run.parent.mkdir(parents=True, exist_ok=True)
+        run.parent.chmod(0o711)
+        shutil.rmtree(run, ignore_errors=True)  # stale sockets of a previous server
+        run.mkdir()
+        os.chown(run, entry.pw_uid, entry.pw_gid)
+        run.chmod(0o700)
+        return run
 
-    def _setup_cgroups(self) -> list[Path]:
-        assert self.probe is not None
+    def _cgroup(self) -> cgroups.Cgroup:
+        return cgroups.Cgroup(iid=self.install_id, kind="lab", name=self.user.name)
+
+    def _cgroup_limits(self) -> cgroups.CgroupLimits:
         profile = self.profile
-        made = []
-        for path in self._cgroup_dirs():
-            path.mkdir(parents=True, exist_ok=True)
-            if path.parts[-3] == "memory":
-                # memory+swap must stay >= memory: lift it, set memory, then bring it down
-                swap = path / "memory.memsw.limit_in_bytes"
-                has_swap = swap.exists()
-                if has_swap:
-                    swap.write_text("-1")
-                (path / "memory.limit_in_bytes").write_text(str(profile["mem_limit"]))
-                if has_swap:
-                    swap.write_text(str(profile["mem_limit"]))
-            elif path.parts[-3] == "pids":
-                (path / "pids.max").write_text(str(profile["pids_limit"]))
-            else:
-                (path.parent / "cgroup.subtree_control").write_text("+memory +pids")
-                if (path / "memory.max").exists():
-                    (path / "memory.max").write_text(str(profile["mem_limit"]))
-                    if (path / "memory.swap.max").exists():
-                        (path / "memory.swap.max").write_text("0")
-                if (path / "pids.max").exists():
-                    (path / "pids.max").write_text(str(profile["pids_limit"]))
-            made.append(path)
-        return made
+        return cgroups.CgroupLimits(
+            memory_bytes=int(profile["mem_limit"]),
+            pids=int(profile["pids_limit"]),
+            cpu_cores=float(profile["cpu_limit"]) if profile.get("cpu_limit") else None,
+        )
+
+    def _cgroup_dirs(self) -> list[Path]:
+        if not self.isolated:
+            return []
+        group = self._cgroup()
+        return sorted({group_base / group.parent / group.leaf for group_base in self._cgroup_bases()})
+
+    def _cgroup_bases(self) -> set[Path]:
+        lay = cgroups.layout()
+        return {base for controller, (_, base) in lay.items() if controller in cgroups.CONTROLLERS}
+
+    def _setup_cgroups(self) -> cgroups.Cgroup:
+        cgroups.sweep(self.install_id)  # groups a crashed hub left behind
+        return self._cgroup().create(self._cgroup_limits())
 
     def _cleanup_cgroups(self) -> None:
         if not self.isolated:
             return
-        for path in self._cgroup_dirs():
-            with contextlib.suppress(OSError):  # still has processes: the next start reuses it
-                path.rmdir()
+        group = self._cgroup()
+        group.paths = {
+            c: p for c, p in ((c, b / group.parent / group.leaf) for c, (_, b) in group.layout.items()) if p.is_dir()
+        }
+        group.remove()  # the server is stopped: whatever is left in its group dies with it
 
     def _bwrap_command(self, entry: pwd.struct_passwd, server_cmd: list[str]) -> list[str]:
         name = self.user.name
-        args = ["bwrap", "--die-with-parent", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
-        args += ["--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc"]
-        for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
-            if os.path.islink(top):
-                args += ["--symlink", os.readlink(top), top]
-            elif os.path.isdir(top):
-                args += ["--ro-bind", top, top]
-        # a private /tmp and /run: fresh tmpfs inside the sandbox, not the host's
-        args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/run"]  # noqa: S108
-        mounted = ["/usr", "/etc", "/proc", "/dev", "/tmp", "/run"]  # noqa: S108
-        writable_tmpfs = ("/tmp", "/run")  # noqa: S108 -- directories can be made inside these
-        made: list[str] = []
+        env_roots = {self.env_root, os.path.realpath(self.env_root)}
+        binds = [jail.Bind(Path(p)) for p in sorted(env_roots)]
+        binds += [jail.Bind(Path(os.path.realpath(p))) for p in self.extra_ro_paths if os.path.exists(p)]
+        binds.append(jail.Bind(JUPYTER_DIR, Path(SANDBOX_JUPYTER)))
+        binds.append(jail.Bind(self._home_outside(), Path(f"/home/{name}"), writable=True))
+        binds.append(jail.Bind(self._runtime_outside(), Path(SANDBOX_RUN), writable=True))
+        spec = jail.JailSpec(
+            binds=binds,
+            etc=None,  # the whole /etc: the student's account resolves by name
+            chdir=f"/home/{name}",
+            # The server's env carries the hub token: never on bwrap's command line (which
+            # /proc/1/cmdline shows inside), only in the environment the server inherits.
+            env_mode="inherit",
+            uid=entry.pw_uid,
+            gid=entry.pw_gid,
+            tmp_mb=int(self.profile.get("tmp_mb", 1024)),
+            run_mb=16,
+            hostname="lab",
+        )
+        return jail.bwrap_argv(spec, server_cmd)
 
-        def bind(kind: str, source: str, dest: str) -> None:
-            # bwrap creates missing parents 0700 (root-only): make them 0755 so the student can
-            # traverse to the bound environment even where the host path sits under /root, or
-            # under /tmp (a checkout in /tmp is hidden by the private tmpfs unless bound back).
-            parts = Path(dest).parts
-            for i in range(2, len(parts)):
-                parent = str(Path(*parts[:i]))
-                if parent in made or parent in mounted:
-                    continue
-                if any(parent.startswith(m + "/") for m in mounted if m not in writable_tmpfs):
-                    continue
-                args.extend(["--perms", "0755", "--dir", parent])
-                made.append(parent)
-            args.extend([kind, source, dest])
-            mounted.append(dest)
-
-        env_root = os.path.realpath(self.env_root)
-        bind("--ro-bind", env_root, env_root)
-        for host_path in self.extra_ro_paths:
-            if os.path.exists(host_path):
-                bind("--ro-bind", os.path.realpath(host_path), os.path.realpath(host_path))
-        bind("--ro-bind", str(JUPYTER_DIR), SANDBOX_JUPYTER)
-        bind("--bind", str(self._home_outside()), f"/home/{name}")
-        args += ["--chdir", f"/home/{name}"]
-        drop = [
-            "setpriv",
-            f"--reuid={entry.pw_uid}",
-            f"--regid={entry.pw_gid}",
-            "--clear-groups",
-            "--inh-caps=-all",
-            "--bounding-set=-all",
-            "--no-new-privs",
-            "--",
-        ]
-        return [*args, "--", *drop, *server_cmd]
-
-    def _preexec(self, cgroups: list[Path]) -> Callable[[], None]:
+    def _preexec(self, group: cgroups.Cgroup | None) -> Callable[[], None]:
         profile = self.profile
-        rlimit_memory = self.probe is not None and self.probe["memory_limit"] == "rlimit"
-        rlimit_pids = self.probe is not None and self.probe["pids_limit"] == "rlimit"
-        pid_files = [p / "cgroup.procs" for p in cgroups]
+        paths = group.paths if group is not None else {}
+        files = group.procs_files() if group is not None else []
+        limits = RLimits(
+            address_space=None if "memory" in paths else int(profile["mem_limit"]),
+            processes=None if "pids" in paths else int(profile["pids_limit"]),
+        )
 
         def preexec() -> None:
-            pid = str(os.getpid())
-            for procs in pid_files:
-                with open(procs, "w") as handle:
-                    handle.write(pid)
-            if rlimit_memory:
-                resource.setrlimit(resource.RLIMIT_AS, (profile["mem_limit"], profile["mem_limit"]))
-            if rlimit_pids:
-                resource.setrlimit(resource.RLIMIT_NPROC, (profile["pids_limit"], profile["pids_limit"]))
+            isolation_preexec(files, limits)
 
         return preexec
+
+    def _hub_api(self) -> tuple[str, int, str]:
+        url = urlparse(self.hub.api_url)
+        host = url.hostname or "127.0.0.1"
+        if host in ("0.0.0.0", "::", ""):  # noqa: S104 -- a bind-all hub is reached on loopback
+            host = "127.0.0.1"
+        return host, int(url.port or 80), url.path or "/hub/api"
+
+    async def _start_relays(self, entry: pwd.struct_passwd) -> None:
+        """The lab's ways in and out (see the module docstring); started before the server."""
+        await self._stop_relays()
+        run = self._runtime_outside()
+        host, port, path = self._hub_api()
+        self._relays.append(
+            await relay.UnixToTcp(
+                run / "hub.sock", host, port, relay.hub_api_filter(path, self.user.name), owner=entry.pw_uid
+            ).start()
+        )
+        if self.profile.get("internet"):
+            self._relays.append(await relay.ConnectProxy(run / "proxy.sock", owner=entry.pw_uid).start())
+        self._relays.append(await relay.TcpToUnix(self.ip or "127.0.0.1", self.port, run / "server.sock").start())
+
+    async def _stop_relays(self) -> None:
+        relays, self._relays = self._relays, []
+        for item in relays:
+            await item.close()
 
     # --- documented hooks --------------------------------------------------------------------
     def load_user_options(self, options: dict[str, Any]) -> dict[str, Any]:
@@ -356,12 +395,28 @@ class LiangzhiSpawner(LocalProcessSpawner):
         jupyter_dir = SANDBOX_JUPYTER if self.isolated else str(JUPYTER_DIR)
         env["JUPYTER_PATH"] = f"{jupyter_dir}/share/jupyter"
         env["JUPYTER_CONFIG_PATH"] = f"{jupyter_dir}/etc/jupyter"
-        env["PYTHONPATH"] = f"{jupyter_dir}/python"  # liangzhi_student and liangzhi_kernel
+        env["PYTHONPATH"] = f"{jupyter_dir}/python"  # liangzhi_student, liangzhi_kernel, liangzhi_launch
         env["LIANGZHI_WARM_KERNEL"] = "1" if self.warm_kernel else "0"
         env["PATH"] = f"{self.env_root}/bin:/usr/local/bin:/usr/bin:/bin"
         env["VIRTUAL_ENV"] = self.env_root
         env["MPLCONFIGDIR"] = f"{env['HOME']}/.cache/matplotlib"
         env.pop("JPY_PARENT_PID", None)
+        if self.isolated:
+            # Inside the jail the hub API is the relay on the jail's own loopback, same port.
+            _, port, path = self._hub_api()
+            api = f"http://127.0.0.1:{port}{path}"
+            env["JUPYTERHUB_API_URL"] = api
+            env["JUPYTERHUB_ACTIVITY_URL"] = (
+                f"{api}/users/{getattr(self.user, 'escaped_name', self.user.name)}/activity"
+            )
+            env["LIANGZHI_SERVER_SOCK"] = f"{SANDBOX_RUN}/server.sock"
+            env["LIANGZHI_HUB_SOCK"] = f"{SANDBOX_RUN}/hub.sock"
+            env["LIANGZHI_HUB_RELAY_PORT"] = str(port)
+            if self.profile.get("internet"):
+                proxy = f"http://127.0.0.1:{PROXY_PORT}"
+                env.update(LIANGZHI_PROXY_SOCK=f"{SANDBOX_RUN}/proxy.sock", LIANGZHI_PROXY_PORT=str(PROXY_PORT))
+                env.update(HTTPS_PROXY=proxy, https_proxy=proxy, HTTP_PROXY=proxy, http_proxy=proxy)
+                env.update(NO_PROXY="", no_proxy="")
         return env
 
     async def progress(self) -> AsyncIterator[dict[str, Any]]:
@@ -382,6 +437,9 @@ class LiangzhiSpawner(LocalProcessSpawner):
         self._deadline = time.monotonic() + max(0.2, self.start_timeout - 0.3)
         try:
             return await self._start()
+        except BaseException:
+            await self._stop_relays()
+            raise
         finally:
             self._start_done = True
 
@@ -392,17 +450,34 @@ class LiangzhiSpawner(LocalProcessSpawner):
         if self.port == 0:
             self.port = random_port()
         loop = asyncio.get_running_loop()
-        cmd = [*self.cmd, *self.get_args()]
-        cgroups: list[Path] = []
+        ip = self.ip or "127.0.0.1"
+        group: cgroups.Cgroup | None = None
         if self.isolated:
             self._emit(10, "Preparing your workspace")
             entry = await loop.run_in_executor(None, self._ensure_unix_user)
-            cgroups = await loop.run_in_executor(None, self._setup_cgroups)
-            cmd = self._bwrap_command(entry, cmd)
+            group = await loop.run_in_executor(None, self._setup_cgroups)
+            await loop.run_in_executor(None, self._prepare_runtime, entry)
+            await self._start_relays(entry)
+            launcher = [str(Path(self.env_root) / "bin" / "python"), "-m", "liangzhi_launch", *self.get_args()]
+            cmd = self._bwrap_command(entry, launcher)
+            sock = self._runtime_outside() / "server.sock"
+
+            def ready() -> bool:
+                with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe_sock:
+                    probe_sock.settimeout(0.2)
+                    probe_sock.connect(str(sock))
+                return True
         else:
+            cmd = [*self.cmd, *self.get_args()]
             self._home_outside().mkdir(parents=True, exist_ok=True)
             if os.geteuid() == 0:  # root without bubblewrap: Jupyter refuses root unless told
                 cmd.append("--allow-root")
+            port = self.port
+
+            def ready() -> bool:
+                with socket.create_connection((ip, port), timeout=0.2):
+                    return True
+
         env = self.get_env()
         self._emit(30, "Starting JupyterLab")
         Path(self.log_dir).mkdir(parents=True, exist_ok=True)
@@ -417,18 +492,17 @@ class LiangzhiSpawner(LocalProcessSpawner):
                 stdout=log_file,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
-                preexec_fn=self._preexec(cgroups),
+                preexec_fn=self._preexec(group),
                 start_new_session=True,
             )
         finally:
             log_file.close()
         self.pid = self.proc.pid
-        ip = self.ip or "127.0.0.1"
-        await self._wait_for_port(ip, self.port, log_path)
+        await self._wait_ready(ready, log_path)
         self._emit(90, "Connecting to your lab")
         return (ip, self.port)
 
-    async def _wait_for_port(self, ip: str, port: int, log_path: Path) -> None:
+    async def _wait_ready(self, ready: Callable[[], bool], log_path: Path) -> None:
         deadline = self._deadline
         shown = 30
         while time.monotonic() < deadline:
@@ -444,7 +518,7 @@ class LiangzhiSpawner(LocalProcessSpawner):
                     "Please try again; if it keeps failing, tell your teacher."
                 )
             try:
-                with socket.create_connection((ip, port), timeout=0.2):
+                if ready():
                     return
             except OSError:
                 pass
@@ -478,7 +552,11 @@ class LiangzhiSpawner(LocalProcessSpawner):
 
     async def stop(self, now: bool = False) -> None:
         await super().stop(now=now)
-        await asyncio.get_running_loop().run_in_executor(None, self._cleanup_cgroups)
+        await self._stop_relays()
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(None, self._cleanup_cgroups)
+        if self.isolated:
+            await loop.run_in_executor(None, shutil.rmtree, self._runtime_outside(), True)
 
 
 def remove_unix_user(name: str) -> None:

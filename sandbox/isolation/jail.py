@@ -150,8 +150,8 @@ def bwrap_argv(spec: JailSpec, argv: Sequence[str], *, bwrap: str = BWRAP, setpr
         mounted.append("/run")
         tmpfs.append("/run")
     for bind in spec.binds:
-        if not bind.source.exists():
-            continue
+        if not bind.writable and not bind.source.exists():
+            continue  # an optional read-only extra; a writable bind must exist (bwrap says so)
         parents(bind.target)
         cmd += ["--bind" if bind.writable else "--ro-bind", str(bind.source), str(bind.target)]
         mounted.append(str(bind.target))

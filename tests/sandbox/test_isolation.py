@@ -53,12 +53,8 @@ def test_isolation_student_cannot_read_another_students_home(lab, hub_client, pr
     try:
         _start(hub_client, a)
         _start(hub_client, b)
-        hub_client._request(  # a private file in B's home, written through B's own server
-            "PUT",
-            hub_client._server(b, "api/contents/secret.txt"),
-            ok=(200, 201),
-            json={"type": "file", "format": "text", "content": "bob's secret"},
-        )
+        # a private file in B's home, written through B's own server
+        hub_client.contents_put_file(b, "secret.txt", b"bob's secret")
         assert hub_client.contents_read_bytes(b, "secret.txt") == b"bob's secret"
         kernel = hub_client.kernel_start(a)
         code = f"""

@@ -3,6 +3,11 @@
 * As soon as the server listens it starts one quantum kernel (imports preloaded, see
   ``liangzhi_kernel``); the site binds it to the activity's notebook through the sessions
   API, so it warms up while the browser loads JupyterLab.
+* The server's secrets never reach student code: once the hub client has read its token,
+  ``JUPYTERHUB_API_TOKEN``/``JPY_API_TOKEN`` (and anything named like a secret) leave
+  ``os.environ``, so kernels and terminals started later cannot inherit them; and
+  ``ScrubbedKernelManager`` strips them from every kernel's launch environment as well
+  (kernel restarts included), whatever the order of extension loading.
 * nbgrader's validate_assignment server extension imports all of nbgrader (nbconvert,
   SQLAlchemy, alembic ...), about a second before the server even listens. Here the same
   handlers are added once the event loop runs, the import done in a worker thread. The
@@ -13,9 +18,42 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 from typing import Any
 
+from jupyter_server.services.kernels.kernelmanager import ServerKernelManager
+
 WARM_KERNEL = "quantum"
+SECRET_NAMES = ("JUPYTERHUB_API_TOKEN", "JPY_API_TOKEN")
+_SECRET_LIKE = re.compile(r"TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|COOKIE|(^|_)KEY($|_)", re.IGNORECASE)
+
+
+def scrub_env(env: dict[str, str]) -> dict[str, str]:
+    """``env`` without the server's secrets (in place, and returned)."""
+    for name in list(env):
+        if name in SECRET_NAMES or _SECRET_LIKE.search(name):
+            del env[name]
+    return env
+
+
+class ScrubbedKernelManager(ServerKernelManager):
+    """A kernel manager whose kernels never see the server's tokens in their environment."""
+
+    async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+        kw["env"] = scrub_env(dict(kw.get("env") or os.environ))
+        await super()._async_launch_kernel(kernel_cmd, **kw)
+
+    _launch_kernel = _async_launch_kernel  # type: ignore[assignment]
+
+
+def _forget_secrets(serverapp: Any) -> None:
+    # The hub client reads its token lazily from the environment: read it now, then drop it.
+    provider = getattr(serverapp, "identity_provider", None)
+    hub_auth = getattr(provider, "hub_auth", None)
+    if hub_auth is None:
+        return  # not under JupyterHub: nothing of the hub's to protect
+    _ = hub_auth.api_token
+    scrub_env(os.environ)  # type: ignore[arg-type]
 
 
 def _jupyter_server_extension_points() -> list[dict[str, str]]:
@@ -23,6 +61,8 @@ def _jupyter_server_extension_points() -> list[dict[str, str]]:
 
 
 def _load_jupyter_server_extension(serverapp: Any) -> None:
+    _forget_secrets(serverapp)
+
     async def warm_kernel() -> None:
         try:
             if not list(serverapp.kernel_manager.list_kernel_ids()):

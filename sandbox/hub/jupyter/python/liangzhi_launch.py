@@ -1,0 +1,114 @@
+"""Start a student's single-user server inside its jail: ``python -m liangzhi_launch [args]``.
+
+The jail has its own network namespace (only ``lo``), so the server cannot listen on or
+reach any host port. What it needs goes through Unix sockets the spawner binds into
+/run/liangzhi (see ``sandbox/hub/spawner.py`` and ``sandbox/isolation/relay.py``):
+
+* in: the server listens on ``$LIANGZHI_SERVER_SOCK`` (jupyter_server's ``ServerApp.sock``);
+  the spawner relays the proxy's TCP port on the host to it;
+* out: a relay here listens on 127.0.0.1:``$LIANGZHI_HUB_RELAY_PORT`` inside the jail (the
+  port of ``$JUPYTERHUB_API_URL``, so the hub's URLs need no rewriting) and forwards each
+  connection to ``$LIANGZHI_HUB_SOCK``, which the spawner relays on to the hub's API
+  through a filter that passes only what a single-user server asks the hub;
+* internet, where the profile allows it: 127.0.0.1:``$LIANGZHI_PROXY_PORT`` forwards to
+  ``$LIANGZHI_PROXY_SOCK``, the spawner's CONNECT proxy (public addresses only).
+
+Before anything else the process makes itself non-dumpable (``PR_SET_DUMPABLE`` 0): its
+/proc/<pid>/mem, environ and maps become root's and ptrace is refused, so the student's
+kernels (same uid) cannot read the hub token or cookies from the server's memory. Kernels
+are exec'd and dumpable again; they never get the tokens (``liangzhi_student``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import socket
+import sys
+import threading
+
+PR_SET_DUMPABLE = 4
+
+
+def make_undumpable() -> None:
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_DUMPABLE, 0) failed")
+
+
+def _pipe(src: socket.socket, dst: socket.socket) -> None:
+    try:
+        while True:
+            data = src.recv(65536)
+            if not data:
+                break
+            dst.sendall(data)
+    except OSError:
+        pass
+    finally:
+        for sock, how in ((dst, socket.SHUT_WR), (src, socket.SHUT_RD)):
+            with contextlib.suppress(OSError):
+                sock.shutdown(how)
+
+
+def _serve(listener: socket.socket, target: str) -> None:
+    while True:
+        try:
+            client, _ = listener.accept()
+        except OSError:
+            return
+        try:
+            upstream = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            upstream.connect(target)
+        except OSError:
+            client.close()
+            continue
+
+        def both(a: socket.socket = client, b: socket.socket = upstream) -> None:
+            t = threading.Thread(target=_pipe, args=(b, a), daemon=True)
+            t.start()
+            _pipe(a, b)
+            t.join()
+            a.close()
+            b.close()
+
+        threading.Thread(target=both, daemon=True).start()
+
+
+def relay(port: int, target: str) -> socket.socket:
+    """Forward 127.0.0.1:``port`` (this jail's own loopback) to the Unix socket ``target``."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", port))
+    listener.listen(64)
+    threading.Thread(target=_serve, args=(listener, target), daemon=True, name=f"relay-{port}").start()
+    return listener
+
+
+def main() -> None:
+    make_undumpable()
+    env = os.environ
+    if env.get("LIANGZHI_HUB_SOCK"):
+        relay(int(env["LIANGZHI_HUB_RELAY_PORT"]), env["LIANGZHI_HUB_SOCK"])
+    if env.get("LIANGZHI_PROXY_SOCK"):
+        relay(int(env["LIANGZHI_PROXY_PORT"]), env["LIANGZHI_PROXY_SOCK"])
+    args = sys.argv[1:]
+    if env.get("LIANGZHI_SERVER_SOCK"):
+        from urllib.parse import urlparse
+
+        from jupyter_server.serverapp import DEFAULT_JUPYTER_SERVER_PORT
+
+        # The singleuser extension takes the port from $JUPYTERHUB_SERVICE_URL, and
+        # jupyter_server refuses --sock beside any port but its default: say the default.
+        url = urlparse(env["JUPYTERHUB_SERVICE_URL"])
+        env["JUPYTERHUB_SERVICE_URL"] = url._replace(netloc=f"127.0.0.1:{DEFAULT_JUPYTER_SERVER_PORT}").geturl()
+        args = [f"--ServerApp.sock={env['LIANGZHI_SERVER_SOCK']}", "--ServerApp.sock_mode=0600", *args]
+    sys.argv = ["jupyterhub-singleuser", *args]
+    from jupyterhub.singleuser import main as singleuser_main
+
+    singleuser_main()
+
+
+if __name__ == "__main__":
+    main()
