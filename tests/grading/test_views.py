@@ -104,3 +104,145 @@ def test_staff_pages_refuse_students(client, cast, bell_assignment):
     assert client.post(reverse("grading:regrade", args=["qc101", "bell"])).status_code == 403
     client.force_login(cast.outsider)
     assert client.get(reverse("grading:gradebook", args=["qc101", "bell"])).status_code == 404
+
+
+# ---------------------------------------------------------------------------------------
+# scores by the rule, counting, staff detail, images in feedback, CSV
+
+
+def _graded(act, user, *, cells, auto, maximum=10, ago_hours=1, **extra):  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from tests.dashboard.builders import submission
+
+    sub = submission(
+        activity=act,
+        user=user,
+        received_at=timezone.now() - timedelta(hours=ago_hours),
+        cells=cells,
+        auto_score=auto,
+        max_score=maximum,
+    )
+    if extra:
+        Submission.objects.filter(pk=sub.pk).update(**extra)
+        sub.refresh_from_db()
+    assert isinstance(sub.max_score, Decimal)
+    return sub
+
+
+def test_panel_says_which_attempt_counts(client, cast, bell_assignment):  # type: ignore[no-untyped-def]
+    bell_assignment.counting = "best"
+    bell_assignment.save(update_fields=["counting"])
+    good = _graded(bell_assignment, cast.alice, cells=[], auto=8, ago_hours=3)
+    _graded(bell_assignment, cast.alice, cells=[], auto=5, ago_hours=1)
+    client.force_login(cast.alice)
+    html = client.get(reverse("grading:panel", args=["qc101", "bell"])).content.decode()
+    assert "Counts: your best attempt" in html
+    assert html.count('data-counts="1"') == 1
+    counted_li = html[html.index('data-counts="1"') :]
+    assert f"/s/{good.pk}/" in counted_li.split("</li>")[0]
+    assert 'data-testid="counted-total">Counted score: <strong>8 / 10</strong>' in " ".join(html.split())
+    client.force_login(cast.teacher)
+    book = client.get(reverse("grading:gradebook", args=["qc101", "bell"])).content.decode()
+    assert "Counted attempt: Best attempt" in book
+
+
+def test_staff_see_failed_hidden_test_messages_and_untrusted_cells_students_do_not(client, cast, bell_assignment):  # type: ignore[no-untyped-def]
+    from core.blobs import blob_put
+
+    cells = [
+        {
+            "grade_id": "test_phi_plus",
+            "kind": "autograded_test",
+            "max_points": 4.0,
+            "score": 0.0,
+            "status": "failed",
+            "staff_message": "AssertionError: hidden: amplitude of |11> is 0.0, expected 0.7071",
+            "trusted": True,
+        },
+        {
+            "grade_id": "test_psi_minus",
+            "kind": "autograded_test",
+            "max_points": 4.0,
+            "score": 4.0,
+            "status": "passed",
+            "trusted": False,
+        },
+        {"grade_id": "explain_entanglement", "kind": "task", "max_points": 2.0, "score": None},
+    ]
+    sub = _graded(bell_assignment, cast.alice, cells=cells, auto=4, feedback_blob=blob_put(b"<p>your feedback</p>"))
+    client.force_login(cast.ta)
+    page = client.get(reverse("grading:submission", args=["qc101", sub.pk])).content.decode()
+    assert "amplitude of |11&gt; is 0.0, expected 0.7071" in page
+    assert 'data-testid="untrusted"' in page and "graded in the student's kernel" in page
+    assert page.count('data-testid="untrusted"') == 1
+    assert 'name="grade_id" value="explain_entanglement"' in page  # the task cell is gradable by hand
+    client.force_login(cast.alice)
+    page = client.get(reverse("grading:submission", args=["qc101", sub.pk])).content.decode()
+    assert "your feedback" in page
+    assert "0.7071" not in page and "untrusted" not in page and "grade_id" not in page
+
+
+def test_task_cells_take_manual_grades_and_count_toward_the_total(client, cast, bell_assignment):  # type: ignore[no-untyped-def]
+    cells = [
+        {"grade_id": "test_phi_plus", "kind": "autograded_test", "max_points": 4.0, "score": 4.0, "status": "passed"},
+        {"grade_id": "explain_entanglement", "kind": "task", "max_points": 2.0, "score": None},
+    ]
+    sub = _graded(bell_assignment, cast.alice, cells=cells, auto=4, maximum=6)
+    client.force_login(cast.teacher)
+    url = reverse("grading:grade_manual", args=["qc101", sub.pk])
+    assert client.post(url, {"grade_id": "test_phi_plus", "score": "1"}).status_code == 400  # autograded: refused
+    assert client.post(url, {"grade_id": "explain_entanglement", "score": "1.5"}).status_code == 302
+    page = client.get(reverse("grading:submission", args=["qc101", sub.pk])).content.decode()
+    assert 'data-testid="score">5.5 / 6' in page
+    book = client.get(reverse("grading:gradebook", args=["qc101", "bell"])).content.decode()
+    assert 'data-testid="total">5.5 / 6' in book
+
+
+def test_feedback_images_come_from_the_submissions_version_for_its_student_and_staff_only(
+    client, cast, bell_assignment
+):  # type: ignore[no-untyped-def]
+    from core.blobs import blob_put
+    from courses.enums import FileKind
+    from courses.models import ActivityFile
+
+    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
+    version = bell_assignment.current_version
+    ActivityFile.objects.create(
+        version=version, path="jupyter.png", kind=FileKind.DATA, blob=blob_put(png), size=len(png)
+    )
+    feedback = b'<div class="prose"><p><img alt="Jupyter logo" src="jupyter.png"><img src="source/bell-states.ipynb"></p></div>'
+    sub = _graded(bell_assignment, cast.alice, cells=[], auto=4, feedback_blob=blob_put(feedback))
+    url = reverse("grading:submission_file", args=["qc101", sub.pk, "jupyter.png"])
+    client.force_login(cast.alice)
+    page = client.get(reverse("grading:submission", args=["qc101", sub.pk])).content.decode()
+    assert f'<img alt="Jupyter logo" src="{url}">' in page
+    assert 'src="source/' not in page  # the instructor's source is never linked
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    assert b"".join(response.streaming_content) == png
+    assert "sandbox" in response["Content-Security-Policy"]
+    source = reverse("grading:submission_file", args=["qc101", sub.pk, "source/bell-states.ipynb"])
+    assert client.get(source).status_code == 404
+    client.force_login(cast.bob)
+    assert client.get(url).status_code == 404  # another student's submission
+    client.force_login(cast.ta)
+    assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("hostile", ['=HYPERLINK("http://127.0.0.1:9/","x")', "@cmd", "+1", "\r=1"])
+def test_gradebook_csv_neutralises_a_hostile_display_name(client, cast, bell_assignment, hostile):  # type: ignore[no-untyped-def]
+    import csv
+    import io
+
+    cast.bob.display_name = hostile
+    cast.bob.save()
+    _graded(bell_assignment, cast.bob, cells=[], auto=4)
+    client.force_login(cast.teacher)
+    response = client.get(reverse("grading:gradebook_csv", args=["qc101", "bell"]))
+    assert response.content.startswith("\ufeff".encode())
+    rows = {r["username"]: r for r in csv.DictReader(io.StringIO(response.content.decode("utf-8-sig")))}
+    assert rows["bob"]["name"] == "'" + hostile and rows["bob"]["total"] == "4"
