@@ -4,16 +4,15 @@ Each figure is plotly's own JSON figure format (``{"data": [...traces], "layout"
 written as plain dicts: building them through ``plotly.graph_objects`` validated every
 property and cost ~35 ms a figure, a third of the dashboard's budget at 500 students, for
 the same JSON. plotly.js (vendored, from the plotly package) draws them in the browser; the
-browser test checks each one renders. Each function returns a JSON string that is safe
-inside ``<script type="application/json">``: ``<``, ``>`` and ``&`` are escaped so that no
-data can close the script element.
+browser test checks each one renders. Each function returns the figure as data;
+``dashboard/_chart.html`` writes it with Django's ``json_script``, which escapes ``<``, ``>``
+and ``&`` so that no title or name can close the script element.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 FONT = "system-ui, -apple-system, 'Segoe UI', 'Noto Sans CJK SC', 'Microsoft YaHei', sans-serif"
@@ -57,20 +56,16 @@ def _trace(kind: str, **props: Any) -> dict[str, Any]:
     return {"type": kind, **props}
 
 
-def _dump(fig: Figure) -> SafeString:
-    import json
-
-    text = json.dumps(fig, separators=(",", ":"), default=str)
-    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    # Escaped above; the browser reads it with JSON.parse, never as HTML.
-    return mark_safe(text)
+def _dump(fig: Figure) -> dict[str, Any]:
+    """The figure as plain JSON data; the template writes it with ``json_script``."""
+    return dict(fig)
 
 
 def _short(title: str, n: int = 20) -> str:
     return title if len(title) <= n else title[: n - 1] + "…"
 
 
-def submission_rates(stats: list[Any]) -> SafeString:
+def submission_rates(stats: list[Any]) -> dict[str, Any]:
     """Bar per activity: percent of students who handed something in."""
     # Distinct short labels (plotly merges equal category names), the full title on hover.
     labels = [f"{i + 1}. {_short(s.activity.local_title)}" for i, s in enumerate(stats)]
@@ -90,7 +85,7 @@ def submission_rates(stats: list[Any]) -> SafeString:
     return _dump(fig)
 
 
-def score_histogram(values: list[float], title: str) -> SafeString:
+def score_histogram(values: list[float], title: str) -> dict[str, Any]:
     """Distribution of percent scores, 10-point bins from 0 to 100."""
     fig = Figure(
         _trace(
@@ -110,7 +105,7 @@ def score_histogram(values: list[float], title: str) -> SafeString:
     return _dump(fig)
 
 
-def question_difficulty(questions: list[Any]) -> SafeString:
+def question_difficulty(questions: list[Any]) -> dict[str, Any]:
     """Mean score per graded cell (percent of its points), weakest in red."""
     ys = [q.mean_percent if q.mean_percent is not None else 0 for q in questions]
     fig = Figure(
@@ -126,7 +121,7 @@ def question_difficulty(questions: list[Any]) -> SafeString:
     return _dump(fig)
 
 
-def submission_timeline(rows: list[dict[str, Any]], due: Any, title: str) -> SafeString:
+def submission_timeline(rows: list[dict[str, Any]], due: Any, title: str) -> dict[str, Any]:
     """Cumulative first submissions over time, with the deadline as a vertical line."""
     xs = [r["at"].isoformat() for r in rows]
     fig = Figure(
@@ -146,7 +141,7 @@ def submission_timeline(rows: list[dict[str, Any]], due: Any, title: str) -> Saf
     return _dump(fig)
 
 
-def weekly_activity(rows: list[dict[str, Any]]) -> SafeString:
+def weekly_activity(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """Enrolled students (line) and submissions / active students per week (bars)."""
     weeks = [r["week"].isoformat() for r in rows]
     fig = Figure(
@@ -172,7 +167,7 @@ def weekly_activity(rows: list[dict[str, Any]]) -> SafeString:
     return _dump(fig)
 
 
-def mastery(items: list[Any], threshold: float) -> SafeString:
+def mastery(items: list[Any], threshold: float) -> dict[str, Any]:
     """Horizontal bar per concept: mean released score; below the threshold in amber/red."""
     scored = [m for m in items]
     xs = [m.percent if m.percent is not None else 0 for m in scored]
@@ -206,7 +201,7 @@ def mastery(items: list[Any], threshold: float) -> SafeString:
     return _dump(fig)
 
 
-def grading_queue(by_status: dict[str, int]) -> SafeString:
+def grading_queue(by_status: dict[str, int]) -> dict[str, Any]:
     """Submissions by grading status (site overview)."""
     labels = sorted(by_status)
     fig = Figure(
