@@ -43,7 +43,9 @@ def test_import_creates_course_units_activities_and_versions(folder: Path) -> No
     lesson = Activity.objects.get(slug="bell-lesson")
     html = lesson.current_version.body_html
     assert '<span class="arithmatex">' in html  # math kept for KaTeX
-    assert f"/courses/{course.slug}/a/bell-lesson/files/figures/bell-circuit.svg" in html  # figure rewritten to the file view
+    assert (
+        f"/courses/{course.slug}/a/bell-lesson/files/figures/bell-circuit.svg" in html
+    )  # figure rewritten to the file view
     assert lesson.current_version.files.filter(kind=FileKind.ASSET, path="figures/bell-circuit.svg").exists()
 
 
@@ -60,7 +62,11 @@ def test_assignment_keeps_the_source_private_and_serves_the_student_version(fold
     assert "BEGIN HIDDEN TESTS" not in student and "qc.cx(0, 1)" not in student
     assert "YOUR CODE HERE" in student
     assert version.facts["max_points"] == 10
-    assert {c["grade_id"] for c in version.facts["notebooks"][0]["cells"]} == {"test_phi_plus", "test_psi_minus", "explain_entanglement"}
+    assert {c["grade_id"] for c in version.facts["notebooks"][0]["cells"]} == {
+        "test_phi_plus",
+        "test_psi_minus",
+        "explain_entanglement",
+    }
     # the preview rendered on the page is the student version: no solutions, no hidden tests
     assert "qc.cx(0, 1)" not in version.body_html and "HIDDEN" not in version.body_html
 
@@ -87,10 +93,18 @@ def test_reimport_updates_content_keeps_enrollments_and_old_versions(folder: Pat
     from django.utils import timezone
 
     sub = Submission.objects.create(
-        activity=assignment, version=assignment.current_version, user=alice, received_at=timezone.now(),
-        blob="0" * 64, size=1, source="upload", idempotency_key="k1",
+        activity=assignment,
+        version=assignment.current_version,
+        user=alice,
+        received_at=timezone.now(),
+        blob="0" * 64,
+        size=1,
+        source="upload",
+        idempotency_key="k1",
     )
-    (folder / "lessons" / "bell.md").write_text((folder / "lessons" / "bell.md").read_text() + "\n\nA new closing paragraph.\n")
+    (folder / "lessons" / "bell.md").write_text(
+        (folder / "lessons" / "bell.md").read_text() + "\n\nA new closing paragraph.\n"
+    )
     nb_path = folder / "assignments" / "bell-states" / "bell-states.ipynb"
     nb = json.loads(nb_path.read_text())
     nb["cells"][0]["source"] = "# Assignment: building Bell states (revised)"
@@ -129,7 +143,9 @@ def _problems(folder: Path) -> list[str]:
 
 
 def test_unknown_key_names_the_file_and_the_key(folder: Path) -> None:
-    _write_manifest(folder, _manifest(folder).replace("        points: 10\n", "        points: 10\n        relase: 2026-01-01\n"))
+    _write_manifest(
+        folder, _manifest(folder).replace("        points: 10\n", "        points: 10\n        relase: 2026-01-01\n")
+    )
     problems = _problems(folder)
     assert problems == ["course.yaml: units[0].activities[2].relase: unknown key (check its spelling)"]
     assert not Course.objects.exists()
@@ -143,7 +159,9 @@ def test_missing_file_is_named(folder: Path) -> None:
 
 def test_missing_figure_is_named(folder: Path) -> None:
     (folder / "lessons" / "figures" / "bell-circuit.svg").unlink()
-    assert _problems(folder) == ["lessons/figures/bell-circuit.svg: missing file (named by an image in lessons/bell.md)"]
+    assert _problems(folder) == [
+        "lessons/figures/bell-circuit.svg: missing file (named by an image in lessons/bell.md)"
+    ]
 
 
 def test_invalid_notebook_json_names_file_and_position(folder: Path) -> None:
@@ -166,10 +184,17 @@ def test_duplicate_ids_are_refused(folder: Path) -> None:
 
 
 def test_bad_dates_are_refused(folder: Path) -> None:
-    _write_manifest(folder, _manifest(folder).replace("        points: 10\n", "        points: 10\n        due: 2026-13-45\n"))
+    _write_manifest(
+        folder, _manifest(folder).replace("        points: 10\n", "        points: 10\n        due: 2026-13-45\n")
+    )
     (problem,) = _problems(folder)
     assert problem.startswith("course.yaml: units[0].activities[2].due:")
-    _write_manifest(folder, _manifest(folder).replace("due: 2026-13-45", "release: 2026-05-02T00:00:00Z\n        due: 2026-05-01T00:00:00Z"))
+    _write_manifest(
+        folder,
+        _manifest(folder).replace(
+            "due: 2026-13-45", "release: 2026-05-02T00:00:00Z\n        due: 2026-05-01T00:00:00Z"
+        ),
+    )
     (problem,) = _problems(folder)
     assert "due is before release" in problem
 
@@ -227,3 +252,100 @@ def test_import_command_reports_problems(folder: Path) -> None:
     (folder / "lessons" / "bell.md").unlink()
     with pytest.raises(CommandError, match=r"lessons/bell.md: missing file"):
         call_command("import_course", str(folder))
+
+
+# ---------------------------------------------------------------------------------------
+# nbgrader's own ps1: two notebooks, a task cell and an image in one assignment folder
+
+
+def _nbgrader_ps1() -> Path:
+    import nbgrader
+
+    return Path(nbgrader.__file__).parent / "docs" / "source" / "user_guide" / "source" / "ps1"
+
+
+PS1_ACTIVITY = """      - slug: ps1
+        kind: assignment
+        title: "nbgrader's ps1"
+        folder: assignments/ps1
+        points: 13
+"""
+
+
+def _with_ps1(folder: Path, extra: str = "") -> None:
+    shutil.copytree(_nbgrader_ps1(), folder / "assignments" / "ps1")
+    _write_manifest(folder, _manifest(folder) + PS1_ACTIVITY + extra)
+
+
+def test_an_assignment_folder_with_two_notebooks_is_one_activity_with_one_total(folder: Path) -> None:
+    _with_ps1(folder)
+    import_course(folder)
+    version = Activity.objects.get(slug="ps1").current_version
+    kinds = dict(version.files.values_list("path", "kind"))
+    assert kinds == {
+        "problem1.ipynb": FileKind.NOTEBOOK,
+        "problem2.ipynb": FileKind.NOTEBOOK,
+        "source/problem1.ipynb": FileKind.SOURCE,
+        "source/problem2.ipynb": FileKind.SOURCE,
+        "jupyter.png": FileKind.DATA,
+    }
+    per_notebook = {nb["notebook"]: nb["max_points"] for nb in version.facts["notebooks"]}
+    # as nbgrader has it: problem1 is 10 points with its 4-point task cell, problem2 3
+    assert per_notebook == {"problem1.ipynb": 10, "problem2.ipynb": 3}
+    assert version.facts["max_points"] == 13
+    tasks = [c for nb in version.facts["notebooks"] for c in nb["cells"] if c["kind"] == "task"]
+    assert [(c["grade_id"], c["points"]) for c in tasks] == [("cell-938593c4a215c6cc", 4)]
+
+
+def test_assignment_images_show_in_the_preview_through_the_file_view(folder: Path, client) -> None:  # type: ignore[no-untyped-def]
+    from tests.factories import UserFactory
+
+    _with_ps1(folder)
+    import_course(folder)
+    course = Course.objects.get(slug="quantum-first-steps")
+    html = Activity.objects.get(slug="ps1").current_version.body_html
+    url = f"/courses/{course.slug}/a/ps1/files/jupyter.png"
+    assert f'src="{url}"' in html and 'src="jupyter.png"' not in html
+    student = UserFactory(username="stu")
+    Enrollment.objects.create(course=course, user=student, role=Role.STUDENT)
+    client.force_login(student)
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    assert b"".join(response.streaming_content).startswith(b"\x89PNG")
+    assert client.get(f"/courses/{course.slug}/a/ps1/files/source/problem1.ipynb").status_code == 404
+
+
+@pytest.mark.parametrize("counting", ["best", "latest", "latest_on_time"])
+def test_manifest_sets_which_attempt_counts(folder: Path, counting: str) -> None:
+    _with_ps1(folder, f"        counting: {counting}\n")
+    import_course(folder)
+    assert Activity.objects.get(slug="ps1").counting == counting
+    assert Activity.objects.get(slug="bell-states").counting == "latest_on_time"  # the default
+
+
+def test_changing_counting_keeps_the_version(folder: Path) -> None:
+    _with_ps1(folder, "        counting: best\n")
+    import_course(folder)
+    version = Activity.objects.get(slug="ps1").current_version_id
+    _write_manifest(folder, _manifest(folder).replace("counting: best", "counting: latest"))
+    import_course(folder)
+    act = Activity.objects.get(slug="ps1")
+    assert act.counting == "latest" and act.current_version_id == version
+
+
+def test_manifest_refuses_an_unknown_counting_with_a_clear_message(folder: Path) -> None:
+    _with_ps1(folder, "        counting: highest\n")
+    with pytest.raises(CourseImportError) as exc:
+        import_course(folder)
+    message = str(exc.value)
+    assert "counting" in message and "'latest_on_time', 'best' or 'latest'" in message
+
+
+def test_manifest_refuses_counting_on_a_lesson(folder: Path) -> None:
+    text = _manifest(folder).replace(
+        "        file: lessons/bell.md\n", "        file: lessons/bell.md\n        counting: best\n"
+    )
+    _write_manifest(folder, text)
+    with pytest.raises(CourseImportError) as exc:
+        import_course(folder)
+    assert "counting applies to assignments and exams only" in str(exc.value)
