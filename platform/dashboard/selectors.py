@@ -295,7 +295,12 @@ def question_difficulty(
                 sums[gid].append(float(cell["effective"]))
             status = str(cell.get("status", ""))
             if status in FAIL_STATUSES:
-                message = str(cell.get("error") or cell.get("message") or "").strip().splitlines()
+                # staff_message: the trusted runner's reason, hidden tests included (staff pages only)
+                message = (
+                    str(cell.get("staff_message") or cell.get("error") or cell.get("message") or "")
+                    .strip()
+                    .splitlines()
+                )
                 fails[(gid, status, message[-1][:160] if message else "")] += 1
                 failures_per_cell[gid] += 1
     questions = []

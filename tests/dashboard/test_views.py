@@ -263,3 +263,26 @@ def test_ta_reads_competition_points_but_cannot_apply_them(graded):  # type: ign
     page = _client(graded, "ta").get("/courses/qc101/gradebook/").content.decode()
     assert 'data-competition="1">7</td>' in page
     assert "course-grades" not in page  # applying lives on the competition's grades page, teachers only
+
+
+def test_drill_down_and_failure_groups_show_staff_messages_and_untrusted_cells(graded):  # type: ignore[no-untyped-def]
+    """The trusted runner's per-cell message (hidden tests included) reaches staff pages only."""
+    from grading.models import Submission
+
+    sub = Submission.objects.get(pk=graded.bob_hw0.pk)
+    cells = []
+    for c in sub.cells:
+        c = dict(c)
+        if c["grade_id"] == "q2":
+            c["staff_message"] = "AssertionError: hidden check: norm is 1.3"
+            c["trusted"] = False
+        cells.append(c)
+    Submission.objects.filter(pk=sub.pk).update(cells=cells)
+    staff = _client(graded, "ta")
+    page = staff.get(f"/courses/qc101/gradebook/students/{graded.cast.bob.pk}/?attempt={sub.pk}").content.decode()
+    assert "hidden check: norm is 1.3" in page and 'data-testid="untrusted"' in page
+    dashboard = staff.get("/courses/qc101/dashboard/?activity=hw0").content.decode()
+    assert "hidden check: norm is 1.3" in dashboard
+    bob = _client(graded, "bob")
+    progress = bob.get("/courses/qc101/progress/").content.decode()
+    assert "hidden check" not in progress
