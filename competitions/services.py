@@ -11,6 +11,7 @@ import logging
 import re
 import shutil
 import sys
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -22,6 +23,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import jobs
 from core.blobs import blob_get, blob_put
 
 from . import datasets
@@ -31,7 +33,6 @@ from .selectors import participant_key, quota_for
 
 log = logging.getLogger(__name__)
 RUNNER = Path(__file__).resolve().parent / "runner" / "ingest.py"
-MAX_ATTEMPTS = 3  # deliveries of one submission (acks_late redelivers when a worker dies mid-job)
 
 
 @dataclass
@@ -98,9 +99,11 @@ def submission_receive(
             filename=Path(filename).name[:200],
             size=len(data),
             kind=locked.submission_kind,
-            status=SubmissionStatus.QUEUED,
+            status=SubmissionStatus.RECEIVED,
         )
-        transaction.on_commit(lambda: _enqueue(sub.pk))
+        # Sent on commit, never raising: with the broker down the participant still gets the
+        # receipt (it was received, so it counts), and the sweep sends it later.
+        jobs.enqueue_on_commit(COMPETITION_QUEUE, sub.pk)
     return sub
 
 
@@ -138,10 +141,40 @@ def submission_from_lab(*, phase: Phase, user: Any, path: str, at: datetime | No
     return submission_receive(phase=phase, user=user, data=data, filename=path.rsplit("/", 1)[-1], at=at)
 
 
-def _enqueue(pk: int) -> None:
-    from .tasks import evaluate
+def _attention() -> dict[str, Any]:
+    return {
+        "error": _(
+            "Evaluation was interrupted repeatedly; the hosts have been told. It does not count as your error."
+        ),
+        "finished_at": timezone.now(),
+    }
 
-    evaluate.delay(pk)
+
+def _running_grace(sub: Submission) -> timedelta:
+    try:
+        return timedelta(seconds=_limits(sub.phase)["wall_seconds"] * 2 + 120)
+    except OSError:  # the phase's data is missing: be generous rather than run a job twice
+        return timedelta(hours=2)
+
+
+COMPETITION_QUEUE = jobs.JobQueue(
+    name="competitions",
+    model=Submission,
+    task="competitions.evaluate",
+    finals={
+        SubmissionStatus.GRADED: jobs.JobState.DONE,
+        SubmissionStatus.TIMED_OUT: jobs.JobState.FAILED,
+        SubmissionStatus.MEMORY_LIMIT: jobs.JobState.FAILED,
+        SubmissionStatus.ERROR: jobs.JobState.FAILED,
+    },
+    attention_fields=_attention,
+    received_after=lambda: float(settings.COMPETITIONS_SWEEP_RECEIVED_AFTER),
+    queued_after=lambda: float(settings.COMPETITIONS_SWEEP_QUEUED_AFTER),
+    running_grace=_running_grace,
+    queued_field=None,
+    running_related=("phase__competition",),
+    work_root=lambda: settings.COMPETITIONS_JOB_DIR,
+)
 
 
 # --- evaluating --------------------------------------------------------------------------------
@@ -207,7 +240,10 @@ def _run_in_sandbox(*, sub: Submission, job: Path) -> tuple[dict[str, Any], str,
 
     phase = sub.phase
     raw = blob_get(sub.blob)
-    code = notebook_to_module(raw) if sub.kind == SubmissionKind.NOTEBOOK else raw.decode("utf-8")
+    try:
+        code = notebook_to_module(raw) if sub.kind == SubmissionKind.NOTEBOOK else raw.decode("utf-8")
+    except ValueError as exc:  # not a notebook, not UTF-8: the participant's file, not the platform
+        raise _Failed(SubmissionStatus.ERROR, str(exc)) from None
     shutil.copytree(_data_dir(phase) / "inputs", job / "inputs")
     (job / "submission.py").write_text(code)
     shutil.copy(RUNNER, job / "ingest.py")
@@ -246,9 +282,12 @@ def _run_in_sandbox(*, sub: Submission, job: Path) -> tuple[dict[str, Any], str,
 
 @dataclass
 class _Failed(Exception):
+    """What the participant's code did (a limit, an error, unusable output): the final result."""
+
     status: str
     message: str
     log: str = ""
+    retryable = False  # core.jobs.is_retryable: never the platform's failure
 
 
 def _score(*, sub: Submission, job: Path | None, wall: float) -> None:
@@ -279,59 +318,45 @@ def _score(*, sub: Submission, job: Path | None, wall: float) -> None:
 
 
 def submission_evaluate(*, submission_id: int) -> Submission:
-    """Run ingestion (sandbox) and trusted scoring for one submission; idempotent on re-delivery."""
+    """Run ingestion (sandbox) and trusted scoring for one submission; idempotent on re-delivery.
+
+    The job kernel claims it (a duplicate delivery of a running or finished job does nothing) and
+    decides what a failure means: the participant's (a limit, an error) is final; the platform's
+    is retried until ``JOBS_MAX_ATTEMPTS``, then the hosts are told and it uses no quota.
+    """
     from .scoring.decoder import ScoringError
 
-    # Claim only waiting work: a duplicate delivery of a running job does nothing (the sweep puts
-    # a job whose worker died back to "queued").
-    claimed = Submission.objects.filter(
-        pk=submission_id, status__in=(SubmissionStatus.RECEIVED, SubmissionStatus.QUEUED)
-    ).update(status=SubmissionStatus.RUNNING, started_at=timezone.now())
+    claimed = jobs.claim(COMPETITION_QUEUE, submission_id)
     sub = Submission.objects.select_related("phase__competition").get(pk=submission_id)
-    if not claimed:
-        return sub
-    sub.attempts += 1
-    Submission.objects.filter(pk=sub.pk).update(attempts=sub.attempts)
-    if sub.attempts > MAX_ATTEMPTS:
-        # Redelivered after the worker died this many times: stop, tell the hosts, charge nobody.
-        sub.status = SubmissionStatus.NEEDS_ATTENTION
-        sub.error = _(
-            "Evaluation was interrupted repeatedly; the hosts have been told. It does not count as your error."
-        )
-        sub.finished_at = timezone.now()
-        sub.save()
+    if claimed is None:
         return sub
     job = None
     try:
         wall = 0.0
         if sub.kind != SubmissionKind.PREDICTIONS:
             settings.COMPETITIONS_JOB_DIR.mkdir(parents=True, exist_ok=True)
-            job = settings.COMPETITIONS_JOB_DIR / f"sub-{sub.pk}-{sub.attempts}"
-            shutil.rmtree(job, ignore_errors=True)
+            # A folder of its own per attempt: never a leftover of a killed worker or another attempt.
+            job = settings.COMPETITIONS_JOB_DIR / f"sub-{sub.pk}-{sub.attempts}-{uuid.uuid4().hex[:12]}"
             job.mkdir()
             _result, sub.log, wall = _run_in_sandbox(sub=sub, job=job)
-        _score(sub=sub, job=job, wall=wall)
+        try:
+            _score(sub=sub, job=job, wall=wall)
+        except ScoringError as exc:  # the participant's output could not be scored
+            raise _Failed(SubmissionStatus.ERROR, str(exc), sub.log) from exc
         sub.status, sub.error = SubmissionStatus.GRADED, ""
-    except _Failed as f:
-        sub.status, sub.error, sub.log = f.status, f.message, f.log
+    except Exception as exc:
+        if jobs.is_retryable(exc):
+            log.exception("competition submission %s failed in the platform", sub.pk)
+            jobs.retry_or_give_up(
+                COMPETITION_QUEUE,
+                sub,
+                error=_("The platform failed to evaluate this submission; trying again."),
+                log=f"attempt {sub.attempts}: {type(exc).__name__}: {exc}"[-4000:],
+            )
+            return sub
+        failed = exc if isinstance(exc, _Failed) else _Failed(SubmissionStatus.ERROR, str(exc))
+        sub.status, sub.error, sub.log = failed.status, failed.message, failed.log
         sub.public_score = sub.private_score = sub.public_tiebreak = sub.private_tiebreak = None
-    except ScoringError as exc:
-        sub.status, sub.error = SubmissionStatus.ERROR, str(exc)
-        sub.public_score = sub.private_score = sub.public_tiebreak = sub.private_tiebreak = None
-    except ImportError as exc:
-        log.exception("competition sandbox unavailable")
-        sub.status, sub.error = (
-            SubmissionStatus.NEEDS_ATTENTION,
-            _("The evaluation sandbox is not available on this server; the hosts have been told.") + f" ({exc.name})",
-        )
-    except Exception:
-        log.exception("competition submission %s failed in the platform", sub.pk)
-        sub.status, sub.error = (
-            SubmissionStatus.NEEDS_ATTENTION,
-            _(
-                "The platform failed to evaluate this submission; the hosts have been told. It does not count as your error."
-            ),
-        )
     finally:
         if job is not None:
             shutil.rmtree(job, ignore_errors=True)
@@ -348,36 +373,16 @@ def board_changed(*, phase_id: int) -> None:
 
 
 def submissions_sweep(*, now: datetime | None = None) -> int:
-    """Re-enqueue lost work: queued long ago (broker lost the message) or running far past its
-    wall limit (the worker died). Attempts are counted by submission_evaluate."""
-    now = now or timezone.now()
-    count = 0
-    running = Submission.objects.filter(status=SubmissionStatus.RUNNING).select_related("phase__competition")
-    for sub in running.only("pk", "started_at", "phase"):
-        try:
-            grace = timedelta(seconds=_limits(sub.phase)["wall_seconds"] * 2 + 120)
-        except OSError:
-            grace = timedelta(hours=2)
-        if sub.started_at and sub.started_at < now - grace:
-            Submission.objects.filter(pk=sub.pk, status=SubmissionStatus.RUNNING).update(status=SubmissionStatus.QUEUED)
-            _enqueue(sub.pk)
-            count += 1
-    queued_grace = timedelta(seconds=settings.COMPETITIONS_SWEEP_QUEUED_AFTER)
-    stale = Submission.objects.filter(
-        status__in=(SubmissionStatus.RECEIVED, SubmissionStatus.QUEUED), received_at__lt=now - queued_grace
-    )
-    for pk in stale.values_list("pk", flat=True):
-        _enqueue(pk)
-        count += 1
-    return count
+    """Re-enqueue lost work: never sent (broker down), queued long ago (broker lost the message) or
+    running far past its wall limit (the worker died). The job kernel's one sweep."""
+    return jobs.sweep(COMPETITION_QUEUE, now=now)
 
 
 def submission_requeue(*, submission: Submission) -> None:
     """A host sends a failed (or stuck) submission back to the queue, e.g. after fixing the platform."""
     if submission.is_baseline or submission.status == SubmissionStatus.GRADED:
         raise SubmissionRefused(_("Only submissions that were not scored can be evaluated again."), 400)
-    Submission.objects.filter(pk=submission.pk).update(status=SubmissionStatus.QUEUED, attempts=0, error="")
-    transaction.on_commit(lambda: _enqueue(submission.pk))
+    jobs.requeue(COMPETITION_QUEUE, [submission.pk], error="")
 
 
 # --- baselines, final selection, teams -----------------------------------------------------------

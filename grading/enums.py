@@ -29,4 +29,4 @@ FINAL_STATUSES = frozenset(
     }
 )
 IN_FLIGHT_STATUSES = frozenset({SubmissionStatus.RECEIVED, SubmissionStatus.QUEUED, SubmissionStatus.RUNNING})
-MAX_ATTEMPTS = 3
+# The attempt limit is settings.JOBS_MAX_ATTEMPTS, one for every queue (core.jobs).

@@ -14,19 +14,20 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from functools import partial
 from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from core import jobs
 from core.blobs import blob_get, blob_put
 from courses.enums import ActivityKind, FileKind, Role
 from courses.models import Activity, ActivityFile
 from courses.selectors import course_role
 
-from .enums import MAX_ATTEMPTS, SubmissionSource, SubmissionStatus
+from .enums import SubmissionSource, SubmissionStatus
 from .models import Extension, ManualGrade, Override, ScoreRelease, Submission
 
 if TYPE_CHECKING:
@@ -98,6 +99,51 @@ def _check_role(*, user: User, activity: Activity) -> bool:
     return role in (Role.TA, Role.TEACHER)
 
 
+def _megabytes(n: int, digits: int) -> str:
+    return f"{n / 1e6:.{digits}f} MB"
+
+
+def too_large_message(*, size: int, limit: int) -> str:
+    """Why an upload of ``size`` bytes is refused, in figures that differ (never "5.2 MB; the limit is 5.2 MB")."""
+    digits = 1
+    while digits < 6 and _megabytes(size, digits) == _megabytes(limit, digits):
+        digits += 1
+    shown, allowed = _megabytes(size, digits), _megabytes(limit, digits)
+    if shown == allowed:  # within a byte or so: say it in bytes
+        shown, allowed = f"{size:,} bytes", f"{limit:,} bytes"
+    return str(
+        _("The notebook is %(size)s; the limit is %(limit)s. Clear large outputs and try again.")
+        % {"size": shown, "limit": allowed}
+    )
+
+
+# Notebooks nest a few levels (cells → outputs → data); JSON deeper than this is not a notebook,
+# and refusing it before json.loads avoids Python's recursion limit (a RecursionError, a 500).
+MAX_JSON_DEPTH = 64
+
+
+def _json_depth_exceeds(text: str, limit: int) -> bool:
+    depth = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif ch in "]}":
+            depth -= 1
+    return False
+
+
 def _parse_notebook(data: bytes) -> Any:
     import nbformat
 
@@ -105,12 +151,26 @@ def _parse_notebook(data: bytes) -> Any:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise SubmissionRejected("The file is not UTF-8 text; upload the .ipynb notebook file.") from None
+    if _json_depth_exceeds(text, MAX_JSON_DEPTH):
+        raise SubmissionRejected(
+            _("The file nests JSON more than %(depth)d levels deep: it is not a Jupyter notebook.") % {"depth": MAX_JSON_DEPTH}
+        )
     try:
         raw = json.loads(text)
+    except RecursionError:
+        raise SubmissionRejected(_("The file nests JSON too deeply: it is not a Jupyter notebook.")) from None
     except json.JSONDecodeError as exc:
         raise SubmissionRejected(
             f"The file is not JSON (line {exc.lineno}): upload the .ipynb notebook file."
         ) from None
+    if isinstance(raw, dict) and "worksheets" in raw and isinstance(raw.get("nbformat"), int) and raw["nbformat"] < 4:
+        raise SubmissionRejected(
+            _(
+                "This is an old notebook (nbformat %(version)s). Open it in JupyterLab and save it again "
+                "(File → Save), which converts it to version 4, then upload that."
+            )
+            % {"version": raw["nbformat"]}
+        )
     if not isinstance(raw, dict) or "cells" not in raw or "nbformat" not in raw:
         raise SubmissionRejected("The JSON is not a Jupyter notebook (no cells / nbformat).")
     try:
@@ -183,9 +243,7 @@ def submission_receive(
         raise SubmissionRejected("This assignment is not open yet.")
     limit = max_submission_bytes()
     if len(data) > limit:
-        raise SubmissionRejected(
-            f"The notebook is {len(data) / 1e6:.1f} MB; the limit is {limit / 1e6:.1f} MB. Clear large outputs and try again."
-        )
+        raise SubmissionRejected(too_large_message(size=len(data), limit=limit))
     if not data:
         raise SubmissionRejected("The file is empty.")
     nb = _parse_notebook(data)
@@ -216,7 +274,7 @@ def submission_receive(
         if existing is None:
             raise
         return _same_or_reject(existing, data)
-    transaction.on_commit(lambda: submission_enqueue(submission_id=sub.pk))
+    jobs.enqueue_on_commit(GRADING_QUEUE, sub.pk)
     return sub
 
 
@@ -229,48 +287,41 @@ def _same_or_reject(existing: Submission, data: bytes) -> Submission:
 
 
 # ---------------------------------------------------------------------------------------
-# queue
+# queue: the grading queue is one JobQueue of the platform's job kernel (core.jobs)
+
+
+def _attention() -> dict[str, Any]:
+    return {"message": "Grading failed repeatedly; your teacher has been told."}
+
+
+GRADING_QUEUE = jobs.JobQueue(
+    name="grading",
+    model=Submission,
+    task="grading.grade_submission",
+    finals={
+        SubmissionStatus.GRADED: jobs.JobState.DONE,
+        SubmissionStatus.TIMED_OUT: jobs.JobState.FAILED,
+        SubmissionStatus.MEMORY_LIMIT: jobs.JobState.FAILED,
+        SubmissionStatus.ERROR: jobs.JobState.FAILED,
+    },
+    attention_fields=_attention,
+    received_after=lambda: float(settings.GRADING_SWEEP_RECEIVED_AFTER),
+    queued_after=lambda: float(settings.GRADING_SWEEP_QUEUED_AFTER),
+    # A job cannot outlive its wall time (the sandbox kills it); twice that plus a minute means
+    # the worker died.
+    running_grace=lambda _row: timedelta(seconds=float(settings.GRADING_JOB_WALL_SECONDS) * 2 + 60),
+    work_root=lambda: settings.DATA_DIR / "grading-jobs",
+)
 
 
 def submission_enqueue(*, submission_id: int, countdown: float = 0) -> bool:
-    """Hand a submission to the queue; False (row left as it was) when the broker is unreachable."""
-    from .tasks import grade_submission
-
-    now = timezone.now()
-    moved = Submission.objects.filter(
-        pk=submission_id, status__in=[SubmissionStatus.RECEIVED, SubmissionStatus.QUEUED]
-    ).update(status=SubmissionStatus.QUEUED, queued_at=now)
-    if not moved:
-        return False
-    try:
-        grade_submission.apply_async(args=[submission_id], countdown=countdown or None)
-    except Exception:  # the broker is down: the sweep retries later
-        log.exception("could not enqueue submission %s; the sweep will retry", submission_id)
-        Submission.objects.filter(pk=submission_id, status=SubmissionStatus.QUEUED, queued_at=now).update(
-            status=SubmissionStatus.RECEIVED, queued_at=None
-        )
-        return False
-    return True
+    """Hand a submission to the queue; False (row left ``received``) when the broker is unreachable."""
+    return jobs.enqueue(GRADING_QUEUE, submission_id, countdown=countdown)
 
 
 def submissions_sweep(*, now: datetime | None = None) -> int:
-    """Re-enqueue work that was lost: never queued, queued long ago, or running past its job limit."""
-    now = now or timezone.now()
-    received_grace = timedelta(seconds=float(getattr(settings, "GRADING_SWEEP_RECEIVED_AFTER", 30)))
-    queued_grace = timedelta(seconds=float(getattr(settings, "GRADING_SWEEP_QUEUED_AFTER", 900)))
-    running_grace = timedelta(seconds=float(getattr(settings, "GRADING_JOB_WALL_SECONDS", 120)) * 2 + 60)
-    count = 0
-    stale_running = Submission.objects.filter(status=SubmissionStatus.RUNNING, started_at__lt=now - running_grace)
-    for sub_id in stale_running.values_list("pk", flat=True):
-        # The worker died mid-job (killed, machine lost): the attempt counts, the job reruns.
-        Submission.objects.filter(pk=sub_id, status=SubmissionStatus.RUNNING).update(status=SubmissionStatus.QUEUED)
-        count += submission_enqueue(submission_id=sub_id)
-    lost = Submission.objects.filter(
-        status=SubmissionStatus.RECEIVED, received_at__lt=now - received_grace
-    ) | Submission.objects.filter(status=SubmissionStatus.QUEUED, queued_at__lt=now - queued_grace)
-    for sub_id in lost.values_list("pk", flat=True):
-        count += submission_enqueue(submission_id=sub_id)
-    return count
+    """Re-enqueue work that was lost: never sent, queued long ago, or running past its job limit."""
+    return jobs.sweep(GRADING_QUEUE, now=now)
 
 
 # ---------------------------------------------------------------------------------------
@@ -330,40 +381,23 @@ def warm_pool() -> Any:
     return _POOL
 
 
-def _claim(submission_id: int, *, force: bool) -> Submission | None:
-    with transaction.atomic():
-        sub = Submission.objects.select_for_update().filter(pk=submission_id).first()
-        if sub is None:
-            return None
-        if sub.is_final and not force:
-            return None
-        if sub.attempts >= MAX_ATTEMPTS:
-            sub.status = SubmissionStatus.NEEDS_ATTENTION
-            sub.message = "Grading failed repeatedly; your teacher has been told."
-            sub.save(update_fields=["status", "message"])
-            return None
-        sub.attempts += 1
-        sub.status = SubmissionStatus.RUNNING
-        sub.started_at = timezone.now()
-        sub.save(update_fields=["attempts", "status", "started_at"])
-        return sub
-
-
 def submission_grade(*, submission_id: int, force: bool = False) -> Submission | None:
     """Run the autograder on one submission in the sandbox and store the results.
 
-    Counts an attempt first (so a worker killed mid-job still counts); a retryable failure
-    (the kernel or the runner died) goes back to the queue until ``MAX_ATTEMPTS``, then the
-    submission needs attention. Limits hit by the student's code are final statuses.
+    Claims the job first (one attempt counted, so a worker killed mid-job still counts). What
+    the student's code did — a limit, an exception, a kernel it killed — is stored at once as
+    the result, scored from what ran; the platform's failures (the sandbox did not start, the
+    runner crashed) are retried until ``JOBS_MAX_ATTEMPTS``, then the submission needs attention
+    (``core.jobs.is_retryable`` decides, for every queue).
     """
     from .runner import autograde
     from .runner.sandbox import sandbox_probe
 
-    sub = _claim(submission_id, force=force)
+    sub = jobs.claim(GRADING_QUEUE, submission_id, force=force)
     if sub is None:
         return None
     probe = sandbox_probe()
-    unsafe = bool(getattr(settings, "GRADING_ALLOW_UNSAFE", False))
+    unsafe = bool(settings.GRADING_ALLOW_UNSAFE)
     if not probe["isolated"] and not unsafe:
         sub.status = SubmissionStatus.NEEDS_ATTENTION
         sub.message = "Grading is paused: the grading sandbox is not available on this server."
@@ -371,7 +405,7 @@ def submission_grade(*, submission_id: int, force: bool = False) -> Submission |
             "Refused: no sandbox. "
             + "; ".join(cast("list[str]", probe["problems"]))
             + " (set GRADING_ALLOW_UNSAFE=1 only for development)"
-        )  # type: ignore[arg-type]
+        )
         sub.save(update_fields=["status", "message", "log"])
         return sub
     try:
@@ -386,29 +420,26 @@ def submission_grade(*, submission_id: int, force: bool = False) -> Submission |
             submission_json=blob_get(sub.blob).decode("utf-8"),
             limits=grading_limits(),
             work_root=settings.DATA_DIR / "grading-jobs",
-            cell_timeout=float(getattr(settings, "GRADING_CELL_TIMEOUT", 30)),
+            cell_timeout=float(settings.GRADING_CELL_TIMEOUT),
             pool=warm_pool(),
             allow_unsafe=unsafe,
         )
     except Exception as exc:
         log.exception("grading submission %s failed", sub.pk)
-        outcome = autograde.GradeOutcome.failure(f"{type(exc).__name__}: {exc}", retryable=True)
+        outcome = autograde.GradeOutcome.failure(f"{type(exc).__name__}: {exc}", retryable=jobs.is_retryable(exc))
     return _store_outcome(sub, outcome)
 
 
 def _store_outcome(sub: Submission, outcome: Any) -> Submission:
-    sub.refresh_from_db(fields=["attempts", "status"])
-    if outcome.retryable:
-        sub.log = (sub.log + "\n\n" if sub.log else "") + f"attempt {sub.attempts}: {outcome.log}"[-20000:]
-        if sub.attempts >= MAX_ATTEMPTS:
-            sub.status = SubmissionStatus.NEEDS_ATTENTION
-            sub.message = "Grading failed repeatedly; your teacher has been told."
-            sub.save(update_fields=["status", "message", "log"])
-            return sub
-        sub.status = SubmissionStatus.QUEUED
-        sub.message = "Grading hit a problem; trying again."
-        sub.save(update_fields=["status", "message", "log"])
-        transaction.on_commit(lambda: submission_enqueue(submission_id=sub.pk, countdown=min(2**sub.attempts, 30)))
+    if jobs.is_retryable(outcome):
+        sub.refresh_from_db(fields=["attempts", "log"])
+        entry = f"attempt {sub.attempts}: {outcome.log}"[-20000:]
+        jobs.retry_or_give_up(
+            GRADING_QUEUE,
+            sub,
+            log=(sub.log + "\n\n" if sub.log else "") + entry,
+            message="Grading hit a problem; trying again.",
+        )
         return sub
     sub.status = outcome.status
     sub.cells = outcome.cells
@@ -434,7 +465,7 @@ def _store_outcome(sub: Submission, outcome: Any) -> Submission:
 def manual_grade_set(*, submission: Submission, grade_id: str, score: Decimal, comment: str, by: User) -> ManualGrade:
     """Record a manual score for one manually graded cell (history kept; newest wins)."""
     cell = next((c for c in submission.cells if c.get("grade_id") == grade_id), None)
-    if cell is None or cell.get("kind") != "manual":
+    if cell is None or cell.get("kind") not in ("manual", "task"):  # nbgrader: task cells are graded by hand too
         raise SubmissionRejected(f"{grade_id} is not a manually graded cell of this submission.")
     if score < 0 or score > Decimal(str(cell.get("max_points", 0))):
         raise SubmissionRejected(f"The score must be between 0 and {cell.get('max_points')}.")
@@ -458,9 +489,7 @@ def submissions_regrade(*, activity: Activity, submission_ids: list[int] | None 
     if submission_ids is not None:
         qs = qs.filter(pk__in=submission_ids)
     ids = list(qs.values_list("pk", flat=True))
-    qs.update(status=SubmissionStatus.RECEIVED, attempts=0, queued_at=None)
-    for sub_id in ids:
-        transaction.on_commit(partial(submission_enqueue, submission_id=sub_id))
+    jobs.requeue(GRADING_QUEUE, ids)
     return len(ids)
 
 

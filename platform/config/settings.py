@@ -16,6 +16,7 @@ from typing import Any
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from .broker import transport_options as broker_transport_options
 from .env import env_bool, env_choice, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent  # platform/
@@ -70,8 +71,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "oauth2_provider",
-    "core",
     "axes",
+    "core",
     "accounts",
     "courses",
     "grading",
@@ -81,8 +82,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "django.middleware.security.SecurityMiddleware",
     "core.middleware.SiteHostMiddleware",  # first: nothing, not even a cookie, under the hub's host name
+    "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -93,9 +94,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-]
     # last, as django-axes asks: turns a refused (locked-out) login into the lockout page
     "axes.middleware.AxesMiddleware",
+]
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -144,12 +145,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "login"
 # django-axes first: it refuses a locked-out account or address before the password is checked.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
@@ -238,6 +239,28 @@ CELERY_TASK_ROUTES = {"grading.*": {"queue": "grading"}, "competitions.*": {"que
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+# A broker that refuses or never answers holds a web request at most about this long (seconds):
+# short socket/connect timeouts, no publish retries in the request; the job row is committed
+# first and the sweep sends what was not sent (core.jobs, config.broker).
+CELERY_BROKER_TIMEOUT = env_float("CELERY_BROKER_TIMEOUT", 1.5)
+CELERY_BROKER_CONNECTION_TIMEOUT = CELERY_BROKER_TIMEOUT
+CELERY_BROKER_TRANSPORT_OPTIONS = broker_transport_options(CELERY_BROKER_URL, CELERY_BROKER_TIMEOUT)
+CELERY_TASK_PUBLISH_RETRY = False
+# Sweeps and housekeeping go to the default queue, never behind a backlog of grading jobs.
+CELERY_TASK_ROUTES = {
+    "grading.sweep": {"queue": "celery"},
+    "competitions.sweep": {"queue": "celery"},
+    "core.*": {"queue": "celery"},
+    **CELERY_TASK_ROUTES,
+}
+
+# --- job kernel (core.jobs): one attempt limit and one sweep for every queue -----------------
+# A job the platform fails this many times (sandbox did not start, worker died) needs attention.
+JOBS_MAX_ATTEMPTS = env_int("JOBS_MAX_ATTEMPTS", 3, minimum=1)
+JOBS_QUEUES = ["grading.services.GRADING_QUEUE", "competitions.services.COMPETITION_QUEUE"]
+# Housekeeping: delivered messages of the embedded SQLite broker and job folders older than this
+# many minutes are deleted.
+JOBS_CLEANUP_AFTER_MINUTES = env_float("JOBS_CLEANUP_AFTER_MINUTES", 60.0)
 
 # --- JupyterHub -------------------------------------------------------------------------
 # The hub lives under another host name than the site (cookies are scoped by host, not port):
@@ -270,6 +293,24 @@ OAUTH2_PROVIDER: dict[str, Any] = {
 }
 
 # --- security -----------------------------------------------------------------------------
+# Login throttling (django-axes): LOGIN_FAILURE_LIMIT wrong passwords lock the account, and
+# separately the address, for LOGIN_COOLOFF_MINUTES. LOGIN_LOCKOUT_BY lists the criteria
+# (comma-separated; "a+b" locks the pair): a school whose classrooms share one address behind
+# NAT sets "username,username+ip_address". Admins unlock in /admin/axes/ or with
+# `manage.py axes_reset_username NAME` / `axes_reset_ip ADDRESS`.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_float("LOGIN_COOLOFF_MINUTES", 15.0))
+AXES_LOCKOUT_PARAMETERS = [
+    part.split("+") if "+" in part else part
+    for part in env_list("LOGIN_LOCKOUT_BY", ["username", "ip_address"])
+]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.throttle.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "accounts.throttle.client_ip"
+AXES_VERBOSE = False
+# Behind a reverse proxy REMOTE_ADDR is the proxy: name the header it sets (e.g. HTTP_X_REAL_IP).
+LOGIN_CLIENT_IP_HEADER = env_str("LOGIN_CLIENT_IP_HEADER", "")
+
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads it from the page's meta tag, never from JS cookies
 X_FRAME_OPTIONS = "DENY"
@@ -293,24 +334,6 @@ CONTENT_SECURITY_POLICY = {
         "style-src": ["'self'", "'unsafe-inline'"],
         "img-src": ["'self'", "data:"],
         "font-src": ["'self'", "data:"],
-# Login throttling (django-axes): LOGIN_FAILURE_LIMIT wrong passwords lock the account, and
-# separately the address, for LOGIN_COOLOFF_MINUTES. LOGIN_LOCKOUT_BY lists the criteria
-# (comma-separated; "a+b" locks the pair): a school whose classrooms share one address behind
-# NAT sets "username,username+ip_address". Admins unlock in /admin/axes/ or with
-# `manage.py axes_reset_username NAME` / `axes_reset_ip ADDRESS`.
-AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
-AXES_COOLOFF_TIME = timedelta(minutes=env_float("LOGIN_COOLOFF_MINUTES", 15.0))
-AXES_LOCKOUT_PARAMETERS = [
-    part.split("+") if "+" in part else part
-    for part in env_list("LOGIN_LOCKOUT_BY", ["username", "ip_address"])
-]
-AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_CALLABLE = "accounts.throttle.lockout_response"
-AXES_CLIENT_IP_CALLABLE = "accounts.throttle.client_ip"
-AXES_VERBOSE = False
-# Behind a reverse proxy REMOTE_ADDR is the proxy: name the header it sets (e.g. HTTP_X_REAL_IP).
-LOGIN_CLIENT_IP_HEADER = env_str("LOGIN_CLIENT_IP_HEADER", "")
-
         "connect-src": ["'self'"],
         "frame-ancestors": ["'none'"],
         "form-action": ["'self'", HUB_URL],
@@ -371,6 +394,8 @@ COMPETITIONS_LEADERBOARD_POLL_SECONDS = env_int("COMPETITIONS_LEADERBOARD_POLL_S
 COMPETITIONS_LEADERBOARD_ROWS = env_int("COMPETITIONS_LEADERBOARD_ROWS", 100, minimum=10)
 # A submission still waiting this long (seconds) is enqueued again by the `competitions.sweep` task.
 COMPETITIONS_SWEEP_QUEUED_AFTER = env_float("COMPETITIONS_SWEEP_QUEUED_AFTER", 900.0)
+# A submission received this long ago (seconds) but never handed to the broker (it was down) is sent by the sweep.
+COMPETITIONS_SWEEP_RECEIVED_AFTER = env_float("COMPETITIONS_SWEEP_RECEIVED_AFTER", 30.0)
 
 # --- grading (测 评): sandboxed autograding; owned by the grading app ---------------------
 GRADING_MAX_SUBMISSION_BYTES = env_int("GRADING_MAX_SUBMISSION_BYTES", 5 * 1024 * 1024, minimum=1024)
@@ -393,6 +418,7 @@ GRADING_WARM_POOL = env_int("GRADING_WARM_POOL", 1, minimum=0)
 GRADING_PRELOAD = env_str("GRADING_PRELOAD", "numpy,scipy,qiskit,qiskit.quantum_info,qiskit_aer,torch,liangzhi_checks")
 CELERY_BEAT_SCHEDULE = {
     "grading-sweep": {"task": "grading.sweep", "schedule": env_float("GRADING_SWEEP_EVERY", 30.0)},
+    "jobs-housekeeping": {"task": "core.housekeeping", "schedule": env_float("JOBS_HOUSEKEEPING_EVERY", 600.0)},
 }
 
 # --- dashboard (评): teacher dashboard, gradebook, student progress; owned by the dashboard app ---

@@ -137,3 +137,50 @@ def test_host_requeues_a_submission_the_platform_failed(dev, cast, client, djang
         client.post(reverse("competitions:requeue", args=[dev.competition.slug, sub.pk]))
     sub.refresh_from_db()
     assert sub.attempts == 1  # a scored submission is not evaluated again
+
+
+@pytest.mark.parametrize("outage", ["refused", "frozen"])
+def test_submit_with_the_broker_down_is_received_and_the_sweep_sends_it_later(
+    outage, dev, cast, client, settings, django_capture_on_commit_callbacks
+):
+    """Today's 500 with the attempt counted: now a receipt; it was received, so it counts."""
+    import contextlib
+    import io
+    from datetime import timedelta
+
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from competitions.models import Submission
+    from competitions.selectors import quota_for
+    from competitions.services import submissions_sweep
+    from tests.core import brokers
+
+    back = brokers.redis_back_or_skip()
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    brokers.clear_queue(back, "grading")
+    client.force_login(cast.alice)
+    upload = io.BytesIO(PYMATCHING_DECODER)
+    upload.name = "decoder.py"
+    url = reverse("competitions:submit", args=[dev.competition.slug, dev.slug])
+    with brokers.broker_config(), contextlib.ExitStack() as stack:
+        port = brokers.closed_port() if outage == "refused" else stack.enter_context(brokers.frozen_server())
+        brokers.use_broker(f"redis://127.0.0.1:{port}/0")
+        started = time.monotonic()
+        with django_capture_on_commit_callbacks(execute=True):
+            resp = client.post(url, {"file": upload})
+        print(f"competition receipt with the broker {outage}: {time.monotonic() - started:.2f} s")  # not asserted
+        assert resp.status_code == 302, resp.content
+        sub = Submission.objects.get(phase=dev, user=cast.alice)
+        page = client.get(resp["Location"]).content.decode()
+        assert f"Received submission #{sub.pk}" in page
+        assert sub.status == SubmissionStatus.RECEIVED and sub.attempts == 0
+        quota = quota_for(phase=dev, participant=sub.participant)
+        assert quota.used_phase == 1 and quota.running == 1  # received, so it counts, once
+        assert submissions_sweep() == 0
+        brokers.use_broker(back)
+        assert submissions_sweep(now=timezone.now() + timedelta(minutes=2)) == 1
+        sub.refresh_from_db()
+        assert sub.status == SubmissionStatus.QUEUED
+        assert brokers.queued_task_args(back, "grading") == [("competitions.evaluate", [sub.pk])]
+    brokers.clear_queue(back, "grading")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 from datetime import timedelta
@@ -10,7 +12,7 @@ import pytest
 from django.utils import timezone
 
 from core.blobs import blob_get
-from grading.enums import MAX_ATTEMPTS, SubmissionSource, SubmissionStatus
+from grading.enums import SubmissionSource, SubmissionStatus
 from grading.models import Submission
 from grading.runner.sandbox import sandbox_probe
 from grading.services import submission_grade, submission_receive, submissions_sweep
@@ -47,18 +49,49 @@ def test_submission_grade_stores_scores_and_sanitised_feedback(cast, bell_assign
 
 
 @pytest.mark.django_db
-def test_kernel_exit_is_retried_then_needs_attention(cast, bell_assignment, bell, grading_settings):
+def test_kernel_exit_is_the_students_result_at_once_scored_from_what_ran(
+    cast, bell_assignment, bell, grading_settings
+):
+    """os._exit in the student's notebook is the student's doing: stored on the first attempt, never retried."""
     data = solved(bell["source"], bell["student"], {"phi_plus_answer": "import os\nos._exit(1)"})
     sub = _receive(cast.alice, bell_assignment, data)
-    for attempt in range(1, MAX_ATTEMPTS + 1):
-        submission_grade(submission_id=sub.pk)
+    submission_grade(submission_id=sub.pk)
+    sub.refresh_from_db()
+    assert sub.attempts == 1
+    assert sub.status == SubmissionStatus.GRADED, (sub.status, sub.log)
+    assert sub.auto_score is not None and float(sub.auto_score) == 0.0  # the tests after the exit score 0
+    assert "attempt 1" not in sub.log  # no retry was logged
+    assert submission_grade(submission_id=sub.pk) is None  # a duplicate delivery does not grade it again
+
+
+@pytest.mark.django_db
+def test_a_sandbox_that_cannot_start_is_retried_then_needs_attention(
+    cast, bell_assignment, bell, grading_settings, django_capture_on_commit_callbacks
+):
+    """A real infrastructure failure (the job folder cannot be made): retried up to
+    JOBS_MAX_ATTEMPTS, then a teacher looks; once fixed, a regrade scores it."""
+    from grading.services import submissions_regrade
+
+    grading_settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
+    blocker = grading_settings.DATA_DIR / "grading-jobs"
+    blocker.write_text("a file where the job folders go")
+    sub = _receive(cast.alice, bell_assignment, bell["solved"])
+    limit = grading_settings.JOBS_MAX_ATTEMPTS
+    for attempt in range(1, limit + 1):
+        submission_grade(submission_id=sub.pk)  # on_commit does not fire here: the next try is ours
         sub.refresh_from_db()
         assert sub.attempts == attempt
         assert sub.auto_score is None  # never a silent 0 or full marks
-        expected = SubmissionStatus.NEEDS_ATTENTION if attempt == MAX_ATTEMPTS else SubmissionStatus.QUEUED
+        expected = SubmissionStatus.NEEDS_ATTENTION if attempt == limit else SubmissionStatus.RECEIVED
         assert sub.status == expected
-    assert "attempt 3" in sub.log
-    assert submission_grade(submission_id=sub.pk) is None  # no fourth run
+    assert f"attempt {limit}" in sub.log and "grading-jobs" in sub.log
+    assert "teacher has been told" in sub.message
+    assert submission_grade(submission_id=sub.pk) is None  # no further run
+    blocker.unlink()
+    with django_capture_on_commit_callbacks(execute=True):  # eager: the regrade runs here
+        submissions_regrade(activity=bell_assignment, submission_ids=[sub.pk])
+    sub.refresh_from_db()
+    assert sub.status == SubmissionStatus.GRADED and sub.attempts == 1 and float(sub.auto_score) == 8.0
 
 
 @pytest.mark.django_db
@@ -187,3 +220,53 @@ def test_real_celery_worker_grades_a_submission(cast, bell_assignment, bell, set
     assert sub.status == SubmissionStatus.GRADED, (sub.status, sub.log)
     assert float(sub.auto_score) == 8.0
     assert json.loads(json.dumps(sub.cells))[0]["grade_id"] == "test_phi_plus"
+
+
+# --- a broker that is down: the student still gets a receipt; the sweep sends it later --------------
+
+
+@pytest.mark.redis
+@pytest.mark.django_db
+@pytest.mark.parametrize("outage", ["refused", "frozen"])
+def test_submit_with_the_broker_down_gives_a_receipt_and_the_sweep_sends_it_later(
+    outage, cast, bell_assignment, bell, client, settings, django_capture_on_commit_callbacks
+):
+    import time
+
+    from django.urls import reverse
+
+    from tests.core import brokers
+
+    back = brokers.redis_back_or_skip()
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    brokers.clear_queue(back, "grading")
+    client.force_login(cast.alice)
+    url = reverse("grading:submit", args=[bell_assignment.course.slug, bell_assignment.slug])
+    upload = io.BytesIO(bell["solved"].encode())
+    upload.name = "bell-states.ipynb"
+    with brokers.broker_config(), contextlib.ExitStack() as stack:
+        port = brokers.closed_port() if outage == "refused" else stack.enter_context(brokers.frozen_server())
+        brokers.use_broker(f"redis://127.0.0.1:{port}/0")
+        started = time.monotonic()
+        with django_capture_on_commit_callbacks(execute=True):
+            resp = client.post(
+                url,
+                {"notebook": upload, "idempotency_key": f"outage-{outage}"},
+                HTTP_ACCEPT="application/json",
+            )
+        took = time.monotonic() - started
+        print(f"receipt with the broker {outage}: {took:.2f} s")  # a figure for the report, never asserted
+        assert resp.status_code == 201, resp.content
+        receipt = resp.json()
+        sub = Submission.objects.get(pk=receipt["id"])
+        assert sub.status == SubmissionStatus.RECEIVED and sub.attempts == 0  # persisted, not sent
+        assert receipt["sha256"] == sub.blob and blob_get(sub.blob) == bell["solved"].encode()
+        assert submissions_sweep() == 0  # still down, and too young for the sweep anyway
+        # The broker comes back; the next sweep sends the row.
+        brokers.use_broker(back)
+        assert submissions_sweep(now=timezone.now() + timedelta(minutes=2)) == 1
+        sub.refresh_from_db()
+        assert sub.status == SubmissionStatus.QUEUED and sub.queued_at is not None
+        assert brokers.queued_task_args(back, "grading") == [("grading.grade_submission", [sub.pk])]
+        assert submissions_sweep(now=timezone.now() + timedelta(minutes=2)) == 0  # queued: not sent twice
+    brokers.clear_queue(back, "grading")

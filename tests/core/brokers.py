@@ -1,0 +1,126 @@
+"""Brokers that are down, for the job kernel's tests: refused (a closed loopback port) and frozen
+(a loopback server that accepts connections and never answers), and a real Redis to come back to."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+REDIS_BACK = os.environ.get("LIANGZHI_TEST_BROKER_BACK", "redis://127.0.0.1:6379/13")
+
+
+def closed_port() -> int:
+    """A loopback port nobody listens on (bound, then closed: connecting is refused)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def frozen_server() -> Iterator[int]:
+    """A TCP server on loopback that accepts every connection and never sends a byte."""
+    server = socket.socket()
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    server.bind(("127.0.0.1", 0))
+    server.listen(64)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                continue
+            held.append(conn)  # read nothing, answer nothing
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield int(server.getsockname()[1])
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        for conn in held:
+            conn.close()
+        server.close()
+
+
+def redis_back_or_skip() -> str:
+    """The real Redis the tests send to once the broker is back (its own database number)."""
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_BACK, socket_connect_timeout=2).ping()
+    except Exception:
+        if os.environ.get("LIANGZHI_REQUIRE_REDIS") == "1":
+            pytest.fail(f"LIANGZHI_REQUIRE_REDIS=1 but {REDIS_BACK} is unreachable")
+        pytest.skip(f"no Redis at {REDIS_BACK}")
+    return REDIS_BACK
+
+
+def use_broker(url: str) -> None:
+    """Point the Celery app at ``url`` with the options the settings would give it."""
+    from django.conf import settings
+
+    from config.broker import transport_options
+    from config.celery import app
+
+    app.conf.update(
+        broker_url=url,
+        broker_transport_options=transport_options(url, settings.CELERY_BROKER_TIMEOUT),
+        broker_connection_timeout=settings.CELERY_BROKER_TIMEOUT,
+        task_always_eager=False,
+    )
+    if app._pool is not None:  # a producer pool made earlier would still publish to the old broker
+        app._pool.force_close_all()
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+@contextlib.contextmanager
+def broker_config() -> Iterator[None]:
+    """Restore the Celery app's broker settings afterwards."""
+    from config.celery import app
+
+    keys = ("broker_url", "broker_transport_options", "broker_connection_timeout", "task_always_eager")
+    saved = {k: app.conf.get(k) for k in keys}
+    try:
+        yield
+    finally:
+        app.conf.update(saved)
+        if app._pool is not None:
+            app._pool.force_close_all()
+        app._pool = None
+        app.amqp._producer_pool = None
+
+
+def queued_task_args(url: str, queue: str) -> list[tuple[str, Any]]:
+    """(task name, args) of every message waiting in a Redis-backed Celery queue."""
+    import json
+
+    import redis
+
+    client = redis.Redis.from_url(url)
+    out = []
+    for raw in client.lrange(queue, 0, -1):
+        msg = json.loads(raw)
+        body = msg["body"]
+        import base64
+
+        args = json.loads(base64.b64decode(body))[0] if msg.get("properties", {}).get("body_encoding") == "base64" else None
+        out.append((msg["headers"]["task"], args))
+    return out
+
+
+def clear_queue(url: str, queue: str) -> None:
+    import redis
+
+    redis.Redis.from_url(url).delete(queue)
