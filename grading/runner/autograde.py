@@ -1,24 +1,31 @@
-"""The trusted side of autograding: build the notebook to run, run it in the sandbox, score it.
+"""The grading worker's side of autograding: build the notebooks to run, run them, score them.
 
-Django-free. nbgrader's ``autograde`` semantics, without its gradebook in reach of the
-student's code:
+Django-free. nbgrader's ``autograde`` semantics, without the student's code in reach of the tests:
 
 * **Restore** (nbgrader's OverwriteCells, from the *source* notebook held by the server):
   every locked or test cell of the submission is replaced by the source cell (hidden tests
   included); answer cells keep the student's text with the source's metadata; a graded
   cell the student deleted is put back where it belongs (so later cells still work) and
   scores 0; a duplicated grade id or a cell whose metadata was made up runs as a plain cell.
-* **Execute** in the sandbox (``execute.py`` under ``sandbox_run``): own uid, no network,
-  limits. Only the executed outputs come back, through a nonce-framed stdout.
-* **Score** here with nbgrader's own ``determine_grade`` (same rules: an error or stderr
-  output is 0, a single numeric result is partial credit, else full points; an unchanged
-  answer cell is 0), plus two checks nbgrader lacks: a test cell whose execute reply was
-  not ``ok`` (a suppressed traceback: ``showtraceback``/``set_custom_exc`` tricks) or that
-  never ran scores 0, and a *canary* cell before each test cell (``assert <a> == <b>`` with
-  random values) must fail with its own message, or the kernel's assertion machinery was
-  tampered with (an input transformer stripping ``assert``) and all later tests score 0.
-  The canary defeats those known attacks; code written to recognise the canary's shape
-  could still get past it (a known limit: tests run in the student's kernel).
+* **Two interpreters.** The student's notebook runs in one sandbox (``execute.py``: own uid,
+  no network, limits) with every *trusted* test cell removed: a checkpoint stands in its place,
+  so no test source (hidden tests included) ever enters that sandbox. The test cells run in a
+  second sandbox (``trusted.py``) that never runs student code: the teacher's locked cells and the
+  tests, in notebook order, interleaved with the student's side. Names the tests take from the
+  notebook cross a data-only channel (``liangzhi_wire``): plain data rebuilt with exact types,
+  student functions as proxies called with plain data; builtins and names the teacher's cells
+  bind are the trusted side's own. This worker relays the frames between the two and keeps
+  every verdict as it arrives, so a job killed by its wall-clock limit keeps what already ran.
+* A test cell marked ``trusted: false`` in its nbgrader metadata (the teacher's choice, for a test
+  that needs the student's live objects) runs in the student's kernel as before, behind a
+  *canary* (``assert <a> == <b>`` with random values that must fail with its own message, or the
+  assertion machinery was tampered with and later such tests score 0); its outcome says
+  ``trusted: False``.
+* **Score** here with nbgrader's own ``determine_grade`` (an error or stderr output is 0, a
+  single numeric result is partial credit, else full points; an unchanged answer cell is 0); a
+  test whose reply was not ``ok`` or that never ran scores 0. Task cells count toward the
+  maximum and wait for a teacher (score None). Staff get each failing test's message and line
+  (``cells[i]["staff_message"]``).
 * **Feedback** cells are sanitised here: hidden-test source never leaves this module
   (test cells show the student version's source; outputs of cells with hidden tests are
   reduced to the error name; any hidden-test line echoed by student code is redacted).
@@ -28,15 +35,18 @@ from __future__ import annotations
 
 import copy
 import json
+import queue
 import re
 import secrets
 import shutil
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .pool import WarmPool, runner_start
-from .sandbox import SandboxLimits
+from .liangzhi_wire import bound_names
+from .pool import TRUSTED, Runner, WarmPool, runner_start
+from .sandbox import SandboxLimits, SandboxResult
 
 HIDDEN_BEGIN = "### BEGIN HIDDEN TESTS"
 HIDDEN_END = "### END HIDDEN TESTS"
@@ -51,6 +61,7 @@ class CellSpec:
     hidden: bool = False
     deleted: bool = False
     index: int = -1  # position in the graded notebook
+    trusted: bool = True  # a test cell runs on the trusted side unless the teacher marked it trusted: false
 
 
 @dataclass
@@ -172,7 +183,7 @@ def build_notebook(
     canaries: dict[int, str] = {}
     for cell in out:
         meta = _meta(cell)
-        if _kind(meta, cell.cell_type) == "autograded_test":
+        if _kind(meta, cell.cell_type) == "autograded_test" and not _is_trusted(src_by_id.get(meta.get("grade_id"))):
             a = secrets.randbelow(10**6) + 1
             b = a + secrets.randbelow(10**6) + 1
             message = secrets.token_hex(8)
@@ -198,9 +209,62 @@ def build_notebook(
                 hidden=HIDDEN_BEGIN in str(src_by_id[gid].source),
                 deleted=gid in deleted,
                 index=index,
+                trusted=kind == "autograded_test" and _is_trusted(src_by_id[gid]),
             )
         )
     return submitted, specs, canaries
+
+
+def _is_trusted(source_cell: Any | None) -> bool:
+    """A test cell runs on the trusted side unless its source metadata says ``trusted: false``."""
+    return source_cell is None or _meta(source_cell).get("trusted", True) is not False
+
+
+def _is_setup(cell: Any) -> bool:
+    """A restored teacher cell that is neither an answer nor graded: it runs on both sides."""
+    meta = _meta(cell)
+    return (
+        cell.cell_type == "code"
+        and bool(meta.get("grade_id"))
+        and not meta.get("solution")
+        and not meta.get("grade")
+        and not meta.get("task")
+    )
+
+
+def trusted_split(nb: Any, specs: list[CellSpec], source_json: str) -> tuple[Any, list[dict[str, Any]], list[str]]:
+    """(the notebook for the student's sandbox, the trusted side's cells, the pinned names).
+
+    Each trusted test cell is replaced by an empty checkpoint cell (indices stay aligned); a deleted
+    one by an empty cell. The trusted side runs the teacher's locked cells and the trusted tests.
+    Pinned: names the teacher's cells bind and no answer cell, plain cell or untrusted test binds."""
+    import nbformat
+
+    tests = {s.index: s for s in specs if s.kind == "autograded_test" and s.trusted}
+    student = copy.deepcopy(nb)
+    cells: list[dict[str, Any]] = []
+    for index, cell in enumerate(nb.cells):
+        spec = tests.get(index)
+        if spec is not None:
+            marker = {} if spec.deleted else {"liangzhi_checkpoint": True}
+            student.cells[index] = nbformat.v4.new_code_cell("", metadata=marker)
+            if not spec.deleted:
+                cells.append({"i": index, "kind": "test", "source": str(cell.source), "grade_id": spec.grade_id})
+        elif _is_setup(cell):
+            cells.append({"i": index, "kind": "setup", "source": str(cell.source), "grade_id": _meta(cell)["grade_id"]})
+    teacher: set[str] = set()
+    other: set[str] = set()
+    for cell in nbformat.reads(source_json, as_version=4).cells:
+        if cell.cell_type != "code":
+            continue
+        meta = _meta(cell)
+        kind = _kind(meta, cell.cell_type)
+        names = bound_names(str(cell.source))
+        if (kind == "autograded_test" and _is_trusted(cell)) or _is_setup(cell):
+            teacher |= names
+        else:
+            other |= names
+    return student, cells, sorted(teacher - other)
 
 
 def _released_cell(student: Any, gid: str) -> Any | None:
@@ -243,19 +307,6 @@ def _public_text(student_json: str) -> str:
     return "\n".join(str(c.source) for c in nbformat.reads(student_json, as_version=4).cells)
 
 
-def _extract(stdout: str, nonce: str) -> dict[str, Any] | None:
-    begin, end = f"{nonce}:BEGIN\n", f"\n{nonce}:END"
-    start = stdout.rfind(begin)
-    stop = stdout.rfind(end)
-    if start < 0 or stop < start:
-        return None
-    try:
-        data = json.loads(stdout[start + len(begin) : stop])
-    except json.JSONDecodeError:
-        return None
-    return data if isinstance(data, dict) else None
-
-
 def _canary_ok(cell_result: dict[str, Any] | None, message: str) -> bool:
     if not cell_result or cell_result.get("reply") != "error":
         return False
@@ -289,6 +340,8 @@ def score_cells(
         cell = nb.cells[spec.index]
         result = results[spec.index] if spec.index < len(results) else {"outputs": [], "reply": None}
         entry: dict[str, Any] = {"grade_id": spec.grade_id, "kind": spec.kind, "max_points": spec.max_points}
+        if spec.kind == "autograded_test":
+            entry["trusted"] = spec.trusted
         if spec.kind == "task":
             entry["score"] = None
             cells.append(entry)
@@ -309,11 +362,27 @@ def score_cells(
             elif auto is not None and auto < spec.max_points:
                 reason = "failed" if auto == 0 else "partial"
         entry["score"] = None if auto is None else float(auto)
+        if spec.kind == "autograded_test" and reason in ("failed", "partial", "not run", "tampered", "deleted"):
+            entry["staff_message"] = _staff_message(result, reason)
         entry["status"] = reason or (
             "passed" if spec.kind == "autograded_test" else ("no response" if auto == 0 else "needs grading")
         )
         cells.append(entry)
     return cells, notes
+
+
+def _staff_message(result: dict[str, Any], reason: str) -> str:
+    """For teachers and TAs only (it may quote a hidden test): why the test did not give full points."""
+    if result.get("staff"):
+        return str(result["staff"])[:2000]
+    for o in result.get("outputs", []):
+        if o.get("output_type") == "error":
+            return f"{o.get('ename')}: {o.get('evalue')}"[:2000]
+        if o.get("output_type") == "stream" and o.get("name") == "stderr":
+            return "wrote to stderr: " + _text(o.get("text", ""))[:500]
+    return {"not run": "the test did not run", "tampered": "assertions were tampered with", "deleted": "deleted"}.get(
+        reason, reason
+    )
 
 
 def _text(value: Any) -> str:
@@ -404,6 +473,151 @@ def _place_files(job_dir: Path, files: dict[str, bytes]) -> None:
         target.chmod(0o644)
 
 
+_COMPANIONS: dict[int, WarmPool] = {}
+
+
+def _trusted_pool(pool: WarmPool | None) -> WarmPool | None:
+    """The warm trusted runners that go with a worker's student pool (one companion per pool)."""
+    if pool is None:
+        return None
+    companion = _COMPANIONS.get(id(pool))
+    if companion is None:
+        companion = WarmPool(
+            limits=pool.limits, work_root=pool.work_root, preload=pool.preload, size=pool.size, script=TRUSTED
+        )
+        _COMPANIONS[id(pool)] = companion
+    companion.preload = pool.preload
+    return companion
+
+
+@dataclass
+class _Job:
+    results: dict[int, dict[str, Any]] = field(default_factory=dict)
+    end: dict[str, Any] | None = None
+    frames: int = 0
+    wall_hit: bool = False
+    trusted_log: list[str] = field(default_factory=list)
+
+
+def _frame(line: bytes, nonce: str) -> dict[str, Any] | None:
+    prefix = nonce.encode() + b":"
+    if not line.startswith(prefix):
+        return None
+    try:
+        frame = json.loads(line[len(prefix) :])
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return None
+    return frame if isinstance(frame, dict) else None
+
+
+def _send(runner: Runner | None, frame: dict[str, Any]) -> bool:
+    return runner is not None and runner.process.write(json.dumps(frame).encode() + b"\n")
+
+
+def _streams(outputs: Any) -> list[dict[str, Any]]:
+    """Stream outputs the student's code printed during the trusted test's calls (nothing else)."""
+    if not isinstance(outputs, list):
+        return []
+    return [
+        {"output_type": "stream", "name": o["name"], "text": o["text"]}
+        for o in outputs
+        if isinstance(o, dict) and o.get("name") in ("stdout", "stderr") and isinstance(o.get("text"), str)
+    ]
+
+
+def _run_job(
+    student: Runner,
+    trusted: Runner | None,
+    *,
+    request: dict[str, Any],
+    plan: dict[str, Any] | None,
+    wall_seconds: float,
+) -> _Job:
+    """Relay frames between the two sandboxes until the notebook ends or the wall-clock limit hits."""
+    events: queue.Queue[tuple[str, bytes | None]] = queue.Queue()
+    student.process.interactive(lambda line: events.put(("s", line)))
+    job = _Job()
+    nonce, tnonce = request["nonce"], (plan or {}).get("nonce", "")
+    deadline = time.monotonic() + wall_seconds
+    trusted_alive = trusted is not None
+    if trusted is not None:
+        trusted.process.interactive(lambda line: events.put(("t", line)))
+        trusted_alive = _send(trusted, plan or {})
+    _send(student, request)
+    current: int | None = None  # the checkpoint being served
+    extra: list[dict[str, Any]] = []  # what the student's code printed during its calls
+    outstanding = 0  # requests sent to the student's side and not answered yet
+    done: dict[str, Any] | None = None  # the trusted verdict, held until those answers are in
+
+    def release() -> None:
+        nonlocal current, done, extra
+        if current is not None:
+            verdict = done or {"outputs": [], "reply": None, "staff": "the test runner stopped"}
+            job.results[current] = {
+                "outputs": _streams(extra) + list(verdict.get("outputs") or []),
+                "reply": verdict.get("reply"),
+                "staff": verdict.get("staff", ""),
+            }
+            job.trusted_log += [str(x) for x in verdict.get("log") or []]
+        current, done, extra = None, None, []
+        _send(student, {"t": "continue"})
+
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            job.wall_hit = True
+            break
+        try:
+            source, line = events.get(timeout=remaining)
+        except queue.Empty:
+            continue
+        if line is None:
+            if source == "s":
+                break
+            trusted_alive = False
+            if current is not None and outstanding == 0:
+                release()
+            continue
+        frame = _frame(line, nonce if source == "s" else tnonce)
+        if frame is None:
+            continue
+        kind = frame.get("t")
+        if source == "s":
+            job.frames += 1
+            if kind == "cell" and isinstance(frame.get("i"), int):
+                job.results[frame["i"]] = {"outputs": list(frame.get("outputs") or []), "reply": frame.get("reply")}
+            elif kind == "checkpoint" and isinstance(frame.get("i"), int):
+                current, extra, outstanding = frame["i"], [], 0
+                if not (trusted_alive and _send(trusted, {"t": "run", "i": current})):
+                    release()
+            elif kind == "resp":
+                outstanding = max(outstanding - 1, 0)
+                extra += _streams(frame.get("outputs"))
+                if done is None and trusted_alive:
+                    _send(trusted, {"t": "resp", "id": frame.get("id"), "data": frame.get("data")})
+                elif outstanding == 0 and current is not None:
+                    release()
+            elif kind == "cb":
+                if done is None and trusted_alive:
+                    _send(trusted, {"t": "cb", "data": frame.get("data")})
+                else:
+                    _send(student, {"t": "cbresp", "data": json.dumps({"error": "the test has finished"})})
+            elif kind == "end":
+                job.end = frame
+                break
+        else:
+            if kind == "req" and current is not None:
+                outstanding += 1
+                _send(student, {"t": "req", "id": frame.get("id"), "data": frame.get("data")})
+            elif kind == "cbresp":
+                _send(student, {"t": "cbresp", "data": frame.get("data")})
+            elif kind == "done" and frame.get("i") == current:
+                done = frame
+                if outstanding == 0:
+                    release()
+    return job
+
+
 def grade(
     *,
     source_json: str,
@@ -416,68 +630,109 @@ def grade(
     pool: WarmPool | None = None,
     allow_unsafe: bool = False,
     files: dict[str, bytes] | None = None,
+    trusted: bool = True,
+    trusted_pool: WarmPool | None = None,
 ) -> GradeOutcome:
     """Grade one submission end to end; never raises for anything the student's code does.
 
     ``files`` are the assignment's data files (path relative to the notebook → bytes), put in
-    the job folder beside the notebook before it runs, as they sit beside it in the lab.
+    the job folders beside the notebook before it runs, as they sit beside it in the lab.
+    ``trusted=False`` runs every test in the student's kernel (the old way; import-time
+    verification compares the two).
     """
     import nbformat
 
-    nonce = secrets.token_hex(16)
+    nonce, tnonce = secrets.token_hex(16), secrets.token_hex(16)
     nb, specs, canaries = build_notebook(
         source_json=source_json, student_json=student_json, submission_json=submission_json, nonce=nonce
     )
+    if not trusted:
+        for spec in specs:
+            spec.trusted = False
+        nb, specs, canaries = _with_canaries(nb, specs, canaries)
+    student_nb, plan_cells, pinned = trusted_split(nb, specs, source_json)
     request = {
         "nonce": nonce,
-        "notebook": nbformat.writes(nb),
+        "notebook": nbformat.writes(student_nb),
         "cell_timeout": cell_timeout,
         "max_cell_output": min(limits.max_output_bytes // 4, 512 * 1024),
-        # The whole result must fit in what the sandbox lets through stdout (errors kept on top).
         "max_total_output": limits.max_output_bytes // 2,
     }
+    needs_trusted = any(c["kind"] == "test" for c in plan_cells)
+    plan = {"nonce": tnonce, "cell_timeout": cell_timeout, "pinned": pinned, "cells": plan_cells}
+    preload = source_imports(source_json)
     if pool is not None:
         # The next warm sandboxes import what this assignment imports (the teacher's source: trusted).
-        pool.preload = source_imports(source_json) or pool.preload
+        pool.preload = preload or pool.preload
+    tpool = (trusted_pool or _trusted_pool(pool)) if needs_trusted else None
+    if tpool is not None:
+        tpool.preload = preload or tpool.preload
+    started = time.monotonic()
+    # The trusted side starts first (it is the one waiting on the other), both before either is awaited.
+    trusted_runner: Runner | None = None
+    if needs_trusted:
+        trusted_runner = tpool.take() if tpool is not None else None
+        if trusted_runner is None:
+            trusted_runner = runner_start(
+                limits=limits, work_root=Path(work_root), preload=preload, allow_unsafe=allow_unsafe, script=TRUSTED
+            )
     runner = pool.take() if pool is not None else None
     if runner is None:
         runner = runner_start(limits=limits, work_root=Path(work_root), allow_unsafe=allow_unsafe)
+    result: SandboxResult
     try:
         _place_files(runner.job_dir, files or {})
-        result = runner.process.finish(json.dumps(request).encode())
+        if trusted_runner is not None:
+            _place_files(trusted_runner.job_dir, files or {})
+        job = _run_job(runner, trusted_runner, request=request, plan=plan, wall_seconds=limits.wall_seconds)
+        if job.wall_hit:
+            runner.process.kill()
+        if trusted_runner is not None:
+            _send(trusted_runner, {"t": "quit"})
+            if job.wall_hit or not trusted_runner.process.alive():
+                trusted_runner.process.kill()
+            tresult = trusted_runner.process.finish(None)
+            if tresult.stderr.strip():
+                job.trusted_log.append("trusted stderr:\n" + tresult.stderr[-4000:])
+        result = runner.process.finish(None)
     finally:
-        if not keep_job:
-            shutil.rmtree(runner.job_dir, ignore_errors=True)
-    frame = _extract(result.stdout, nonce)
+        for used in (runner, trusted_runner):
+            if used is not None and not keep_job:
+                shutil.rmtree(used.job_dir, ignore_errors=True)
+    wall = time.monotonic() - started
+    end = job.end or {}
     log_lines = [
-        f"sandbox ({'warm' if runner.warm else 'cold'}): {result.status} (exit {result.exit_code}) in {result.wall_seconds:.2f} s",
+        f"sandbox ({'warm' if runner.warm else 'cold'}): {result.status} (exit {result.exit_code}) in {wall:.2f} s",
         *result.notes,
     ]
-    if frame:
-        log_lines.append(f"runner: {frame.get('status')}")
-        if frame.get("log"):
-            log_lines.append(str(frame["log"]))
+    if trusted_runner is not None:
+        log_lines.append(f"trusted side: {'warm' if trusted_runner.warm else 'cold'}")
+    if end:
+        log_lines.append(f"runner: {end.get('status')}")
+        if end.get("log"):
+            log_lines.append(str(end["log"]))
+    log_lines += job.trusted_log
     if not result.isolated:
         log_lines.append("UNSAFE: graded without a sandbox (GRADING_ALLOW_UNSAFE)")
     if result.stderr.strip():
         log_lines.append("stderr:\n" + result.stderr[-8000:])
     log = "\n".join(log_lines)
 
+    message = ""
     if result.status == "memory_limit":
         status, message = "memory_limit", f"Your notebook used more than {limits.memory_mb} MiB of memory."
-    elif result.status == "timed_out" or (frame and frame.get("status") == "timed_out"):
-        status, message = (
-            "timed_out",
-            "Your notebook took too long to run (a cell or the whole job hit its time limit).",
-        )
-    elif frame is None or frame.get("status") in ("kernel_died", "error"):
-        # os._exit in the kernel, a crashed runner: never a silent score; retried, then a teacher looks.
-        return GradeOutcome(
-            status="error", message="Grading failed.", log=log, retryable=True, run_seconds=result.wall_seconds
-        )
+    elif job.wall_hit or result.status == "timed_out" or end.get("status") == "timed_out":
+        status = "timed_out"
+        message = "Your notebook took too long to run (a cell or the whole job hit its time limit); tests that ran before that keep their scores."
+    elif end.get("status") == "kernel_died" or (not end and job.frames > 0):
+        # os._exit, the kernel killing itself or its runner: the student's doing; what ran counts.
+        status = "graded"
+        message = "The notebook's Python kernel stopped (for example os._exit); cells from that point on score 0."
+    elif not end or end.get("status") == "error":
+        return GradeOutcome(status="error", message="Grading failed.", log=log, retryable=True, run_seconds=wall)
     else:
-        status, message = "graded", ""
-    results = list(frame.get("cells", [])) if frame else []
+        status = "graded"
+    results = [job.results.get(i, {"outputs": [], "reply": None}) for i in range(len(nb.cells))]
     scores, notes = score_cells(nb, specs, results, canaries)
     if notes:
         message = (message + " " + " ".join(notes)).strip()
@@ -491,7 +746,7 @@ def grade(
         hidden_lines(nbformat.reads(source_json, as_version=4), _public_text(student_json)),
     )
     total = sum(c["score"] or 0 for c in scores if c.get("score") is not None)
-    max_total = sum(c["max_points"] for c in scores if c["kind"] != "task")
+    max_total = sum(c["max_points"] for c in scores)  # task cells count toward the maximum, as in nbgrader
     return GradeOutcome(
         status=status,
         cells=scores,
@@ -500,5 +755,33 @@ def grade(
         feedback=feedback,
         message=message,
         log=log,
-        run_seconds=result.wall_seconds,
+        run_seconds=wall,
     )
+
+
+def _with_canaries(
+    nb: Any, specs: list[CellSpec], canaries: dict[int, str]
+) -> tuple[Any, list[CellSpec], dict[int, str]]:
+    """Put a canary before every test that lacks one (all tests in the student's kernel)."""
+    import nbformat
+
+    have = {i + 1 for i in canaries}
+    tests = {s.index for s in specs if s.kind == "autograded_test"}
+    cells: list[Any] = []
+    new_canaries: dict[int, str] = {}
+    moved: dict[int, int] = {}
+    for index, cell in enumerate(nb.cells):
+        if index in tests and index not in have:
+            a = secrets.randbelow(10**6) + 1
+            b = a + secrets.randbelow(10**6) + 1
+            message = secrets.token_hex(8)
+            new_canaries[len(cells)] = message
+            cells.append(nbformat.v4.new_code_cell(f"assert {a} == {b}, {message!r}"))
+        if index in canaries:
+            new_canaries[len(cells)] = canaries[index]
+        moved[index] = len(cells)
+        cells.append(cell)
+    nb.cells = cells
+    for spec in specs:
+        spec.index = moved[spec.index]
+    return nb, specs, new_canaries

@@ -1,13 +1,21 @@
-"""Runs INSIDE the grading sandbox: execute one notebook with a fresh kernel, print the result.
+"""Runs INSIDE the student's grading sandbox: execute one notebook with a fresh kernel, streaming what ran.
 
-Run as a script (``python execute.py``), it imports nothing from the site. The request
-comes on stdin as JSON ``{"nonce", "notebook" (ipynb text), "cell_timeout", "max_cell_output"}`` and is
-read completely before any student code runs; the kernel gets no stdin and its stdout and
-stderr go to /dev/null, and this process is made non-dumpable, so code in the kernel cannot
-read the request (hidden tests of later cells), nor write into our stdout (the result),
-nor attach to us. The result goes to stdout between ``<nonce>:BEGIN`` and ``<nonce>:END``:
-``{"status": "ok"|"timed_out"|"kernel_died"|"error", "cells": [{"outputs", "reply"}], "log"}``.
-The trusted process scores it; nothing here decides a grade.
+Run as a script (``python execute.py``), it imports nothing from the site. The job comes on
+stdin as one JSON line ``{"nonce", "notebook" (ipynb text), "cell_timeout", "max_cell_output"}``; the
+kernel gets no stdin and its stdout and stderr go to /dev/null, and this process is made
+non-dumpable, so code in the kernel can neither read our stdin nor write into our stdout (the
+frames) nor attach to us. Trusted test cells never come here: the notebook holds a *checkpoint*
+cell in their place (metadata ``liangzhi_checkpoint``).
+
+Frames go to stdout as ``<nonce>:<json>`` lines, each as soon as it is known (a job killed later
+still says what ran): ``{"t": "cell", "i", "outputs", "reply"}`` per executed cell,
+``{"t": "checkpoint", "i"}`` at a checkpoint, then ``{"t": "end", "status": "ok"|"timed_out"|
+"kernel_died"|"error", "log"}``. At a checkpoint the trusted side asks for values through further
+stdin lines: ``{"t": "req", "id", "data"}`` is served in the kernel by ``liangzhi_wire.serve`` and
+answered ``{"t": "resp", "id", "data", "outputs"}``; a test's own function called by student code
+asks back with ``{"t": "cb", "data"}`` and gets ``{"t": "cbresp", "data"}``; ``{"t": "continue"}``
+resumes the notebook. A request that outlives the cell timeout interrupts the kernel and is
+answered with a TimeoutError. The trusted process scores; nothing here decides a grade.
 """
 
 from __future__ import annotations
@@ -17,6 +25,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import traceback
 from typing import Any
 
@@ -80,6 +89,153 @@ def _bounded_client_class() -> Any:
 
 
 READY = "LIANGZHI-READY"
+HERE = os.path.dirname(os.path.abspath(__file__))
+CB_PREFIX = "\x00liangzhi-cb:"
+INSTALL = (
+    "import sys as _lz_sys\n"
+    f"_lz_sys.path.insert(0, {HERE!r})\n"
+    "import liangzhi_wire as _lz_wire\n"
+    f"_lz_sys.path.remove({HERE!r})\n"
+    "del _lz_sys, _lz_wire\n"
+)
+
+
+class Hung(Exception):
+    """The kernel did not come back from an interrupt."""
+
+
+class Channel:
+    """Stdin lines in, nonce-framed stdout lines out."""
+
+    def __init__(self) -> None:
+        self.nonce = ""
+        self.stdin = sys.stdin.buffer
+
+    def send(self, frame: dict[str, Any]) -> None:
+        sys.stdout.write(f"{self.nonce}:{json.dumps(frame, default=str)}\n")
+        sys.stdout.flush()
+
+    def receive(self) -> dict[str, Any] | None:
+        line = self.stdin.readline()
+        if not line:
+            return None
+        try:
+            msg = json.loads(line)
+        except json.JSONDecodeError:
+            return {}
+        return msg if isinstance(msg, dict) else {}
+
+
+async def _request(client: Any, channel: Channel, data: str, timeout: float, cap: int) -> tuple[str, list[Any]]:
+    """Serve one request in the kernel: (reply JSON text, stream outputs the student's code printed)."""
+    import ast
+    import queue
+
+    kc = client.kc
+    msg_id = kc.execute(
+        f"__import__('liangzhi_wire').serve({data!r})",
+        silent=True,
+        store_history=False,
+        allow_stdin=True,
+        user_expressions={"r": "__import__('liangzhi_wire').take()"},
+    )
+    outputs: list[dict[str, Any]] = []
+    used = 0
+    deadline = time.monotonic() + timeout
+    interrupted = False
+    reply = None
+    while reply is None:
+        if time.monotonic() > deadline:
+            if interrupted:
+                raise Hung()
+            interrupted = True
+            await client.km.interrupt_kernel()
+            deadline = time.monotonic() + 5
+        try:
+            msg = await kc.get_stdin_msg(timeout=0)
+            if msg["msg_type"] == "input_request":
+                prompt = str(msg["content"].get("prompt", ""))
+                answer = ""
+                if prompt.startswith(CB_PREFIX) and not interrupted:
+                    channel.send({"t": "cb", "data": prompt[len(CB_PREFIX) :]})
+                    while True:
+                        got = channel.receive()
+                        if got is None:
+                            answer = json.dumps({"error": "the grader stopped"})
+                            break
+                        if got.get("t") == "cbresp":
+                            answer = str(got.get("data", ""))
+                            break
+                kc.input(answer)
+        except queue.Empty:
+            pass
+        while True:
+            try:
+                msg = await kc.get_iopub_msg(timeout=0)
+            except queue.Empty:
+                break
+            if msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "stream":
+                text = str(msg["content"].get("text", ""))
+                if used + len(text) <= cap:
+                    outputs.append({"output_type": "stream", "name": msg["content"].get("name"), "text": text})
+                used += len(text)
+        try:
+            msg = await kc.get_shell_msg(timeout=0.005)
+            if msg["parent_header"].get("msg_id") == msg_id:
+                reply = msg
+        except queue.Empty:
+            pass
+    content = reply["content"]
+    if interrupted:
+        return json.dumps(
+            {"error": {"ename": "TimeoutError", "evalue": f"the call did not return within {timeout:g} s"}}
+        ), outputs
+    if content.get("status") != "ok":
+        return json.dumps(
+            {"error": {"ename": str(content.get("ename")), "evalue": str(content.get("evalue"))}}
+        ), outputs
+    text = content.get("user_expressions", {}).get("r", {}).get("data", {}).get("text/plain", "''")
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, SyntaxError, MemoryError):
+        value = ""
+    if not isinstance(value, str) or not value:
+        value = json.dumps({"error": {"ename": "RuntimeError", "evalue": "the notebook's kernel gave no answer"}})
+    return value, outputs
+
+
+def _serve_checkpoint(client: Any, channel: Channel, timeout: float, cap: int, state: dict[str, Any]) -> bool:
+    """Answer requests until ``continue``; False when the grader went away."""
+    from jupyter_core.utils import run_sync
+
+    while True:
+        msg = channel.receive()
+        if msg is None:
+            return False
+        kind = msg.get("t")
+        if kind == "continue":
+            return True
+        if kind != "req":
+            continue
+        outputs: list[Any] = []
+        if state["hung"]:
+            data = json.dumps({"error": {"ename": "TimeoutError", "evalue": "the kernel is not responding"}})
+        else:
+            try:
+                data, outputs = run_sync(_request)(client, channel, str(msg.get("data", "")), timeout, cap)
+            except Hung:
+                state["hung"] = True
+                data = json.dumps(
+                    {"error": {"ename": "TimeoutError", "evalue": f"the call did not return within {timeout:g} s"}}
+                )
+        channel.send({"t": "resp", "id": msg.get("id"), "data": data, "outputs": outputs})
+
+
+def _cell_frame(index: int, cell: Any, reply: str | None) -> dict[str, Any]:
+    outputs = [dict(o) for o in cell.get("outputs", [])] if cell.cell_type == "code" else []
+    for o in outputs:
+        o.pop("_truncated", None)
+    return {"t": "cell", "i": index, "outputs": outputs, "reply": reply}
 
 
 def main() -> int:
@@ -88,8 +244,7 @@ def main() -> int:
     log: list[str] = []
     status = "ok"
     replies: dict[int, str] = {}
-    nb: Any = None
-    nonce = ""
+    channel = Channel()
     try:
         import nbformat
 
@@ -111,28 +266,42 @@ def main() -> int:
             replies[cell_index] = str(execute_reply.get("content", {}).get("status", "unknown"))
 
         with client.setup_kernel(stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):
-            if preload:
-                # Warm path: the kernel is up and the stack imported before the job exists.
-                names = [n.strip() for n in preload.split(",") if n.strip().isidentifier() or "." in n]
-                code = "\n".join(f"try:\n    import {n}\nexcept Exception:\n    pass" for n in names)
-                client.nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
-                client.execute_cell(client.nb.cells[0], 0, store_history=False)
-                replies.clear()
+            # Warm path: the kernel is up and the stack imported before the job exists.
+            names = [n.strip() for n in preload.split(",") if n.strip().isidentifier() or "." in n]
+            code = INSTALL + "\n".join(f"try:\n    import {n}\nexcept Exception:\n    pass" for n in names)
+            client.nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+            client.execute_cell(client.nb.cells[0], 0, store_history=False)
+            replies.clear()
             sys.stdout.write(READY + "\n")
             sys.stdout.flush()
-            request = json.loads(sys.stdin.buffer.read())
-            sys.stdin.close()
-            nonce = str(request["nonce"])
+            request = channel.receive() or {}
+            channel.nonce = str(request["nonce"])
             nb = nbformat.reads(request["notebook"], as_version=4)
             client.nb = nb
-            client.timeout = float(request.get("cell_timeout", 30))
+            cell_timeout = float(request.get("cell_timeout", 30))
+            client.timeout = cell_timeout
             client.max_cell_output = int(request.get("max_cell_output", 256 * 1024))
             client.max_total_output = int(request.get("max_total_output", 2 * 1024 * 1024))
             client.on_cell_executed = _record
             client.reset_execution_trackers()
+            state = {"hung": False}
             try:
                 for index, cell in enumerate(nb.cells):
-                    client.execute_cell(cell, index, execution_count=client.code_cells_executed + 1)
+                    if "liangzhi_checkpoint" in cell.get("metadata", {}):
+                        channel.send({"t": "checkpoint", "i": index})
+                        if not _serve_checkpoint(client, channel, cell_timeout, client.max_cell_output, state):
+                            status = "error"
+                            log.append("the grader went away")
+                            break
+                        if state["hung"]:
+                            status = "timed_out"
+                            log.append("the kernel did not come back from an interrupt")
+                            break
+                        continue
+                    try:
+                        client.execute_cell(cell, index, execution_count=client.code_cells_executed + 1)
+                    finally:
+                        channel.send(_cell_frame(index, cell, replies.get(index)))
             except Exception as exc:
                 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
@@ -148,16 +317,8 @@ def main() -> int:
     except Exception:
         status = "error"
         log.append(traceback.format_exc()[-4000:])
-    cells = []
-    if nb is not None:
-        for index, cell in enumerate(nb.cells):
-            outputs = [dict(o) for o in cell.get("outputs", [])] if cell.cell_type == "code" else []
-            for o in outputs:
-                o.pop("_truncated", None)
-            cells.append({"outputs": outputs, "reply": replies.get(index)})
-    body = json.dumps({"status": status, "cells": cells, "log": "\n".join(log)}, default=str)
-    sys.stdout.write(f"\n{nonce}:BEGIN\n{body}\n{nonce}:END\n")
-    sys.stdout.flush()
+    if channel.nonce:
+        channel.send({"t": "end", "status": status, "log": "\n".join(log)})
     return 0
 
 

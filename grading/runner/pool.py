@@ -18,6 +18,7 @@ from pathlib import Path
 from .sandbox import SandboxLimits, SandboxProcess
 
 RUNNER = Path(__file__).resolve().parent / "execute.py"
+TRUSTED = Path(__file__).resolve().parent / "trusted.py"  # the test side: never runs student code
 READY = b"LIANGZHI-READY"
 
 
@@ -45,8 +46,19 @@ def runner_env(job: Path) -> dict[str, str]:
     }
 
 
-def runner_start(*, limits: SandboxLimits, work_root: Path, preload: str = "", allow_unsafe: bool = False) -> Runner:
-    """Start one runner in a fresh sandbox and job folder (warm when ``preload`` names modules)."""
+def _trusted_uid() -> int:
+    from sandbox.isolation import names
+
+    from .sandbox import _install_id
+
+    return names.sandbox_uid(_install_id()) + 1
+
+
+def runner_start(
+    *, limits: SandboxLimits, work_root: Path, preload: str = "", allow_unsafe: bool = False, script: Path = RUNNER
+) -> Runner:
+    """Start one runner (``script``: execute.py or trusted.py) in a fresh sandbox and job folder
+    (warm when ``preload`` names modules)."""
     import sys
 
     work_root = Path(work_root)
@@ -55,9 +67,19 @@ def runner_start(*, limits: SandboxLimits, work_root: Path, preload: str = "", a
         work_root.chmod(0o700)
     job = work_root / f"job-{uuid.uuid4().hex}"
     job.mkdir()
-    argv = [sys.executable, str(RUNNER)] + (["--preload", preload] if preload else [])
+    # Never an empty folder: a sandbox starting beside this one sweeps away empty scratch mounts.
+    (job / ".job").write_text("")
+    argv = [sys.executable, str(script)] + (["--preload", preload] if preload else [])
+    # The trusted side runs as a uid of its own: nothing of it is the student's uid's to signal or read.
+    uid = _trusted_uid() if script == TRUSTED else None
     proc = SandboxProcess(
-        argv, job_dir=job, limits=limits, env=runner_env(job), ro_paths=[RUNNER.parent], allow_unsafe=allow_unsafe
+        argv,
+        job_dir=job,
+        limits=limits,
+        env=runner_env(job),
+        ro_paths=[RUNNER.parent],
+        allow_unsafe=allow_unsafe,
+        uid=uid,
     )
     return Runner(process=proc, job_dir=job, warm=bool(preload))
 
@@ -81,9 +103,17 @@ class WarmPool:
     """Keeps ``size`` warm runners ready; ``take()`` never blocks (None: go cold)."""
 
     def __init__(
-        self, *, limits: SandboxLimits, work_root: Path, preload: str, size: int = 1, ready_timeout: float = 90
+        self,
+        *,
+        limits: SandboxLimits,
+        work_root: Path,
+        preload: str,
+        size: int = 1,
+        ready_timeout: float = 90,
+        script: Path = RUNNER,
     ) -> None:
         self.limits, self.work_root, self.preload, self.size = limits, Path(work_root), preload, size
+        self.script = script
         self.ready_timeout = ready_timeout
         self._ready: list[Runner] = []
         self._starting = 0
@@ -99,7 +129,9 @@ class WarmPool:
             self._starting += max(missing, 0)
         for _ in range(max(missing, 0)):
             try:
-                runner = runner_start(limits=self.limits, work_root=self.work_root, preload=self.preload)
+                runner = runner_start(
+                    limits=self.limits, work_root=self.work_root, preload=self.preload, script=self.script
+                )
             except Exception:
                 with self._lock:
                     self._starting -= 1

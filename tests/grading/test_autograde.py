@@ -126,28 +126,68 @@ def test_set_custom_exc_trick_scores_zero(tiny, tmp_path):
     assert _scores(_grade(tiny, _answer(tiny, code), tmp_path))["test_answer"] == 0.0
 
 
-def test_input_transformer_stripping_asserts_is_caught(tiny, tmp_path):
+def test_input_transformer_stripping_asserts_cannot_help(tiny, tmp_path):
+    """Tests run in the trusted process: the student's kernel's transformers never see them."""
     code = (
         "def answer():\n    return 0\n"
         "def _strip(lines):\n    return [l for l in lines if not l.lstrip().startswith('assert')]\n"
         "get_ipython().input_transformers_cleanup.append(_strip)"
     )
     out = _grade(tiny, _answer(tiny, code), tmp_path)
-    assert _scores(out)["test_answer"] == 0.0 and _scores(out)["test_type"] == 0.0
+    assert _scores(out)["test_answer"] == 0.0
+    assert _scores(out)["test_type"] == 3.0  # 0 is an int: that test is honestly passed
+
+
+def test_input_transformer_is_caught_by_the_canary_in_an_untrusted_cell(tiny, tmp_path):
+    """``trusted: false`` cells still run in the student's kernel, behind the canary."""
+    source = edit(tiny["source"], _untrusted("test_answer"))
+    code = (
+        "def answer():\n    return 0\n"
+        "def _strip(lines):\n    return [l for l in lines if not l.lstrip().startswith('assert')]\n"
+        "get_ipython().input_transformers_cleanup.append(_strip)"
+    )
+    out = grade(
+        source_json=source,
+        student_json=tiny["student"],
+        submission_json=_answer(tiny, code),
+        limits=SandboxLimits(wall_seconds=40, memory_mb=512),
+        work_root=tmp_path / "jobs",
+        cell_timeout=10,
+    )
+    cells = {c["grade_id"]: c for c in out.cells}
+    assert cells["test_answer"]["score"] == 0.0 and cells["test_answer"]["trusted"] is False
+    assert cells["test_type"]["trusted"] is True
     assert "tampered" in out.message
+    good = grade(
+        source_json=source,
+        student_json=tiny["student"],
+        submission_json=solved(tiny["source"], tiny["student"]),
+        limits=SandboxLimits(wall_seconds=40, memory_mb=512),
+        work_root=tmp_path / "jobs",
+        cell_timeout=10,
+    )
+    assert _scores(good) == {"test_answer": 5.0, "test_type": 3.0, "essay": 0.0}
 
 
-@pytest.mark.xfail(
-    reason="tests run in the student's kernel: an answer whose __eq__ is always True passes `==` asserts; needs comparisons in the trusted process",
-    strict=True,
-)
+def _untrusted(gid: str):  # type: ignore[no-untyped-def]
+    def mark(nb):  # type: ignore[no-untyped-def]
+        for cell in nb.cells:
+            if cell.metadata.get("nbgrader", {}).get("grade_id") == gid:
+                cell.metadata["nbgrader"]["trusted"] = False
+
+    return mark
+
+
 def test_eq_always_true_answer_scores_zero(tiny, tmp_path):
     code = (
         "class _Any(int):\n    def __eq__(self, other):\n        return True\n"
         "    def __add__(self, other):\n        return self\n    __hash__ = int.__hash__\n"
         "def answer():\n    return _Any(0)"
     )
-    assert _scores(_grade(tiny, _answer(tiny, code), tmp_path))["test_answer"] == 0.0
+    out = _grade(tiny, _answer(tiny, code), tmp_path)
+    assert _scores(out)["test_answer"] == 0.0 and _scores(out)["test_type"] == 0.0
+    staff = next(c for c in out.cells if c["grade_id"] == "test_answer")["staff_message"]
+    assert "subclass of int" in staff, staff
 
 
 def test_student_code_cannot_read_source_or_hidden_tests(tiny, tmp_path, settings):
@@ -226,10 +266,37 @@ def test_detached_background_process_does_not_outlive_the_job(tiny, tmp_path):
     assert marker not in ps
 
 
-def test_os_exit_in_kernel_is_a_retryable_error(tiny, tmp_path):
+def test_os_exit_in_kernel_is_the_students_error_scored_from_what_ran(tiny, tmp_path):
     out = _grade(tiny, _answer(tiny, "import os\nos._exit(0)"), tmp_path)
-    assert out.status == "error" and out.retryable
-    assert out.cells == [] and out.score == 0.0  # never a silent score
+    assert out.status == "graded" and not out.retryable
+    assert _scores(out) == {"test_answer": 0.0, "test_type": 0.0, "essay": 0.0}
+    assert "kernel stopped" in out.message
+    # a kernel that dies after a test ran keeps that test's points
+    late = edit(
+        solved(tiny["source"], tiny["student"]),
+        lambda nb: nb.cells.insert(len(nb.cells) - 2, nbformat.v4.new_code_cell("import os\nos._exit(0)")),
+    )
+    out = _grade(tiny, late, tmp_path)
+    assert out.status == "graded" and not out.retryable
+    assert _scores(out) == {"test_answer": 5.0, "test_type": 0.0, "essay": 0.0}, out.log
+
+
+def test_whole_job_wall_time_keeps_the_scores_of_tests_that_ran(tiny, tmp_path):
+    slow = edit(
+        solved(tiny["source"], tiny["student"]),
+        lambda nb: nb.cells.insert(len(nb.cells) - 2, nbformat.v4.new_code_cell("import time\ntime.sleep(600)")),
+    )
+    out = grade(
+        source_json=tiny["source"],
+        student_json=tiny["student"],
+        submission_json=slow,
+        limits=SandboxLimits(wall_seconds=60, memory_mb=512),
+        work_root=tmp_path / "jobs",
+        cell_timeout=300,
+    )
+    assert out.status == "timed_out" and not out.retryable
+    assert _scores(out) == {"test_answer": 5.0, "test_type": 0.0, "essay": 0.0}, out.log
+    assert out.score == 5.0
 
 
 def test_huge_output_is_truncated(tiny, tmp_path):
