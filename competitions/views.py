@@ -407,7 +407,7 @@ def grades(request: HttpRequest, slug: str, phase: str) -> HttpResponse:
     ph = _phase(access, phase)
     rows = selectors.grade_mapping(phase=ph)
     if request.GET.get("format") == "csv":
-        table = [["rank", "participant", "name", "private_score", "points"]]
+        table: list[list[Any]] = [["rank", "participant", "name", "private_score", "points"]]
         table += [[r.rank, r.participant, r.name, r.score, pts] for r, pts in rows]
         return csv_response(table, filename=f"{access.competition.slug}-{ph.slug}-grades.csv")
     return render(

@@ -224,8 +224,8 @@ def course_grades(
     for sid, gid, score in manual_qs.order_by("created_at", "id").values_list("submission_id", "grade_id", "score"):
         manual.setdefault(sid, {})[gid] = score  # oldest first: the newest wins
     overrides: dict[int, Decimal | None] = {}
-    for sid, score in over_qs.order_by("created_at", "id").values_list("submission_id", "score"):
-        overrides[sid] = score
+    for sid, override_score in over_qs.order_by("created_at", "id").values_list("submission_id", "score"):
+        overrides[sid] = override_score
     from django.db import connection
 
     # "Has a manual cell without a score", decided in the database: jsonb containment on

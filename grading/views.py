@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal, InvalidOperation
+from typing import Any, cast
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -16,23 +17,30 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.models import User
 from core.blobs import blob_get
 from core.csvexport import csv_response
 from courses import selectors as course_selectors
 from courses.models import Activity, Counting
 
 from . import analytics, scoring, selectors, services
+from .analytics import Counted
 from .enums import IN_FLIGHT_STATUSES, SubmissionSource
 from .models import Submission
 
 
+def _user(request: HttpRequest) -> User:
+    """The signed-in user (every view here is behind ``login_required``)."""
+    return cast(User, request.user)
+
+
 def _activity(request: HttpRequest, slug: str, activity: str):  # type: ignore[no-untyped-def]
-    access = course_selectors.course_access(user=request.user, slug=slug)
+    access = course_selectors.course_access(user=_user(request), slug=slug)
     act = course_selectors.activity_get(access=access, slug=activity)
     return access, act
 
 
-def _attempt_entries(act, user, mine: list[Submission]) -> tuple[list[dict[str, object]], object]:  # type: ignore[no-untyped-def]
+def _attempt_entries(act: Activity, user: User, mine: list[Submission]) -> tuple[list[dict[str, Any]], Counted | None]:
     """Each of my submissions with its score by the rule and whether it is the one that counts."""
     grades = analytics.course_grades(activity_ids=[act.pk], user_ids=[user.pk])
     attempts = {a.id: a for a in grades.all_attempts()}
@@ -43,8 +51,8 @@ def _attempt_entries(act, user, mine: list[Submission]) -> tuple[list[dict[str, 
 
 
 def _panel_context(request: HttpRequest, access, act, **extra):  # type: ignore[no-untyped-def]
-    mine = selectors.submissions_of(activity=act, user=request.user)
-    entries, counted = _attempt_entries(act, request.user, mine)
+    mine = selectors.submissions_of(activity=act, user=_user(request))
+    entries, counted = _attempt_entries(act, _user(request), mine)
     notebooks = (
         list(course_selectors.activity_student_notebooks(version=act.current_version)) if act.current_version else []
     )
@@ -60,7 +68,7 @@ def _panel_context(request: HttpRequest, access, act, **extra):  # type: ignore[
         "in_flight": any(s.status in IN_FLIGHT_STATUSES for s in mine),
         "idempotency_key": uuid.uuid4().hex,
         "scores_visible": access.is_staff or selectors.scores_visible(activity=act),
-        "due_at": services.due_for(activity=act, user=request.user),
+        "due_at": services.due_for(activity=act, user=_user(request)),
         **extra,
     }
 
@@ -87,7 +95,7 @@ def counting_label(act: Activity) -> str:
         Counting.BEST: _("Counts: your best attempt (late ones after their penalty)"),
         Counting.LATEST: _("Counts: your latest attempt"),
     }
-    return str(labels.get(scoring.counting_of(act.counting), labels[Counting.LATEST_ON_TIME]))
+    return labels[Counting(scoring.counting_of(act.counting).value)]
 
 
 def counting_name(act: Activity) -> str:
@@ -124,7 +132,7 @@ def submit(request: HttpRequest, slug: str, activity: str) -> HttpResponse:
         if upload.size and upload.size > limit:
             raise services.SubmissionRejected(services.too_large_message(size=upload.size, limit=limit))
         sub = services.submission_receive(
-            user=request.user,
+            user=_user(request),
             activity=act,
             data=upload.read(),
             source=SubmissionSource.UPLOAD,
@@ -145,7 +153,7 @@ def submit(request: HttpRequest, slug: str, activity: str) -> HttpResponse:
 
 
 def _submission_for(request: HttpRequest, slug: str, pk: int):  # type: ignore[no-untyped-def]
-    access = course_selectors.course_access(user=request.user, slug=slug)
+    access = course_selectors.course_access(user=_user(request), slug=slug)
     sub = get_object_or_404(
         Submission.objects.select_related("activity", "user"), pk=pk, activity__course=access.course
     )
@@ -358,7 +366,7 @@ def grade_manual(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             grade_id=request.POST.get("grade_id", ""),
             score=score,
             comment=request.POST.get("comment", ""),
-            by=request.user,
+            by=_user(request),
         )
     except services.SubmissionRejected as exc:
         return HttpResponse(exc.reason, status=400)
@@ -376,7 +384,7 @@ def override(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             submission=sub,
             score=_decimal(request.POST.get("score")),
             reason=request.POST.get("reason", ""),
-            by=request.user,
+            by=_user(request),
         )
     except services.SubmissionRejected as exc:
         return HttpResponse(exc.reason, status=400)
@@ -401,5 +409,5 @@ def release(request: HttpRequest, slug: str, activity: str) -> HttpResponse:
     access, act = _staff(request, slug, activity)
     if not access.is_teacher:
         raise PermissionDenied
-    services.scores_release(activity=act, release=request.POST.get("release") == "1", by=request.user)
+    services.scores_release(activity=act, release=request.POST.get("release") == "1", by=_user(request))
     return redirect("grading:gradebook", slug=slug, activity=act.slug)
