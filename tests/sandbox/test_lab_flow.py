@@ -98,7 +98,9 @@ def test_lab_open_sso_kernel_submit_stop(lab, hub_client, live_server, world, gr
 
         # The quantum kernel is the default, and the simulator imports in it.
         specs = requests.get(
-            f"{lab.url}/user/{name}/api/kernelspecs", headers={"Authorization": f"token {lab.token}"}, timeout=10
+            f"{lab.url}/user/{name}/api/kernelspecs",
+            headers={"Authorization": f"token {hub_client.user_token(name)}"},
+            timeout=10,
         ).json()
         assert specs["default"] == "quantum"
         assert (
@@ -121,7 +123,9 @@ def test_lab_open_sso_kernel_submit_stop(lab, hub_client, live_server, world, gr
         # nbgrader's instructor panels are off in student servers.
         assert (
             requests.get(
-                f"{lab.url}/user/{name}/formgrader", headers={"Authorization": f"token {lab.token}"}, timeout=10
+                f"{lab.url}/user/{name}/formgrader",
+                headers={"Authorization": f"token {hub_client.user_token(name)}"},
+                timeout=10,
             ).status_code
             == 404
         )
@@ -130,7 +134,7 @@ def test_lab_open_sso_kernel_submit_stop(lab, hub_client, live_server, world, gr
         validated = requests.post(
             f"{lab.url}/user/{name}/assignments/validate",
             data={"path": path},
-            headers={"Authorization": f"token {lab.token}"},
+            headers={"Authorization": f"token {hub_client.user_token(name)}"},
             timeout=120,
         )
         assert validated.status_code == 200, validated.text[:300]
