@@ -30,7 +30,8 @@ class LabError(HubError):
 
 
 def hub_client(*, timeout: float | None = None) -> HubClient:
-    """A client for the configured hub, authenticated as the site's service."""
+    """A client for the configured hub: the site's service token for the hub API; every call into
+    a student's server carries that server's own short-lived token instead (sandbox.client)."""
     token = settings.HUB_API_TOKEN or hub_secrets_read(path=settings.HUB_SECRETS_FILE).get("service_token", "")
     return HubClient(
         base_url=settings.HUB_URL,
