@@ -312,12 +312,14 @@ def gradebook_csv(request: HttpRequest, slug: str, activity: str) -> HttpRespons
         ]
     ]
     mode = scoring.counting_of(act.counting).value
+    maxima = analytics.notebook_maxima(act.current_version.facts if act.current_version else None)
+    activity_max = scoring.format_score(sum((m or Decimal(0) for m in maxima.values()), Decimal(0)) or act.points)
     for row in selectors.gradebook_rows(activity=act):
         user = row.user
         name = getattr(user, "display_name", "") or user.get_full_name()
         counted = row.counted
         if counted is None:
-            table.append([user.username, name, mode, "", "", "", "missing", "", "", "", "", "", ""])
+            table.append([user.username, name, mode, "", "", "", "missing", "", "", "", "", "", activity_max])
             continue
         parts = counted.parts
         autos = [p.auto_score for p in parts if p.auto_score is not None]

@@ -382,3 +382,40 @@ def test_every_page_and_csv_shows_the_same_scores(client: Any, world: Any, cast:
         r["username"]: r for r in _csv(client.get(reverse("grading:gradebook_csv", args=["qc101", "edge"])))
     }
     assert rows["charlie"]["edge"] == grading_rows["charlie"]["total"] == grading_rows["charlie"]["override"] == "2.5"
+
+
+@pytest.mark.django_db
+def test_a_two_notebook_assignment_has_one_total_on_every_page(client: Any, world: Any, cast: Any) -> None:
+    """problem1 (6 points) + problem2 (4 points): the counted attempt of each, summed, everywhere."""
+    from courses.models import Activity
+
+    due = timezone.now() + timedelta(days=1)
+    act = _activity(world, "ps", notebooks={"problem1.ipynb": 6, "problem2.ipynb": 4}, due=due)
+    Activity.objects.filter(pk=act.pk).update(concepts=["sums"])
+    now = timezone.now()
+    _sub(act, cast.alice, at=now - timedelta(hours=3), auto="5", maximum=6, notebook="problem1.ipynb")
+    _sub(act, cast.alice, at=now - timedelta(hours=2), auto="4.08", maximum=6, notebook="problem1.ipynb")  # counts
+    _sub(act, cast.alice, at=now - timedelta(hours=1), auto="2.25", maximum=4, notebook="problem2.ipynb")
+    client.force_login(cast.teacher)
+    page = client.get(reverse("grading:gradebook", args=["qc101", "ps"])).content.decode()
+    assert re.search(r'data-student="alice".*?data-testid="total">([\d.]+) / 10', page, re.S).group(1) == "6.33"  # type: ignore[union-attr]
+    assert "2 notebooks: the total adds the counted attempt of each" in page
+    rows = {r["username"]: r for r in _csv(client.get(reverse("grading:gradebook_csv", args=["qc101", "ps"])))}
+    assert (rows["alice"]["total"], rows["alice"]["max"], len(rows["alice"]["submissions"].split())) == (
+        "6.33",
+        "10",
+        2,
+    )
+    assert (rows["bob"]["status"], rows["bob"]["total"], rows["bob"]["max"]) == ("missing", "", "10")
+    page = client.get(reverse("dashboard:gradebook", args=["qc101"])).content.decode()
+    cell = re.search(r'data-student="alice".*?<td class="num" data-activity="ps">([\d.]+)', page, re.S)
+    assert cell is not None and cell.group(1) == "6.33"
+    rows = {r["username"]: r for r in _csv(client.get(reverse("dashboard:gradebook_csv", args=["qc101"])))}
+    assert rows["alice"]["ps"] == "6.33"
+    client.force_login(cast.alice)
+    page = client.get(reverse("dashboard:progress", args=["qc101"])).content.decode()
+    mastery = re.search(r'data-concept="sums"><td>sums</td><td class="num">(\d+)%', page)
+    assert mastery is not None and mastery.group(1) == "63"  # 6.33 of 10
+    panel = client.get(reverse("grading:panel", args=["qc101", "ps"])).content.decode()
+    assert "Counted score: <strong>6.33 / 10</strong>" in " ".join(panel.split())
+    assert panel.count('data-counts="1"') == 2  # one counted attempt per notebook
