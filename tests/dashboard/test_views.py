@@ -286,3 +286,12 @@ def test_drill_down_and_failure_groups_show_staff_messages_and_untrusted_cells(g
     bob = _client(graded, "bob")
     progress = bob.get("/courses/qc101/progress/").content.decode()
     assert "hidden check" not in progress
+
+
+def test_gradebook_header_names_a_non_default_counting(graded):  # type: ignore[no-untyped-def]
+    from courses.models import Activity
+
+    Activity.objects.filter(pk=graded.hw0.pk).update(counting="best")
+    page = _client(graded, "teacher").get("/courses/qc101/gradebook/").content.decode()
+    assert 'data-counting="best"' in page and "Best attempt" in page
+    assert page.count("data-counting=") == 1  # hw1 counts the default way, unmarked
