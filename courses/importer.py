@@ -403,6 +403,7 @@ def verify_assignments(prepared: list[PreparedActivity], *, known: dict[str, str
                 limits=grading_limits(),
                 work_root=settings.DATA_DIR / "grading-jobs",
                 files=data,
+                cell_timeout=float(settings.GRADING_CELL_TIMEOUT),
             ):
                 ok = False
                 problems.append(Problem(f"{folder}/{inner}", message.removeprefix(f"{inner}: ")))

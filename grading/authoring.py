@@ -9,8 +9,11 @@ The source (solutions, hidden tests) stays on the server; only the result is ser
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass, field
 from typing import Any
+
+log = logging.getLogger(__name__)
 
 
 class AuthoringError(ValueError):
@@ -114,13 +117,22 @@ def reference_submission(source_json: str, student_json: str) -> str:
 
 
 def assignment_verify(
-    *, source_json: str, name: str, limits: Any, work_root: Any, files: dict[str, bytes] | None = None
+    *,
+    source_json: str,
+    name: str,
+    limits: Any,
+    work_root: Any,
+    files: dict[str, bytes] | None = None,
+    cell_timeout: float = 30.0,
 ) -> list[str]:
     """Problems with an assignment, naming the cells: [] when it is sound.
 
     Runs the reference solution (every autograded test must give full marks) and the blank
-    student version (every autograded test must give 0) through the sandboxed autograder.
-    Meant for import time; it costs two sandboxed runs of the notebook.
+    student version (every autograded test must give 0) through the sandboxed autograder, with
+    the grading limits students get (``cell_timeout``: the grading cell timeout; ``limits``: the
+    job's wall time and the rest). A run that times out, or that the platform failed, is run
+    once more in a fresh sandbox before the assignment is refused: a busy machine must not
+    refuse a sound assignment. Meant for import time; it costs two sandboxed runs (four at most).
     """
     from .runner.autograde import grade
 
@@ -131,18 +143,30 @@ def assignment_verify(
         "blank student version": prepared.student_json,
     }
     for label, submission in runs.items():
-        out = grade(
-            source_json=source_json,
-            student_json=prepared.student_json,
-            submission_json=submission,
-            limits=limits,
-            work_root=work_root,
-            files=files,
-        )
-        if out.status != "graded":
-            problems.append(
-                f"{name}: the {label} did not run to the end ({out.status}): {out.log.splitlines()[-1][:200]}"
+        for run in (1, 2):
+            out = grade(
+                source_json=source_json,
+                student_json=prepared.student_json,
+                submission_json=submission,
+                limits=limits,
+                work_root=work_root,
+                files=files,
+                cell_timeout=cell_timeout,
             )
+            log.info("verify %s: %s, run %d: %s", name, label, run, out.status)
+            if out.status != "timed_out" and not out.retryable:
+                break
+        if out.status == "timed_out":
+            where = f" in {out.stopped_at}" if getattr(out, "stopped_at", "") else ""
+            problems.append(
+                f"{name}: the {label} timed out{where} in both of two runs (each cell may take "
+                f"{cell_timeout:g} s, the whole notebook {float(limits.wall_seconds):g} s): make it faster "
+                "or raise GRADING_CELL_TIMEOUT / GRADING_JOB_WALL_SECONDS"
+            )
+            continue
+        if out.status != "graded":
+            last = out.log.strip().splitlines()[-1][:200] if out.log.strip() else out.message
+            problems.append(f"{name}: the {label} did not run to the end ({out.status}): {last}")
             continue
         for cell in out.cells:
             if cell["kind"] != "autograded_test":
