@@ -120,3 +120,67 @@ def test_counted_submission_is_last_on_time(cast, bell_assignment, bell):
     late = _receive(cast.alice, bell_assignment, bell["student"].encode(), key="b")
     Submission.objects.filter(pk=late.pk).update(late_seconds=100)
     assert counted_submission(activity=bell_assignment, user=cast.alice).pk == on_time.pk
+
+
+# --- the job kernel's claim, on the grading queue ----------------------------------------------
+
+
+def test_claim_takes_a_waiting_job_once_and_counts_each_attempt(cast, bell_assignment, bell, settings):
+    from core import jobs
+    from grading.services import GRADING_QUEUE
+
+    sub = _receive(cast.alice, bell_assignment, bell["solved"].encode())
+    first = jobs.claim(GRADING_QUEUE, sub.pk)
+    assert first is not None and first.status == SubmissionStatus.RUNNING and first.attempts == 1
+    assert first.started_at is not None
+    assert jobs.claim(GRADING_QUEUE, sub.pk) is None  # a duplicate delivery of a running job
+    # A platform failure: back to received (on commit it is sent again), the attempt stays counted.
+    assert jobs.retry_or_give_up(GRADING_QUEUE, first, message="trying again") == jobs.JobState.RECEIVED
+    sub.refresh_from_db()
+    assert sub.status == SubmissionStatus.RECEIVED and sub.attempts == 1
+    for attempt in range(2, settings.JOBS_MAX_ATTEMPTS + 1):
+        row = jobs.claim(GRADING_QUEUE, sub.pk)
+        assert row is not None and row.attempts == attempt
+        jobs.retry_or_give_up(GRADING_QUEUE, row)
+    sub.refresh_from_db()
+    assert sub.status == SubmissionStatus.NEEDS_ATTENTION and "teacher has been told" in sub.message
+    assert jobs.claim(GRADING_QUEUE, sub.pk) is None  # finished: only staff send it again
+    assert jobs.requeue(GRADING_QUEUE, [sub.pk]) == 1
+    sub.refresh_from_db()
+    assert sub.status == SubmissionStatus.RECEIVED and sub.attempts == 0
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_claims_of_one_job_give_it_to_one_worker(cast, bell_assignment, bell, monkeypatch):
+    import threading
+
+    from django.db import connection
+
+    from core import jobs
+    from grading.services import GRADING_QUEUE
+
+    monkeypatch.setattr("grading.services.jobs.enqueue_on_commit", lambda *a, **k: None)  # no grading here
+    sub = _receive(cast.alice, bell_assignment, bell["solved"].encode())
+    won: list[int] = []
+    errors: list[str] = []
+    start = threading.Barrier(8)
+
+    def worker() -> None:
+        try:
+            start.wait(timeout=60)
+            if jobs.claim(GRADING_QUEUE, sub.pk) is not None:
+                won.append(1)
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(repr(exc))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and won == [1]
+    sub.refresh_from_db()
+    assert sub.status == SubmissionStatus.RUNNING and sub.attempts == 1
