@@ -14,6 +14,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import partial
 from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
@@ -274,7 +275,8 @@ def submission_receive(
         if existing is None:
             raise
         return _same_or_reject(existing, data)
-    jobs.enqueue_on_commit(GRADING_QUEUE, sub.pk)
+    # Sent on commit through the app's one entry point; it never raises (broker down: the sweep).
+    transaction.on_commit(partial(submission_enqueue, submission_id=sub.pk))
     return sub
 
 
@@ -489,7 +491,9 @@ def submissions_regrade(*, activity: Activity, submission_ids: list[int] | None 
     if submission_ids is not None:
         qs = qs.filter(pk__in=submission_ids)
     ids = list(qs.values_list("pk", flat=True))
-    jobs.requeue(GRADING_QUEUE, ids)
+    jobs.requeue(GRADING_QUEUE, ids, send=False)
+    for sub_id in ids:
+        transaction.on_commit(partial(submission_enqueue, submission_id=sub_id))
     return len(ids)
 
 

@@ -173,13 +173,15 @@ def enqueue_on_commit(queue: JobQueue, pk: int, *, countdown: float = 0) -> None
     transaction.on_commit(partial(enqueue, queue, pk, countdown=countdown))
 
 
-def requeue(queue: JobQueue, pks: list[int], **fields: Any) -> int:
-    """Staff send jobs again (a fixed test, a fixed platform): attempts start from zero."""
+def requeue(queue: JobQueue, pks: list[int], *, send: bool = True, **fields: Any) -> int:
+    """Staff send jobs again (a fixed test, a fixed platform): attempts start from zero.
+
+    ``send=False`` leaves the sending on commit to the caller (an app's own enqueue function)."""
     values: dict[str, Any] = {"status": JobState.RECEIVED, "attempts": 0, **fields}
     if queue.queued_field:
         values[queue.queued_field] = None
     moved = queue.model._default_manager.filter(pk__in=pks).update(**values)
-    for pk in pks:
+    for pk in pks if send else []:
         enqueue_on_commit(queue, pk)
     return moved
 
