@@ -398,10 +398,14 @@ def attempts_of(*, activity_ids: list[int], user_id: int) -> list[Attempt]:
 
 
 def submission_detail(*, submission_id: int) -> dict[str, Any]:
-    """Feedback HTML and log of one submission, for staff drill-down."""
+    """Feedback HTML (its images pointed at the submission's files) and log of one submission, for staff drill-down."""
     from core.blobs import BlobNotFound, blob_get
 
-    row = Submission.objects.filter(pk=submission_id).values("feedback_blob", "log", "message").first()
+    row = (
+        Submission.objects.filter(pk=submission_id)
+        .values("feedback_blob", "log", "message", "version_id", "activity__course__slug")
+        .first()
+    )
     if row is None:
         return {"feedback_html": "", "log": "", "message": ""}
     html = ""
@@ -410,7 +414,40 @@ def submission_detail(*, submission_id: int) -> dict[str, Any]:
             html = blob_get(row["feedback_blob"]).decode("utf-8")
         except (OSError, BlobNotFound, UnicodeDecodeError):
             html = ""
+    if html:
+        html = feedback_with_images(
+            html, course_slug=row["activity__course__slug"], submission_id=submission_id, version_id=row["version_id"]
+        )
     return {"feedback_html": html, "log": row["log"], "message": row["message"]}
+
+
+def feedback_with_images(html: str, *, course_slug: str, submission_id: int, version_id: int) -> str:
+    """Point feedback's relative images (``![](jupyter.png)``) at the files of the version the submission answered.
+
+    Only files a student may see resolve (``grading:submission_file`` serves them with the
+    submission's own access check); any other relative source is dropped, never guessed.
+    """
+    import posixpath
+
+    from django.urls import reverse
+
+    from courses.enums import STUDENT_VISIBLE_FILES
+    from courses.models import ActivityFile
+    from courses.rendering import rewrite_image_sources
+
+    paths = set(
+        ActivityFile.objects.filter(version_id=version_id, kind__in=STUDENT_VISIBLE_FILES).values_list(
+            "path", flat=True
+        )
+    )
+
+    def resolve(src: str) -> str | None:
+        path = posixpath.normpath(src.split("#", 1)[0].split("?", 1)[0])
+        if path not in paths:
+            return None
+        return reverse("grading:submission_file", args=[course_slug, submission_id, path])
+
+    return rewrite_image_sources(html, resolve)
 
 
 def _median(values: list[float]) -> float | None:

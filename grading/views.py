@@ -175,7 +175,9 @@ def submission(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     visible = access.is_staff or selectors.scores_visible(activity=sub.activity)
     feedback = blob_get(sub.feedback_blob).decode("utf-8") if (sub.feedback_blob and visible) else ""
     if feedback:
-        feedback = _localise_feedback_images(access.course.slug, sub, feedback)
+        feedback = analytics.feedback_with_images(
+            feedback, course_slug=access.course.slug, submission_id=sub.pk, version_id=sub.version_id
+        )
     score = selectors.submission_score(submission=sub)
     result = selectors.activity_result(activity=sub.activity, user=sub.user)
     counts = result is not None and any(p.id == sub.pk for p in result.parts)
@@ -206,26 +208,6 @@ def submission(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "counting_label": counting_label(sub.activity),
         },
     )
-
-
-def _localise_feedback_images(course_slug: str, sub: Submission, html: str) -> str:
-    """Point the feedback's relative images (``![](jupyter.png)``) at this submission's version's files."""
-    import posixpath
-
-    from django.urls import reverse
-
-    from courses.enums import STUDENT_VISIBLE_FILES
-    from courses.rendering import rewrite_image_sources
-
-    paths = set(sub.version.files.filter(kind__in=STUDENT_VISIBLE_FILES).values_list("path", flat=True))
-
-    def resolve(src: str) -> str | None:
-        path = posixpath.normpath(src.split("#", 1)[0].split("?", 1)[0])
-        if path not in paths or path.startswith("../"):
-            return None
-        return reverse("grading:submission_file", args=[course_slug, sub.pk, path])
-
-    return rewrite_image_sources(html, resolve)
 
 
 @login_required

@@ -231,6 +231,8 @@ def test_feedback_images_come_from_the_submissions_version_for_its_student_and_s
     assert client.get(url).status_code == 404  # another student's submission
     client.force_login(cast.ta)
     assert client.get(url).status_code == 200
+    drill = client.get(f"/courses/qc101/gradebook/students/{cast.alice.pk}/?attempt={sub.pk}").content.decode()
+    assert f'<img alt="Jupyter logo" src="{url}">' in drill  # the staff drill-down shows the same image
 
 
 @pytest.mark.parametrize("hostile", ['=HYPERLINK("http://127.0.0.1:9/","x")', "@cmd", "+1", "\r=1"])
