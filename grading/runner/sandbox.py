@@ -508,9 +508,13 @@ class SandboxProcess:
         wall = time.monotonic() - job_started
         oom = cgroup.oom_killed()
         cgroup.remove()
+        disk_full = self.disk_watch is not None and (self.disk_watch.full or _DiskWatch.is_full(self.job_dir))
+        if self.scratch:  # a plain folder again (callers read it, then rmtree it), at most the quota's size
+            scratch.unmount_keeping(self.job_dir, limit_bytes=limits.disk_mb * 1024 * 1024)
+            self.scratch = False
         code = proc.returncode
         stderr_text = self.err.text()
-        if self.disk_watch is not None and (self.disk_watch.full or _DiskWatch.is_full(self.job_dir)):
+        if disk_full:
             status = "disk_limit"
             notes.append(f"disk quota of {limits.disk_mb} MiB reached: the job was stopped")
         elif timed_out:

@@ -68,6 +68,7 @@ SANDBOX_JUPYTER = "/opt/liangzhi/jupyter"  # where JUPYTER_DIR appears inside th
 SANDBOX_RUN = "/run/liangzhi"  # where the lab's runtime folder (its sockets) appears inside
 LAB_LIMITS = ("memory", "pids", "cpu", "rlimits")  # homes persist: no tmpfs quota for them
 PROXY_PORT = 3128  # inside the jail, for labs with internet
+HUB_RELAY_PORT = 61081  # inside the jail: the relay to the hub API
 
 
 def _run(cmd: list[str], timeout: float = 10) -> subprocess.CompletedProcess[str]:
@@ -402,8 +403,10 @@ class LiangzhiSpawner(LocalProcessSpawner):
         env["MPLCONFIGDIR"] = f"{env['HOME']}/.cache/matplotlib"
         env.pop("JPY_PARENT_PID", None)
         if self.isolated:
-            # Inside the jail the hub API is the relay on the jail's own loopback, same port.
-            _, port, path = self._hub_api()
+            # Inside the jail the hub API is the relay on the jail's own loopback, on a port of
+            # its own: the hub's real port number leads nowhere in there.
+            _, hub_port, path = self._hub_api()
+            port = HUB_RELAY_PORT if hub_port != HUB_RELAY_PORT else HUB_RELAY_PORT + 1
             api = f"http://127.0.0.1:{port}{path}"
             env["JUPYTERHUB_API_URL"] = api
             env["JUPYTERHUB_ACTIVITY_URL"] = (

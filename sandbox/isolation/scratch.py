@@ -21,6 +21,8 @@ import contextlib
 import ctypes
 import ctypes.util
 import os
+import shutil
+import stat
 import subprocess
 from pathlib import Path
 
@@ -52,6 +54,46 @@ def release(path: Path) -> None:
         return
     with contextlib.suppress(OSError):
         path.rmdir()
+
+
+def unmount_keeping(path: Path, *, limit_bytes: int) -> int:
+    """Move what the jail left in the scratch mount to a plain folder at ``path``; unmount.
+
+    After a job its folder should be an ordinary one again (callers read it, then remove it
+    with ``shutil.rmtree``, which cannot remove a mount point). Only regular files, folders
+    and symlinks (as links) are copied, never more than ``limit_bytes`` in all: a sparse
+    file's apparent size or a FIFO cannot make the copy write more than the quota allowed
+    or hang. Returns the bytes copied.
+    """
+    out = path.with_name(path.name + ".kept")
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(mode=0o711)
+    budget = limit_bytes
+    for root, dirs, files in os.walk(path, followlinks=False):
+        rel = Path(root).relative_to(path)
+        for name in dirs:
+            src = Path(root) / name
+            if src.is_symlink():
+                (out / rel / name).symlink_to(os.readlink(src))
+            else:
+                (out / rel / name).mkdir(mode=0o755, exist_ok=True)
+        for name in files:
+            src, dst = Path(root) / name, out / rel / name
+            try:
+                st = src.lstat()
+                if stat.S_ISLNK(st.st_mode):
+                    dst.symlink_to(os.readlink(src))
+                elif stat.S_ISREG(st.st_mode) and st.st_size <= budget:
+                    shutil.copyfile(src, dst, follow_symlinks=False)
+                    os.chmod(dst, stat.S_IMODE(st.st_mode) & 0o755)
+                    budget -= st.st_size
+            except OSError:
+                continue
+    release(path)
+    if path.exists():  # release could not remove the mount point: leave both, report nothing
+        return limit_bytes - budget
+    out.rename(path)
+    return limit_bytes - budget
 
 
 def mounted(iid: str) -> list[Path]:

@@ -177,6 +177,8 @@ def test_sandbox_disk_quota_stops_the_job_and_nothing_reaches_the_disk(tmp_path)
         pytest.fail(f"no disk quota on this machine: {sandbox_probe()['problems']}")
     code = (
         "import os\n"
+        "st = os.statvfs('.')\n"
+        "print('SIZE', st.f_blocks * st.f_frsize, flush=True)\n"
         "chunk = b'x' * (1024 * 1024)\n"
         "written = 0\n"
         "with open('big.bin', 'wb') as f:\n"
@@ -194,9 +196,29 @@ def test_sandbox_disk_quota_stops_the_job_and_nothing_reaches_the_disk(tmp_path)
     assert any("disk quota of 16 MiB" in note for note in result.notes), result.notes
     assert "survived" not in result.stdout
     job = tmp_path / "job"
-    # The job folder is a tmpfs of the quota's size: what the job wrote never touched the disk.
-    assert _mount_of(job) == "tmpfs"
+    # While it ran, the job folder was a filesystem of the quota's size (a tmpfs, not the disk);
+    # afterwards it is a plain folder again holding at most the quota.
+    assert int(result.stdout.split("SIZE")[1].split()[0]) <= 16 * 1024 * 1024
+    assert _mount_of(job) != "tmpfs"
     assert (job / "big.bin").stat().st_size <= 16 * 1024 * 1024
+    assert sum(p.stat().st_size for p in job.rglob("*") if p.is_file()) <= 16 * 1024 * 1024
+
+
+def test_sandbox_sparse_file_or_fifo_cannot_blow_up_the_copy_back(tmp_path):
+    code = (
+        "import os\n"
+        "with open('sparse.bin', 'wb') as f:\n"
+        "    f.truncate(50 * 1024**3)\n"  # 50 GiB apparent size, no blocks
+        "os.mkfifo('pipe')\n"
+        "os.symlink('/etc/passwd', 'link')\n"
+        "open('ok.txt', 'w').write('kept')\n"
+    )
+    result = _py(code, tmp_path, disk_mb=16, max_file_bytes=100 * 1024**3)
+    assert result.status == "ok", result.stderr
+    job = tmp_path / "job"
+    assert (job / "ok.txt").read_text() == "kept"
+    assert not (job / "sparse.bin").exists() and not (job / "pipe").exists()
+    assert (job / "link").is_symlink()  # copied as a link, never followed
 
 
 def test_sandbox_private_tmp_has_a_size_limit(tmp_path):

@@ -45,6 +45,15 @@ TEST_PROFILES = {
         "gpu": False,
         "start_timeout": 1,
     },
+    # A lab whose profile allows the internet (through the spawner's CONNECT proxy only).
+    "net": {
+        "display_name": "test: internet",
+        "mem_limit": 2 * 1024**3,
+        "cpu_limit": 1.0,
+        "pids_limit": 256,
+        "gpu": False,
+        "internet": True,
+    },
     # Small enough that a memory bomb trips it fast, big enough for the quantum stack.
     "small": {
         "display_name": "test: 700 MiB",

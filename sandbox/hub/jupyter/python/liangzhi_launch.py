@@ -86,6 +86,23 @@ def relay(port: int, target: str) -> socket.socket:
     return listener
 
 
+def _own_server_token() -> None:
+    """Give the server a token of its own instead of the hub's API token.
+
+    JupyterHub's identity provider reports the hub API token as the Jupyter server's own
+    ``token``, and jupyter_server writes that into jpserver-<pid>.json in the runtime
+    folder under $HOME, where the student's kernel can read it. Users reach the server
+    through the hub's OAuth, never with this token, so a random one loses nothing; the hub
+    client (``hub_auth.api_token``) keeps the real one, in this non-dumpable process only.
+    """
+    import secrets
+
+    from jupyterhub.singleuser.extension import JupyterHubIdentityProvider
+
+    own = secrets.token_hex(24)
+    JupyterHubIdentityProvider.token = property(lambda self: own)  # type: ignore[assignment,method-assign]
+
+
 def main() -> None:
     make_undumpable()
     env = os.environ
@@ -105,6 +122,7 @@ def main() -> None:
         env["JUPYTERHUB_SERVICE_URL"] = url._replace(netloc=f"127.0.0.1:{DEFAULT_JUPYTER_SERVER_PORT}").geturl()
         args = [f"--ServerApp.sock={env['LIANGZHI_SERVER_SOCK']}", "--ServerApp.sock_mode=0600", *args]
     sys.argv = ["jupyterhub-singleuser", *args]
+    _own_server_token()
     from jupyterhub.singleuser import main as singleuser_main
 
     singleuser_main()

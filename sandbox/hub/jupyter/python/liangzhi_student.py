@@ -47,13 +47,25 @@ class ScrubbedKernelManager(ServerKernelManager):
 
 
 def _forget_secrets(serverapp: Any) -> None:
-    # The hub client reads its token lazily from the environment: read it now, then drop it.
-    provider = getattr(serverapp, "identity_provider", None)
-    hub_auth = getattr(provider, "hub_auth", None)
-    if hub_auth is None:
-        return  # not under JupyterHub: nothing of the hub's to protect
-    _ = hub_auth.api_token
-    scrub_env(os.environ)  # type: ignore[arg-type]
+    """Read the hub token into every hub client the server has, then drop it from os.environ.
+
+    JupyterHub's clients (the identity provider's, the singleuser extension's for activity
+    reports) read ``JUPYTERHUB_API_TOKEN`` lazily, on first use: touch each one now, so that
+    they hold it, and only then remove it from the environment children would inherit.
+    Runs once the server is up, after every extension was loaded and linked.
+    """
+    holders: list[Any] = [getattr(serverapp, "identity_provider", None)]
+    manager = getattr(serverapp, "extension_manager", None)
+    for apps in (getattr(manager, "extension_apps", None) or {}).values():
+        holders.extend(apps)
+    clients = 0
+    for holder in holders:
+        if holder is None or "hub_auth" not in getattr(holder, "trait_names", lambda: [])():
+            continue
+        _ = holder.hub_auth.api_token
+        clients += 1
+    if clients:  # under JupyterHub: its token has been read where it is needed
+        scrub_env(os.environ)  # type: ignore[arg-type]
 
 
 def _jupyter_server_extension_points() -> list[dict[str, str]]:
@@ -61,7 +73,7 @@ def _jupyter_server_extension_points() -> list[dict[str, str]]:
 
 
 def _load_jupyter_server_extension(serverapp: Any) -> None:
-    _forget_secrets(serverapp)
+    serverapp.io_loop.add_callback(_forget_secrets, serverapp)
 
     async def warm_kernel() -> None:
         try:
