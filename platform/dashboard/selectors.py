@@ -747,6 +747,8 @@ class Progress:
     attempts: list[tuple[Activity, Attempt, bool]]  # activity, attempt, score visible
     competitions: list[dict[str, Any]]
     competitions_available: bool
+    # The attempts that count (per activity and notebook, under each activity's counting setting).
+    counted_ids: set[int] = field(default_factory=set)
 
 
 def student_progress(*, access: Access, user_id: int, show_unreleased: bool, now: datetime | None = None) -> Progress:
@@ -823,6 +825,7 @@ def student_progress(*, access: Access, user_id: int, show_unreleased: bool, now
         attempts=attempts,
         competitions=standings,
         competitions_available=available,
+        counted_ids={part.id for c in grades.counted_by_key.values() for part in c.parts},
     )
 
 

@@ -416,6 +416,7 @@ def test_a_two_notebook_assignment_has_one_total_on_every_page(client: Any, worl
     page = client.get(reverse("dashboard:progress", args=["qc101"])).content.decode()
     mastery = re.search(r'data-concept="sums"><td>sums</td><td class="num">(\d+)%', page)
     assert mastery is not None and mastery.group(1) == "63"  # 6.33 of 10
+    assert page.count("data-counts=") == 2  # the attempt history marks the counted attempt of each notebook
     panel = client.get(reverse("grading:panel", args=["qc101", "ps"])).content.decode()
     assert "Counted score: <strong>6.33 / 10</strong>" in " ".join(panel.split())
     assert panel.count('data-counts="1"') == 2  # one counted attempt per notebook
