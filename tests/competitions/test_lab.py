@@ -27,10 +27,7 @@ def test_decoder_submitted_from_the_lab_is_scored(lab, hub_client, cup, cast, se
             submission_from_lab(phase=dev, user=alice, path=path)
         # The participant saves their decoder in the lab (the Jupyter Server contents API).
         hub_client.contents_mkdir(alice.hub_name, "competitions/decoder-cup")
-        url = hub_client._server(alice.hub_name, f"api/contents/{path}")
-        hub_client._request(
-            "PUT", url, ok=(200, 201), json={"type": "file", "format": "text", "content": PYMATCHING_DECODER.decode()}
-        )
+        hub_client.contents_put_file(alice.hub_name, path, PYMATCHING_DECODER)
         sub = submission_from_lab(phase=dev, user=alice, path=path)  # autocommit: evaluated on commit (eager)
         sub.refresh_from_db()
         assert sub.filename == "entry.py" and sub.size == len(PYMATCHING_DECODER)
