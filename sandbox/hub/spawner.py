@@ -194,7 +194,8 @@ class LiangzhiSpawner(LocalProcessSpawner):
         base = self.__dict__.get("_base_start_timeout")
         if base is None:  # during __init__: the configured value is still in place
             return
-        timeout = self.profiles.get(name, {}).get("start_timeout")
+        chosen: dict[str, Any] = dict(self.profiles.get(name) or {})
+        timeout = chosen.get("start_timeout")
         self.start_timeout = int(timeout or base)
 
     # --- helpers ---------------------------------------------------------------------------
@@ -450,8 +451,9 @@ class LiangzhiSpawner(LocalProcessSpawner):
         name = self.profile["name"]  # validates the profile before anything is created
         if self.profiles[name].get("gpu") and self.local_profiles_only:
             raise ValueError("The GPU profile is only available on the cluster deployment.")
-        if self.port == 0:
-            self.port = random_port()
+        port = int(self.port)  # type: ignore[has-type]  # jupyterhub's trait, untyped for mypy
+        if port == 0:
+            self.port = port = random_port()
         loop = asyncio.get_running_loop()
         ip = self.ip or "127.0.0.1"
         group: cgroups.Cgroup | None = None

@@ -98,26 +98,36 @@ class Cgroup:
         if v2_wanted:
             unified = self.layout[v2_wanted[0]][1]
             parent = unified / self.parent
-            try:
-                parent.mkdir(exist_ok=True)
-                enable = " ".join(f"+{c}" for c in v2_wanted)
-                _write(unified / "cgroup.subtree_control", enable)
-                _write(parent / "cgroup.subtree_control", enable)
-                leaf = parent / self.leaf
-                leaf.mkdir(exist_ok=True)
-                for controller in v2_wanted:
-                    self.paths[controller] = leaf
-            except OSError as exc:
-                self.errors.append(f"cgroup v2 {self.parent}/{self.leaf}: {exc}")
+            for _attempt in range(3):  # the parent may vanish under us: remove() of a sibling
+                try:
+                    parent.mkdir(exist_ok=True)
+                    enable = " ".join(f"+{c}" for c in v2_wanted)
+                    _write(unified / "cgroup.subtree_control", enable)
+                    _write(parent / "cgroup.subtree_control", enable)
+                    leaf = parent / self.leaf
+                    leaf.mkdir(exist_ok=True)
+                    for controller in v2_wanted:
+                        self.paths[controller] = leaf
+                    break
+                except FileNotFoundError:
+                    continue
+                except OSError as exc:
+                    self.errors.append(f"cgroup v2 {self.parent}/{self.leaf}: {exc}")
+                    break
         for controller, (version, base) in self.layout.items():
             if version != "v1" or not self._wanted(controller, limits):
                 continue
             path = base / self.parent / self.leaf
-            try:
-                path.mkdir(parents=True, exist_ok=True)
-                self.paths[controller] = path
-            except OSError as exc:
-                self.errors.append(f"cgroup v1 {controller}: {exc}")
+            for _attempt in range(3):
+                try:
+                    path.mkdir(parents=True, exist_ok=True)
+                    self.paths[controller] = path
+                    break
+                except FileNotFoundError:
+                    continue
+                except OSError as exc:
+                    self.errors.append(f"cgroup v1 {controller}: {exc}")
+                    break
         self.apply(limits)
         return self
 
@@ -249,6 +259,8 @@ class Cgroup:
                     time.sleep(0.05)
             else:
                 gone = False
+            with contextlib.suppress(OSError):
+                path.parent.rmdir()  # the installation's folder, once its last group is gone
         return gone
 
 

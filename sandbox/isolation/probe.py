@@ -14,6 +14,7 @@ A degraded machine is never reported as isolated.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -78,6 +79,9 @@ def _cgroup_try(iid: str) -> dict[str, Capability]:
                 found[controller] = Capability(False, "none", f"no writable cgroup {controller} controller")
     finally:
         test.remove()
+        for path in set(test.paths.values()):
+            with contextlib.suppress(OSError):
+                path.parent.rmdir()  # only if no group of this installation lives there
     return found
 
 
