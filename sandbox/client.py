@@ -26,7 +26,7 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -311,6 +311,52 @@ class HubClient:
                 return
         yield from self.server_progress(name, timeout=timeout, _retry=False)
 
+    async def server_progress_async(
+        self, name: str, *, timeout: float, _retry: bool = True
+    ) -> AsyncIterator[ProgressEvent]:
+        """``server_progress`` for an ASGI server: the same events, awaited instead of blocking a thread.
+
+        Under ASGI an open progress stream then costs a socket and a coroutine, never a worker or a
+        thread (deploy/gunicorn.conf.py). The rare follow-up calls (server_status) run in a thread.
+        """
+        import asyncio
+
+        import httpx  # a jupyterlab dependency; only ASGI servers come here
+
+        url = self._api(f"/users/{quote(name)}/server/progress")
+        limits = httpx.Timeout(self.timeout, read=timeout)
+        headers = {"Authorization": f"token {self._service_token}"}
+        broke = False
+        async with httpx.AsyncClient(timeout=limits) as http:
+            try:
+                async with http.stream("GET", url, headers=headers) as response:
+                    if response.status_code == 400:
+                        status = await asyncio.to_thread(self.server_status, name)
+                        if status.state == "ready":
+                            yield ProgressEvent(progress=100, message="Server ready", ready=True, url=status.url)
+                            return
+                        raise SpawnFailed("Your lab is not starting. Please try again.")
+                    if response.status_code >= 300:
+                        body = (await response.aread())[:300]
+                        log.warning("progress for %s -> %s: %r", name, response.status_code, body)
+                        raise HubUnavailable("The lab is unavailable right now.")
+                    async for line in response.aiter_lines():
+                        if not line.startswith("data:"):
+                            continue
+                        event = ProgressEvent.from_json(json.loads(line[5:]))
+                        yield event
+                        if event.ready or event.failed:
+                            return
+                    return
+            except httpx.HTTPError as exc:
+                log.warning("progress stream for %s broke: %r", name, exc)
+                if not _retry:
+                    raise HubUnavailable("The lab stopped answering while your server was starting.") from exc
+                broke = True
+        if broke:
+            async for event in self.server_progress_async(name, timeout=timeout, _retry=False):
+                yield event
+
     def server_wait_ready(self, name: str, *, timeout: float) -> ProgressEvent:
         """Follow the progress stream to its end; raise SpawnFailed with the hub's message."""
         last = None
@@ -418,6 +464,9 @@ class HubClient:
             return dict(self._request("GET", self._server(name, f"api/kernels/{kernel_id}"), as_user=name).json())
         except NotFound:
             return None
+
+    def kernel_interrupt(self, name: str, kernel_id: str) -> None:
+        self._request("POST", self._server(name, f"api/kernels/{kernel_id}/interrupt"), ok=(204,), as_user=name)
 
     def kernel_execute(self, name: str, kernel_id: str, code: str, *, timeout: float = 60) -> ExecResult:
         """Run ``code`` in the kernel over its websocket (Jupyter messaging protocol 5.3).

@@ -57,14 +57,13 @@ def test_kernel_interrupt_works_in_the_sandbox(lab, hub_client):  # type: ignore
         started = time.monotonic()
         runner.start()
         # interrupt only once the cell runs (a loaded machine may take a while to start it)
-        state_url = hub_client._server(name, f"api/kernels/{kernel}")
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            if hub_client._request("GET", state_url).json().get("execution_state") == "busy":
+            if (hub_client.kernel_get(name, kernel) or {}).get("execution_state") == "busy":
                 break
             time.sleep(0.2)
         time.sleep(1)
-        hub_client._request("POST", hub_client._server(name, f"api/kernels/{kernel}/interrupt"), ok=(204,))
+        hub_client.kernel_interrupt(name, kernel)
         runner.join(timeout=60)
         assert results and results[0].status == "error" and "KeyboardInterrupt" in results[0].error, results
         assert time.monotonic() - started < 85  # interrupted, not finished (the cell sleeps 60 s after it starts)
