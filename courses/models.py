@@ -191,3 +191,45 @@ class ActivityFile(models.Model):
 
     def __str__(self) -> str:
         return self.path
+
+
+class CourseImport(models.Model):
+    """A course zip uploaded from the site, imported by a worker (courses.tasks): verifying
+    changed assignments runs them in the grading sandbox, which is too long for a web request.
+    A job of the job kernel (core.jobs): status, attempts, received_at, queued_at, started_at."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("Received")
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Importing")
+        DONE = "done", _("Imported")
+        FAILED = "failed", _("Refused")
+        NEEDS_ATTENTION = "needs_attention", _("Needs attention")
+
+    teacher = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="course_imports")
+    # The course being updated; empty for a new course until the import creates it.
+    course = models.ForeignKey(Course, on_delete=models.SET_NULL, null=True, blank=True, related_name="imports")
+    expect_slug = models.SlugField(max_length=64, blank=True)
+    filename = models.CharField(max_length=255, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RECEIVED, db_index=True)
+    stage = models.CharField(max_length=200, blank=True)  # what the worker is doing now
+    attempts = models.PositiveSmallIntegerField(default=0)
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    queued_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    summary = models.TextField(blank=True)
+    problems = models.JSONField(default=list, blank=True)  # every problem line, as the importer wrote it
+
+    class Meta:
+        ordering = ("-received_at",)
+        verbose_name = _("course import")
+        verbose_name_plural = _("course imports")
+
+    def __str__(self) -> str:
+        return f"{self.filename or 'course zip'} ({self.status})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED, self.Status.NEEDS_ATTENTION)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.course_list, name="list"),
     path("new/", views.course_create, name="create"),
     path("import/", views.course_import_new, name="import_new"),
+    path("imports/<int:job_id>/", views.course_import_status, name="import_status"),
     path("<slug:slug>/", views.course_home, name="home"),
     path("<slug:slug>/manage/", views.course_manage, name="manage"),
     path("<slug:slug>/manage/import/", views.course_import_update, name="import_update"),

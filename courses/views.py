@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import mimetypes
+import zipfile
 from typing import cast
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -19,9 +21,8 @@ from core.blobs import BlobNotFound, blob_path
 from . import selectors, services
 from .enums import NOTEBOOK_KINDS, ActivityKind, FileKind, Role, Stage
 from .forms import CourseCreateForm, CourseZipForm, JoinForm, RoleForm, RosterAddForm, RosterCsvForm
-from .importer import CourseImportError
-from .models import Activity, Enrollment
-from .zipimport import import_course_zip
+from .imports import course_import_for, course_import_receive
+from .models import Activity, Course, CourseImport, Enrollment
 
 
 def _user(request: HttpRequest) -> User:
@@ -61,16 +62,22 @@ def course_create(request: HttpRequest) -> HttpResponse:
     return render(request, "courses/create.html", {"form": form, "zip_form": zip_form})
 
 
-def _import_zip(request: HttpRequest, *, expect_slug: str | None) -> tuple[object | None, list[str]]:
+def _import_receive(request: HttpRequest, *, course: Course | None) -> tuple[CourseImport | None, list[str]]:
+    """Checks that take no time (a file, within the size limit, a zip); the import itself runs
+    in a worker (courses.imports): verifying assignments in the sandbox is too long for a request."""
     form = CourseZipForm(request.POST, request.FILES)
     if not form.is_valid():
         return None, [str(e) for errs in form.errors.values() for e in errs]
     upload = form.cleaned_data["archive"]
-    try:
-        report = import_course_zip(upload, size=upload.size, teacher=request.user, expect_slug=expect_slug)
-    except CourseImportError as exc:
-        return None, [str(p) for p in exc.problems]
-    return report, []
+    limit = settings.COURSE_ZIP_MAX_BYTES
+    if upload.size > limit:
+        return None, [_("upload: the zip is larger than %(mib)s MiB") % {"mib": limit // (1024 * 1024)}]
+    if not zipfile.is_zipfile(upload):
+        return None, [_("upload: not a zip file")]
+    job = course_import_receive(
+        upload=upload, filename=upload.name or "", size=upload.size, teacher=request.user, course=course
+    )
+    return job, []
 
 
 @login_required
@@ -79,16 +86,15 @@ def course_import_new(request: HttpRequest) -> HttpResponse:
     """Create (or, for its teacher, update) a course from an uploaded folder zip."""
     if not request.user.may_create_courses:  # type: ignore[union-attr]
         raise PermissionDenied(_("Only teachers may create courses."))
-    report, problems = _import_zip(request, expect_slug=None)
-    if report is None:
+    job, problems = _import_receive(request, course=None)
+    if job is None:
         return render(
             request,
             "courses/create.html",
             {"form": CourseCreateForm(), "zip_form": CourseZipForm(), "problems": problems},
             status=400,
         )
-    messages.success(request, report.summary())  # type: ignore[attr-defined]
-    return redirect("courses:manage", report.course.slug)  # type: ignore[attr-defined]
+    return redirect("courses:import_status", job.pk)
 
 
 @login_required
@@ -278,8 +284,8 @@ def course_rotate_code(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def course_import_update(request: HttpRequest, slug: str) -> HttpResponse:
     access = _teacher_access(request, slug)
-    report, problems = _import_zip(request, expect_slug=access.course.slug)
-    if report is None:
+    job, problems = _import_receive(request, course=access.course)
+    if job is None:
         messages.error(request, _("The import was refused; nothing was changed."))
         return render(
             request,
@@ -297,5 +303,14 @@ def course_import_update(request: HttpRequest, slug: str) -> HttpResponse:
             },
             status=400,
         )
-    messages.success(request, report.summary())  # type: ignore[attr-defined]
-    return redirect("courses:manage", slug)
+    return redirect("courses:import_status", job.pk)
+
+
+@login_required
+def course_import_status(request: HttpRequest, job_id: int) -> HttpResponse:
+    """The progress page of a background import; htmx polls it (the fragment) until it is finished."""
+    job = course_import_for(job_id=job_id, user=request.user)
+    if job is None:
+        raise Http404
+    template = "courses/_import_status.html" if request.htmx else "courses/import_status.html"  # type: ignore[attr-defined]
+    return render(request, template, {"job": job, "statuses": CourseImport.Status})

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "django_prometheus",
     "oauth2_provider",
     "axes",
     "core",
@@ -82,6 +83,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "core.logging.RequestIdMiddleware",  # X-Request-ID in every log line and response
+    # before the host and HTTPS checks: probes and metrics answer whatever the Host header (a
+    # kubelet asks by pod address) and over plain HTTP inside the cluster
+    "core.health.ProbeMiddleware",
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "core.middleware.SiteHostMiddleware",  # first: nothing, not even a cookie, under the hub's host name
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -94,6 +100,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
     # last, as django-axes asks: turns a refused (locked-out) login into the lockout page
     "axes.middleware.AxesMiddleware",
 ]
@@ -164,7 +171,9 @@ USE_TZ = True
 
 # --- files ----------------------------------------------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = DATA_DIR / "static"
+# Images bake static files in at build time (STATIC_ROOT outside the data volume, so an upgrade
+# never serves stale files); the demo keeps them under var/.
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(DATA_DIR / "static")))
 _plotly_spec = importlib.util.find_spec("plotly")  # locate, never import, plotly here
 STATICFILES_DIRS: list[Path | tuple[str, Path]] = [BASE_DIR / "static"]
 if _plotly_spec and _plotly_spec.submodule_search_locations:
@@ -176,21 +185,14 @@ WHITENOISE_USE_FINDERS = DEBUG  # the demo serves static files straight from the
 MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "media/"
 
-STORAGE_BACKEND = env_choice("STORAGE_BACKEND", "local", ("local", "s3"))
-if STORAGE_BACKEND == "s3":
-    _file_storage = {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            "bucket_name": env_str("STORAGE_BUCKET"),
-            "endpoint_url": env_str("STORAGE_ENDPOINT_URL", None),
-            "default_acl": "private",
-            "querystring_auth": True,
-        },
-    }
-else:
-    _file_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+# Files live on a POSIX filesystem (BLOB_ROOT, COMPETITIONS_DATA_DIR, COURSE_IMPORT_DIR): several web or
+# worker hosts share one (NFS, CephFS, a ReadWriteMany volume) — see the README's "Files and
+# storage". There is no object-storage backend: graders and the competition scorer read these as
+# local files outside the sandbox, and blob writes rely on fsync + rename.
+# STORAGE_BACKEND is read only to refuse "s3" loudly (earlier releases accepted it and ignored it).
+STORAGE_BACKEND = env_choice("STORAGE_BACKEND", "local", ("local",))
 STORAGES = {
-    "default": _file_storage,
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if PRODUCTION
@@ -208,6 +210,8 @@ COURSE_ZIP_MAX_FILES = env_int("COURSE_ZIP_MAX_FILES", 2000, minimum=1)
 # Importing an assignment runs its reference solution (full marks) and blank version (zero) in
 # the grading sandbox and refuses it otherwise; unchanged assignments are not run again.
 COURSES_VERIFY_ASSIGNMENTS = env_bool("COURSES_VERIFY_ASSIGNMENTS", True)
+# Zips uploaded from the site wait here (0600) until a worker has imported them (courses.imports).
+COURSE_IMPORT_DIR = Path(env_str("COURSE_IMPORT_DIR", str(DATA_DIR / "course-imports")))
 
 # --- e-mail ---------------------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -224,8 +228,17 @@ if EMAIL_BACKEND.endswith("smtp.EmailBackend"):
 # (or rediss:// for TLS). Values are stored as JSON, never pickles: a key written by anyone who
 # reaches Redis is read as a miss, not run (core.cache).
 REDIS_URL = env_str("REDIS_URL", "")
+# A Redis that is down or frozen degrades pages (every read a miss, writes dropped, one warning)
+# instead of failing them: core.cache.FailSoftJSONRedisCache, with short socket timeouts.
+CACHE_TIMEOUT_SECONDS = env_float("CACHE_TIMEOUT_SECONDS", 0.5)
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "core.cache.JSONRedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "core.cache.FailSoftJSONRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": CACHE_TIMEOUT_SECONDS, "socket_timeout": CACHE_TIMEOUT_SECONDS},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -235,7 +248,12 @@ CELERY_RESULT_BACKEND = None  # results live in our own tables, not in the broke
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_ROUTES = {"grading.*": {"queue": "grading"}, "competitions.*": {"queue": "grading"}}
+# Course imports verify assignments in the grading sandbox: they run where grading runs.
+CELERY_TASK_ROUTES = {
+    "grading.*": {"queue": "grading"},
+    "competitions.*": {"queue": "grading"},
+    "courses.*": {"queue": "grading"},
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -257,7 +275,11 @@ CELERY_TASK_ROUTES = {
 # --- job kernel (core.jobs): one attempt limit and one sweep for every queue -----------------
 # A job the platform fails this many times (sandbox did not start, worker died) needs attention.
 JOBS_MAX_ATTEMPTS = env_int("JOBS_MAX_ATTEMPTS", 3, minimum=1)
-JOBS_QUEUES = ["grading.services.GRADING_QUEUE", "competitions.services.COMPETITION_QUEUE"]
+JOBS_QUEUES = [
+    "grading.services.GRADING_QUEUE",
+    "competitions.services.COMPETITION_QUEUE",
+    "courses.imports.IMPORT_QUEUE",
+]
 # Housekeeping: delivered messages of the embedded SQLite broker and job folders older than this
 # many minutes are deleted.
 JOBS_CLEANUP_AFTER_MINUTES = env_float("JOBS_CLEANUP_AFTER_MINUTES", 60.0)
@@ -272,6 +294,9 @@ HUB_URL = env_str("HUB_URL", "http://localhost:8001").rstrip("/")
 HUB_API_URL = env_str("HUB_API_URL", f"{HUB_URL}/hub/api").rstrip("/")
 HUB_API_TOKEN = env_str("HUB_API_TOKEN", "")
 HUB_TIMEOUT_SECONDS = env_float("HUB_TIMEOUT_SECONDS", 5.0)
+# With per-user subdomains (the hub's JupyterHub.subdomain_host), each student's server answers at
+# https://<name>.<this host>/user/<name>/: the site calls it there (sandbox.client), never through a redirect.
+HUB_SUBDOMAIN_HOST = env_str("HUB_SUBDOMAIN_HOST", "").rstrip("/")
 
 # --- OAuth2/OIDC provider (JupyterHub signs in through the site) ------------------------
 _RFC9700 = (
@@ -342,14 +367,50 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# LOG_FORMAT=json: one JSON object a line (time, level, logger, message, request_id, exception),
+# for a log collector; "plain" for people. Every line carries the request's X-Request-ID.
+LOG_FORMAT = env_choice("LOG_FORMAT", "plain", ("plain", "json"))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "core.logging.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"},
+        "json": {"()": "core.logging.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]}
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- operations: probes, metrics, error reports -------------------------------------------
+# /healthz: the process answers. /readyz: database, broker, cache and storage, each within this
+# many seconds; the JSON detail is for superusers, or for whoever sends READYZ_TOKEN as a bearer token.
+READYZ_TIMEOUT_SECONDS = env_float("READYZ_TIMEOUT_SECONDS", 2.0)
+READYZ_TOKEN = env_str("READYZ_TOKEN", "")
+# /metrics (Prometheus): with METRICS_TOKEN set, only a request carrying it as a bearer token;
+# without, only a direct request from the machine itself (loopback, no proxy headers).
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+# Platform gauges read from the database (and the hub) are computed at most this often (seconds).
+METRICS_CACHE_SECONDS = env_float("METRICS_CACHE_SECONDS", 15.0)
+# A Celery worker writes a heartbeat row this often (seconds); older than 3× counts as gone.
+WORKER_HEARTBEAT_SECONDS = max(1.0, env_float("WORKER_HEARTBEAT_SECONDS", 15.0))
+# Errors to Sentry (or a compatible service) when set; no personal data is sent.
+SENTRY_DSN = env_str("SENTRY_DSN", "")
+if SENTRY_DSN:
+    import sentry_sdk
+    from sentry_sdk.integrations.celery import CeleryIntegration
+    from sentry_sdk.integrations.django import DjangoIntegration
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        integrations=[DjangoIntegration(), CeleryIntegration()],
+        send_default_pii=False,
+        environment=env_str("SENTRY_ENVIRONMENT", ENVIRONMENT),
+        traces_sample_rate=env_float("SENTRY_TRACES_SAMPLE_RATE", 0.0),
+    )
 
 # --- sandbox: JupyterHub lab + OIDC single sign-on (owned by the sandbox/practice work) ----
 # The hub's secrets (OAuth client secret, the site's service token) live in one 0600 file

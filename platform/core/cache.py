@@ -15,6 +15,7 @@ import json
 import logging
 from typing import Any
 
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 
 log = logging.getLogger(__name__)
@@ -85,3 +86,73 @@ class JSONRedisCache(RedisCache):
         super().__init__(server, params)
         self._class = SafeRedisCacheClient
         self._options = {"serializer": JSONSerializer, **self._options}
+
+
+class FailSoftJSONRedisCache(JSONRedisCache):
+    """:class:`JSONRedisCache` that degrades when Redis is down or frozen instead of failing the page.
+
+    The cache only ever holds what can be recomputed (leaderboards, charts, the hub's answers), so
+    a read that cannot reach Redis is a miss and a write is dropped. After a failure Redis is left
+    alone for ``RETRY_AFTER`` seconds, so a page with ten cache reads pays one connect timeout, not
+    ten; one warning per outage goes to the log. :meth:`ping` raises, for ``/readyz``.
+    """
+
+    RETRY_AFTER = 5.0
+    _down_until = 0.0  # shared by the process's instances (one per thread): one outage, one wait
+
+    def _soft(self, name: str, default: Any, *args: Any, **kwargs: Any) -> Any:
+        import time
+
+        from redis.exceptions import RedisError
+
+        now = time.monotonic()
+        if now < FailSoftJSONRedisCache._down_until:
+            return default
+        try:
+            return getattr(super(), name)(*args, **kwargs)
+        except (RedisError, OSError) as exc:
+            if FailSoftJSONRedisCache._down_until == 0.0 or now - FailSoftJSONRedisCache._down_until > 60:
+                log.warning("cache unavailable (%s: %s); pages are served without it", type(exc).__name__, exc)
+            FailSoftJSONRedisCache._down_until = now + self.RETRY_AFTER
+            return default
+
+    def ping(self) -> None:
+        """Raise when Redis does not answer (the readiness probe), whatever the fail-soft state."""
+        self._cache.get_client(None, write=True).ping()
+
+    def get(self, key: Any, default: Any = None, version: int | None = None) -> Any:
+        return self._soft("get", default, key, default, version)
+
+    def get_many(self, keys: Any, version: int | None = None) -> dict[Any, Any]:
+        return self._soft("get_many", {}, keys, version)  # type: ignore[no-any-return]
+
+    def has_key(self, key: Any, version: int | None = None) -> bool:
+        return bool(self._soft("has_key", False, key, version))
+
+    def add(self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None) -> bool:
+        return bool(self._soft("add", False, key, value, timeout, version))
+
+    def set(self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None) -> None:
+        self._soft("set", None, key, value, timeout, version)
+
+    def set_many(self, data: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None) -> list[Any]:
+        return self._soft("set_many", [], data, timeout, version)  # type: ignore[no-any-return]
+
+    def touch(self, key: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None) -> bool:
+        return bool(self._soft("touch", False, key, timeout, version))
+
+    def delete(self, key: Any, version: int | None = None) -> bool:
+        return bool(self._soft("delete", False, key, version))
+
+    def delete_many(self, keys: Any, version: int | None = None) -> None:
+        self._soft("delete_many", None, keys, version)
+
+    def incr(self, key: Any, delta: int = 1, version: int | None = None) -> int:
+        marker = object()
+        value = self._soft("incr", marker, key, delta, version)
+        if value is marker:
+            raise ValueError(f"Key '{key}' not found (the cache is unavailable)")
+        return int(value)
+
+    def clear(self) -> None:
+        self._soft("clear", None)

@@ -139,33 +139,28 @@ def _send(queue: JobQueue, pk: int, countdown: float) -> None:
 
 
 def enqueue(queue: JobQueue, pk: int, *, countdown: float = 0) -> bool:
-    """Send a waiting job to the broker; False (row left ``received``) when the broker is unreachable.
+    """Send a waiting job to the broker; False (row back to ``received``) when the broker is unreachable.
 
     Never raises: it runs on commit, after the user's receipt is decided. The row is marked
-    ``queued`` only once the broker has the message; a worker that claims it first wins (the
-    conditional update then does nothing) and a duplicate message is harmless (claim is atomic).
+    ``queued`` just before the message goes out (so that no write of ours races the worker that
+    claims it); if the broker refuses or does not answer within its short timeouts the mark is
+    undone and the sweep sends it later. A duplicate message is harmless: claim is atomic.
     """
-    if not queue.model._default_manager.filter(pk=pk, status__in=WAITING).exists():
-        return False
-    if settings.CELERY_TASK_ALWAYS_EAGER:
-        # Eager (tests, a broker-less development run): the task runs here, inside this call.
-        _mark_queued(queue, pk)
+    manager = queue.model._default_manager
+    stamp = timezone.now()
+    values: dict[str, Any] = {"status": JobState.QUEUED}
+    if queue.queued_field:
+        values[queue.queued_field] = stamp
+    if not manager.filter(pk=pk, status__in=WAITING).update(**values):
+        return False  # running, finished or gone: nothing to send
     try:
         _send(queue, pk, countdown)
     except Exception as exc:  # refused, frozen, unknown host, auth: the sweep sends it later
         log.warning("%s job %s not sent (%s: %s); the sweep will send it", queue.name, pk, type(exc).__name__, exc)
-        queue.model._default_manager.filter(pk=pk, status=JobState.QUEUED).update(status=JobState.RECEIVED)
+        mine = {queue.queued_field: stamp} if queue.queued_field else {}
+        manager.filter(pk=pk, status=JobState.QUEUED, **mine).update(status=JobState.RECEIVED)
         return False
-    if not settings.CELERY_TASK_ALWAYS_EAGER:
-        _mark_queued(queue, pk)
     return True
-
-
-def _mark_queued(queue: JobQueue, pk: int) -> None:
-    values: dict[str, Any] = {"status": JobState.QUEUED}
-    if queue.queued_field:
-        values[queue.queued_field] = timezone.now()
-    queue.model._default_manager.filter(pk=pk, status__in=WAITING).update(**values)
 
 
 def enqueue_on_commit(queue: JobQueue, pk: int, *, countdown: float = 0) -> None:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
 from celery import shared_task
+from celery.signals import worker_ready, worker_shutdown
 
 
 @shared_task(name="core.housekeeping", ignore_result=True)
@@ -11,3 +15,34 @@ def housekeeping() -> dict[str, int]:
     from .jobs import housekeeping as run
 
     return run()
+
+
+# --- the worker heartbeat (core.health): a row per worker, readable with every broker ----------
+_heartbeat: dict[str, Any] = {}
+
+
+@worker_ready.connect
+def _heartbeat_start(sender: Any = None, **_: object) -> None:
+    from .health import heartbeat_start
+
+    hostname = str(getattr(sender, "hostname", "") or "celery@unknown")
+    try:
+        queues = ",".join(sorted(sender.app.amqp.queues.consume_from))
+    except Exception:
+        queues = ""
+    _heartbeat["hostname"] = hostname
+    _heartbeat["stop"] = heartbeat_start(hostname=hostname, queues=queues)
+
+
+@worker_shutdown.connect
+def _heartbeat_stop(**_: object) -> None:
+    from .health import heartbeat_stop
+
+    stop = _heartbeat.pop("stop", None)
+    if stop is None:
+        return
+    stop.set()
+    try:
+        heartbeat_stop(hostname=_heartbeat["hostname"])
+    except Exception as exc:  # a worker going down with the database: its row simply ages out
+        logging.getLogger(__name__).info("heartbeat row not removed: %s", exc)

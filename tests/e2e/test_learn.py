@@ -60,7 +60,9 @@ def test_teacher_imports_a_zip_through_the_page(login_page, cast, tmp_path, outp
     page.click("text=New course")
     page.set_input_files("input[name=archive]", str(archive))
     page.click("form[action$='/courses/import/'] button")
-    # while the server imports, the form shows a progress bar and cannot be sent twice
-    page.wait_for_selector("#roster")
+    # the import runs in the background; its progress page shows the result, then the course
+    page.wait_for_selector("[data-testid=course-import][data-status=done]")
     assert "quantum-first-steps: created" in page.content()
+    page.click("text=Manage the course")
+    page.wait_for_selector("#roster")
     page.screenshot(path=str(output_dir / "manage.png"), full_page=True)
