@@ -565,14 +565,19 @@ class LiangzhiSpawner(LocalProcessSpawner):
 
 
 def remove_unix_user(name: str) -> None:
-    """Remove a student's Unix account and its group (tests; account deletion)."""
-    try:
-        pwd.getpwnam(name)
-    except KeyError:
-        return
-    _run(["userdel", name])
-    try:
-        grp.getgrnam(name)
-        _run(["groupdel", name])
-    except KeyError:
-        pass
+    """Remove a student's Unix account(s) and group (tests; account deletion).
+
+    ``name`` is the Unix name or the hub name: accounts made with an installation prefix
+    record the hub name in their comment, so callers that only know the hub name (and
+    accounts from before the prefix) are served alike.
+    """
+    accounts = {p.pw_name for p in pwd.getpwall() if p.pw_gecos == f"Liangzhi Lab student {name}"}
+    with contextlib.suppress(KeyError):
+        accounts.add(pwd.getpwnam(name).pw_name)
+    for account in sorted(accounts):
+        _run(["userdel", account])
+        try:
+            grp.getgrnam(account)
+            _run(["groupdel", account])
+        except KeyError:
+            pass
