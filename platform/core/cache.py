@@ -73,7 +73,7 @@ class SafeRedisCacheClient(RedisCacheClient):
             if raw is None:
                 continue
             try:
-                found[key] = self._serializer.loads(raw)
+                found[key] = self._serializer.loads(raw)  # type: ignore[attr-defined]  # set by Django's __init__
             except UnreadableCacheValue:
                 self._discard(key)
         return found
@@ -85,7 +85,8 @@ class JSONRedisCache(RedisCache):
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         super().__init__(server, params)
         self._class = SafeRedisCacheClient
-        self._options = {"serializer": JSONSerializer, **self._options}
+        options: dict[str, Any] = params.get("OPTIONS", {})
+        self._options = {"serializer": JSONSerializer, **options}
 
 
 class FailSoftJSONRedisCache(JSONRedisCache):
