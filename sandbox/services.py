@@ -63,7 +63,13 @@ def lab_start(*, user: Any, profile: str | None = None) -> str:
     """
     client = hub_client()
     client.user_ensure(user.hub_name)
-    return client.server_start(user.hub_name, profile=profile or settings.HUB_DEFAULT_PROFILE)
+    outcome = client.server_start(user.hub_name, profile=profile or settings.HUB_DEFAULT_PROFILE)
+    try:
+        # mint the server's own token now, while the server starts, not when the notebook is placed
+        client.user_token(user.hub_name)
+    except HubError as exc:
+        log.warning("no server token for %s yet: %s", user.hub_name, exc)
+    return outcome
 
 
 @dataclass(frozen=True)
