@@ -22,7 +22,7 @@ def transport_options(url: str, timeout: float) -> dict[str, Any]:
             "max_retries": 0,
             "health_check_interval": 10,
         }
-    if url.startswith("sqla+"):
-        # SQLite: wait at most this long for the database lock (a busy writer), never indefinitely.
-        return {"max_retries": 0, "connect_args": {"timeout": timeout}} if "sqlite" in url else {"max_retries": 0}
+    # The embedded SQLite broker cannot freeze like a network peer: a busy writer holds its lock
+    # for milliseconds, and SQLite's own lock wait (5 s) bounds the rest; a shorter one would make
+    # the worker's polling fail under the contention of a deadline.
     return {"max_retries": 0}
