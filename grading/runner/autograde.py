@@ -75,10 +75,27 @@ class GradeOutcome:
     log: str = ""
     retryable: bool = False
     run_seconds: float = 0.0
+    stopped_at: str = ""  # timed out: the cell that was running (its grade_id, else its first line)
 
     @classmethod
     def failure(cls, log: str, *, retryable: bool) -> GradeOutcome:
         return cls(status="error", message="Grading failed.", log=log, retryable=retryable)
+
+
+def _stopped_at(nb: Any, results: dict[int, Any], *, wall_hit: bool) -> str:
+    """The cell that was running when time ran out: a timed-out cell reports itself last; at the
+    job's wall time the one after the last reported cell was running."""
+    index = max(results) if results else 0
+    if wall_hit and results:
+        index += 1
+    if not 0 <= index < len(nb.cells):
+        return ""
+    cell = nb.cells[index]
+    gid = _meta(cell).get("grade_id")
+    if gid:
+        return str(gid)
+    first = next((line.strip() for line in str(cell.source).splitlines() if line.strip()), "")
+    return f"the cell starting {first[:60]!r}" if first else f"cell {index + 1}"
 
 
 def _meta(cell: Any) -> dict[str, Any]:
@@ -452,7 +469,8 @@ def feedback_cells(
             "hidden_tests": hidden,
         }
         if spec_score is not None:
-            entry["grade"] = spec_score[1]
+            # never the staff message: it may quote a hidden test
+            entry["grade"] = {k: v for k, v in spec_score[1].items() if k != "staff_message"}
         out.append(entry)
     return out
 
@@ -748,6 +766,7 @@ def grade(
     total = sum(c["score"] or 0 for c in scores if c.get("score") is not None)
     max_total = sum(c["max_points"] for c in scores)  # task cells count toward the maximum, as in nbgrader
     return GradeOutcome(
+        stopped_at=_stopped_at(nb, job.results, wall_hit=job.wall_hit) if status == "timed_out" else "",
         status=status,
         cells=scores,
         score=total,

@@ -109,6 +109,9 @@ def encode(value: Any, ref: Callable[[Any], dict[str, Any]], depth: int = 0) -> 
             if value.dtype.kind not in _ND_KINDS:
                 return {"$": "refused", "why": f"a numpy scalar of dtype {value.dtype}"}
             return {"$": "npscalar", "dtype": value.dtype.str, "b64": _b64(np.asarray(value).tobytes())}
+    if kind.__name__ == "Counts" and kind.__module__.startswith("qiskit.result"):
+        # qiskit's measurement counts: a dict of bit strings to ints, crossing as a plain dict
+        return encode({str(k): int(v) for k, v in dict.items(value)}, ref, depth + 1)
     why = refusal(value)
     if why is not None:
         return {"$": "refused", "why": why}
@@ -344,6 +347,12 @@ def _serve(req: dict[str, Any]) -> dict[str, Any]:
         ns = get_ipython().user_ns
         items = [[name, encode(ns[name], _student_ref) if name in ns else {"$": "missing"}] for name in req["names"]]
         return {"ok": {"$": "dict", "items": items}}
+    if op == "set":
+        get_ipython().user_ns[str(req["name"])] = decode(req["value"], _student_resolve)
+        return {"ok": None}
+    if op == "del":
+        get_ipython().user_ns.pop(str(req["name"]), None)
+        return {"ok": None}
     obj = REFS[int(req["ref"])]
     if op == "call":
         args = decode(req["args"], _student_resolve)

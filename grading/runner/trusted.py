@@ -234,6 +234,46 @@ class Refused:
 MISSING = object()
 
 
+class Names(dict):  # type: ignore[type-arg]
+    """A cell's top-level names: the trusted namespace, with the notebook's own names mirrored.
+
+    nbgrader tests may rebind or delete a name of the notebook (``del squares`` to check that
+    ``sum_of_squares`` really calls it, then ``squares = orig``): the student's function looks the
+    name up in its own kernel, so such a write is sent there too (a value of ours only as data)."""
+
+    def __init__(self, ns: dict[str, Any], pinned: set[str]) -> None:
+        super().__init__()
+        self.ns, self.pinned = ns, pinned
+
+    def _mirrored(self, name: str) -> bool:
+        return name not in self.pinned and not name.startswith("__") and not hasattr(builtins, name)
+
+    def __getitem__(self, name: str) -> Any:
+        return self.ns[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.ns
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self.ns.get(name, default)
+
+    def __setitem__(self, name: str, value: Any) -> None:
+        self.ns[name] = value
+        if self._mirrored(name):
+            try:
+                data = wire.encode(value, CHANNEL.ref)
+            except Exception:
+                return  # not data: the notebook keeps its own value
+            with contextlib.suppress(Exception):
+                CHANNEL.request({"op": "set", "name": name, "value": data})
+
+    def __delitem__(self, name: str) -> None:
+        del self.ns[name]
+        if self._mirrored(name):
+            with contextlib.suppress(Exception):
+                CHANNEL.request({"op": "del", "name": name})
+
+
 class CellTimeout(Exception):
     pass
 
@@ -262,7 +302,9 @@ def _error_output(exc: BaseException, filename: str) -> tuple[dict[str, Any], st
     return output, staff
 
 
-def run_cell(ns: dict[str, Any], source: str, filename: str, timeout: float) -> tuple[list[dict[str, Any]], str, str]:
+def run_cell(
+    ns: dict[str, Any], source: str, filename: str, timeout: float, pinned: set[str]
+) -> tuple[list[dict[str, Any]], str, str]:
     """Execute one cell as IPython would (last expression displayed); (outputs, reply status, staff message)."""
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     out, err = io.StringIO(), io.StringIO()
@@ -273,9 +315,10 @@ def run_cell(ns: dict[str, Any], source: str, filename: str, timeout: float) -> 
     try:
         tree = ast.parse(source, filename)
         last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+        names = Names(ns, pinned)
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            exec(compile(tree, filename, "exec"), ns)  # noqa: S102 - the teacher's own test code
-            value = eval(compile(ast.Expression(last.value), filename, "eval"), ns) if last else None  # noqa: S307
+            exec(compile(tree, filename, "exec"), ns, names)  # noqa: S102 - the teacher's own test code
+            value = eval(compile(ast.Expression(last.value), filename, "eval"), ns, names) if last else None  # noqa: S307
         signal.setitimer(signal.ITIMER_REAL, 0)
         if value is not None:
             try:
@@ -348,7 +391,7 @@ def main() -> int:
                 _fetch(ns, seen, pinned)
             except Exception as exc:
                 frame["log"].append(f"{filename}: fetching names failed: {type(exc).__name__}: {exc}"[:500])
-            outputs, status, staff = run_cell(ns, source, filename, timeout)
+            outputs, status, staff = run_cell(ns, source, filename, timeout, pinned)
             if cell["kind"] == "test" and cell["i"] == target:
                 frame.update(outputs=outputs, reply=status, staff=staff)
             elif status != "ok":
