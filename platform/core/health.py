@@ -7,7 +7,7 @@
   503 otherwise. Everybody gets the bare status; superusers, or a request carrying
   ``READYZ_TOKEN`` as a bearer token, get the JSON detail.
 - Celery workers write a heartbeat row (:func:`heartbeat_start`, a thread started by the
-  ``worker_ready`` signal), which works with every broker — the embedded SQLite one cannot answer
+  ``worker_init`` signal, removed at ``worker_shutdown``), which works with every broker — the embedded SQLite one cannot answer
   ``inspect ping``. Workers are listed in the detail but do not make the web tier unready.
 
 :class:`ProbeMiddleware` answers these paths (and ``/metrics``) before the host and HTTPS checks:
@@ -202,10 +202,12 @@ def heartbeat_write(*, hostname: str, queues: str, started_at: Any) -> None:
     )
 
 
-def heartbeat_start(*, hostname: str, queues: str) -> threading.Event:
-    """Write this worker's heartbeat now and every ``WORKER_HEARTBEAT_SECONDS`` in a daemon thread
-    until the returned event is set (at worker shutdown)."""
+def heartbeat_start(*, hostname: str, queues: str) -> Callable[[], None]:
+    """Write this worker's heartbeat now and every ``WORKER_HEARTBEAT_SECONDS`` in a daemon thread;
+    the returned function (called at worker shutdown) stops the thread, then removes the row."""
     from django.db import connection
+
+    from .models import WorkerHeartbeat
 
     stop = threading.Event()
     started_at = timezone.now()
@@ -221,14 +223,15 @@ def heartbeat_start(*, hostname: str, queues: str) -> threading.Event:
             if stop.wait(settings.WORKER_HEARTBEAT_SECONDS):
                 return
 
-    threading.Thread(target=beat, name="liangzhi-heartbeat", daemon=True).start()
-    return stop
+    thread = threading.Thread(target=beat, name="liangzhi-heartbeat", daemon=True)
+    thread.start()
 
+    def finish() -> None:
+        stop.set()
+        thread.join(timeout=10)  # a write in flight must not bring the row back after it is removed
+        WorkerHeartbeat.objects.filter(hostname=hostname).delete()
 
-def heartbeat_stop(*, hostname: str) -> None:
-    from .models import WorkerHeartbeat
-
-    WorkerHeartbeat.objects.filter(hostname=hostname).delete()
+    return finish
 
 
 def workers_alive(*, now: Any = None) -> list[dict[str, Any]]:

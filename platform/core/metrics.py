@@ -31,6 +31,7 @@ from django.views.decorators.cache import never_cache
 from prometheus_client import REGISTRY, generate_latest
 from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client.utils import floatToGoString
 
 from .health import token_matches
 
@@ -70,7 +71,7 @@ def _grading_latency() -> tuple[list[tuple[str, int]], float]:
     for i, bound in enumerate(LATENCY_BUCKETS):
         aggregates[f"b{i}"] = Count("pk", filter=Q(latency__lte=timedelta(seconds=bound)))
     row = graded.aggregate(**aggregates)
-    buckets = [(f"{bound:g}", int(row[f"b{i}"])) for i, bound in enumerate(LATENCY_BUCKETS)]
+    buckets = [(floatToGoString(bound), int(row[f"b{i}"])) for i, bound in enumerate(LATENCY_BUCKETS)]
     buckets.append(("+Inf", int(row["total"])))
     total = row["sum"]
     seconds = total.total_seconds() if isinstance(total, timedelta) else float(total or 0) / 1e6

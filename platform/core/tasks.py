@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from celery import shared_task
-from celery.signals import worker_ready, worker_shutdown
+from celery.signals import worker_init, worker_shutdown
 
 
 @shared_task(name="core.housekeeping", ignore_result=True)
@@ -21,7 +21,7 @@ def housekeeping() -> dict[str, int]:
 _heartbeat: dict[str, Any] = {}
 
 
-@worker_ready.connect
+@worker_init.connect
 def _heartbeat_start(sender: Any = None, **_: object) -> None:
     from .health import heartbeat_start
 
@@ -30,19 +30,21 @@ def _heartbeat_start(sender: Any = None, **_: object) -> None:
         queues = ",".join(sorted(sender.app.amqp.queues.consume_from))
     except Exception:
         queues = ""
-    _heartbeat["hostname"] = hostname
-    _heartbeat["stop"] = heartbeat_start(hostname=hostname, queues=queues)
+    _heartbeat["finish"] = heartbeat_start(hostname=hostname, queues=queues)
 
 
 @worker_shutdown.connect
 def _heartbeat_stop(**_: object) -> None:
-    from .health import heartbeat_stop
+    heartbeat_finish()
 
-    stop = _heartbeat.pop("stop", None)
-    if stop is None:
+
+def heartbeat_finish() -> None:
+    """Stop this process's heartbeat and remove its row. A warm shutdown calls it; after a cold one
+    (or a killed worker) the row simply ages out after three beats."""
+    finish = _heartbeat.pop("finish", None)
+    if finish is None:
         return
-    stop.set()
     try:
-        heartbeat_stop(hostname=_heartbeat["hostname"])
+        finish()
     except Exception as exc:  # a worker going down with the database: its row simply ages out
         logging.getLogger(__name__).info("heartbeat row not removed: %s", exc)

@@ -48,20 +48,29 @@ def probe_sandbox() -> dict[str, Any]:
 
 
 def probe_worker() -> dict[str, Any]:
-    """Celery workers answering a ping (queue ``grading``)."""
+    """Celery workers alive: each writes a heartbeat row (core.health), which works with every
+    broker — the embedded SQLite broker cannot answer ``inspect ping``."""
     started = time.perf_counter()
-    if getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False):
+    if settings.CELERY_TASK_ALWAYS_EAGER:
         return _result("Celery worker", None, "tasks run eagerly in the web process (no worker needed)", started)
     try:
-        from config.celery import app
+        from core.health import workers_alive
 
-        replies = app.control.ping(timeout=1.0) or []
+        alive = workers_alive()
     except Exception as exc:
-        return _result("Celery worker", False, f"broker unreachable: {exc}", started)
-    if not replies:
-        return _result("Celery worker", False, "no worker answered within 1 s", started)
-    names = ", ".join(sorted(name for reply in replies for name in reply))
-    return _result("Celery worker", True, f"{len(replies)} answering: {names}", started)
+        return _result("Celery worker", False, f"heartbeats unreadable: {exc}", started)
+    if not alive:
+        return _result(
+            "Celery worker",
+            False,
+            f"no worker heartbeat in the last {3 * settings.WORKER_HEARTBEAT_SECONDS:g} s",
+            started,
+        )
+    grading = [w for w in alive if "grading" in w["queues"].split(",")]
+    names = ", ".join(f"{w['hostname']} ({w['queues'] or '?'})" for w in alive)
+    if not grading:
+        return _result("Celery worker", False, f"{len(alive)} alive, none consumes the grading queue: {names}", started)
+    return _result("Celery worker", True, f"{len(alive)} alive: {names}", started)
 
 
 def run_all() -> list[dict[str, Any]]:
