@@ -42,16 +42,27 @@ class RosterAddForm(forms.Form):
 
 
 class RosterCsvForm(forms.Form):
+    ONBOARDING_CHOICES = (
+        ("invite", _("E-mail an invitation (login slips for those without e-mail)")),
+        ("slips", _("Print login slips with one-time passwords")),
+    )
     file = forms.FileField(
-        label=_("CSV file"), help_text=_("Header row: username, role (student/ta/teacher), optional email and name.")
+        label=_("Roster file (.csv or .xlsx)"),
+        help_text=_("Header row: username, role (student/ta/teacher), optional email and name."),
     )
     create_missing = forms.BooleanField(label=_("Create accounts that do not exist yet"), required=False)
+    onboarding = forms.ChoiceField(
+        label=_("New accounts get in by"), choices=ONBOARDING_CHOICES, initial="invite", required=False
+    )
 
     def clean_file(self):  # type: ignore[no-untyped-def]
         f = self.cleaned_data["file"]
         if f.size > 1024 * 1024:
             raise forms.ValidationError(_("The roster file is larger than 1 MiB."))
         return f
+
+    def clean_onboarding(self) -> str:
+        return self.cleaned_data.get("onboarding") or "invite"
 
 
 class RoleForm(forms.Form):

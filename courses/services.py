@@ -12,6 +12,7 @@ from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from .enums import Role
 
@@ -40,10 +41,10 @@ def course_join(*, user: User, code: str) -> tuple[Course, bool]:
     normalised = code.strip().upper().replace(" ", "").replace("-", "")
     course = Course.objects.filter(join_code=normalised, join_open=True).first()
     if course is None:
-        raise RosterError("That join code does not match an open course.")
+        raise RosterError(_("That join code does not match an open course."))
     try:
         with transaction.atomic():
-            _, created = Enrollment.objects.get_or_create(course=course, user=user, defaults={"role": Role.STUDENT})
+            _enrollment, created = Enrollment.objects.get_or_create(course=course, user=user, defaults={"role": Role.STUDENT})
     except IntegrityError:  # a double click raced us to it
         created = False
     return course, created
@@ -60,7 +61,7 @@ def roster_add(*, course: Course, username: str, role: Role = Role.STUDENT) -> E
     User = get_user_model()
     user = User.objects.filter(username__iexact=username.strip(), is_active=True).first()
     if user is None:
-        raise RosterError(f"No active user is called {username.strip()!r}.")
+        raise RosterError(_("No active user is called %(name)r.") % {"name": username.strip()})
     enrollment, created = Enrollment.objects.get_or_create(course=course, user=user, defaults={"role": role})
     if not created and enrollment.role != role:
         roster_set_role(enrollment=enrollment, role=role)
@@ -92,7 +93,7 @@ def _ensure_other_teacher(enrollment: Enrollment) -> None:
         .exclude(pk=enrollment.pk)
     )
     if not others.exists():
-        raise RosterError("A course needs at least one teacher: add another teacher first.")
+        raise RosterError(_("A course needs at least one teacher: add another teacher first."))
 
 
 @dataclass
@@ -105,6 +106,7 @@ class CsvReport:
 
 CSV_MAX_ROWS = 5000
 DISPLAY_NAME_MAX = 150
+_ROLE_ALIASES = {"ta": Role.TA, "teaching assistant": Role.TA, "student": Role.STUDENT, "teacher": Role.TEACHER}
 
 
 def _username_problem(username: str) -> str | None:
@@ -117,76 +119,171 @@ def _username_problem(username: str) -> str | None:
     field = User._meta.get_field(User.USERNAME_FIELD)
     limit = getattr(field, "max_length", None) or 150
     if len(username) > limit:
-        return f"the username is longer than {limit} characters."
+        return _("the username is longer than %(limit)d characters.") % {"limit": limit}
     try:
         UnicodeUsernameValidator()(username)
     except ValidationError:
-        return f"{username!r} is not a valid username (letters, digits and @ . + - _ only, no spaces or slashes)."
+        return _("%(name)r is not a valid username (letters, digits and @ . + - _ only, no spaces or slashes).") % {
+            "name": username
+        }
     return None
+
+
+# One roster row as read from a file: its line (spreadsheet row) number and its cells by
+# lower-case header name. CSV and Excel files both end up as these, then one validation.
+RosterRow = tuple[int, dict[str, str]]
+
+
+def _rows_from_csv(data: bytes, errors: list[str]) -> list[RosterRow]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        errors.append(_("The file is not UTF-8 text."))
+        return []
+    try:
+        reader = csv.DictReader(io.StringIO(text))
+        fields = [f.strip().lower() for f in (reader.fieldnames or [])]
+        if "username" not in fields:
+            errors.append(_("The first row must be a header with a 'username' column."))
+            return []
+        rows: list[RosterRow] = []
+        for line, raw in enumerate(reader, start=2):
+            cells = {(k or "").strip().lower(): (v if isinstance(v, str) else "").strip() for k, v in raw.items()}
+            rows.append((line, cells))
+            if len(rows) > CSV_MAX_ROWS:
+                break
+    except csv.Error as exc:
+        errors.append(_("The file is not readable as CSV: %(error)s") % {"error": exc})
+        return []
+    return rows
+
+
+def _cell_text(value: object) -> str:
+    """An Excel cell as the text a teacher sees: 2023001, not 2023001.0."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _rows_from_xlsx(data: bytes, errors: list[str]) -> list[RosterRow]:
+    import zipfile
+
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        # read_only streams the sheet; data_only takes a formula's cached value, never the formula
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError):
+        errors.append(_("The file is not an Excel workbook (.xlsx)."))
+        return []
+    try:
+        sheet = book.worksheets[0] if book.worksheets else None
+        if sheet is None:
+            errors.append(_("The workbook has no sheet."))
+            return []
+        rows: list[RosterRow] = []
+        header: list[str] | None = None
+        for line, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            cells = [_cell_text(v) for v in values]
+            if header is None:
+                header = [c.lower() for c in cells]
+                if "username" not in header:
+                    errors.append(_("The first row must be a header with a 'username' column."))
+                    return []
+                continue
+            if not any(cells):
+                continue  # spreadsheets end with formatted but empty rows
+            rows.append((line, {h: c for h, c in zip(header, cells, strict=False) if h}))
+            if len(rows) > CSV_MAX_ROWS:
+                break
+        if header is None:
+            errors.append(_("The first row must be a header with a 'username' column."))
+        return rows
+    except (KeyError, ValueError, TypeError, OSError, zipfile.BadZipFile):
+        errors.append(_("The file is not an Excel workbook (.xlsx)."))
+        return []
+    finally:
+        book.close()
 
 
 def roster_import_csv(*, course: Course, data: bytes, create_missing: bool = False) -> CsvReport:
     """Add members from CSV with a header row: ``username`` (required), ``role``, ``email``, ``name``.
 
     All or nothing: one bad row and no row is applied, every bad row is reported.
-    New accounts (``create_missing``) get an unusable password: they set one through
-    the password-reset e-mail.
+    New accounts (``create_missing``) get an unusable password: they get in through an
+    invitation (accounts.services.invitation_send), a login slip, or the reset e-mail.
     """
-    User = get_user_model()
     report = CsvReport()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        report.errors.append("The file is not UTF-8 text.")
+    rows = _rows_from_csv(data, report.errors)
+    if report.errors:
         return report
-    reader = csv.DictReader(io.StringIO(text))
-    fields = [f.strip().lower() for f in (reader.fieldnames or [])]
-    if "username" not in fields:
-        report.errors.append("The first row must be a header with a 'username' column.")
+    return _roster_apply(course=course, rows=rows, create_missing=create_missing, report=report)
+
+
+def roster_import_file(*, course: Course, name: str, data: bytes, create_missing: bool = False) -> CsvReport:
+    """A roster from a ``.csv`` or ``.xlsx`` file (by content, then name); the rules of roster_import_csv."""
+    report = CsvReport()
+    if data[:4] == b"PK\x03\x04" or name.lower().endswith((".xlsx", ".xlsm")):
+        rows = _rows_from_xlsx(data, report.errors)
+    else:
+        rows = _rows_from_csv(data, report.errors)
+    if report.errors:
         return report
-    rows: list[tuple[int, str, Role, str, str]] = []
+    return _roster_apply(course=course, rows=rows, create_missing=create_missing, report=report)
+
+
+def _roster_apply(*, course: Course, rows: list[RosterRow], create_missing: bool, report: CsvReport) -> CsvReport:
+    User = get_user_model()
+    valid: list[tuple[int, str, Role, str, str]] = []
     seen: set[str] = set()
-    for line, raw in enumerate(reader, start=2):
-        if line - 1 > CSV_MAX_ROWS:
-            report.errors.append(f"More than {CSV_MAX_ROWS} rows.")
+    for index, (line, row) in enumerate(rows, start=1):
+        if index > CSV_MAX_ROWS:
+            report.errors.append(_("More than %(n)d rows.") % {"n": CSV_MAX_ROWS})
             break
-        row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
         username = row.get("username", "")
         if not username:
-            report.errors.append(f"Line {line}: empty username.")
+            report.errors.append(_("Line %(line)d: empty username.") % {"line": line})
             continue
         if username.lower() in seen:
-            report.errors.append(f"Line {line}: {username!r} appears twice.")
+            report.errors.append(_("Line %(line)d: %(name)r appears twice.") % {"line": line, "name": username})
             continue
         seen.add(username.lower())
         if problem := _username_problem(username):
-            report.errors.append(f"Line {line}: {problem}")
+            report.errors.append(_("Line %(line)d: %(problem)s") % {"line": line, "problem": problem})
             continue
         email = row.get("email", "")
         if email:
             try:
                 validate_email(email)
             except ValidationError:
-                report.errors.append(f"Line {line}: {email!r} is not an e-mail address.")
+                report.errors.append(
+                    _("Line %(line)d: %(email)r is not an e-mail address.") % {"line": line, "email": email}
+                )
                 continue
         role_text = (row.get("role") or "student").lower()
-        aliases = {"ta": Role.TA, "teaching assistant": Role.TA, "student": Role.STUDENT, "teacher": Role.TEACHER}
-        if role_text not in aliases:
-            report.errors.append(f"Line {line}: unknown role {role_text!r} (student, ta, teacher).")
+        if role_text not in _ROLE_ALIASES:
+            report.errors.append(
+                _("Line %(line)d: unknown role %(role)r (student, ta, teacher).") % {"line": line, "role": role_text}
+            )
             continue
         name = row.get("name", "")
         if len(name) > DISPLAY_NAME_MAX:
-            report.errors.append(f"Line {line}: the name is longer than {DISPLAY_NAME_MAX} characters.")
+            report.errors.append(
+                _("Line %(line)d: the name is longer than %(n)d characters.") % {"line": line, "n": DISPLAY_NAME_MAX}
+            )
             continue
-        rows.append((line, username, aliases[role_text], email, name))
+        valid.append((line, username, _ROLE_ALIASES[role_text], email, name))
     if report.errors:
         return report
     with transaction.atomic():
-        for line, username, role, email, name in rows:
+        for line, username, role, email, name in valid:
             user = User.objects.filter(username__iexact=username).first()
             if user is None:
                 if not create_missing:
-                    report.errors.append(f"Line {line}: no user is called {username!r}.")
+                    report.errors.append(_("Line %(line)d: no user is called %(name)r.") % {"line": line, "name": username})
                     continue
                 user = User(username=username, email=email, display_name=name)
                 user.set_unusable_password()
@@ -200,7 +297,7 @@ def roster_import_csv(*, course: Course, data: bytes, create_missing: bool = Fal
                 try:
                     roster_set_role(enrollment=enrollment, role=role)
                 except RosterError as exc:
-                    report.errors.append(f"Line {line}: {exc}")
+                    report.errors.append(_("Line %(line)d: %(problem)s") % {"line": line, "problem": exc})
                     continue
                 report.updated.append(username)
         if report.errors:

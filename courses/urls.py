@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import announcement_views, views
 
 app_name = "courses"
 
@@ -15,7 +15,14 @@ urlpatterns = [
     path("<slug:slug>/manage/join-code/", views.course_rotate_code, name="rotate_code"),
     path("<slug:slug>/manage/roster/add/", views.roster_add, name="roster_add"),
     path("<slug:slug>/manage/roster/csv/", views.roster_csv, name="roster_csv"),
+    path("<slug:slug>/manage/roster/onboard/", views.roster_onboard, name="roster_onboard"),
     path("<slug:slug>/manage/roster/<int:enrollment_id>/", views.roster_change, name="roster_change"),
+    path("<slug:slug>/announcements/", announcement_views.announcement_list, name="announcements"),
+    path(
+        "<slug:slug>/announcements/<int:pk>/delete/",
+        announcement_views.announcement_delete,
+        name="announcement_delete",
+    ),
     path("<slug:slug>/a/<slug:activity>/", views.activity_detail, name="activity"),
     path("<slug:slug>/a/<slug:activity>/files/<path:path>", views.activity_file, name="activity_file"),
 ]

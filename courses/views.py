@@ -236,18 +236,69 @@ def roster_csv(request: HttpRequest, slug: str) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
         return redirect("courses:manage", slug)
-    report = services.roster_import_csv(
-        course=access.course, data=form.cleaned_data["file"].read(), create_missing=form.cleaned_data["create_missing"]
+    upload = form.cleaned_data["file"]
+    report = services.roster_import_file(
+        course=access.course, name=upload.name or "", data=upload.read(), create_missing=form.cleaned_data["create_missing"]
     )
     if report.errors:
         messages.error(request, _("Nothing was changed. ") + " ".join(report.errors[:20]))
-    else:
-        messages.success(
-            request,
-            _("Roster updated: %(added)d added, %(updated)d changed, %(created)d new accounts.")
-            % {"added": len(report.added), "updated": len(report.updated), "created": len(report.created_users)},
-        )
-    return redirect("courses:manage", slug)
+        return redirect("courses:manage", slug)
+    messages.success(
+        request,
+        _("Roster updated: %(added)d added, %(updated)d changed, %(created)d new accounts.")
+        % {"added": len(report.added), "updated": len(report.updated), "created": len(report.created_users)},
+    )
+    created = list(User.objects.filter(username__in=report.created_users).order_by("username"))
+    return _onboard(request, access=access, users=created, how=form.cleaned_data["onboarding"])
+
+
+def _onboard(request: HttpRequest, *, access: selectors.Access, users: list[User], how: str) -> HttpResponse:
+    """Invitations for those with an e-mail (when asked), login slips for the rest.
+
+    The slips page is this response itself: the one-time passwords exist only in it and
+    as hashes, so reloading or coming back never shows them again.
+    """
+    from accounts.services import invitation_send, one_time_password_issue
+
+    invited = 0
+    slips: list[tuple[User, str]] = []
+    for user in users:
+        if how == "invite" and invitation_send(user=user, course_title=access.course.local_title):
+            invited += 1
+        else:
+            slips.append((user, one_time_password_issue(user=user)))
+    if invited:
+        messages.success(request, _("%(n)d invitations were e-mailed.") % {"n": invited})
+    if not slips:
+        return redirect("courses:manage", access.course.slug)
+    return render(
+        request,
+        "courses/slips.html",
+        {"course": access.course, "access": access, "slips": slips, "site_url": settings.SITE_URL},
+    )
+
+
+@login_required
+@require_POST
+def roster_onboard(request: HttpRequest, slug: str) -> HttpResponse:
+    """New invitations or login slips for the course's students who have never logged in.
+
+    Only they: a student who has used their account keeps their password.
+    """
+    access = _teacher_access(request, slug)
+    how = request.POST.get("how", "")
+    if how not in ("invite", "slips"):
+        messages.error(request, _("Choose invitations or login slips."))
+        return redirect("courses:manage", slug)
+    users = [
+        e.user
+        for e in selectors.course_students(course=access.course)
+        if e.user.last_login is None and e.user.is_active and not e.user.is_staff and not e.user.is_superuser
+    ]
+    if not users:
+        messages.info(request, _("Every student of this course has logged in already."))
+        return redirect("courses:manage", slug)
+    return _onboard(request, access=access, users=users, how=how)
 
 
 @login_required

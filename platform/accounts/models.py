@@ -33,6 +33,11 @@ class User(AbstractUser):
     # Fixed at the first save and never changed: renaming a user must not orphan their lab.
     # NULL until the first save gives the user a primary key (unique allows many NULLs, not many "").
     hub_name = models.CharField(_("lab user name"), max_length=32, unique=True, null=True, editable=False)  # noqa: DJ001
+    # Set when a teacher hands out a one-time password (a printed login slip); the
+    # middleware sends the user to the password-change page until they choose their own.
+    must_change_password = models.BooleanField(_("must change password"), default=False)
+    # An IANA zone name ("Asia/Shanghai"); blank means the site's TIME_ZONE.
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True, default="")
 
     class Meta:
         verbose_name = _("user")
@@ -48,6 +53,12 @@ class User(AbstractUser):
     @property
     def may_create_courses(self) -> bool:
         return bool(self.is_active and (self.is_superuser or self.can_create_courses))
+
+    def set_password(self, raw_password: str | None) -> None:
+        # Any password the user sets (change form, invitation, reset) ends the one-time one;
+        # one_time_password_issue sets the flag again after calling this.
+        super().set_password(raw_password)
+        self.must_change_password = False
 
     def save(self, *args: object, **kwargs: object) -> None:
         super().save(*args, **kwargs)  # type: ignore[arg-type]

@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "sandbox",
     "competitions",
     "dashboard",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -98,6 +99,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "notifications.middleware.LanguageMemoryMiddleware",  # e-mails go out in the language the user reads
+    "accounts.middleware.UserTimeZoneMiddleware",  # times in the viewer's zone
+    "accounts.middleware.PasswordChangeRequiredMiddleware",  # one-time passwords are changed first
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from accounts import views as account_views
 from core import health, metrics
 from dashboard import views as dashboard_views
 
@@ -10,11 +11,15 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("metrics", metrics.metrics, name="metrics"),
+    # before Django's auth URLs: the reset form also reaches accounts that never had a password
+    path("accounts/password_reset/", account_views.EveryAccountPasswordResetView.as_view(), name="password_reset"),
+    path("accounts/", include("accounts.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("oauth/", include("config.oauth_urls", namespace="oauth2_provider")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("courses/", include("courses.urls")),
     path("grading/", include("grading.urls")),
+    path("notifications/", include("notifications.urls")),
     path("lab/", include("sandbox.urls")),
     path("competitions/", include("competitions.urls")),
     path("", include("dashboard.urls")),

@@ -67,6 +67,12 @@
     if (el.dataset && el.dataset.autosubmit !== undefined && el.form) { el.form.requestSubmit(); }
   });
 
+  // A button that prints the page (login slips).
+  document.addEventListener("click", function (event) {
+    var el = event.target.closest && event.target.closest("[data-print]");
+    if (el) { window.print(); }
+  });
+
   function init(root) { renderMath(root); renderCharts(root); }
   document.addEventListener("DOMContentLoaded", function () { init(document); });
   document.addEventListener("htmx:afterSwap", function (event) { init(event.target); });
