@@ -44,6 +44,8 @@ def hostile(graded):  # type: ignore[no-untyped-def]  # noqa: F811
     graded.hw0.title = P["comment"]
     graded.hw0.concepts = [P["ls"], "measurement"]
     graded.hw0.save()
+    graded.hw1.title = P["script"]
+    graded.hw1.save()
     cast.alice.display_name = P["amp"]
     cast.alice.save()
     cast.bob.display_name = P["script"]
@@ -124,6 +126,7 @@ def test_payloads_stay_text_in_every_chart_and_page(hostile, browser, live_serve
         assert P["script"] in page.inner_text("body")  # the course title, as text
 
         page.goto(f"{site}/courses/qc101/dashboard/?activity=hw0")
+        _clean(page, "course dashboard, as loaded")
         _charts(page, ["fig-weekly", "fig-rates", "fig-histogram", "fig-timeline"])
         _clean(page, "course dashboard")
         rates = _json(page, "fig-rates")
@@ -139,6 +142,7 @@ def test_payloads_stay_text_in_every_chart_and_page(hostile, browser, live_serve
         page.goto(f"{site}/competitions/")
         _clean(page, "competition list")
         page.goto(f"{site}/competitions/{cup.slug}/")
+        _clean(page, "competition home, as loaded")
         _charts(page, ["cmp-chart"])
         _clean(page, "competition home")
         names = {trace.get("name") for trace in _json(page, "cmp-chart")["data"]}
@@ -157,6 +161,7 @@ def test_payloads_stay_text_in_every_chart_and_page(hostile, browser, live_serve
     student.on("pageerror", lambda exc: errors.append(str(exc)))
     try:
         student.goto(f"{site}/courses/qc101/progress/")
+        _clean(student, "progress, as loaded")
         _charts(student, ["fig-mastery"])
         _clean(student, "progress")
         mastery = _json(student, "fig-mastery")
