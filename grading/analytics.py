@@ -418,6 +418,10 @@ def submission_detail(*, submission_id: int) -> dict[str, Any]:
         html = feedback_with_images(
             html, course_slug=row["activity__course__slug"], submission_id=submission_id, version_id=row["version_id"]
         )
+    if html:
+        from .feedback import feedback_localise
+
+        html = feedback_localise(html)
     return {"feedback_html": html, "log": row["log"], "message": row["message"]}
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from courses import selectors as course_selectors
 from courses.enums import GRADED_KINDS, ActivityKind
@@ -366,21 +367,28 @@ def at_risk(
                 if p is not None:
                     graded.append((a.due_at or counted.received_at, p))
         if missing:
-            reasons.append(f"missing {missing} past-due")
+            reasons.append(_("missing %(n)d past-due") % {"n": missing})
         graded.sort(key=lambda item: item[0])
         latest = graded[-1][1] if graded else None
+        falling = False
         if len(graded) >= 2:
             earlier = statistics.fmean(p for _, p in graded[:-1])
             if latest is not None and latest < earlier - 20:
-                reasons.append(f"scores falling ({earlier:.0f}% → {latest:.0f}%)")
-        if latest is not None and latest < 50 and not any(r.startswith("scores falling") for r in reasons):
-            reasons.append(f"latest score {latest:.0f}%")
+                falling = True
+                reasons.append(
+                    _("scores falling (%(earlier)s%% → %(latest)s%%)")
+                    % {"earlier": f"{earlier:.0f}", "latest": f"{latest:.0f}"}
+                )
+        if latest is not None and latest < 50 and not falling:
+            reasons.append(_("latest score %(p)s%%") % {"p": f"{latest:.0f}"})
         cutoff = now - timedelta(days=inactive_days)
         seen = last_seen or s.enrolled_at
         if seen < cutoff:
             days = (now - seen).days
             reasons.append(
-                f"no activity for {days} days" if last_seen else f"no activity since enrolling ({days} days)"
+                _("no activity for %(days)d days") % {"days": days}
+                if last_seen
+                else _("no activity since enrolling (%(days)d days)") % {"days": days}
             )
         if reasons:
             out.append(AtRisk(student=s, reasons=reasons, missing=missing, latest_percent=latest))
@@ -807,7 +815,7 @@ def student_progress(*, access: Access, user_id: int, show_unreleased: bool, now
         suggestions = [
             a for a in m.activities if a.kind in (ActivityKind.PRACTICE, ActivityKind.LESSON)
         ] or m.activities
-        why = "not attempted yet" if m.percent is None else f"{m.percent:.0f}% mastery"
+        why = _("not attempted yet") if m.percent is None else _("%(p)s%% mastery") % {"p": f"{m.percent:.0f}"}
         practise.append({"concept": m.concept, "why": why, "activities": suggestions[:3]})
     by_id = {a.pk: a for a in gradable}
     attempts = []

@@ -58,3 +58,19 @@ def status_label(value: Any) -> str:
         return str(SubmissionStatus(value).label)
     except ValueError:
         return str(value)
+
+
+@register.filter
+def cell_status(value: Any) -> str:
+    """A graded cell's outcome code in the reader's language."""
+    from grading.feedback import cell_status_label
+
+    return cell_status_label(value)
+
+
+@register.filter
+def cell_kind(value: Any) -> str:
+    """A graded cell's kind code in the reader's language."""
+    from grading.feedback import cell_kind_label
+
+    return cell_kind_label(value)
