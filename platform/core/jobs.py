@@ -114,6 +114,7 @@ class JobQueue:
     queued_field: str | None = "queued_at"  # None: the sweep ages queued rows by received_at
     running_related: tuple[str, ...] = field(default_factory=tuple)  # select_related for running_grace
     work_root: Callable[[], Path] | None = None  # where its jobs make folders (housekeeping prunes them)
+    broker_queue: str = "grading"  # the Celery queue its task is routed to (whose workers' heartbeats count)
 
     def state(self, status: str) -> JobState:
         if status in self.finals:
@@ -253,8 +254,9 @@ def sweep(queue: JobQueue, *, now: datetime | None = None) -> int:
 
     - received but never accepted by the broker (it was down) for ``received_after`` seconds;
     - queued for ``queued_after`` seconds (the broker lost the message);
-    - running past ``running_grace`` (the worker died: the attempt stays counted; a job whose
-      attempts are used up needs attention at its next claim).
+    - running past ``running_grace``, or sooner when the workers' heartbeats show that the worker
+      that claimed it is gone (killed and restarted, or none left): the attempt stays counted; a
+      job whose attempts are used up needs attention at its next claim.
     """
     now = now or timezone.now()
     manager = queue.model._default_manager
@@ -262,9 +264,10 @@ def sweep(queue: JobQueue, *, now: datetime | None = None) -> int:
     running = manager.filter(status=JobState.RUNNING, started_at__isnull=False)
     if queue.running_related:
         running = running.select_related(*queue.running_related)
+    workers = _heartbeats(queue.broker_queue)
     for row in running:
         started = row.started_at  # type: ignore[attr-defined]
-        if started >= now - queue.running_grace(row):
+        if started >= now - queue.running_grace(row) and not _worker_gone(started, workers, now):
             continue
         # Only the sweep that moves it sends it (two sweeps at once send it once).
         if manager.filter(pk=row.pk, status=JobState.RUNNING, started_at=started).update(status=JobState.RECEIVED):
@@ -278,6 +281,28 @@ def sweep(queue: JobQueue, *, now: datetime | None = None) -> int:
     for pk in list(received.values_list("pk", flat=True)) + list(queued.values_list("pk", flat=True)):
         sent += enqueue(queue, pk)
     return sent
+
+
+def _heartbeats(broker_queue: str) -> list[tuple[datetime, datetime]]:
+    """(started_at, seen_at) of every worker that consumes ``broker_queue`` and has written a heartbeat."""
+    from .models import WorkerHeartbeat
+
+    rows = WorkerHeartbeat.objects.values_list("queues", "started_at", "seen_at")
+    return [(started, seen) for queues, started, seen in rows if broker_queue in queues.split(",")]
+
+
+def _worker_gone(started: datetime, workers: list[tuple[datetime, datetime]], now: datetime) -> bool:
+    """True when the worker that claimed a job at ``started`` cannot be alive any more: workers
+    write heartbeats, and none serving the queue that has beaten lately was already running then
+    (it was killed: the rest are newer, or there are none). Seconds instead of the job's whole
+    grace period. Without heartbeats (none written yet) nothing is concluded."""
+    if not workers:
+        return False
+    beat = float(settings.WORKER_HEARTBEAT_SECONDS)
+    fresh_after = now - timedelta(seconds=3 * beat)
+    if started > fresh_after:
+        return False  # too recent to tell a dead worker from a late beat
+    return not any(seen >= fresh_after and w_started <= started for w_started, seen in workers)
 
 
 def registered_queues() -> list[JobQueue]:

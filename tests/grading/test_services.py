@@ -184,3 +184,42 @@ def test_concurrent_claims_of_one_job_give_it_to_one_worker(cast, bell_assignmen
     assert errors == [] and won == [1]
     sub.refresh_from_db()
     assert sub.status == SubmissionStatus.RUNNING and sub.attempts == 1
+
+
+@pytest.mark.redis
+def test_sweep_resends_a_running_job_at_once_when_the_heartbeats_show_its_worker_is_gone(
+    cast, bell_assignment, bell, settings
+):
+    """Killing the worker mid-job: noticed from the heartbeats at the next sweep, not after the
+    job's whole grace period (wall time × 2 + 60 s). A live worker that was already running keeps it."""
+    from core import jobs
+    from core.models import WorkerHeartbeat
+    from grading.services import GRADING_QUEUE, submissions_sweep
+    from tests.core import brokers
+
+    back = brokers.redis_back_or_skip()
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.WORKER_HEARTBEAT_SECONDS = 5
+    brokers.clear_queue(back, "grading")
+    sub = _receive(cast.alice, bell_assignment, bell["solved"].encode())
+    assert jobs.claim(GRADING_QUEUE, sub.pk) is not None
+    now = timezone.now()
+    started = now - timedelta(minutes=1)  # well inside the 5-minute grace, beyond three beats
+    Submission.objects.filter(pk=sub.pk).update(started_at=started)
+    with brokers.broker_config():
+        brokers.use_broker(back)
+        assert submissions_sweep(now=now) == 0  # no heartbeats at all: nothing can be concluded
+        # The worker that took the job is still beating: it keeps the job.
+        w = WorkerHeartbeat.objects.create(
+            hostname="celery@a", queues="grading,celery", started_at=started - timedelta(hours=1), seen_at=now
+        )
+        assert submissions_sweep(now=now) == 0
+        # It was killed and started again (same node name, a new start time): its job is gone with it.
+        w.started_at, w.seen_at = now - timedelta(seconds=10), now
+        w.save()
+        WorkerHeartbeat.objects.create(hostname="celery@other", queues="celery", started_at=started, seen_at=now)
+        assert submissions_sweep(now=now) == 1
+        sub.refresh_from_db()
+        assert sub.status == SubmissionStatus.QUEUED and sub.attempts == 1  # the attempt stays counted
+        assert brokers.queued_task_args(back, "grading") == [("grading.grade_submission", [sub.pk])]
+    brokers.clear_queue(back, "grading")
