@@ -10,6 +10,7 @@ by word, so they read in the viewer's language too.
 from __future__ import annotations
 
 import re
+from html import unescape
 from typing import Any
 
 from django.template.loader import render_to_string
@@ -66,6 +67,58 @@ def label_for(code: str) -> str:
     return str(label) if label is not None else code
 
 
+# The grading runner (Django-free, grading/runner/autograde.py) and the grading service store
+# these English sentences in Submission.message; they are put in the reader's language when
+# shown. A sentence not listed stays as it is.
+_RUNNER_SENTENCES: list[tuple[re.Pattern[str], Any]] = [
+    (re.compile(r"Grading failed\."), _("Grading failed.")),
+    (
+        re.compile(r"Grading failed repeatedly; your teacher has been told\."),
+        _("Grading failed repeatedly; your teacher has been told."),
+    ),
+    (re.compile(r"Grading hit a problem; trying again\."), _("Grading hit a problem; trying again.")),
+    (
+        re.compile(r"Grading is paused: the grading sandbox is not available on this server\."),
+        _("Grading is paused: the grading sandbox is not available on this server."),
+    ),
+    (
+        re.compile(r"Your notebook used more than (?P<mb>\d+) MiB of memory\."),
+        _("Your notebook used more than %(mb)s MiB of memory."),
+    ),
+    (
+        re.compile(
+            r"Your notebook took too long to run \(a cell or the whole job hit its time limit\); "
+            r"tests that ran before that keep their scores\."
+        ),
+        _(
+            "Your notebook took too long to run (a cell or the whole job hit its time limit); "
+            "tests that ran before that keep their scores."
+        ),
+    ),
+    (
+        re.compile(
+            r"The notebook's Python kernel stopped \(for example os\._exit\); cells from that point on score 0\."
+        ),
+        _("The notebook's Python kernel stopped (for example os._exit); cells from that point on score 0."),
+    ),
+    (
+        re.compile(r"the kernel's assertion handling was tampered with; tests after that point score 0"),
+        _("the kernel's assertion handling was tampered with; tests after that point score 0"),
+    ),
+]
+
+
+def runner_message_localise(message: str) -> str:
+    """A stored grading message with its known sentences in the active language."""
+    if not message:
+        return message
+    for pattern, label in _RUNNER_SENTENCES:
+        message = pattern.sub(
+            lambda m, label=label: str(label) % m.groupdict() if m.groupdict() else str(label), message
+        )
+    return message
+
+
 def feedback_render(*, cells: list[dict[str, Any]], message: str = "") -> str:
     """Static HTML: markdown through the site's sanitiser, everything else escaped by the template.
 
@@ -93,10 +146,14 @@ _OLD_STATUS = re.compile(
 _OLD_OTHER = re.compile(r"(<span class=\"(?:badge badge-muted|muted)\">)(" + "|".join(_ENGLISH_TO_CODE) + r")")
 
 
+_NOTICE = re.compile(r'(<p class="notice">)([^<]*)(</p>)')
+
+
 def feedback_localise(html: str) -> str:
     """Stored feedback HTML with its labels in the active language."""
     if not html:
         return html
     html = _LABELLED.sub(lambda m: m.group(1) + escape(label_for(m.group(2))) + m.group(4), html)
+    html = _NOTICE.sub(lambda m: m.group(1) + escape(runner_message_localise(unescape(m.group(2)))) + m.group(3), html)
     html = _OLD_STATUS.sub(lambda m: m.group(1) + escape(cell_status_label(m.group(2))) + m.group(3), html)
     return _OLD_OTHER.sub(lambda m: m.group(1) + escape(label_for(_ENGLISH_TO_CODE[m.group(2)])), html)
