@@ -1,4 +1,8 @@
-"""manage.py load_demo: the demo users and every course folder under content/. Idempotent."""
+"""manage.py load_demo: the demo users and every course folder under content/. Idempotent.
+
+The courses it creates are marked (core.models.DemoCourse); only those are updated on a re-run and
+only those get demo users and seeded results. A course it did not create is never touched.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +16,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
+from core.models import DemoCourse
 from courses.enums import GRADED_KINDS, Role
 from courses.importer import MANIFEST_NAMES, CourseImportError, import_course
-from courses.models import Activity, Enrollment
+from courses.models import Activity, Course, Enrollment
 
 DEMO_PASSWORD = "quantum-demo"  # noqa: S105 -- printed by `make demo`; demo machines only
 DEMO_USERS = [
@@ -25,6 +30,22 @@ DEMO_USERS = [
     ("bob", "Bob Zhang 张博", "student"),
     ("charlie", "Charlie Liu 刘查理", "student"),
 ]
+
+
+def course_slug_of(folder: Path) -> str | None:
+    """The slug a course folder's manifest names (None when it cannot be read: the import says why)."""
+    import yaml
+
+    for name in MANIFEST_NAMES:
+        path = folder / name
+        if path.is_file():
+            try:
+                data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            except (OSError, yaml.YAMLError):
+                return None
+            slug = data.get("slug") if isinstance(data, dict) else None
+            return str(slug) if slug else None
+    return None
 
 
 class Command(BaseCommand):
@@ -50,14 +71,26 @@ class Command(BaseCommand):
         folders = sorted(p for p in content.iterdir() if p.is_dir() and any((p / m).is_file() for m in MANIFEST_NAMES))
         if only:
             folders = [f for f in folders if f.name in only]
+        imported = 0
         for folder in folders:
+            # Only courses this command created are the demo's: a course of the same name that a
+            # teacher made (or imported) is left exactly as it is.
+            slug = course_slug_of(folder)
+            existing = Course.objects.filter(slug=slug).first() if slug else None
+            if existing is not None and not DemoCourse.objects.filter(course=existing).exists():
+                self.stdout.write(
+                    self.style.WARNING(f"{slug}: left alone (a course with this name exists that the demo did not create)")
+                )
+                continue
             try:
                 report = import_course(folder)
             except CourseImportError as exc:
                 raise CommandError(f"{folder}:\n" + "\n".join(f"  {p}" for p in exc.problems)) from None
             self.stdout.write(report.summary())
             course = report.course
+            imported += 1
             with transaction.atomic():
+                DemoCourse.objects.get_or_create(course=course)
                 for user, role in users.values():
                     if role in ("teacher", "student"):
                         Enrollment.objects.get_or_create(course=course, user=user, defaults={"role": Role(role)})
@@ -70,7 +103,7 @@ class Command(BaseCommand):
                     activity.due_at = (now + timedelta(days=7 + 7 * offset)).replace(minute=0, second=0, microsecond=0)
                     activity.save(update_fields=["due_at"])
         self.stdout.write(
-            self.style.SUCCESS(f"Demo ready: {len(folders)} course(s); password for every demo user: {DEMO_PASSWORD}")
+            self.style.SUCCESS(f"Demo ready: {imported} course(s); password for every demo user: {DEMO_PASSWORD}")
         )
         from django.core.management import call_command  # issue 7: a living dashboard (idempotent)
 

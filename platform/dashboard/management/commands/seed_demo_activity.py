@@ -1,5 +1,8 @@
 """manage.py seed_demo_activity: realistic submissions and results for the demo courses.
 
+Only courses that ``load_demo`` created (marked by ``core.models.DemoCourse``) are seeded; a
+teacher's own course is never touched, whatever its name.
+
 A living dashboard needs a class: the demo students (alice, bob, charlie) and a cohort of
 made-up students (``demo-s01`` …, no password, cannot log in) get attempts at the graded
 work with results drawn from a per-student ability, per-question difficulty, late work,
@@ -78,10 +81,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--cohort", type=int, default=24, help="made-up students added to each course (default 24)")
         parser.add_argument("--seed", type=int, default=7)
-        parser.add_argument("--course", nargs="*", help="only these course slugs (default: every course)")
+        parser.add_argument("--course", nargs="*", help="only these demo course slugs (default: every demo course)")
 
     def handle(self, *args: Any, cohort: int, seed: int, course: list[str] | None, **options: Any) -> None:
-        courses = Course.objects.order_by("slug")
+        # Only the courses `load_demo` created: made-up students and results never enter a real course.
+        courses = Course.objects.filter(demo_mark__isnull=False).order_by("slug")
         if course:
             courses = courses.filter(slug__in=course)
         cohort_users = self._cohort(min(cohort, len(COHORT_NAMES)))
@@ -89,6 +93,8 @@ class Command(BaseCommand):
             rng = random.Random(f"{seed}:{c.slug}")  # noqa: S311 -- demo data, reproducible on purpose
             made = self._seed_course(c, cohort_users, rng)
             self.stdout.write(f"{c.slug}: {made if made is not None else 'already seeded'}")
+        if not courses.exists():
+            self.stdout.write("no demo course (run load_demo first): nothing seeded")
 
     def _cohort(self, n: int) -> list[Any]:
         User = get_user_model()
