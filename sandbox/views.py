@@ -10,11 +10,12 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -134,7 +135,35 @@ def progress(request: HttpRequest, slug: str, activity: str) -> StreamingHttpRes
                 }
             )
 
-    response = StreamingHttpResponse(stream(), content_type="text/event-stream")
+    async def stream_async() -> AsyncIterator[str]:
+        # The same events for an ASGI server (production): awaited, so an open stream holds no
+        # worker and no thread (deploy/gunicorn.conf.py). Django would buffer a sync iterator whole.
+        try:
+            client = services.hub_client()
+            async for event in client.server_progress_async(name, timeout=settings.HUB_PROGRESS_TIMEOUT_SECONDS):
+                if event.failed:
+                    log.error("spawn failed for %s: %s", name, event.message)
+                    yield _sse({"progress": 100, "failed": True, "message": _failure_text(event.message)})
+                    return
+                yield _sse({"progress": event.progress, "message": _progress_text(event.message), "ready": event.ready})
+                if event.ready:
+                    return
+        except SpawnFailed as exc:
+            log.error("spawn failed for %s: %s", name, exc)
+            yield _sse({"progress": 100, "failed": True, "message": str(exc)})
+        except HubError as exc:
+            log.error("progress for %s: %s", name, exc)
+            yield _sse(
+                {
+                    "progress": 100,
+                    "failed": True,
+                    "message": _("The lab is unavailable right now. Please try again in a few minutes."),
+                }
+            )
+
+    # WSGI (runserver, the demo) streams a sync iterator and would buffer an async one; ASGI the reverse.
+    events = stream_async() if isinstance(request, ASGIRequest) else stream()
+    response = StreamingHttpResponse(events, content_type="text/event-stream")
     response["Cache-Control"] = "no-cache"
     response["X-Accel-Buffering"] = "no"
     return response
