@@ -57,7 +57,25 @@ def test_the_embedded_defaults_use_two_host_names() -> None:
 
         assert urlsplit(defaults.SITE_URL).hostname == "127.0.0.1"
         assert urlsplit(defaults.HUB_URL).hostname == "localhost"
-        assert defaults.MIDDLEWARE[0] == "core.middleware.SiteHostMiddleware"
     finally:
         importlib.reload(site_settings)
-    assert live.MIDDLEWARE[0] == "core.middleware.SiteHostMiddleware"
+    # before anything that can set a cookie (session, CSRF, language, messages)
+    chain = list(live.MIDDLEWARE)
+    first = chain.index("core.middleware.SiteHostMiddleware")
+    for setter in (
+        "django.contrib.sessions.middleware.SessionMiddleware",
+        "django.middleware.csrf.CsrfViewMiddleware",
+        "django.middleware.locale.LocaleMiddleware",
+        "django.contrib.messages.middleware.MessageMiddleware",
+    ):
+        assert first < chain.index(setter), setter
+
+
+def test_a_shared_host_name_is_a_system_check_warning(settings) -> None:
+    from core.checks import site_and_hub_host_names
+
+    settings.SITE_URL = "http://127.0.0.1:8000"
+    settings.HUB_URL = "http://127.0.0.1:8001"
+    assert [w.id for w in site_and_hub_host_names()] == ["liangzhi.W001"]
+    settings.HUB_URL = "http://localhost:8001"
+    assert site_and_hub_host_names() == []
