@@ -151,3 +151,25 @@ def roster(*, course: Course) -> QuerySet[Enrollment]:
 
 def course_students(*, course: Course) -> QuerySet[Enrollment]:
     return roster(course=course).filter(role=Role.STUDENT)
+
+
+def dated_activities(*, courses: list[Course], student_courses: set[int], at: datetime | None = None) -> list[Activity]:
+    """Live activities with a due date or a release date in these courses, for calendars.
+
+    In ``student_courses`` (course ids where the reader is a student) only released work is
+    listed; elsewhere (staff) everything live.
+    """
+    from django.db.models import Q
+
+    now = at or timezone.now()
+    kinds = [ActivityKind.ASSIGNMENT, ActivityKind.EXAM, ActivityKind.PRACTICE, ActivityKind.COMPETITION]
+    visible = Q(course_id__in=[c.pk for c in courses if c.pk not in student_courses]) | (
+        Q(course_id__in=list(student_courses)) & (Q(release_at__isnull=True) | Q(release_at__lte=now))
+    )
+    return list(
+        Activity.objects.live()
+        .filter(visible, kind__in=kinds)
+        .filter(Q(due_at__isnull=False) | Q(kind=ActivityKind.EXAM, release_at__isnull=False))
+        .select_related("course")
+        .order_by("due_at", "id")
+    )

@@ -74,6 +74,8 @@ class ManualGrade(models.Model):
     comment = models.TextField(blank=True)
     graded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    # The rubric items the grader ticked ({"id", "label", "points"} each), kept as they read then.
+    rubric = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ("-created_at", "-id")
@@ -126,3 +128,84 @@ class ScoreRelease(models.Model):
 
     def __str__(self) -> str:
         return f"{self.activity}: {'hidden' if self.hidden else 'released'}"
+
+
+class GeneralComment(models.Model):
+    """The teacher's general comment on a submission (history kept; newest row wins; empty clears)."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="general_comments")
+    text = models.TextField(blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+
+    def __str__(self) -> str:
+        return self.text[:40]
+
+
+class Accommodation(models.Model):
+    """Per student for a whole course: extra time on timed work (1.5 = half as long again)."""
+
+    course = models.ForeignKey("courses.Course", on_delete=models.CASCADE, related_name="accommodations")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="accommodations")
+    extra_time_factor = models.DecimalField(_("extra time factor"), max_digits=4, decimal_places=2, default=Decimal(1))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=("course", "user"), name="accommodation_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} ×{self.extra_time_factor}"
+
+
+class RubricItem(models.Model):
+    """A teacher-defined rubric line for one question (activity + grade id), reused for every student."""
+
+    activity = models.ForeignKey("courses.Activity", on_delete=models.CASCADE, related_name="rubric_items")
+    grade_id = models.CharField(max_length=200)
+    label = models.CharField(_("rubric item"), max_length=200)
+    points = models.DecimalField(_("points"), max_digits=6, decimal_places=2)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ("order", "id")
+        indexes = [models.Index(fields=("activity", "grade_id"))]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.points})"
+
+
+class SavedComment(models.Model):
+    """A reusable comment for one question (activity + grade id)."""
+
+    activity = models.ForeignKey("courses.Activity", on_delete=models.CASCADE, related_name="saved_comments")
+    grade_id = models.CharField(max_length=200)
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("id",)
+        indexes = [models.Index(fields=("activity", "grade_id"))]
+
+    def __str__(self) -> str:
+        return self.text[:40]
+
+
+class Section(models.Model):
+    """A named group of a course's students; TAs assigned to sections grade only their students."""
+
+    course = models.ForeignKey("courses.Course", on_delete=models.CASCADE, related_name="sections")
+    name = models.CharField(_("section"), max_length=100)
+    students = models.ManyToManyField("courses.Enrollment", related_name="sections", blank=True)
+    tas = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="ta_sections", blank=True)
+
+    class Meta:
+        ordering = ("name", "id")
+        constraints = [models.UniqueConstraint(fields=("course", "name"), name="section_name_unique")]
+
+    def __str__(self) -> str:
+        return self.name

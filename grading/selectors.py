@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 
-from courses.models import Activity
+from courses.models import Activity, Course
 
 from . import analytics, scoring
 from .analytics import Attempt, Counted
@@ -146,3 +146,10 @@ def gradebook_rows(*, activity: Activity) -> list[GradebookRow]:
 
 def submissions_needing_attention(*, activity: Activity) -> QuerySet[Submission]:
     return Submission.objects.filter(activity=activity, status=SubmissionStatus.NEEDS_ATTENTION).select_related("user")
+
+
+def extra_time_factor(*, user: User | int, course: Course) -> Decimal:
+    """The student's extra-time factor in a course (1 without an accommodation), for timed exams."""
+    from .review import extra_time_factor as factor_of
+
+    return factor_of(user=user, course=course)

@@ -179,6 +179,15 @@ def submission(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             feedback, course_slug=access.course.slug, submission_id=sub.pk, version_id=sub.version_id
         )
     score = selectors.submission_score(submission=sub)
+    if feedback and score.manual_by_cell:
+        from .review import feedback_with_manual
+
+        maxima = {str(c.get("grade_id")): c.get("max_points") for c in sub.cells or []}
+        feedback = feedback_with_manual(feedback, manual=score.manual_by_cell, maxima=maxima)
+    if feedback:
+        from .feedback import feedback_localise
+
+        feedback = feedback_localise(feedback)  # stored labels are codes: the reader's words go in now
     result = selectors.activity_result(activity=sub.activity, user=sub.user)
     counts = result is not None and any(p.id == sub.pk for p in result.parts)
     cells = []
@@ -190,10 +199,27 @@ def submission(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             item["gradable"] = cell.get("kind") in scoring.MANUAL_KINDS
             item["untrusted"] = cell.get("trusted") is False
             cells.append(item)
+    from .review import general_comment_of, may_grade_student
+
+    # What the teacher did by hand, for the student once released (staff always): each manually
+    # graded cell with its newest grade and comment, the override's reason, the general comment.
+    manual_cells = [
+        {
+            "grade_id": c.get("grade_id"),
+            "max_points": c.get("max_points"),
+            "grade": score.manual_by_cell.get(str(c.get("grade_id"))),
+        }
+        for c in sub.cells or []
+        if c.get("kind") in scoring.MANUAL_KINDS
+    ]
     return render(
         request,
         "grading/submission.html",
         {
+            "manual_cells": manual_cells,
+            "general_comment": general_comment_of(submission=sub),
+            "may_grade": access.is_staff
+            and may_grade_student(access=access, user=_user(request), student_id=sub.user_id),
             "course": access.course,
             "activity": sub.activity,
             "access": access,

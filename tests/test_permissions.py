@@ -16,7 +16,7 @@ L, F, N, OK, GO = -302, 403, 404, 200, 302  # L: redirect to the login; GO: a su
 
 # (method, path, marker shown on success, {who: status})
 MATRIX: list[tuple[str, str, str, dict[str, int]]] = [
-    ("get", "/", "Due next", dict(anonymous=L, outsider=OK, student=OK, ta=OK, other_teacher=OK, teacher=OK, admin=OK)),
+    ("get", "/", "My courses", dict(anonymous=L, outsider=OK, student=OK, ta=OK, other_teacher=OK, teacher=OK, admin=OK)),
     ("get", "/courses/", "Join a course", dict(anonymous=L, outsider=OK, student=OK, ta=OK, other_teacher=OK, teacher=OK, admin=OK)),
     ("get", "/courses/new/", "Import a course folder", dict(anonymous=L, outsider=F, student=F, ta=F, other_teacher=OK, teacher=OK, admin=OK)),
     ("get", "/courses/qc101/", "Quantum computing 101", dict(anonymous=L, outsider=N, student=OK, ta=OK, other_teacher=N, teacher=OK, admin=OK)),
@@ -31,6 +31,17 @@ MATRIX: list[tuple[str, str, str, dict[str, int]]] = [
     ("post", "/courses/qc101/manage/import/", "", dict(anonymous=L, outsider=N, student=F, ta=F, other_teacher=N, teacher=400, admin=400)),
     ("get", "/courses/qc101/dashboard/", "Course dashboard", dict(anonymous=L, outsider=N, student=F, ta=OK, other_teacher=N, teacher=OK, admin=OK)),
     ("get", "/courses/qc101/progress/", "My progress", dict(anonymous=L, outsider=N, student=OK, ta=OK, other_teacher=N, teacher=OK, admin=OK)),
+    # grading by hand, extensions, sections (helper G1): staff only; sections and rubrics for teachers
+    ("get", "/grading/qc101/queue/", "To grade", dict(anonymous=L, outsider=N, student=F, ta=OK, other_teacher=N, teacher=OK, admin=OK)),
+    ("get", "/grading/qc101/a/hw1/q/q1/", "Question q1", dict(anonymous=L, outsider=N, student=F, ta=OK, other_teacher=N, teacher=OK, admin=OK)),
+    ("post", "/grading/qc101/a/hw1/q/q1/rubric/", "", dict(anonymous=L, outsider=N, student=F, ta=F, other_teacher=N, teacher=GO, admin=GO)),
+    ("get", "/grading/qc101/extensions/", "Extensions and extra time", dict(anonymous=L, outsider=N, student=F, ta=OK, other_teacher=N, teacher=OK, admin=OK)),
+    ("get", "/grading/qc101/sections/", "New section", dict(anonymous=L, outsider=N, student=F, ta=F, other_teacher=N, teacher=OK, admin=OK)),
+    ("get", "/courses/qc101/announcements/", "Announcements", dict(anonymous=L, outsider=N, student=OK, ta=OK, other_teacher=N, teacher=OK, admin=OK)),
+    ("post", "/courses/qc101/announcements/", "", dict(anonymous=L, outsider=N, student=F, ta=400, other_teacher=N, teacher=400, admin=400)),
+    ("get", "/notifications/", "Notifications", dict(anonymous=L, outsider=OK, student=OK, ta=OK, other_teacher=OK, teacher=OK, admin=OK)),
+    ("get", "/notifications/calendar/", "Calendar", dict(anonymous=L, outsider=OK, student=OK, ta=OK, other_teacher=OK, teacher=OK, admin=OK)),
+    ("get", "/notifications/calendar/not-a-token.ics", "", dict(anonymous=N, outsider=N, student=N, ta=N, other_teacher=N, teacher=N, admin=N)),
     ("get", "/site/", "Site overview", dict(anonymous=L, outsider=F, student=F, ta=F, other_teacher=F, teacher=F, admin=OK)),
     ("get", "/admin/", "administration", dict(anonymous=L, outsider=L, student=L, ta=L, other_teacher=L, teacher=L, admin=OK)),
 ]

@@ -41,15 +41,30 @@ def _staff_access(request: HttpRequest, slug: str) -> Access:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """The student's (and teacher's) start page: my courses, what is due next, recent feedback."""
-    memberships = course_selectors.courses_for_user(user=request.user)
+    """The start page: my courses, what is due next (my extensions applied), recent feedback, my
+    calendar; for teachers and TAs, what waits to be graded across their courses."""
+    from grading.review import grading_queue
+    from notifications.calendar import calendar_for
+
+    user = cast(User, request.user)
+    memberships = course_selectors.courses_for_user(user=user)
+    student_courses = {c.pk for c, role in memberships if role == "student"}
+    now = timezone.now()
+    due_next = [
+        e
+        for e in calendar_for(user=user)
+        if e.course.pk in student_courses and (e.end or e.start) >= now and e.kind == "due"
+    ][:8]
+    is_staff = any(role != "student" for _c, role in memberships)
     return render(
         request,
         "dashboard/home.html",
         {
             "memberships": memberships,
-            "due_next": course_selectors.due_next_for_user(user=request.user),
-            "recent": grading_selectors.recent_feedback_for_user(user=cast(User, request.user)),
+            "due_next": due_next,
+            "has_student_courses": bool(student_courses),
+            "queue": grading_queue(user=user) if is_staff else None,
+            "recent": grading_selectors.recent_feedback_for_user(user=user),
         },
     )
 
