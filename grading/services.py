@@ -468,21 +468,31 @@ def manual_grade_set(*, submission: Submission, grade_id: str, score: Decimal, c
     """Record a manual score for one manually graded cell (history kept; newest wins)."""
     cell = next((c for c in submission.cells if c.get("grade_id") == grade_id), None)
     if cell is None or cell.get("kind") not in ("manual", "task"):  # nbgrader: task cells are graded by hand too
-        raise SubmissionRejected(f"{grade_id} is not a manually graded cell of this submission.")
+        raise SubmissionRejected(
+            _("%(cell)s is not a manually graded cell of this submission.") % {"cell": grade_id}
+        )
     if score < 0 or score > Decimal(str(cell.get("max_points", 0))):
-        raise SubmissionRejected(f"The score must be between 0 and {cell.get('max_points')}.")
-    return ManualGrade.objects.create(
+        raise SubmissionRejected(_("The score must be between 0 and %(max)s.") % {"max": cell.get("max_points")})
+    grade = ManualGrade.objects.create(
         submission=submission, grade_id=grade_id, score=score, comment=comment, graded_by=by
     )
+    from .review import notify_graded
+
+    notify_graded(submission=submission)  # once the scores are released (the release tells otherwise)
+    return grade
 
 
 def override_set(*, submission: Submission, score: Decimal | None, reason: str, by: User) -> Override:
     """Override a submission's total (None clears); the reason is required and kept."""
     if not reason.strip():
-        raise SubmissionRejected("An override needs a reason.")
+        raise SubmissionRejected(_("An override needs a reason."))
     if score is not None and score < 0:
-        raise SubmissionRejected("A score cannot be negative.")
-    return Override.objects.create(submission=submission, score=score, reason=reason.strip(), created_by=by)
+        raise SubmissionRejected(_("A score cannot be negative."))
+    row = Override.objects.create(submission=submission, score=score, reason=reason.strip(), created_by=by)
+    from .review import notify_graded
+
+    notify_graded(submission=submission)
+    return row
 
 
 def submissions_regrade(*, activity: Activity, submission_ids: list[int] | None = None) -> int:
@@ -504,11 +514,33 @@ def scores_release(*, activity: Activity, release: bool, by: User) -> ScoreRelea
     row.released_at = timezone.now() if release else None
     row.released_by = by if release else None
     row.save()
+    if release:
+        from .review import notify_released
+
+        notify_released(activity=activity)
     return row
 
 
 def extension_grant(*, activity: Activity, user: User, due_at: datetime, by: User) -> Extension:
+    """Give one student a new due date for one activity; their submissions are judged against it."""
     ext, _ = Extension.objects.update_or_create(
         activity=activity, user=user, defaults={"due_at": due_at, "granted_by": by}
     )
+    lateness_refresh(activity=activity, user=user)
+    from .review import notify_extension
+
+    notify_extension(activity=activity, user=user)
     return ext
+
+
+def lateness_refresh(*, activity: Activity, user: User) -> int:
+    """Judge the student's submissions again against the due date now in force (after an extension
+    is granted or revoked): the late flag and penalty follow; nothing already accepted is refused."""
+    changed = 0
+    for sub in Submission.objects.filter(activity=activity, user=user):
+        late = lateness_at(activity=activity, user=user, at=sub.received_at)
+        if (sub.late_seconds, sub.penalty) != (late.late_seconds, late.penalty):
+            sub.late_seconds, sub.penalty = late.late_seconds, late.penalty
+            sub.save(update_fields=["late_seconds", "penalty"])
+            changed += 1
+    return changed
