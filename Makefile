@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed
 MANAGE := $(BIN)/python manage.py
 export PATH := $(CURDIR)/$(BIN):$(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: help venv prepare demo test test-fast bench lock lint typecheck messages clean
+.PHONY: help venv prepare demo test test-fast bench lock lint typecheck messages clean prove-images
 
 help:
 	@echo "make demo   install, prepare the embedded defaults, load the demo, start everything"
@@ -76,6 +76,15 @@ messages: venv
 lock: venv
 	$(BIN)/python -m pip install --quiet -r requirements.in
 	$(BIN)/python -m pip freeze --exclude-editable | sed 's/^torch==\(.*\)+cpu/torch==\1/' > requirements.lock
+	$(BIN)/python deploy/images/runtime_lock.py  # the images' lock: the same pins, without the test tools
+
+# Run every RUN step of every production Dockerfile, in order, in a clean Debian bookworm root
+# filesystem (deploy/images/prove.py; root, debootstrap). The base is cached under /var/cache.
+prove-images: venv
+	$(BIN)/python deploy/images/runtime_lock.py --check
+	$(BIN)/python deploy/images/prove.py deploy/images/site.Dockerfile --target hub
+	$(BIN)/python deploy/images/prove.py deploy/images/singleuser.Dockerfile
+	$(BIN)/python deploy/images/prove.py deploy/images/k8s-hub.Dockerfile
 
 clean:
 	rm -rf var/ test-output/
