@@ -168,12 +168,37 @@ def assignment_verify(
             last = out.log.strip().splitlines()[-1][:200] if out.log.strip() else out.message
             problems.append(f"{name}: the {label} did not run to the end ({out.status}): {last}")
             continue
-        for cell in out.cells:
-            if cell["kind"] != "autograded_test":
-                continue
+        short = {
+            c["grade_id"]: c
+            for c in out.cells
+            if c["kind"] == "autograded_test"
+            and c["score"] != (c["max_points"] if label == "reference solution" else 0.0)
+        }
+        if label == "reference solution" and any(c.get("trusted") for c in short.values()):
+            # A test the reference fails on the trusted side but passes in the student's kernel
+            # needs the student's live objects: the teacher may mark it trusted: false.
+            legacy = grade(
+                source_json=source_json,
+                student_json=prepared.student_json,
+                submission_json=submission,
+                limits=limits,
+                work_root=work_root,
+                files=files,
+                cell_timeout=cell_timeout,
+                trusted=False,
+            )
+            passes = {c["grade_id"] for c in legacy.cells if c["score"] == c["max_points"]}
+            for gid, cell in list(short.items()):
+                if cell.get("trusted") and gid in passes:
+                    reason = str(cell.get("staff_message") or cell.get("status") or "")[:300]
+                    problems.append(
+                        f"{name}: cell '{gid}' needs the student's live objects in trusted mode ({reason}); "
+                        "mark it trusted: false"
+                    )
+                    del short[gid]
+        for gid, cell in short.items():
             want = cell["max_points"] if label == "reference solution" else 0.0
-            if cell["score"] != want:
-                problems.append(
-                    f"{name}: cell {cell['grade_id']}: the {label} scores {cell['score']:g} of {cell['max_points']:g} (expected {want:g})"
-                )
+            problems.append(
+                f"{name}: cell {gid}: the {label} scores {cell['score']:g} of {cell['max_points']:g} (expected {want:g})"
+            )
     return problems
