@@ -16,7 +16,8 @@ Django-free. nbgrader's ``autograde`` semantics, without the student's code in r
   student functions as proxies called with plain data; builtins and names the teacher's cells
   bind are the trusted side's own. This worker relays the frames between the two and keeps
   every verdict as it arrives, so a job killed by its wall-clock limit keeps what already ran.
-* A test cell marked ``trusted: false`` in its nbgrader metadata (the teacher's choice, for a test
+* A test cell marked ``trusted: false`` (cell metadata ``{"liangzhi": {"trusted": false}}``: nbgrader's own
+  metadata schema allows no extra key; the teacher's choice, for a test
   that needs the student's live objects) runs in the student's kernel as before, behind a
   *canary* (``assert <a> == <b>`` with random values that must fail with its own message, or the
   assertion machinery was tampered with and later such tests score 0); its outcome says
@@ -45,7 +46,7 @@ from pathlib import Path
 from typing import Any
 
 from .liangzhi_wire import bound_names
-from .pool import TRUSTED, Runner, WarmPool, runner_start
+from .pool import TRUSTED, Runner, TrustedServer, WarmPool, runner_start
 from .sandbox import SandboxLimits, SandboxResult
 
 HIDDEN_BEGIN = "### BEGIN HIDDEN TESTS"
@@ -233,8 +234,12 @@ def build_notebook(
 
 
 def _is_trusted(source_cell: Any | None) -> bool:
-    """A test cell runs on the trusted side unless its source metadata says ``trusted: false``."""
-    return source_cell is None or _meta(source_cell).get("trusted", True) is not False
+    """A test cell runs on the trusted side unless its source cell's metadata says
+    ``"liangzhi": {"trusted": false}`` (beside ``nbgrader``, whose schema allows no extra keys)."""
+    if source_cell is None:
+        return True
+    ours = (source_cell.get("metadata") or {}).get("liangzhi") or {}
+    return not (isinstance(ours, dict) and ours.get("trusted") is False)
 
 
 def _is_setup(cell: Any) -> bool:
@@ -491,21 +496,18 @@ def _place_files(job_dir: Path, files: dict[str, bytes]) -> None:
         target.chmod(0o644)
 
 
-_COMPANIONS: dict[int, WarmPool] = {}
+_COMPANIONS: dict[int, TrustedServer] = {}
 
 
-def _trusted_pool(pool: WarmPool | None) -> WarmPool | None:
-    """The warm trusted runners that go with a worker's student pool (one companion per pool)."""
+def _trusted_server(pool: WarmPool | None) -> TrustedServer | None:
+    """The warm trusted runner that goes with a worker's student pool (one per pool)."""
     if pool is None:
         return None
-    companion = _COMPANIONS.get(id(pool))
-    if companion is None:
-        companion = WarmPool(
-            limits=pool.limits, work_root=pool.work_root, preload=pool.preload, size=pool.size, script=TRUSTED
-        )
-        _COMPANIONS[id(pool)] = companion
-    companion.preload = pool.preload
-    return companion
+    server = _COMPANIONS.get(id(pool))
+    if server is None:
+        server = TrustedServer(limits=pool.limits, work_root=pool.work_root, preload=pool.preload)
+        _COMPANIONS[id(pool)] = server
+    return server
 
 
 @dataclass
@@ -514,6 +516,7 @@ class _Job:
     end: dict[str, Any] | None = None
     frames: int = 0
     wall_hit: bool = False
+    trusted_ok: bool = True  # the trusted side answered every checkpoint (else it is not reused)
     trusted_log: list[str] = field(default_factory=list)
 
 
@@ -570,6 +573,8 @@ def _run_job(
     def release() -> None:
         nonlocal current, done, extra
         if current is not None:
+            if done is None:
+                job.trusted_ok = False
             verdict = done or {"outputs": [], "reply": None, "staff": "the test runner stopped"}
             job.results[current] = {
                 "outputs": _streams(extra) + list(verdict.get("outputs") or []),
@@ -649,7 +654,7 @@ def grade(
     allow_unsafe: bool = False,
     files: dict[str, bytes] | None = None,
     trusted: bool = True,
-    trusted_pool: WarmPool | None = None,
+    trusted_server: TrustedServer | None = None,
 ) -> GradeOutcome:
     """Grade one submission end to end; never raises for anything the student's code does.
 
@@ -677,46 +682,65 @@ def grade(
         "max_total_output": limits.max_output_bytes // 2,
     }
     needs_trusted = any(c["kind"] == "test" for c in plan_cells)
-    plan = {"nonce": tnonce, "cell_timeout": cell_timeout, "pinned": pinned, "cells": plan_cells}
+    plan: dict[str, Any] = {
+        "t": "plan",
+        "nonce": tnonce,
+        "cell_timeout": cell_timeout,
+        "pinned": pinned,
+        "cells": plan_cells,
+    }
     preload = source_imports(source_json)
     if pool is not None:
         # The next warm sandboxes import what this assignment imports (the teacher's source: trusted).
         pool.preload = preload or pool.preload
-    tpool = (trusted_pool or _trusted_pool(pool)) if needs_trusted else None
-    if tpool is not None:
-        tpool.preload = preload or tpool.preload
+    server = (trusted_server or _trusted_server(pool)) if needs_trusted else None
     started = time.monotonic()
-    # The trusted side starts first (it is the one waiting on the other), both before either is awaited.
+    # The trusted side is taken first (it is the one waiting on the other), both before either is awaited.
     trusted_runner: Runner | None = None
+    trusted_dir: Path | None = None
     if needs_trusted:
-        trusted_runner = tpool.take() if tpool is not None else None
-        if trusted_runner is None:
+        if server is not None:
+            trusted_runner = server.take(preload)
+        else:
             trusted_runner = runner_start(
                 limits=limits, work_root=Path(work_root), preload=preload, allow_unsafe=allow_unsafe, script=TRUSTED
             )
+        trusted_dir = trusted_runner.job_dir / f"job-{tnonce}"
+        trusted_dir.mkdir(mode=0o755)
+        trusted_dir.chmod(0o755)
+        plan["dir"] = str(trusted_dir)
     runner = pool.take() if pool is not None else None
     if runner is None:
         runner = runner_start(limits=limits, work_root=Path(work_root), allow_unsafe=allow_unsafe)
     result: SandboxResult
     try:
         _place_files(runner.job_dir, files or {})
-        if trusted_runner is not None:
-            _place_files(trusted_runner.job_dir, files or {})
+        if trusted_dir is not None:
+            _place_files(trusted_dir, files or {})
         job = _run_job(runner, trusted_runner, request=request, plan=plan, wall_seconds=limits.wall_seconds)
         if job.wall_hit:
             runner.process.kill()
         if trusted_runner is not None:
             _send(trusted_runner, {"t": "quit"})
-            if job.wall_hit or not trusted_runner.process.alive():
-                trusted_runner.process.kill()
-            tresult = trusted_runner.process.finish(None)
-            if tresult.stderr.strip():
-                job.trusted_log.append("trusted stderr:\n" + tresult.stderr[-4000:])
+            if server is not None and not job.wall_hit and job.trusted_ok and trusted_runner.process.alive():
+                pass  # the warm parent stays for the next job; this job's child has quit
+            else:
+                if server is not None:
+                    server.discard()
+                else:
+                    if job.wall_hit or not trusted_runner.process.alive():
+                        trusted_runner.process.kill()
+                    tresult = trusted_runner.process.finish(None)
+                    if tresult.stderr.strip():
+                        job.trusted_log.append("trusted stderr:\n" + tresult.stderr[-4000:])
         result = runner.process.finish(None)
     finally:
-        for used in (runner, trusted_runner):
-            if used is not None and not keep_job:
-                shutil.rmtree(used.job_dir, ignore_errors=True)
+        if not keep_job:
+            shutil.rmtree(runner.job_dir, ignore_errors=True)
+            if trusted_dir is not None:
+                shutil.rmtree(trusted_dir, ignore_errors=True)
+            if trusted_runner is not None and server is None:
+                shutil.rmtree(trusted_runner.job_dir, ignore_errors=True)
     wall = time.monotonic() - started
     end = job.end or {}
     log_lines = [

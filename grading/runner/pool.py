@@ -179,3 +179,45 @@ class WarmPool:
             ready, self._ready = self._ready, []
         for runner in ready:
             runner.discard()
+
+
+class TrustedServer:
+    """The worker's one warm trusted runner: it imports the stack once and forks a fresh child
+    per job (``trusted.py``), so a job's trusted side costs a fork, not a start. It never runs
+    student code; anything odd in a job (a wall-time hit, a dead child) discards it, and the next
+    ``take()`` starts a new one."""
+
+    def __init__(self, *, limits: SandboxLimits, work_root: Path, preload: str, ready_timeout: float = 90) -> None:
+        self.limits, self.work_root, self.preload = limits, Path(work_root), preload
+        self.ready_timeout = ready_timeout
+        self.runner: Runner | None = None
+        self.jobs = 0
+
+    def start(self) -> None:
+        """Start it now if none is running (in the calling thread: see WarmPool.fill)."""
+        if self.runner is None or not self.runner.process.alive():
+            if self.runner is not None:
+                self.runner.discard()
+            self.runner = runner_start(
+                limits=self.limits, work_root=self.work_root, preload=self.preload, script=TRUSTED
+            )
+            self.jobs = 0
+
+    def take(self, preload: str = "") -> Runner:
+        wanted = [n for n in preload.split(",") if n]
+        have = self.preload.split(",")
+        if any(n not in have for n in wanted):
+            # an assignment that imports more: the next warm parent imports it once for all
+            self.preload = ",".join(dict.fromkeys([*have, *wanted]))
+            self.discard()
+        self.start()
+        assert self.runner is not None
+        self.jobs += 1
+        return self.runner
+
+    def discard(self) -> None:
+        if self.runner is not None:
+            self.runner.discard()
+        self.runner = None
+
+    close = discard

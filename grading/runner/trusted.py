@@ -1,11 +1,14 @@
 """Runs INSIDE the trusted grading sandbox: the teacher's test cells, in a process that never runs student code.
 
 Run as a script (``python trusted.py [--preload mods]``), it imports nothing from the site. It
-prints ``LIANGZHI-READY`` once warm, then reads one JSON line, the plan::
+prints ``LIANGZHI-READY`` once warm; then, for each job, it reads one JSON line, the plan::
 
-    {"nonce", "cell_timeout", "pinned": [names], "cells": [{"i", "kind": "setup"|"test", "source", "grade_id"}]}
+    {"t": "plan", "nonce", "dir", "cell_timeout", "pinned": [names],
+     "cells": [{"i", "kind": "setup"|"test", "source", "grade_id"}]}
 
-and then ``{"t": "run", "i": index}`` lines: run every setup cell before ``index`` not yet run, then
+and forks a child for that job (one warm process serves a worker's jobs one after another;
+each job starts from the warm parent's state, never from another job's), which reads
+``{"t": "run", "i": index}`` lines until ``{"t": "quit"}``: run every setup cell before ``index`` not yet run, then
 the test cell at ``index``, and answer ``{"t": "done", "i", "outputs", "reply", "staff"}``.
 
 Names: a name the teacher's cells bind and the solution cells do not (``pinned``) and every
@@ -23,6 +26,7 @@ from __future__ import annotations
 import ast
 import builtins
 import contextlib
+import functools
 import io
 import json
 import linecache
@@ -30,6 +34,7 @@ import os
 import signal
 import sys
 import traceback
+import types
 from typing import Any
 
 import liangzhi_wire as wire
@@ -51,13 +56,28 @@ class Channel:
         self.seq = 0
         self.callbacks: dict[int, Any] = {}
         self.in_callback = False
+        self.buf = bytearray()
 
     def send(self, frame: dict[str, Any]) -> None:
         self.out.write(f"{self.nonce}:{json.dumps(frame, default=str)}\n")
         self.out.flush()
 
+    def readline(self) -> bytes:
+        """One line from stdin through our own buffer (a forked job inherits it exactly; see main)."""
+        while True:
+            end = self.buf.find(b"\n")
+            if end >= 0:
+                line = bytes(self.buf[: end + 1])
+                del self.buf[: end + 1]
+                return line
+            chunk = os.read(0, 1 << 20)
+            if not chunk:
+                line, self.buf = bytes(self.buf), bytearray()
+                return line
+            self.buf += chunk
+
     def receive(self) -> dict[str, Any] | None:
-        line = sys.stdin.buffer.readline()
+        line = self.readline()
         if not line:
             return None
         try:
@@ -128,7 +148,7 @@ class Channel:
             return {"$": "ref", "id": object.__getattribute__(value, "_lz_id")}
         if isinstance(value, Refused):
             raise wire.RefusedValue(object.__getattribute__(value, "_lz_why"))
-        if callable(value) and not isinstance(value, type):
+        if isinstance(value, CALLBACK_TYPES) or type(value).__name__ == "ufunc":
             key = len(self.callbacks) + 1
             self.callbacks[key] = value
             return {"$": "cb", "id": key, "name": str(getattr(value, "__name__", "function"))[:80]}
@@ -139,6 +159,15 @@ class Channel:
 
 
 CHANNEL: Channel
+# What a test may hand to student code as a function: plain functions and methods (a callable
+# object such as a torch module of the test's own is not data and not a function: refused).
+CALLBACK_TYPES = (
+    types.FunctionType,
+    types.BuiltinFunctionType,
+    types.MethodType,
+    types.BuiltinMethodType,
+    functools.partial,
+)
 
 
 def _student_exception(error: Any) -> BaseException:
@@ -354,8 +383,17 @@ def _fetch(ns: dict[str, Any], names: set[str], pinned: set[str]) -> None:
             ns[name] = value
 
 
+PR_SET_DUMPABLE = 4
+
+
 def main() -> int:
+    """Warm once, then serve each job in a fresh forked child: no state crosses between students,
+    and no job pays for the imports. The parent never decodes a student's value."""
     global CHANNEL
+    import ctypes
+
+    with contextlib.suppress(OSError):  # nothing of the same uid may attach to us or read our memory
+        ctypes.CDLL(None).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
     CHANNEL = Channel()
     preload = sys.argv[sys.argv.index("--preload") + 1] if "--preload" in sys.argv else ""
     for name in ["numpy", "liangzhi_checks", *preload.split(",")]:
@@ -365,8 +403,30 @@ def main() -> int:
                 __import__(name)
     CHANNEL.out.write(READY + "\n")
     CHANNEL.out.flush()
-    plan = CHANNEL.receive() or {}
+    while True:
+        plan = CHANNEL.receive()
+        if plan is None:
+            return 0
+        if plan.get("t") != "plan":
+            continue  # what a finished job's child left unread
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                serve(plan)
+                code = 0
+            finally:
+                os._exit(code)
+        os.waitpid(pid, 0)
+        # The child consumed stdin from here on: our copy of the buffer is stale.
+        CHANNEL.buf = bytearray()
+
+
+def serve(plan: dict[str, Any]) -> None:
+    """One job: run the plan's cells as the ``run`` messages ask, until ``quit``."""
     CHANNEL.nonce = str(plan.get("nonce", ""))
+    if plan.get("dir"):
+        os.chdir(str(plan["dir"]))  # the assignment's data files, as beside the notebook
     timeout = float(plan.get("cell_timeout", 30))
     pinned = set(plan.get("pinned", []))
     cells = list(plan.get("cells", []))
@@ -376,7 +436,7 @@ def main() -> int:
     while True:
         msg = CHANNEL.receive()
         if msg is None or msg.get("t") == "quit":
-            break
+            return
         if msg.get("t") != "run":
             continue
         target = msg.get("i")
@@ -397,7 +457,6 @@ def main() -> int:
             elif status != "ok":
                 frame["log"].append(f"setup {filename} failed on the trusted side: {staff}"[:500])
         CHANNEL.send(frame)
-    return 0
 
 
 if __name__ == "__main__":

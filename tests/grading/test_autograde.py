@@ -173,7 +173,7 @@ def _untrusted(gid: str):  # type: ignore[no-untyped-def]
     def mark(nb):  # type: ignore[no-untyped-def]
         for cell in nb.cells:
             if cell.metadata.get("nbgrader", {}).get("grade_id") == gid:
-                cell.metadata["nbgrader"]["trusted"] = False
+                cell.metadata["liangzhi"] = {"trusted": False}
 
     return mark
 
@@ -468,3 +468,33 @@ def test_output_in_many_cells_stays_bounded(tiny, tmp_path):
     out = _grade(tiny, edit(solved(tiny["source"], tiny["student"]), add), tmp_path, max_output_bytes=4 * 1024 * 1024)
     assert out.status == "graded" and out.score == 8.0, out.log
     assert len(json.dumps(out.feedback)) < 4 * 1024 * 1024
+
+
+def test_assignment_verify_names_a_cell_that_needs_live_objects(tiny, tmp_path):
+    from grading.authoring import assignment_verify
+
+    def add(nb):  # type: ignore[no-untyped-def]
+        nb.cells.append(
+            nbformat.v4.new_code_cell(
+                "assert type(answer).__name__ == 'function'",
+                metadata={
+                    "nbgrader": {
+                        "grade_id": "test_live",
+                        "grade": True,
+                        "solution": False,
+                        "locked": True,
+                        "points": 1,
+                        "schema_version": 3,
+                    }
+                },
+            )
+        )
+
+    live = edit(tiny["source"], add)
+    limits = SandboxLimits(wall_seconds=40, memory_mb=512)
+    problems = assignment_verify(source_json=live, name="tiny.ipynb", limits=limits, work_root=tmp_path)
+    assert len(problems) == 1, problems
+    assert problems[0].startswith("tiny.ipynb: cell 'test_live' needs the student's live objects in trusted mode (")
+    assert problems[0].endswith("; mark it trusted: false")
+    marked = edit(live, _untrusted("test_live"))
+    assert assignment_verify(source_json=marked, name="tiny.ipynb", limits=limits, work_root=tmp_path) == []

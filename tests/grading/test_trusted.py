@@ -367,3 +367,48 @@ def _nbgrader(source: str, subs: dict[str, str], root: Path) -> tuple[dict[str, 
             out[name] = {g.name: (None if g.auto_score is None else float(g.auto_score)) for g in nb.grades}
             maximum = float(nb.max_score)
     return out, maximum
+
+
+def test_warm_trusted_server_serves_each_job_from_a_fresh_fork(hostile, tmp_path):
+    """One warm trusted process per worker; each job is a fresh child of it: nothing crosses."""
+    from grading.runner.pool import WarmPool
+
+    source = edit(
+        hostile["source"],
+        lambda nb: nb.cells.append(
+            nbformat.v4.new_code_cell(
+                "import builtins\nassert not hasattr(builtins, '_previous_job')\nbuiltins._previous_job = items()",
+                metadata=_meta("test_fresh", grade=True, locked=True, points=1),
+            )
+        ),
+    )
+    student = prepare_notebook(source, name="hostile.ipynb").student_json
+    limits = SandboxLimits(wall_seconds=120, memory_mb=768)
+    pool = WarmPool(limits=limits, work_root=tmp_path / "jobs", preload="numpy,liangzhi_checks", size=1)
+    pool.fill()
+    try:
+        outs = [
+            grade(
+                source_json=source,
+                student_json=student,
+                submission_json=solved(source, student),
+                limits=limits,
+                work_root=tmp_path / "jobs",
+                pool=pool,
+                cell_timeout=15,
+            )
+            for _ in range(3)
+        ]
+        for out in outs:
+            assert out.status == "graded" and out.score == 10.0, (out.cells, out.log)
+        from grading.runner.autograde import _trusted_server
+
+        server = _trusted_server(pool)
+        assert server is not None and server.runner is not None and server.jobs == 3  # one warm parent served all
+    finally:
+        pool.close()
+        from grading.runner.autograde import _trusted_server
+
+        server = _trusted_server(pool)
+        if server is not None:
+            server.discard()

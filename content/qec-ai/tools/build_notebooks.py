@@ -11,6 +11,15 @@ from pathlib import Path
 
 from nbbuild import answer, code, locked, md, save, tests, written
 
+
+def untrusted(cell: dict) -> dict:
+    """A test that needs the student's live objects (a torch module's parameters, autograd through it,
+    isinstance on the student's class): graded in the student's kernel instead of the platform's trusted
+    test runner. Liangzhi Lab reads ``metadata.liangzhi.trusted``; nbgrader ignores it."""
+    cell["metadata"]["liangzhi"] = {"trusted": False}
+    return cell
+
+
 ROOT = Path(__file__).resolve().parent.parent
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -782,7 +791,7 @@ A4 = [
                                    torch.nn.Linear(64, 64), torch.nn.ReLU(), torch.nn.Linear(64, 1))
         ### END SOLUTION
     """),
-    tests("test_make_model", 2, r"""
+    untrusted(tests("test_make_model", 2, r"""
     torch.manual_seed(0)
     m = make_model(24)
     assert isinstance(m, torch.nn.Module)
@@ -791,7 +800,7 @@ A4 = [
     assert sum(p.numel() for p in m.parameters()) <= 20_000
     assert make_model(8)(torch.zeros(2, 8)).shape == (2, 1)
     ### END HIDDEN TESTS
-    """),
+    """)),
     md(r"""
     **Q3 (6 points).** Write `train(model, x, y, seed)`: train `model` in place with binary cross-entropy on logits
     (`torch.nn.functional.binary_cross_entropy_with_logits`), Adam, mini-batches, at most 3 epochs, and return it.

@@ -11,6 +11,15 @@ from pathlib import Path
 
 from nbbuild import answer, code, locked, md, save, tests, written
 
+
+def untrusted(cell: dict) -> dict:
+    """A test that needs the student's live objects (a torch module's parameters, autograd through it,
+    isinstance on the student's class): graded in the student's kernel instead of the platform's trusted
+    test runner. Liangzhi Lab reads ``metadata.liangzhi.trusted``; nbgrader ignores it."""
+    cell["metadata"]["liangzhi"] = {"trusted": False}
+    return cell
+
+
 ROOT = Path(__file__).resolve().parent.parent
 
 # The small torch state-vector simulator used from unit 3 on (RY and CNOT only: real amplitudes).
@@ -705,7 +714,7 @@ A3 = [
             return self.a * expect_z(circuit_state(x, self.weights), 0) + self.b
             ### END SOLUTION
     """),
-    tests("test_vqc_module", 3, r"""
+    untrusted(tests("test_vqc_module", 3, r"""
     torch.manual_seed(0)
     m = VQC(3)
     out = m(torch.tensor(x_train[:5]))
@@ -727,7 +736,7 @@ A3 = [
         zero.weights.zero_()
         assert torch.allclose(zero(torch.zeros(1, 2, dtype=torch.float64)), torch.tensor([3.0], dtype=torch.float64))
     ### END HIDDEN TESTS
-    """),
+    """)),
     md(r"""
     **Q3 (5 points).** Write `train_vqc(model, x, y, seed)`: full-batch training with binary cross-entropy on logits
     and Adam, at most 200 steps; seed torch with `seed`; return the model. The test trains `VQC(3)` on
@@ -974,7 +983,7 @@ A4 = [
     md(r"""
     **(6 points)** Tests of the trained models: both must beat predicting the training mean by a wide margin.
     """),
-    tests("test_training", 6, r"""
+    untrusted(tests("test_training", 6, r"""
     baseline = float(np.sqrt(np.mean((y_all[test_idx] - y_mu) ** 2)))
     print(f"predicting the mean: {baseline:.3f}")
     assert rmse_hybrid < 0.40 and rmse_mlp < 0.40, (rmse_hybrid, rmse_mlp)
@@ -985,7 +994,7 @@ A4 = [
     short = train_regressor(HybridRegressor(), Xt, Yt, seed=0, epochs=3)
     assert evaluate(short) > rmse_hybrid
     ### END HIDDEN TESTS
-    """),
+    """)),
     md(r"""
     **Q4 (3 points, graded by your teacher).** Which model wins on this dataset, by how much compared with the
     statistical noise floor of about 0.25 decades, and why? Give two reasons, one about the physics of the data and
@@ -1137,7 +1146,7 @@ A5 = [
             return (model(torch.tensor(X, dtype=torch.float64)) > 0).numpy().astype(int)
         ### END SOLUTION
     """),
-    tests("test_interface_and_limits", 3, r"""
+    untrusted(tests("test_interface_and_limits", 3, r"""
     import time
     start = time.perf_counter()
     model = fit(X, y)
@@ -1149,7 +1158,7 @@ A5 = [
     _ = assert_model_within(model, max_parameters=64, max_qubits=4)
     assert fit_seconds < 20, fit_seconds
     ### END HIDDEN TESTS
-    """),
+    """)),
     tests("test_validation_accuracy", 3, r"""
     order = np.random.default_rng(1).permutation(len(y))
     held_out = order[225:]
