@@ -101,12 +101,26 @@ def user_token_scopes(name: str) -> list[str]:
 class HubClient:
     """One hub, one service token. Thread-safe enough for Django (a session per call site)."""
 
-    def __init__(self, *, base_url: str, token: str, api_url: str | None = None, timeout: float = 5.0) -> None:
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        token: str,
+        api_url: str | None = None,
+        timeout: float = 5.0,
+        subdomain_host: str | None = None,
+    ) -> None:
+        """``subdomain_host``: the hub's ``JupyterHub.subdomain_host`` when it gives each user a
+        subdomain. Each student's server is then called at its own host, the one the hub reports
+        for it, never through the hub's redirect (requests drops Authorization across hosts and turns
+        a PUT into a GET)."""
         if not token:
             raise HubUnavailable("The lab is not configured (no hub API token; run `manage.py hub_setup`).")
         self.base_url = base_url.rstrip("/")
         self.api_url = (api_url or f"{self.base_url}/hub/api").rstrip("/")
         self.timeout = timeout
+        self.subdomain_host = (subdomain_host or "").rstrip("/") or None
+        self._server_hosts: dict[str, str] = {}
         self._service_token = token
         # the cache is per hub and per service identity (tests run several hubs in one process)
         self._token_key = hashlib.sha256(f"{self.api_url}\0{token}".encode()).hexdigest()
@@ -163,7 +177,27 @@ class HubClient:
         return f"{self.api_url}/{path.lstrip('/')}"
 
     def _server(self, user: str, path: str) -> str:
-        return f"{self.base_url}/user/{quote(user)}/{path.lstrip('/')}"
+        return f"{self._server_host(user)}/user/{quote(user)}/{path.lstrip('/')}"
+
+    def _server_host(self, user: str) -> str:
+        """Where ``user``'s server answers: the hub's address, or with per-user subdomains the
+        user's own host (``https://<name>.<subdomain_host>``), as the hub reports it."""
+        if not self.subdomain_host:
+            return self.base_url
+        cached = self._server_hosts.get(user)
+        if cached is not None:
+            return cached
+        # The hub's user model carries the server's absolute URL in subdomain mode; its subdomain
+        # hook (IDNA-encoding, hashing long names) is the hub's business, so ask rather than guess.
+        model = self.user_get(user) or {}
+        url = str(((model.get("servers") or {}).get("") or {}).get("url") or "")
+        if "://" in url:
+            scheme, rest = url.split("://", 1)
+            self._server_hosts[user] = f"{scheme}://{rest.split('/', 1)[0]}"
+            return self._server_hosts[user]
+        # no server yet: the hub's default hook for a DNS-safe name (every hub name here is one)
+        scheme, rest = self.subdomain_host.split("://", 1)
+        return f"{scheme}://{quote(user).lower()}.{rest}"
 
     # --- per-server tokens --------------------------------------------------------------------
     def user_token(self, name: str) -> str:

@@ -38,6 +38,7 @@ def hub_client(*, timeout: float | None = None) -> HubClient:
         api_url=settings.HUB_API_URL,
         token=token,
         timeout=timeout or settings.HUB_TIMEOUT_SECONDS,
+        subdomain_host=settings.HUB_SUBDOMAIN_HOST or None,
     )
 
 

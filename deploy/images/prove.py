@@ -21,7 +21,8 @@ official image's 3.11.x build), layer metadata, and anything a container runtime
 pip and npm are pointed at this machine's mirrors when they exist (``--mirrors``, the default:
 the PyPI mirror under /opt/pypi*, the wheel directory /opt/wheels with the CPU torch wheel, npm's
 cache), the way a school builds against its own registry mirror; the build-arg
-``TORCH_INDEX_URL`` is then PyPI, and the CPU torch wheel comes from the local wheel directory
+``TORCH_INDEX_URL`` is then PyPI, the runtime lock's wheels are downloaded once per lock into a
+wheelhouse under the cache (find-links, so no wheel is fetched twice), and the CPU torch wheel comes from the local wheel directory
 (the same wheel PyTorch's CPU index serves: the lock's ``torch==X`` matches ``X+cpu``).
 
     python deploy/images/prove.py deploy/images/site.Dockerfile --target hub
@@ -244,10 +245,44 @@ def _mounts_under(root: Path) -> list[str]:
     return [line.split()[1] for line in lines if (line.split()[1] + "/").startswith(prefix)]
 
 
+def wheelhouse(cache_dir: Path) -> Path:
+    """Every wheel of requirements-runtime.lock (torch aside: /opt/wheels has the CPU build),
+    downloaded once per lock by this machine's pip, as find-links for pip in the chroot: the same
+    files an index would serve, without fetching them again for every image and every run."""
+    lock = (REPO / "requirements-runtime.lock").read_text()
+    path = cache_dir / f"wheels-{hashlib.sha256(lock.encode()).hexdigest()[:12]}"
+    if (path / ".complete").exists():
+        return path
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True)
+    requirements = path / "requirements.txt"
+    requirements.write_text("".join(line + "\n" for line in lock.splitlines() if not line.startswith("torch==")))
+    started = time.monotonic()
+    _run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--quiet",
+            "--dest",
+            str(path),
+            "-r",
+            str(requirements),
+            "setuptools",
+            "wheel",
+        ]
+    )
+    (path / ".complete").write_text("")
+    print(f"prove: wheelhouse of the runtime lock in {time.monotonic() - started:.0f} s", flush=True)
+    return path
+
+
 @dataclass
 class Rootfs:
     path: Path
     mirrors: bool
+    wheels: Path | None = None
     mounted: list[Path] = field(default_factory=list)
 
     def __enter__(self) -> Rootfs:
@@ -267,6 +302,8 @@ class Rootfs:
                 shutil.copytree(NPM_CACHE, self.path / "tmp" / "npm-cache", dirs_exist_ok=True)
             if HOST_CA.exists():
                 shutil.copy(HOST_CA, self.path / "tmp" / "prover-host-ca.crt")
+            if self.wheels:
+                self._mount("wheels", self.path / "opt" / "prover-wheels", ["--bind", "-o", "ro", str(self.wheels)])
         return self
 
     def _mount(self, what: str, target: Path, args: list[str]) -> None:
@@ -292,8 +329,11 @@ class Rootfs:
         extra = [f"file://{PIP_MIRRORS[k]}" for k in ("index", "extra") if PIP_MIRRORS[k].exists()]
         if extra:
             env["PIP_EXTRA_INDEX_URL"] = " ".join(extra)
-        if PIP_MIRRORS["wheels"].exists():
-            env["PIP_FIND_LINKS"] = str(PIP_MIRRORS["wheels"])
+        links = (["/opt/prover-wheels"] if self.wheels else []) + (
+            [str(PIP_MIRRORS["wheels"])] if PIP_MIRRORS["wheels"].exists() else []
+        )
+        if links:
+            env["PIP_FIND_LINKS"] = " ".join(links)
         if HOST_CA.exists():
             env["PIP_CERT"] = "/tmp/prover-host-ca.crt"  # noqa: S108 -- inside the chroot
         if NPM_CACHE.exists():
@@ -377,6 +417,7 @@ class Builder:
         self.mirrors = mirrors
         self.keep = keep
         self.ignore = DockerIgnore.load(context)
+        self.wheels = wheelhouse(cache_dir) if mirrors else None
         self.stages: dict[str, Stage] = {}
         self.timings: list[tuple[str, float]] = []
 
@@ -398,7 +439,7 @@ class Builder:
                     if rootfs_cm is not None:
                         rootfs_cm.__exit__(None, None, None)
                     stage = self._from(ins, global_args)
-                    rootfs_cm = Rootfs(stage.rootfs, self.mirrors).__enter__()
+                    rootfs_cm = Rootfs(stage.rootfs, self.mirrors, self.wheels).__enter__()
                     continue
                 if stage is None or rootfs_cm is None:
                     raise ProofFailed(f"{ins}: before any FROM")
