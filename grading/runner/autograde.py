@@ -634,6 +634,12 @@ def _run_job(
                 _send(student, {"t": "req", "id": frame.get("id"), "data": frame.get("data")})
             elif kind == "cbresp":
                 _send(student, {"t": "cbresp", "data": frame.get("data")})
+            elif kind == "gone":  # this job's trusted child ended (after quit, or died mid-test)
+                trusted_alive = False
+                if current is not None and done is None:
+                    job.trusted_ok = False
+                    if outstanding == 0:
+                        release()
             elif kind == "done" and frame.get("i") == current:
                 done = frame
                 if outstanding == 0:

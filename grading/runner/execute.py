@@ -225,6 +225,7 @@ def _serve_checkpoint(client: Any, channel: Channel, timeout: float, cap: int, s
                 data, outputs = run_sync(_request)(client, channel, str(msg.get("data", "")), timeout, cap)
             except Hung:
                 state["hung"] = True
+                state["dead"] = not run_sync(client.km.is_alive)()
                 data = json.dumps(
                     {"error": {"ename": "TimeoutError", "evalue": f"the call did not return within {timeout:g} s"}}
                 )
@@ -284,7 +285,7 @@ def main() -> int:
             client.max_total_output = int(request.get("max_total_output", 2 * 1024 * 1024))
             client.on_cell_executed = _record
             client.reset_execution_trackers()
-            state = {"hung": False}
+            state: dict[str, bool] = {"hung": False, "dead": False}
             try:
                 for index, cell in enumerate(nb.cells):
                     if "liangzhi_checkpoint" in cell.get("metadata", {}):
@@ -294,8 +295,12 @@ def main() -> int:
                             log.append("the grader went away")
                             break
                         if state["hung"]:
-                            status = "timed_out"
-                            log.append("the kernel did not come back from an interrupt")
+                            status = "kernel_died" if state.get("dead") else "timed_out"
+                            log.append(
+                                "the kernel died"
+                                if state.get("dead")
+                                else "the kernel did not come back from an interrupt"
+                            )
                             break
                         continue
                     try:

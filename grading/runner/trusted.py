@@ -417,9 +417,12 @@ def main() -> int:
                 code = 0
             finally:
                 os._exit(code)
-        os.waitpid(pid, 0)
+        _, status = os.waitpid(pid, 0)
         # The child consumed stdin from here on: our copy of the buffer is stale.
         CHANNEL.buf = bytearray()
+        # Say so even when the child died mid-test (killed for memory, crashed): the job need not wait.
+        CHANNEL.nonce = str(plan.get("nonce", ""))
+        CHANNEL.send({"t": "gone", "status": status})
 
 
 def serve(plan: dict[str, Any]) -> None:

@@ -412,3 +412,13 @@ def test_warm_trusted_server_serves_each_job_from_a_fresh_fork(hostile, tmp_path
         server = _trusted_server(pool)
         if server is not None:
             server.discard()
+
+
+def test_kernel_dying_inside_a_proxied_call_keeps_what_ran(hostile, tmp_path):
+    code = "import os\ndef decode(x):\n    os._exit(0)\n"
+    sub = solved(hostile["source"], hostile["student"], {"answers": _reference_answers(hostile) + "\n" + code})
+    out = _run(hostile, sub, tmp_path, cell_timeout=10)
+    scores = {c["grade_id"]: c["score"] for c in out.cells}
+    assert out.status == "graded" and not out.retryable, out.log
+    assert scores == {"test_state": 3.0, "test_value": 2.0, "test_items": 2.0, "test_decoder": 0.0}, (scores, out.log)
+    assert "kernel stopped" in out.message
