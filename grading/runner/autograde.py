@@ -201,7 +201,9 @@ def build_notebook(
     canaries: dict[int, str] = {}
     for cell in out:
         meta = _meta(cell)
-        if _kind(meta, cell.cell_type) == "autograded_test" and not _is_trusted(src_by_id.get(meta.get("grade_id"))):
+        if _kind(meta, cell.cell_type) == "autograded_test" and not _is_trusted(
+            src_by_id.get(str(meta.get("grade_id")))
+        ):
             a = secrets.randbelow(10**6) + 1
             b = a + secrets.randbelow(10**6) + 1
             message = secrets.token_hex(8)

@@ -343,7 +343,9 @@ def run_cell(
     signal.setitimer(signal.ITIMER_REAL, timeout)
     try:
         tree = ast.parse(source, filename)
-        last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+        last = tree.body[-1] if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+        if last is not None:
+            tree.body.pop()
         names = Names(ns, pinned)
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             exec(compile(tree, filename, "exec"), ns, names)  # noqa: S102 - the teacher's own test code
