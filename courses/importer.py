@@ -42,19 +42,31 @@ IGNORED_PARTS = {".ipynb_checkpoints", "__pycache__", ".git", ".DS_Store"}
 
 @dataclass(frozen=True)
 class Problem:
+    """One line of an import report: the file (and cell, in the message) and what is wrong.
+
+    The CLI and the web print ``str(problem)``: the same words in both places.
+    """
+
     file: str
     message: str
+    level: str = "error"  # or "warning": reported, does not stop the import
 
     def __str__(self) -> str:
+        if self.level == "warning":
+            return f"{self.file}: warning: {self.message}"
         return f"{self.file}: {self.message}"
 
 
 class CourseImportError(Exception):
-    """The folder cannot be imported; ``problems`` names each file and what is wrong."""
+    """The folder cannot be imported; ``problems`` names each file and what is wrong.
 
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
+    Errors first, then the warnings found in the same pass (they are worth fixing in the
+    same round).
+    """
+
+    def __init__(self, problems: list[Problem], warnings: list[Problem] | None = None):
+        self.problems = [*problems, *(warnings or [])]
+        super().__init__("\n".join(str(p) for p in self.problems))
 
 
 @dataclass
@@ -125,18 +137,44 @@ def _read_manifest(root: Path) -> tuple[str, dict[str, Any]]:
     return name, data
 
 
-def _validate(name: str, data: dict[str, Any]) -> CourseSpec:
+def _schema_problems(name: str, exc: ValidationError, prefix: tuple[int | str, ...] = ()) -> list[Problem]:
+    problems = []
+    for err in exc.errors():
+        where = format_location((*prefix, *tuple(err["loc"])))
+        message = err["msg"]
+        if err["type"] == "extra_forbidden":
+            message = "unknown key (check its spelling)"
+        problems.append(Problem(name, f"{where}: {message}"))
+    return problems
+
+
+def _validate(name: str, data: dict[str, Any]) -> tuple[CourseSpec | None, list[Problem]]:
     try:
-        return CourseSpec.model_validate(data)
+        return CourseSpec.model_validate(data), []
     except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            where = format_location(tuple(err["loc"]))
-            message = err["msg"]
-            if err["type"] == "extra_forbidden":
-                message = "unknown key (check its spelling)"
-            problems.append(Problem(name, f"{where}: {message}"))
-        raise CourseImportError(problems) from None
+        return None, _schema_problems(name, exc)
+
+
+def _salvage_activities(data: dict[str, Any]) -> list[tuple[str, int, ActivitySpec]]:
+    """The activities of a manifest that fails validation which are valid on their own.
+
+    Their files and notebooks are still checked, so one report names the manifest's problems
+    and the files' problems together, instead of one round for each.
+    """
+    out: list[tuple[str, int, ActivitySpec]] = []
+    units = data.get("units")
+    if not isinstance(units, list):
+        return out
+    for unit in units:
+        if not isinstance(unit, dict) or not isinstance(unit.get("activities"), list):
+            continue
+        unit_slug = str(unit.get("slug") or "")
+        for order, raw in enumerate(unit["activities"]):
+            try:
+                out.append((unit_slug, order, ActivitySpec.model_validate(raw)))
+            except (ValidationError, TypeError, ValueError):
+                continue  # already reported by the whole manifest's validation
+    return out
 
 
 class _Reader:
@@ -145,6 +183,7 @@ class _Reader:
     def __init__(self, root: Path):
         self.root = root.resolve()
         self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
 
     def resolve(self, rel: str) -> Path | None:
         path = (self.root / rel).resolve()
@@ -262,8 +301,14 @@ def _prepare_assignment(reader: _Reader, act: PreparedActivity) -> None:
         try:
             prepared = prepare_notebook(text, name=file_rel)
         except AuthoringError as exc:
-            reader.problems.append(Problem(file_rel, str(exc).removeprefix(f"{file_rel}: ")))
+            reader.problems.extend(Problem(file_rel, line.removeprefix(f"{file_rel}: ")) for line in exc.problems)
+            reader.warnings.extend(
+                Problem(file_rel, line.removeprefix(f"{file_rel}: "), level="warning") for line in exc.warnings
+            )
             continue
+        reader.warnings.extend(
+            Problem(file_rel, line.removeprefix(f"{file_rel}: "), level="warning") for line in prepared.warnings
+        )
         act.files.append(PreparedFile(path=inner, kind=FileKind.SOURCE, data=text.encode()))
         act.files.append(PreparedFile(path=inner, kind=FileKind.NOTEBOOK, data=prepared.student_json.encode()))
         graded.append(
@@ -297,12 +342,27 @@ def _prepare_competition(reader: _Reader, act: PreparedActivity) -> None:
             act.body_html = markdown_to_html(text)
 
 
+def _prepare_questions(reader: _Reader, act: PreparedActivity) -> None:
+    # A quiz, or an exam made of questions/<id>/ folders: the assessments app validates them.
+    from assessments.importing import prepare_assessment
+
+    prepare_assessment(reader, act)
+
+
+def _prepare_exam(reader: _Reader, act: PreparedActivity) -> None:
+    if act.spec.questions is not None:
+        _prepare_questions(reader, act)
+    else:
+        _prepare_assignment(reader, act)
+
+
 PREPARERS = {
     "lesson": _prepare_lesson,
     "practice": _prepare_practice,
     "assignment": _prepare_assignment,
-    "exam": _prepare_assignment,
+    "exam": _prepare_exam,
     "competition": _prepare_competition,
+    "quiz": _prepare_questions,
 }
 
 
@@ -317,28 +377,46 @@ def _activity_digest(act: PreparedActivity) -> str:
 
 
 def prepare_folder(root: Path) -> tuple[CourseSpec, list[PreparedActivity], str]:
-    """Validate and render everything, touching no database row. Raises CourseImportError."""
-    root = Path(root)
+    """Validate and render everything, touching no database row. Raises CourseImportError.
+
+    One pass finds every problem it can: a manifest that breaks the schema still has its
+    valid activities' files and notebooks checked, so the report names both at once.
+    """
+    spec, prepared, _name, data, reader = _prepare_all(Path(root))
+    if reader.problems or spec is None:
+        raise CourseImportError(reader.problems, reader.warnings)
+    return _finish_prepared(spec, prepared, data, reader)
+
+
+def _prepare_all(
+    root: Path,
+) -> tuple[CourseSpec | None, list[PreparedActivity], str, dict[str, Any], _Reader]:
     if not root.is_dir():
         raise CourseImportError([Problem(str(root), "is not a folder")])
     name, data = _read_manifest(root)
-    spec = _validate(name, data)
+    spec, schema_problems = _validate(name, data)
     reader = _Reader(root)
+    reader.problems.extend(schema_problems)
+    if spec is not None:
+        activities = [(unit.slug, order, a) for unit in spec.units for order, a in enumerate(unit.activities)]
+    else:
+        activities = _salvage_activities(data)
     prepared: list[PreparedActivity] = []
-    for unit in spec.units:
-        for order, act_spec in enumerate(unit.activities):
-            act = PreparedActivity(spec=act_spec, unit_slug=unit.slug, order=order)
-            PREPARERS[act_spec.kind](reader, act)
-            _prepare_extra_files(reader, act)
-            paths = [f.path for f in act.files]
-            if len(paths) != len(set(paths)):
-                dupes = sorted({p for p in paths if paths.count(p) > 1})
-                reader.problems.append(
-                    Problem(name, f"activity {act_spec.slug!r} has two files named {', '.join(dupes)}")
-                )
-            prepared.append(act)
-    if reader.problems:
-        raise CourseImportError(reader.problems)
+    for unit_slug, order, act_spec in activities:
+        act = PreparedActivity(spec=act_spec, unit_slug=unit_slug, order=order)
+        PREPARERS[act_spec.kind](reader, act)
+        _prepare_extra_files(reader, act)
+        paths = [f.path for f in act.files]
+        if len(paths) != len(set(paths)):
+            dupes = sorted({p for p in paths if paths.count(p) > 1})
+            reader.problems.append(Problem(name, f"activity {act_spec.slug!r} has two files named {', '.join(dupes)}"))
+        prepared.append(act)
+    return spec, prepared, name, data, reader
+
+
+def _finish_prepared(
+    spec: CourseSpec, prepared: list[PreparedActivity], data: dict[str, Any], reader: _Reader
+) -> tuple[CourseSpec, list[PreparedActivity], str]:
     folder_hash = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode())
     for act in prepared:
         for f in act.files:
@@ -346,6 +424,12 @@ def prepare_folder(root: Path) -> tuple[CourseSpec, list[PreparedActivity], str]
         act.digest = _activity_digest(act)
         folder_hash.update(act.digest.encode())
     return spec, prepared, folder_hash.hexdigest()
+
+
+def _digest_only(act: PreparedActivity) -> None:
+    # The verification of a folder that has other problems needs the digests (to skip unchanged
+    # assignments) but must not store blobs of a folder that will be refused anyway.
+    act.digest = _activity_digest(act)
 
 
 def _localise_images(act: Activity, version: ActivityVersion, html: str) -> str:
@@ -367,6 +451,15 @@ def _localise_images(act: Activity, version: ActivityVersion, html: str) -> str:
 
 
 def verify_assignments(prepared: list[PreparedActivity], *, known: dict[str, str]) -> tuple[list[str], list[str]]:
+    verified, warnings, problems = _verify_collect(prepared, known=known)
+    if problems:
+        raise CourseImportError(problems)
+    return verified, warnings
+
+
+def _verify_collect(
+    prepared: list[PreparedActivity], *, known: dict[str, str]
+) -> tuple[list[str], list[str], list[Problem]]:
     """Run each changed assignment's reference solution and blank version in the grading sandbox.
 
     The reference must reach full marks and the blank version zero on every autograded test;
@@ -383,10 +476,10 @@ def verify_assignments(prepared: list[PreparedActivity], *, known: dict[str, str
 
     todo = [a for a in prepared if a.spec.kind in ("assignment", "exam") and known.get(a.spec.slug) != a.digest]
     if not todo or not getattr(settings, "COURSES_VERIFY_ASSIGNMENTS", True):
-        return [], []
+        return [], [], []
     probe = sandbox_probe()
     if not probe["isolated"] and not getattr(settings, "GRADING_ALLOW_UNSAFE", False):
-        return [], ["assignments NOT verified: the grading sandbox is not available on this machine"]
+        return [], ["assignments NOT verified: the grading sandbox is not available on this machine"], []
     problems: list[Problem] = []
     verified: list[str] = []
     for act in todo:
@@ -409,9 +502,7 @@ def verify_assignments(prepared: list[PreparedActivity], *, known: dict[str, str
                 problems.append(Problem(f"{folder}/{inner}", message.removeprefix(f"{inner}: ")))
         if ok:
             verified.append(act.spec.slug)
-    if problems:
-        raise CourseImportError(problems)
-    return verified, []
+    return verified, [], problems
 
 
 def import_course(root: Path, *, teacher: Any | None = None, expect_slug: str | None = None) -> ImportReport:
@@ -421,17 +512,28 @@ def import_course(root: Path, *, teacher: Any | None = None, expect_slug: str | 
     update any course) and becomes its teacher when the import creates it.
     ``expect_slug`` refuses a folder whose manifest names a different course.
     """
-    spec, prepared, folder_digest = prepare_folder(root)
-    if expect_slug and spec.slug != expect_slug:
-        raise CourseImportError(
-            [Problem("course.yaml", f"slug is {spec.slug!r}, but this is the course {expect_slug!r}")]
-        )
+    spec, prepared, name, data, reader = _prepare_all(Path(root))
+    slug = spec.slug if spec is not None else str(data.get("slug") or "")
+    if expect_slug and slug and slug != expect_slug:
+        reader.problems.insert(0, Problem(name, f"slug is {slug!r}, but this is the course {expect_slug!r}"))
     known = dict(
-        Activity.objects.filter(course__slug=spec.slug, current_version__isnull=False).values_list(
+        Activity.objects.filter(course__slug=slug, current_version__isnull=False).values_list(
             "slug", "current_version__digest"
         )
     )
-    verified, warnings = verify_assignments(prepared, known=known)  # before any row is written
+    # Verification in the sandbox (before any row is written) runs even when other problems were
+    # found: the teacher gets the whole list in one round. Only activities that prepared cleanly.
+    sound = [
+        a for a in prepared if not any(p.file.startswith((a.spec.folder or "\0").rstrip("/")) for p in reader.problems)
+    ]
+    for act in sound:
+        _digest_only(act)
+    verified, warnings, verify_problems = _verify_collect(sound, known=known)
+    reader.problems.extend(verify_problems)
+    if reader.problems or spec is None:
+        raise CourseImportError(reader.problems, reader.warnings)
+    spec, prepared, folder_digest = _finish_prepared(spec, prepared, data, reader)
+    warnings = [*warnings, *(str(w) for w in reader.warnings)]
     now = timezone.now()
     with transaction.atomic():
         course = Course.objects.select_for_update().filter(slug=spec.slug).first()

@@ -17,7 +17,12 @@ log = logging.getLogger(__name__)
 
 
 class AuthoringError(ValueError):
-    """The source notebook breaks nbgrader's rules; the message names the cell."""
+    """The source notebook breaks nbgrader's rules; ``problems`` names each cell, one line each."""
+
+    def __init__(self, message: str, problems: list[str] | None = None, warnings: list[str] | None = None):
+        super().__init__(message)
+        self.problems = problems or [message]
+        self.warnings = warnings or []
 
 
 @dataclass
@@ -31,6 +36,8 @@ class GradedCell:
 class PreparedNotebook:
     student_json: str
     cells: list[GradedCell] = field(default_factory=list)
+    # Not errors: the import goes on and reports them (e.g. a question nbgrader will blank).
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def max_points(self) -> float:
@@ -47,8 +54,91 @@ def _cell_kind(meta: dict[str, Any], cell_type: str) -> str | None:
     return "autograded_test" if cell_type == "code" else "manual"
 
 
+def _where(index: int, meta: dict[str, Any]) -> str:
+    gid = meta.get("grade_id") if isinstance(meta, dict) else None
+    return f"cell {index + 1} ('{gid}')" if gid else f"cell {index + 1}"
+
+
+def _metadata_problems(nb: Any) -> list[str]:
+    """Every cell that breaks nbgrader's metadata rules, with the cause nbgrader only logs.
+
+    nbgrader's CheckCellMetadata stops at the first bad cell and raises "the nbgrader metadata
+    may be corrupted", writing the real cause (``cell 'bell-test' does not have points``) to its
+    log only: a worker's log nobody reads. Each cell is checked here on its own copy.
+    """
+    import copy
+
+    from nbgrader.nbgraderformat import MetadataValidator, ValidationError
+    from nbgrader.nbgraderformat.common import SchemaMismatchError
+
+    validator = MetadataValidator()
+    problems: list[str] = []
+    seen: dict[str, int] = {}
+    for index, cell in enumerate(nb.cells):
+        meta = cell.get("metadata", {}).get("nbgrader")
+        if not meta:
+            continue
+        if not isinstance(meta, dict):
+            problems.append(f"cell {index + 1}: the nbgrader metadata is not a mapping")
+            continue
+        try:
+            checked = validator.upgrade_cell_metadata(copy.deepcopy(cell))
+            validator.validate_cell(checked)
+        except (ValidationError, SchemaMismatchError, KeyError, TypeError, ValueError) as exc:
+            text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            if isinstance(exc, KeyError):
+                text = f"the nbgrader metadata lacks {exc}"
+            problems.append(f"{_where(index, meta)}: {text[:300]}")
+            continue
+        gid = meta.get("grade_id")
+        if gid and (meta.get("grade") or meta.get("solution") or meta.get("locked")):
+            if gid in seen:
+                problems.append(f"{_where(index, meta)}: duplicate grade_id (first used by cell {seen[gid] + 1})")
+            else:
+                seen[gid] = index
+    return problems
+
+
+_SOLUTION_MARKERS = ("### BEGIN SOLUTION", "BEGIN SOLUTION")
+
+
+def _blanked_question_warnings(nb: Any) -> list[str]:
+    """Answer cells whose question text nbgrader would blank for students.
+
+    Without BEGIN/END SOLUTION markers nbgrader replaces a whole answer cell with "YOUR
+    CODE/ANSWER HERE": text written in that cell (a question, an instruction) never reaches
+    the student. Markdown answer cells and commented code answer cells are the usual slip.
+    """
+    warnings: list[str] = []
+    for index, cell in enumerate(nb.cells):
+        meta = cell.get("metadata", {}).get("nbgrader") or {}
+        if not isinstance(meta, dict) or not meta.get("solution"):
+            continue
+        source = str(cell.get("source", ""))
+        if not source.strip() or any(marker in source for marker in _SOLUTION_MARKERS):
+            continue
+        if source.strip() in ("YOUR ANSWER HERE", "YOUR CODE HERE", 'raise NotImplementedError()'):
+            continue  # nbgrader's own placeholder: nothing is lost
+        if cell.cell_type == "markdown":
+            text = source.strip().splitlines()[0]
+        else:
+            comments = [line.strip() for line in source.splitlines() if line.strip().startswith("#")]
+            if not comments:
+                continue
+            text = comments[0]
+        kind = "autograded answer" if not meta.get("grade") else "answer"
+        warnings.append(
+            f"{_where(index, meta)}: this {kind} cell has no BEGIN/END SOLUTION markers, so nbgrader blanks all "
+            f"of it for students, including the text {text[:80]!r}: put the question in a cell of its own"
+        )
+    return warnings
+
+
 def prepare_notebook(source_json: str, *, name: str = "notebook.ipynb") -> PreparedNotebook:
-    """Validate a source notebook and return the student version and its graded cells."""
+    """Validate a source notebook and return the student version and its graded cells.
+
+    Every metadata problem is reported at once (``AuthoringError.problems``), one line per cell.
+    """
     import nbformat
     from nbgrader import preprocessors as p
     from nbgrader.nbgraderformat import ValidationError as NbgraderValidationError
@@ -60,21 +150,29 @@ def prepare_notebook(source_json: str, *, name: str = "notebook.ipynb") -> Prepa
     except (json.JSONDecodeError, nbformat.ValidationError, ValueError) as exc:
         raise AuthoringError(f"{name}: not a valid notebook: {str(exc).splitlines()[0]}") from None
 
+    problems = _metadata_problems(nb)
     cells: list[GradedCell] = []
-    seen: set[str] = set()
     for index, cell in enumerate(nb.cells):
         meta = cell.get("metadata", {}).get("nbgrader", {})
-        if not meta:
+        if not meta or not isinstance(meta, dict):
             continue
         grade_id = meta.get("grade_id")
         if not grade_id:
-            raise AuthoringError(f"{name}: cell {index + 1} has nbgrader metadata but no grade_id")
-        if grade_id in seen:
-            raise AuthoringError(f"{name}: duplicate grade_id {grade_id!r} (cell {index + 1})")
-        seen.add(grade_id)
+            if not any(line.startswith(f"cell {index + 1}") for line in problems):
+                problems.append(f"cell {index + 1}: has nbgrader metadata but no grade_id")
+            continue
         kind = _cell_kind(meta, cell.cell_type)
         if kind:
-            cells.append(GradedCell(grade_id=grade_id, points=float(meta.get("points", 0) or 0), kind=kind))
+            try:
+                points = float(meta.get("points", 0) or 0)
+            except (TypeError, ValueError):
+                problems.append(f"{_where(index, meta)}: points {meta.get('points')!r} is not a number")
+                continue
+            cells.append(GradedCell(grade_id=grade_id, points=points, kind=kind))
+    warnings = [f"{name}: {line}" for line in _blanked_question_warnings(nb)]
+    if problems:
+        lines = [f"{name}: {line}" for line in problems]
+        raise AuthoringError("\n".join(lines), lines, warnings)
 
     config = Config()
     resources: dict[str, Any] = {"unique_key": name.rsplit(".", 1)[0], "metadata": {"path": "."}}
@@ -95,7 +193,7 @@ def prepare_notebook(source_json: str, *, name: str = "notebook.ipynb") -> Prepa
             nb, resources = klass(config=config).preprocess(nb, resources)
     except (NbgraderValidationError, RuntimeError, ValueError) as exc:
         raise AuthoringError(f"{name}: {exc}") from None
-    return PreparedNotebook(student_json=nbformat.writes(nb), cells=cells)
+    return PreparedNotebook(student_json=nbformat.writes(nb), cells=cells, warnings=warnings)
 
 
 def reference_submission(source_json: str, student_json: str) -> str:

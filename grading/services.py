@@ -96,7 +96,7 @@ def _check_role(*, user: User, activity: Activity) -> bool:
         return True
     role = course_role(user=user, course=activity.course)
     if role is None:
-        raise SubmissionRejected("You are not enrolled in this course.")
+        raise SubmissionRejected(_("You are not enrolled in this course."))
     return role in (Role.TA, Role.TEACHER)
 
 
@@ -151,7 +151,7 @@ def _parse_notebook(data: bytes) -> Any:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        raise SubmissionRejected("The file is not UTF-8 text; upload the .ipynb notebook file.") from None
+        raise SubmissionRejected(_("The file is not UTF-8 text; upload the .ipynb notebook file.")) from None
     if _json_depth_exceeds(text, MAX_JSON_DEPTH):
         raise SubmissionRejected(
             _("The file nests JSON more than %(depth)d levels deep: it is not a Jupyter notebook.") % {"depth": MAX_JSON_DEPTH}
@@ -162,7 +162,7 @@ def _parse_notebook(data: bytes) -> Any:
         raise SubmissionRejected(_("The file nests JSON too deeply: it is not a Jupyter notebook.")) from None
     except json.JSONDecodeError as exc:
         raise SubmissionRejected(
-            f"The file is not JSON (line {exc.lineno}): upload the .ipynb notebook file."
+            _("The file is not JSON (line %(line)d): upload the .ipynb notebook file.") % {"line": exc.lineno}
         ) from None
     if isinstance(raw, dict) and "worksheets" in raw and isinstance(raw.get("nbformat"), int) and raw["nbformat"] < 4:
         raise SubmissionRejected(
@@ -173,13 +173,13 @@ def _parse_notebook(data: bytes) -> Any:
             % {"version": raw["nbformat"]}
         )
     if not isinstance(raw, dict) or "cells" not in raw or "nbformat" not in raw:
-        raise SubmissionRejected("The JSON is not a Jupyter notebook (no cells / nbformat).")
+        raise SubmissionRejected(_("The JSON is not a Jupyter notebook (no cells / nbformat)."))
     try:
         nb = nbformat.reads(text, as_version=4)
         nbformat.validate(nb)
     except Exception as exc:  # nbformat raises several types for malformed notebooks
         first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
-        raise SubmissionRejected(f"The notebook is malformed: {first}") from None
+        raise SubmissionRejected(_("The notebook is malformed: %(problem)s") % {"problem": first}) from None
     return nb
 
 
@@ -206,7 +206,9 @@ def _match_notebook(*, activity: Activity, nb: Any) -> str:
             best, best_overlap = entry["notebook"], overlap
     if not best:
         names = ", ".join(e["notebook"] for e in candidates) or activity.slug
-        raise SubmissionRejected(f"This notebook does not belong to this assignment (expected {names}).")
+        raise SubmissionRejected(
+            _("This notebook does not belong to this assignment (expected %(names)s).") % {"names": names}
+        )
     return best
 
 
@@ -228,30 +230,30 @@ def submission_receive(
     received_at = timezone.now()  # the server's clock decides lateness, never the notebook
     key = (idempotency_key or "").strip()
     if not key or len(key) > 80 or not key.isprintable():
-        raise SubmissionRejected("Missing or invalid idempotency key (1–80 printable characters).")
+        raise SubmissionRejected(_("Missing or invalid idempotency key (1–80 printable characters)."))
     if source not in SubmissionSource.values:
-        raise SubmissionRejected(f"Unknown submission source {source!r}.")
+        raise SubmissionRejected(_("Unknown submission source %(source)r.") % {"source": source})
     existing = Submission.objects.filter(user=user, activity=activity, idempotency_key=key).first()
     if existing is not None:
         return _same_or_reject(existing, data)
 
     is_staff = _check_role(user=user, activity=activity)
     if activity.kind not in GRADABLE_KINDS:
-        raise SubmissionRejected("This activity does not take submissions.")
+        raise SubmissionRejected(_("This activity does not take submissions."))
     if activity.current_version is None or activity.archived:
-        raise SubmissionRejected("This assignment has no published version.")
+        raise SubmissionRejected(_("This assignment has no published version."))
     if not is_staff and not activity.is_released(received_at):
-        raise SubmissionRejected("This assignment is not open yet.")
+        raise SubmissionRejected(_("This assignment is not open yet."))
     limit = max_submission_bytes()
     if len(data) > limit:
         raise SubmissionRejected(too_large_message(size=len(data), limit=limit))
     if not data:
-        raise SubmissionRejected("The file is empty.")
+        raise SubmissionRejected(_("The file is empty."))
     nb = _parse_notebook(data)
     notebook = _match_notebook(activity=activity, nb=nb)
     late = lateness_at(activity=activity, user=user, at=received_at)
     if late.refused and not is_staff:
-        raise SubmissionRejected("The deadline for this assignment has passed; late submissions are not accepted.")
+        raise SubmissionRejected(_("The deadline for this assignment has passed; late submissions are not accepted."))
 
     digest = blob_put(data)  # fsynced before the row that names it is committed
     try:
@@ -284,7 +286,7 @@ def _same_or_reject(existing: Submission, data: bytes) -> Submission:
     from core.blobs import blob_digest
 
     if existing.blob != blob_digest(data):
-        raise SubmissionRejected("This idempotency key was already used for a different notebook.")
+        raise SubmissionRejected(_("This idempotency key was already used for a different notebook."))
     return existing
 
 

@@ -224,7 +224,8 @@ def test_broken_nbgrader_metadata_is_named(folder: Path) -> None:
     nb["cells"][3]["metadata"]["nbgrader"]["grade_id"] = nb["cells"][4]["metadata"]["nbgrader"]["grade_id"]
     path.write_text(json.dumps(nb))
     (problem,) = _problems(folder)
-    assert problem.startswith("assignments/bell-states/bell-states.ipynb: duplicate grade_id")
+    assert problem.startswith("assignments/bell-states/bell-states.ipynb: cell 5 (")
+    assert "duplicate grade_id (first used by cell 4)" in problem
 
 
 def test_toml_manifest_works_too(folder: Path) -> None:
