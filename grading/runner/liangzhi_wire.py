@@ -358,6 +358,12 @@ def _serve(req: dict[str, Any]) -> dict[str, Any]:
         args = decode(req["args"], _student_resolve)
         kwargs = decode(req["kwargs"], _student_resolve)
         value = obj(*args, **kwargs)
+        # What the call did to its mutable arguments (nbgrader's tests may check an argument was not
+        # changed, or rely on a function filling one in): their state after the call, as data.
+        np = _np()
+        mutable = (list, dict) if np is None else (list, dict, np.ndarray)
+        after = [encode(a, _student_ref) if type(a) in mutable else None for a in args]
+        return {"ok": encode(value, _student_ref), "args_after": after}
     elif op == "attr":
         name = str(req["name"])
         if name.startswith("__"):

@@ -88,7 +88,7 @@ class Channel:
 
     # -- requests to the student's kernel -------------------------------------------------------
 
-    def request(self, req: dict[str, Any]) -> Any:
+    def request(self, req: dict[str, Any], *, raw: bool = False) -> Any:
         if self.in_callback:
             raise RuntimeError("a test's function called by the notebook cannot call back into the notebook")
         self.seq += 1
@@ -110,7 +110,7 @@ class Channel:
             raise wire.RefusedValue("the notebook's kernel sent a malformed answer")
         if "error" in reply:
             raise _student_exception(reply["error"])
-        return wire.decode(reply.get("ok"), self.resolve)
+        return reply if raw else wire.decode(reply.get("ok"), self.resolve)
 
     def callback(self, data: str) -> None:
         try:
@@ -180,6 +180,30 @@ def _student_exception(error: Any) -> BaseException:
     return StudentCodeError(f"{ename}: {evalue}")
 
 
+def _write_back(args: tuple[Any, ...], after: Any) -> None:
+    """Give the test's own list, dict or array arguments the state the student's call left them in,
+    as a call in the same interpreter would (only for the same type; a failed write-back is ignored)."""
+    if type(after) is not list or len(after) != len(args):
+        return
+    for arg, state in zip(args, after, strict=True):
+        if state is None:
+            continue
+        with contextlib.suppress(Exception):
+            new = wire.decode(state, CHANNEL.resolve)
+            if type(arg) is list and type(new) is list:
+                arg[:] = new
+            elif type(arg) is dict and type(new) is dict:
+                arg.clear()
+                arg.update(new)
+            elif (
+                type(arg).__name__ == "ndarray"
+                and type(new) is type(arg)
+                and (arg.shape, arg.dtype) == (new.shape, new.dtype)
+                and arg.flags.writeable
+            ):
+                arg[...] = new
+
+
 def _refuse(*_: Any, **__: Any) -> Any:
     raise TypeError("values from the notebook cannot decide a comparison or a truth test here")
 
@@ -200,9 +224,17 @@ class StudentObject:
         return CHANNEL.request({"op": op, "ref": object.__getattribute__(self, "_lz_id"), **fields})
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self._lz(
-            "call", args=wire.encode(list(args), CHANNEL.ref), kwargs=wire.encode(dict(kwargs), CHANNEL.ref)
+        reply = CHANNEL.request(
+            {
+                "op": "call",
+                "ref": object.__getattribute__(self, "_lz_id"),
+                "args": wire.encode(list(args), CHANNEL.ref),
+                "kwargs": wire.encode(dict(kwargs), CHANNEL.ref),
+            },
+            raw=True,
         )
+        _write_back(args, reply.get("args_after"))
+        return wire.decode(reply.get("ok"), CHANNEL.resolve)
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):
