@@ -134,3 +134,23 @@ def test_env_example_with_a_secret_left_out_does_not_start(tmp_path: Path) -> No
         timeout=300,
     )
     assert result.returncode != 0 and "OIDC_RSA_PRIVATE_KEY" in result.stderr
+
+
+def test_every_layout_starts_the_same_production_web_server() -> None:
+    """One command in one place: deploy/run-web.sh (gunicorn's ASGI worker, deploy/gunicorn.conf.py)."""
+    procfile = dict(
+        line.split(": ", 1)
+        for line in (REPO / "deploy" / "Procfile.production").read_text().splitlines()
+        if line and not line.startswith("#")
+    )
+    assert set(procfile) == {"web", "worker", "beat", "hub"}
+    assert "deploy/run-web.sh" in procfile["web"] and "gunicorn" not in procfile["web"]
+    assert 'subdomain_host="$HUB_SUBDOMAIN_HOST"' in procfile["hub"]
+    run_web = (REPO / "deploy" / "run-web.sh").read_text()
+    assert "-m gunicorn -c deploy/gunicorn.conf.py" in run_web
+    conf = (REPO / "deploy" / "gunicorn.conf.py").read_text()
+    assert 'worker_class = "asgi"' in conf and 'wsgi_app = "config.asgi:application"' in conf
+    dockerfile = (REPO / "deploy" / "images" / "site.Dockerfile").read_text()
+    assert 'CMD ["/srv/liangzhi/deploy/run-web.sh"]' in dockerfile
+    readme = (REPO / "README.md").read_text()
+    assert "deploy/Procfile.production" in readme and "deploy/run-web.sh" in readme
