@@ -81,6 +81,7 @@ lock: venv
 # Run every RUN step of every production Dockerfile, in order, in a clean Debian bookworm root
 # filesystem (deploy/images/prove.py; root, debootstrap). The base is cached under /var/cache.
 prove-images: venv
+	@command -v debootstrap >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq debootstrap >/dev/null; }
 	$(BIN)/python deploy/images/runtime_lock.py --check
 	$(BIN)/python deploy/images/prove.py deploy/images/site.Dockerfile --target hub
 	$(BIN)/python deploy/images/prove.py deploy/images/singleuser.Dockerfile
