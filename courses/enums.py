@@ -19,12 +19,13 @@ class ActivityKind(models.TextChoices):
     ASSIGNMENT = "assignment", _("Assignment")
     EXAM = "exam", _("Exam")
     COMPETITION = "competition", _("Competition")
+    QUIZ = "quiz", _("Quiz")
 
 
 # Kinds that open a notebook in the student's lab.
 NOTEBOOK_KINDS = frozenset({ActivityKind.PRACTICE, ActivityKind.ASSIGNMENT, ActivityKind.EXAM})
 # Kinds that are graded through nbgrader.
-GRADED_KINDS = frozenset({ActivityKind.ASSIGNMENT, ActivityKind.EXAM})
+GRADED_KINDS = frozenset({ActivityKind.ASSIGNMENT, ActivityKind.EXAM, ActivityKind.QUIZ})
 
 
 class FileKind(models.TextChoices):
@@ -54,5 +55,6 @@ STAGE_OF_KIND = {
     ActivityKind.PRACTICE: Stage.PRACTICE,
     ActivityKind.ASSIGNMENT: Stage.TEST,
     ActivityKind.EXAM: Stage.TEST,
+    ActivityKind.QUIZ: Stage.TEST,
     ActivityKind.COMPETITION: Stage.COMPETE,
 }

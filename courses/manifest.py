@@ -35,9 +35,27 @@ class LatePolicy(Strict):
     cutoff_days: Annotated[float, Field(ge=0)] | None = None
 
 
+QuestionId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")]
+
+
+class PoolSpec(Strict):
+    """``{pool: [ids...], draw: 3}``: each student gets ``draw`` questions drawn from the pool."""
+
+    pool: Annotated[list[QuestionId], Field(min_length=1)]
+    draw: Annotated[int, Field(ge=1)] = 1
+
+    @model_validator(mode="after")
+    def _enough(self) -> PoolSpec:
+        if self.draw > len(self.pool):
+            raise ValueError(f"draw {self.draw} is more than the pool's {len(self.pool)} questions")
+        if len(set(self.pool)) != len(self.pool):
+            raise ValueError("a question appears twice in the pool")
+        return self
+
+
 class ActivitySpec(Strict):
     slug: Slug
-    kind: Literal["lesson", "practice", "assignment", "exam", "competition"]
+    kind: Literal["lesson", "practice", "assignment", "exam", "competition", "quiz"]
     title: Annotated[str, Field(min_length=1, max_length=200)]
     title_zh: str = ""
     summary: str = ""
@@ -55,6 +73,25 @@ class ActivitySpec(Strict):
     # Which attempt counts toward the grade: the latest on time (default), the best, the latest.
     counting: Literal["latest_on_time", "best", "latest"] | None = None
     competition: Slug | None = None
+    # quiz, or an exam made of questions (questions/<id>/ in the course folder; assessments app).
+    # The availability window is release .. due (the calendar shows an exam as that window).
+    questions: list[QuestionId | PoolSpec] | None = None
+    attempts: Literal["unlimited"] | Annotated[int, Field(ge=1)] | None = None
+    time_limit_minutes: Annotated[float, Field(gt=0, le=24 * 60)] | None = None
+    access_code: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+    ip_ranges: list[str] = []
+
+    @field_validator("ip_ranges")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        import ipaddress
+
+        for item in value:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(f"{item!r} is not an IP address or range (CIDR)") from None
+        return value
 
     @field_validator("file", "notebook", "folder")
     @classmethod
@@ -75,12 +112,31 @@ class ActivitySpec(Strict):
 
     @model_validator(mode="after")
     def _shape(self) -> ActivitySpec:
+        assessment_keys = [
+            k for k in ("attempts", "time_limit_minutes", "access_code") if getattr(self, k) is not None
+        ] + (["ip_ranges"] if self.ip_ranges else [])
+        if self.kind == "quiz" or (self.kind == "exam" and self.questions is not None):
+            if not self.questions:
+                raise ValueError(f"a {self.kind} made of questions needs a non-empty 'questions' list")
+            extra = [k for k in ("file", "notebook", "folder", "competition") if getattr(self, k) is not None]
+            if extra:
+                raise ValueError(f"a {self.kind} with questions takes no {', '.join(repr(e) for e in extra)}")
+            if self.late_policy is not None:
+                raise ValueError("late_policy applies to notebook assignments: a quiz closes at its due time")
+            if self.release and self.due and self.due < self.release:
+                raise ValueError("due is before release")
+            return self
+        if self.questions is not None or assessment_keys:
+            raise ValueError(
+                "questions, attempts, time_limit_minutes, access_code and ip_ranges are for quizzes and exams"
+            )
         need = {
             "lesson": "file",
             "practice": "notebook",
             "assignment": "folder",
             "exam": "folder",
             "competition": "competition",
+            "quiz": "questions",
         }[self.kind]
         if getattr(self, need) is None:
             raise ValueError(f"a {self.kind} needs '{need}'")

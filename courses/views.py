@@ -128,6 +128,8 @@ def activity_detail(request: HttpRequest, slug: str, activity: str) -> HttpRespo
     access = selectors.course_access(user=request.user, slug=slug)
     act = selectors.activity_get(access=access, slug=activity)
     version = act.current_version
+    if version is not None and "assessment_blob" in (version.facts or {}):
+        return redirect("assessments:home", slug, activity)  # a quiz or an exam made of questions
     files = list(selectors.activity_files(version=version, for_staff=access.is_staff)) if version else []
     return render(
         request,

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "competitions",
     "dashboard",
     "notifications",
+    "assessments",
 ]
 
 MIDDLEWARE = [

@@ -22,6 +22,7 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("lab/", include("sandbox.urls")),
     path("competitions/", include("competitions.urls")),
+    path("quiz/", include("assessments.urls")),
     path("", include("dashboard.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,374 @@
+"""The course import's part for quizzes and exams made of questions (a hook of ``courses.importer``).
+
+For each question an assessment names (``questions/<id>/`` in the course folder) it reads
+``question.md`` (+ ``question.zh.md``), validates ``question.yaml`` (:mod:`assessments.spec`), and
+runs ``generate.py`` in the grading sandbox for every seed the question offers (one sandbox run
+for all the questions of a course). Every problem lands in the importer's report as
+``file: message``, naming the seed for a generator that crashes or returns junk.
+
+The result is content-addressed, like the course's files: the assessment's definition (rendered
+HTML with ``{{ name }}`` placeholders, parts with their static answers) and each question's
+variants (``params``, ``answers``, rendered options for every seed) are blobs; the activity
+version's facts hold their digests and the maximum points. Blobs are written before the import's
+transaction, as course files are: harmless if it fails. The page never runs a generator.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from decimal import Decimal
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from .runner import values
+from .spec import QuestionSpec
+
+PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+QUESTIONS_DIR = "questions"
+
+
+def _problem(file: str, message: str, level: str = "error") -> Any:
+    from courses.importer import Problem
+
+    return Problem(file, message, level)
+
+
+def _slots(spec: Any) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for item in spec.questions or []:
+        if isinstance(item, str):
+            out.append({"pool": [item], "draw": 1})
+        else:
+            out.append({"pool": list(item.pool), "draw": int(item.draw)})
+    return out
+
+
+def _render(text: str) -> str:
+    from courses.rendering import markdown_to_html
+
+    return markdown_to_html(text)
+
+
+def _inline(text: str) -> str:
+    html = _render(text).strip()
+    # one paragraph: keep it inline inside a label
+    if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
+        html = html[3:-4]
+    return html
+
+
+def _load_question(reader: Any, qid: str) -> dict[str, Any] | None:
+    """Read and validate one question folder; None (with problems reported) when it is unusable."""
+    base = f"{QUESTIONS_DIR}/{qid}"
+    folder = reader.resolve(base)
+    if folder is None:
+        return None
+    if not folder.is_dir():
+        reader.problems.append(_problem(base, "missing question folder (named by an assessment in the manifest)"))
+        return None
+    ok = True
+    md = reader.text(f"{base}/question.md", origin=f"question {qid!r}")
+    md_zh = (
+        reader.text(f"{base}/question.zh.md", origin=f"question {qid!r}")
+        if (folder / "question.zh.md").is_file()
+        else ""
+    )
+    raw = reader.text(f"{base}/question.yaml", origin=f"question {qid!r}")
+    source = (
+        reader.text(f"{base}/generate.py", origin=f"question {qid!r}") if (folder / "generate.py").is_file() else None
+    )
+    if md is None or raw is None:
+        return None
+    try:
+        data = yaml.safe_load(raw)
+    except yaml.YAMLError as exc:
+        reader.problems.append(_problem(f"{base}/question.yaml", f"cannot be parsed: {exc}"))
+        return None
+    try:
+        spec = QuestionSpec.model_validate(data if isinstance(data, dict) else {})
+    except ValidationError as exc:
+        from courses.manifest import format_location
+
+        for err in exc.errors():
+            message = "unknown key (check its spelling)" if err["type"] == "extra_forbidden" else err["msg"]
+            reader.problems.append(
+                _problem(f"{base}/question.yaml", f"{format_location(tuple(err['loc']))}: {message}")
+            )
+        return None
+    placeholders = set(PLACEHOLDER.findall(md)) | set(PLACEHOLDER.findall(md_zh or ""))
+    for part in spec.parts:
+        placeholders |= set(PLACEHOLDER.findall(part.prompt)) | set(PLACEHOLDER.findall(part.prompt_zh))
+    if source is None:
+        if placeholders:
+            ok = False
+            reader.problems.append(
+                _problem(f"{base}/question.md", f"placeholders {sorted(placeholders)} need a generate.py to fill them")
+            )
+        for part in spec.parts:
+            for message in _static_part_problems(part):
+                ok = False
+                reader.problems.append(_problem(f"{base}/question.yaml", f"part {part.id!r}: {message}"))
+    if source is not None and "def generate" not in source:
+        reader.problems.append(_problem(f"{base}/generate.py", "defines no function generate(seed)"))
+        return None
+    files = {f"{base}/question.md": md, f"{base}/question.yaml": raw}
+    if md_zh:
+        files[f"{base}/question.zh.md"] = md_zh
+    if source is not None:
+        files[f"{base}/generate.py"] = source
+    return {
+        "qid": qid,
+        "ok": ok,
+        "spec": spec,
+        "md": md,
+        "md_zh": md_zh or "",
+        "source": source,
+        "placeholders": sorted(placeholders),
+        "files": files,
+    }
+
+
+def _static_part_problems(part: Any) -> list[str]:
+    """What is missing for a part without a generator (its answer must be in question.yaml)."""
+    if part.type == "choice":
+        if len(part.options) < 2:
+            return ["a choice part needs at least two 'options'"]
+        if part.answer is None:
+            return ["'answer' (option index) is missing"]
+        return []
+    if part.type == "circuit":
+        if part.target is None and part.target_state is None:
+            return ["a circuit part needs 'target' (a circuit) or 'target_state'"]
+        return _circuit_problems(part.target, part.qubits) if part.target is not None else []
+    if part.type == "code":
+        return []
+    if part.answer is None:
+        return ["'answer' is missing"]
+    return _answer_problems(part, part.answer)
+
+
+def _circuit_problems(target: Any, qubits: int) -> list[str]:
+    if not isinstance(target, dict) or not isinstance(target.get("ops"), list):
+        return ["a target circuit is {qubits: n, ops: [{gate, targets, controls?, angle?}, ...]}"]
+    from .spec import CIRCUIT_GATES
+
+    out = []
+    n = target.get("qubits", qubits)
+    for i, op in enumerate(target["ops"]):
+        if not isinstance(op, dict) or op.get("gate") not in CIRCUIT_GATES:
+            out.append(f"target op {i}: unknown gate")
+            continue
+        qs = [*(op.get("targets") or []), *(op.get("controls") or [])]
+        if not qs or not all(isinstance(q, int) and 0 <= q < n for q in qs):
+            out.append(f"target op {i}: qubits must be 0..{n - 1}")
+    return out
+
+
+def _answer_problems(part: Any, answer: Any) -> list[str]:
+    """The correct answer must itself be readable (and graded correct) for data-only types."""
+    try:
+        if part.type == "numeric":
+            values.parse_real(answer)
+        elif part.type == "matrix":
+            values.parse_matrix(answer)
+        elif part.type == "symbolic" and not isinstance(answer, str):
+            return ["a symbolic answer is an expression in a string"]
+    except values.ValueParseError as exc:
+        return [f"the answer {str(answer)[:60]!r} cannot be read: {exc}"]
+    return []
+
+
+def _variant_problems(q: dict[str, Any], data: dict[str, Any]) -> list[str]:
+    spec: QuestionSpec = q["spec"]
+    out = []
+    missing = [p for p in q["placeholders"] if p not in data["params"]]
+    if missing:
+        out.append(f"params lack {missing} (used as placeholders)")
+    for part in spec.parts:
+        answer = data["answers"].get(part.id, part.answer)
+        if part.type == "choice":
+            distractors = (data.get("distractors") or {}).get(part.id)
+            if part.options:
+                if part.id in data["answers"]:
+                    picks = answer if isinstance(answer, list) else [answer]
+                    if not all(isinstance(p, int) and 0 <= p < len(part.options) for p in picks):
+                        out.append(f"answers[{part.id!r}] must be option indices")
+            elif answer is None or not isinstance(distractors, list) or not distractors:
+                out.append(f"part {part.id!r}: needs answers[{part.id!r}] and distractors[{part.id!r}] (a list)")
+            continue
+        if part.type == "circuit":
+            target = data["answers"].get(part.id, part.target)
+            if target is None and part.target_state is None:
+                out.append(f"part {part.id!r}: no target circuit (answers[{part.id!r}] or target:)")
+            elif isinstance(target, dict) and "ops" in target:
+                out.extend(f"part {part.id!r}: {m}" for m in _circuit_problems(target, part.qubits))
+            elif isinstance(target, list):
+                pass  # a target state as amplitudes
+            elif target is not None:
+                out.append(f"part {part.id!r}: the target must be a circuit or a list of amplitudes")
+            continue
+        if part.type == "code":
+            continue
+        if answer is None:
+            out.append(f"part {part.id!r}: no answer (answers[{part.id!r}] or answer:)")
+            continue
+        out.extend(f"part {part.id!r}: {m}" for m in _answer_problems(part, answer))
+    return out
+
+
+def _part_public(part: Any) -> dict[str, Any]:
+    data = part.model_dump(mode="json")
+    data["prompt_html"] = _inline(part.prompt) if part.prompt else ""
+    data["prompt_zh_html"] = _inline(part.prompt_zh) if part.prompt_zh else ""
+    data["options_html"] = [_inline(o) for o in part.options]
+    return data
+
+
+def _variant_record(q: dict[str, Any], data: dict[str, Any] | None) -> dict[str, Any]:
+    """One variant as the page and the grader need it: params, answers, rendered choice options."""
+    spec: QuestionSpec = q["spec"]
+    data = data or {"params": {}, "answers": {}, "distractors": {}}
+    options: dict[str, list[str]] = {}
+    correct: dict[str, list[int]] = {}
+    for part in spec.parts:
+        if part.type != "choice":
+            continue
+        if part.options:
+            options[part.id] = [_inline(o) for o in part.options]
+            answer = data["answers"].get(part.id, part.answer)
+            correct[part.id] = [int(a) for a in (answer if isinstance(answer, list) else [answer])]
+        else:
+            right = data["answers"][part.id]
+            right_list = right if isinstance(right, list) else [right]
+            wrong = list(data["distractors"][part.id])
+            options[part.id] = [_inline(str(o)) for o in [*right_list, *wrong]]
+            correct[part.id] = list(range(len(right_list)))
+    return {
+        "params": data["params"],
+        "answers": data["answers"],
+        "distractors": data.get("distractors") or {},
+        "options_html": options,
+        "correct": correct,
+    }
+
+
+def _run_generators(reader: Any, questions: list[dict[str, Any]]) -> None:
+    """Run every generator for all its seeds in one sandbox call; attach variants or report problems."""
+    from .sandboxed import QuizSandboxError, generate_variants, sandbox_available
+
+    todo = [q for q in questions if q["source"] is not None and q["ok"] and "variants" not in q]
+    for q in questions:
+        if q["source"] is None and q["ok"]:
+            q["variants"] = [_variant_record(q, None)]
+    if not todo:
+        return
+    if not sandbox_available():
+        for q in todo:
+            q["ok"] = False
+            reader.problems.append(
+                _problem(
+                    f"{QUESTIONS_DIR}/{q['qid']}/generate.py",
+                    "generators run in the grading sandbox, which is not available on this machine",
+                )
+            )
+        return
+    request = [{"key": q["qid"], "source": q["source"], "seeds": list(range(q["spec"].variants))} for q in todo]
+    try:
+        answer = generate_variants(request)
+    except QuizSandboxError as exc:
+        for q in todo:
+            q["ok"] = False
+            reader.problems.append(_problem(f"{QUESTIONS_DIR}/{q['qid']}/generate.py", f"could not be run: {exc}"))
+        return
+    for q in todo:
+        rel = f"{QUESTIONS_DIR}/{q['qid']}/generate.py"
+        result = answer.get(q["qid"]) or {"error": "no answer from the sandbox"}
+        if "error" in result:
+            q["ok"] = False
+            reader.problems.append(_problem(rel, str(result["error"])))
+            continue
+        variants = []
+        for seed in range(q["spec"].variants):
+            outcome = result["seeds"].get(str(seed)) or {"error": "no result"}
+            if "error" in outcome:
+                q["ok"] = False
+                reader.problems.append(_problem(rel, f"seed {seed}: {outcome['error']}"))
+                continue
+            problems = _variant_problems(q, outcome["data"])
+            if problems:
+                q["ok"] = False
+                reader.problems.extend(_problem(rel, f"seed {seed}: {m}") for m in problems)
+                continue
+            variants.append(_variant_record(q, outcome["data"]))
+        if q["ok"]:
+            q["variants"] = variants
+
+
+def prepare_assessment(reader: Any, act: Any) -> None:
+    """The importer's preparer for a quiz, or an exam with ``questions:`` (see the module docstring)."""
+    from core.blobs import blob_put
+    from courses.enums import FileKind
+    from courses.importer import PreparedFile
+
+    spec = act.spec
+    slots = _slots(spec)
+    cache: dict[str, dict[str, Any] | None] = reader.__dict__.setdefault("_assessment_questions", {})
+    wanted = [qid for slot in slots for qid in slot["pool"]]
+    for qid in dict.fromkeys(wanted):
+        if qid not in cache:
+            cache[qid] = _load_question(reader, qid)
+    loaded = [q for qid in dict.fromkeys(wanted) if (q := cache[qid]) is not None]
+    _run_generators(reader, loaded)
+    if any(q is None or not q["ok"] for q in (cache[qid] for qid in wanted)):
+        return
+    max_points = Decimal(0)
+    for slot in slots:
+        points = {cache[qid]["spec"].points for qid in slot["pool"]}  # type: ignore[index]
+        if len(points) > 1:
+            reader.problems.append(
+                _problem(
+                    "course.yaml",
+                    f"activity {spec.slug!r}: the questions of a pool must be worth the same points "
+                    f"({', '.join(slot['pool'])})",
+                )
+            )
+            return
+        max_points += points.pop() * slot["draw"]
+    questions: dict[str, Any] = {}
+    for qid in dict.fromkeys(wanted):
+        q = cache[qid]
+        assert q is not None
+        qspec: QuestionSpec = q["spec"]
+        variants_blob = blob_put(json.dumps(q["variants"], sort_keys=True).encode())
+        questions[qid] = {
+            "title": qspec.title,
+            "title_zh": qspec.title_zh,
+            "concepts": qspec.concepts,
+            "points": str(qspec.points),
+            "html": _render(q["md"]),
+            "html_zh": _render(q["md_zh"]) if q["md_zh"] else "",
+            "parts": [_part_public(p) for p in qspec.parts],
+            "variants_blob": variants_blob,
+            "n_variants": len(q["variants"]),
+            "generated": q["source"] is not None,
+        }
+        for path, text in q["files"].items():
+            act.files.append(PreparedFile(path=path, kind=FileKind.SOURCE, data=text.encode()))
+    definition = {
+        "kind": spec.kind,
+        "slots": slots,
+        "questions": questions,
+        "attempts": spec.attempts if spec.attempts is not None else (1 if spec.kind == "exam" else "unlimited"),
+        "time_limit_minutes": spec.time_limit_minutes,
+        "access_code": spec.access_code,
+        "ip_ranges": list(spec.ip_ranges),
+    }
+    act.facts = {
+        "max_points": float(max_points),
+        "assessment_blob": blob_put(json.dumps(definition, sort_keys=True).encode()),
+        "questions": list(dict.fromkeys(wanted)),
+    }
+    act.body_html = ""  # questions stay hidden until a student starts an attempt
