@@ -67,6 +67,97 @@
     if (el.dataset && el.dataset.autosubmit !== undefined && el.form) { el.form.requestSubmit(); }
   });
 
+  // Every failed htmx request reaches the person: htmx drops error answers (and network
+  // failures) silently, so the old "Graded 8/10" stayed on screen after a 500 on submit.
+  // The message says what happened and whether the work was kept; what the failed request
+  // would have refreshed is marked as not current. Words come from #js-messages (base.html),
+  // translated by Django.
+  function jsMessage(key, status) {
+    var box = document.getElementById("js-messages");
+    var text = (box && box.dataset[key]) || key;
+    return text.replace("%(status)s", String(status || ""));
+  }
+  function requestBox(elt) {
+    if (!elt || !elt.closest) { return null; }
+    return elt.closest("[data-request-status]") || elt.closest("[data-grading-panel]") ||
+      elt.closest("#submit-card") || elt.closest(".card") || elt.parentElement;
+  }
+  function serverText(xhr) {
+    // A refusal's own words: the body of a 4xx page (Django's 403/404 pages, a fragment).
+    var type = (xhr.getResponseHeader && xhr.getResponseHeader("Content-Type")) || "";
+    var body = xhr.responseText || "";
+    if (!body || body.length > 200000) { return ""; }
+    if (type.indexOf("json") !== -1) {
+      try { var data = JSON.parse(body); return String(data.error || data.message || data.detail || ""); } catch (e) { return ""; }
+    }
+    if (type.indexOf("html") === -1) { return type.indexOf("text/") === 0 ? body.slice(0, 400) : ""; }
+    var doc = new DOMParser().parseFromString(body, "text/html");
+    var pick = doc.querySelector("[role=alert], .notice, .msg, main p, main h1, body p, h1");
+    return pick ? pick.textContent.replace(/\s+/g, " ").trim().slice(0, 400) : "";
+  }
+  function markStale(target, box) {
+    var stale = [];
+    if (box) { box.querySelectorAll("[data-testid=receipt], [data-testid=my-submissions], [data-live-result]").forEach(function (el) { stale.push(el); }); }
+    if (target && target !== box && stale.indexOf(target) === -1 && target.id !== "submit-error") { stale.push(target); }
+    stale.forEach(function (el) {
+      if (el.dataset.stale) { return; }
+      el.dataset.stale = "1";
+      el.classList.add("stale");
+      var note = document.createElement("p");
+      note.className = "stale-note small";
+      note.dataset.staleNote = "1";
+      note.textContent = jsMessage("staleText");
+      el.insertBefore(note, el.firstChild);
+    });
+  }
+  function clearRequestError(box) {
+    if (!box) { return; }
+    box.querySelectorAll("[data-request-error]").forEach(function (el) { el.remove(); });
+    box.querySelectorAll("[data-stale-note]").forEach(function (el) { el.remove(); });
+    box.querySelectorAll("[data-stale]").forEach(function (el) { delete el.dataset.stale; el.classList.remove("stale"); });
+  }
+  function showRequestError(detail, text) {
+    var elt = (detail.requestConfig && detail.requestConfig.elt) || detail.elt;
+    var box = requestBox(elt);
+    if (!box) { return; }
+    var slot = box.querySelector("[data-request-error]");
+    if (!slot) {
+      slot = document.createElement("p");
+      slot.className = "notice notice-bad";
+      slot.setAttribute("role", "alert");
+      slot.setAttribute("data-request-error", "1");
+      slot.setAttribute("data-testid", "request-error");
+      var form = elt && elt.closest ? elt.closest("form") : null;
+      if (form && box.contains(form)) { form.parentNode.insertBefore(slot, form); } else { box.insertBefore(slot, box.firstChild); }
+    }
+    slot.textContent = text;
+    markStale(detail.target, box);
+  }
+  document.addEventListener("htmx:responseError", function (event) {
+    var xhr = event.detail.xhr;
+    var status = xhr ? xhr.status : 0;
+    var text;
+    if (status >= 500) {
+      text = jsMessage("serverError", status);
+    } else {
+      var said = xhr ? serverText(xhr) : "";
+      text = said ? jsMessage("refusedWith", status) + " " + said : jsMessage("refused", status);
+    }
+    showRequestError(event.detail, text);
+  });
+  document.addEventListener("htmx:sendError", function (event) {
+    showRequestError(event.detail, jsMessage("networkError"));
+  });
+  document.addEventListener("htmx:timeout", function (event) {
+    showRequestError(event.detail, jsMessage("timeout"));
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    if (event.detail.successful) {
+      var elt = (event.detail.requestConfig && event.detail.requestConfig.elt) || event.detail.elt;
+      clearRequestError(requestBox(elt));
+    }
+  });
+
   // A button that prints the page (login slips).
   document.addEventListener("click", function (event) {
     var el = event.target.closest && event.target.closest("[data-print]");
