@@ -179,6 +179,16 @@ class Cgroup:
 
     def _cpu(self, path: Path, limits: CgroupLimits) -> None:
         quota = None if limits.cpu_cores is None else max(1000, int(limits.cpu_cores * CPU_PERIOD_US))
+        # With group scheduling, the installation's folder competes with the host's other
+        # tasks as ONE task of its weight: left at the default, every lab (or job) together
+        # would get one busy process's share of a loaded machine. Weigh it as one busy
+        # process per CPU instead; each group's own quota still caps it.
+        with contextlib.suppress(OSError):
+            ncpu = os.cpu_count() or 1
+            if self.version("cpu") == "v2":
+                _write(path.parent / "cpu.weight", str(min(10000, 100 * ncpu)))
+            else:
+                _write(path.parent / "cpu.shares", str(1024 * ncpu))
         if self.version("cpu") == "v2":
             _write(path / "cpu.max", f"{quota if quota else 'max'} {CPU_PERIOD_US}")
             if limits.cpu_shares is not None:
