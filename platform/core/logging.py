@@ -18,6 +18,7 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
+from django.conf import settings
 from django.core.signals import request_finished
 from django.http import HttpRequest, HttpResponse
 
@@ -42,6 +43,10 @@ class RequestIdMiddleware:
         # Left set after the response: Django logs a 4xx/5xx after the middleware chain has
         # returned; request_finished puts it back to "-".
         _request_id.set(rid)
+        if settings.SENTRY_DSN:  # an error report names the request, as the log lines do
+            import sentry_sdk
+
+            sentry_sdk.get_isolation_scope().set_tag("request_id", rid)
         response = self.get_response(request)
         response[REQUEST_ID_HEADER] = rid
         return response
