@@ -60,7 +60,8 @@ def _decimal(raw: str | None) -> Decimal | None:
         value = Decimal(raw.strip().replace(",", "."))
     except InvalidOperation:
         raise review.ReviewRejected(_("Not a number: %(value)s") % {"value": raw[:20]}) from None
-    if not value.is_finite():
+    # NaN and Infinity parse but cannot be compared; beyond 9999 overflows the columns
+    if not value.is_finite() or abs(value) >= 10_000:
         raise review.ReviewRejected(_("Not a number: %(value)s") % {"value": raw[:20]})
     return value
 
