@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import cast
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -85,7 +87,10 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     user = selectors.feed_owner(token=token)
     if user is None:
         raise Http404("No such calendar.")
-    body = ics.feed(calendar_for(user=user), name=_("Liangzhi Lab: due dates"))
+    # No session: titles in the language the owner last read the site in.
+    language = services.preference_of(user=user).language or settings.LANGUAGE_CODE
+    with translation.override(language):
+        body = ics.feed(calendar_for(user=user), name=_("Liangzhi Lab: due dates"))
     response = HttpResponse(body.encode("utf-8"), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="liangzhi-lab.ics"'
     response["Cache-Control"] = "private, max-age=900"
