@@ -356,9 +356,13 @@ def _decimal(raw: str | None) -> Decimal | None:
     if raw is None or not raw.strip():
         return None
     try:
-        return Decimal(raw.strip())
+        value = Decimal(raw.strip())
     except InvalidOperation:
         raise services.SubmissionRejected(_("Not a number: %(value)s") % {"value": raw[:20]}) from None
+    # NaN and Infinity parse, but compare by raising (a 500); 1e999999 overflows the column
+    if not value.is_finite() or abs(value) >= 1_000_000:
+        raise services.SubmissionRejected(_("Not a number: %(value)s") % {"value": raw[:20]})
+    return value
 
 
 @login_required
