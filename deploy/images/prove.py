@@ -467,6 +467,7 @@ class Builder:
             path = Path(tempfile.mkdtemp(prefix="rootfs-", dir=self.work_dir))
             started = time.monotonic()
             _run(["cp", "-a", "--reflink=auto", f"{base}/.", str(path)])
+            path.chmod(0o755)  # an image's / (mkdtemp made it 0700: no other user could enter it)
             print(
                 f"prove: FROM {image} AS {name}: fresh copy of the base in {time.monotonic() - started:.0f} s",
                 flush=True,
