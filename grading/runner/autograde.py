@@ -756,7 +756,11 @@ def grade(
         *result.notes,
     ]
     if trusted_runner is not None:
-        log_lines.append(f"trusted side: {'warm' if trusted_runner.warm else 'cold'}")
+        if server is not None:
+            reused = server.jobs > 1
+            log_lines.append(f"trusted side: {'forked from the warm parent' if reused else 'started for this job'}")
+        else:
+            log_lines.append("trusted side: started for this job")
     if end:
         log_lines.append(f"runner: {end.get('status')}")
         if end.get("log"):

@@ -290,7 +290,7 @@ def test_whole_job_wall_time_keeps_the_scores_of_tests_that_ran(tiny, tmp_path):
         source_json=tiny["source"],
         student_json=tiny["student"],
         submission_json=slow,
-        limits=SandboxLimits(wall_seconds=60, memory_mb=512),
+        limits=SandboxLimits(wall_seconds=120, memory_mb=512),
         work_root=tmp_path / "jobs",
         cell_timeout=300,
     )
