@@ -452,11 +452,39 @@ def main() -> int:
             finally:
                 os._exit(code)
         _, status = os.waitpid(pid, 0)
+        _reap_others()
         # The child consumed stdin from here on: our copy of the buffer is stale.
         CHANNEL.buf = bytearray()
         # Say so even when the child died mid-test (killed for memory, crashed): the job need not wait.
         CHANNEL.nonce = str(plan.get("nonce", ""))
         CHANNEL.send({"t": "gone", "status": status})
+
+
+def _reap_others() -> None:
+    """Kill whatever a finished job left running in this sandbox (a background process of a test,
+    or anything a decoded value might have started): only this parent and its ancestors stay, so
+    nothing of one job can read the next job's plan or answer for it."""
+    import signal as _signal
+
+    try:  # only inside our own sandbox: its pid namespace's init is bubblewrap (never on a bare host)
+        init = open("/proc/1/cmdline", "rb").read().split(b"\0")[0]  # noqa: SIM115
+    except OSError:
+        return
+    if os.geteuid() == 0 or not init.endswith(b"bwrap"):
+        return
+    keep = set()
+    pid = os.getpid()
+    while pid > 0 and pid not in keep:
+        keep.add(pid)
+        try:
+            stat = open(f"/proc/{pid}/stat").read()  # noqa: SIM115 - tiny, read once
+            pid = int(stat.rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            break
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and int(entry) not in keep:
+            with contextlib.suppress(OSError):
+                os.kill(int(entry), _signal.SIGKILL)
 
 
 def serve(plan: dict[str, Any]) -> None:
