@@ -54,8 +54,14 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--content", type=Path, default=Path(settings.REPO_DIR) / "content")
         parser.add_argument("--only", nargs="*", help="import only these course folders (names under content/)")
+        parser.add_argument(
+            "--adopt",
+            action="store_true",
+            help="first mark existing courses named like a content/ folder as demo courses (for installations "
+            "whose demo predates the mark; never use it where a teacher made a course of that name)",
+        )
 
-    def handle(self, *args: Any, content: Path, only: list[str] | None, **options: Any) -> None:
+    def handle(self, *args: Any, content: Path, only: list[str] | None, adopt: bool = False, **options: Any) -> None:
         User = get_user_model()
         users = {}
         for username, name, role in DEMO_USERS:
@@ -71,6 +77,12 @@ class Command(BaseCommand):
         folders = sorted(p for p in content.iterdir() if p.is_dir() and any((p / m).is_file() for m in MANIFEST_NAMES))
         if only:
             folders = [f for f in folders if f.name in only]
+        if adopt:
+            for folder in folders:
+                course = Course.objects.filter(slug=course_slug_of(folder) or "").first()
+                if course is not None:
+                    DemoCourse.objects.get_or_create(course=course)
+                    self.stdout.write(f"{course.slug}: adopted as a demo course")
         imported = 0
         for folder in folders:
             # Only courses this command created are the demo's: a course of the same name that a

@@ -81,9 +81,20 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--cohort", type=int, default=24, help="made-up students added to each course (default 24)")
         parser.add_argument("--seed", type=int, default=7)
+        parser.add_argument(
+            "--purge-outside-demo",
+            action="store_true",
+            help="remove seeded results and made-up students from every course that is not a demo course "
+            "(what releases before the demo mark put there), then stop",
+        )
         parser.add_argument("--course", nargs="*", help="only these demo course slugs (default: every demo course)")
 
-    def handle(self, *args: Any, cohort: int, seed: int, course: list[str] | None, **options: Any) -> None:
+    def handle(
+        self, *args: Any, cohort: int, seed: int, course: list[str] | None, purge_outside_demo: bool = False, **options: Any
+    ) -> None:
+        if purge_outside_demo:
+            self.stdout.write(self._purge())
+            return
         # Only the courses `load_demo` created: made-up students and results never enter a real course.
         courses = Course.objects.filter(demo_mark__isnull=False).order_by("slug")
         if course:
@@ -95,6 +106,22 @@ class Command(BaseCommand):
             self.stdout.write(f"{c.slug}: {made if made is not None else 'already seeded'}")
         if not courses.exists():
             self.stdout.write("no demo course (run load_demo first): nothing seeded")
+
+    @transaction.atomic
+    def _purge(self) -> str:
+        """Seeded submissions (their manual grades go with them) and the made-up students'
+        enrolments, in courses that are not demo courses. Real students' work is never touched:
+        only rows with the seed's idempotency key, and only users named ``demo-sNN``."""
+        from grading.models import Submission
+
+        real = Course.objects.filter(demo_mark__isnull=True)
+        subs = Submission.objects.filter(activity__course__in=real, idempotency_key__startswith=SEED_KEY)
+        n_subs = subs.count()
+        subs.delete()
+        cohort = Enrollment.objects.filter(course__in=real, user__username__regex=r"^demo-s[0-9]{2}$")
+        n_enrolled = cohort.count()
+        cohort.delete()
+        return f"removed {n_subs} seeded submissions and {n_enrolled} made-up enrolments outside the demo courses"
 
     def _cohort(self, n: int) -> list[Any]:
         User = get_user_model()
