@@ -463,3 +463,39 @@ def test_circuit_argument_changed_in_place_is_seen(tmp_path):
     )
     wrong = solved(mini["source"], mini["student"], {"answer": "def measured(qc):\n    qc.measure_all()\n    return qc"})
     assert _run(mini, wrong, tmp_path).score == 0.0
+
+
+def test_nothing_a_job_leaves_running_on_the_trusted_side_survives_into_the_next(tmp_path):
+    if not sandbox_probe()["isolated"]:
+        pytest.skip("no working bubblewrap here")
+    from grading.runner.autograde import _trusted_server
+    from grading.runner.pool import WarmPool
+
+    mini = _mini(
+        "import os",
+        "def nothing():\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION",
+        "import subprocess\nmine = {os.getpid(), os.getppid(), 1}\n"
+        "left = [p for p in os.listdir('/proc') if p.isdigit() and int(p) not in mine]\n"
+        "subprocess.Popen(['/usr/bin/sleep', '300'], start_new_session=True)\n"
+        "assert left == [] and nothing() == 1, left",
+    )
+    limits = SandboxLimits(wall_seconds=120, memory_mb=768)
+    pool = WarmPool(limits=limits, work_root=tmp_path / "jobs", preload="os", size=1)
+    try:
+        for _ in range(2):
+            out = grade(
+                source_json=mini["source"],
+                student_json=mini["student"],
+                submission_json=solved(mini["source"], mini["student"]),
+                limits=limits,
+                work_root=tmp_path / "jobs",
+                pool=pool,
+            )
+            assert out.score == 1.0, (out.cells, out.log)
+        server = _trusted_server(pool)
+        assert server is not None and server.jobs == 2
+    finally:
+        pool.close()
+        server = _trusted_server(pool)
+        if server is not None:
+            server.discard()
