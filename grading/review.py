@@ -466,5 +466,10 @@ def feedback_with_manual(html: str, *, manual: dict[str, ManualGrade], maxima: d
         line = render_to_string(
             "grading/_feedback_manual.html", {"gid": gid, "grade": grade, "max_points": maxima.get(gid)}
         )
-        html = pattern.sub(lambda _m, line=line: line, html, count=1)
+        # a function, not a string: the rendered line must not be read as a regex replacement template
+        html = pattern.sub(partial(_literal, line), html, count=1)
     return html
+
+
+def _literal(text: str, _match: object) -> str:
+    return text

@@ -92,7 +92,7 @@ def question(request: HttpRequest, slug: str, activity: str, grade_id: str) -> H
     entry = entries[index]
     sub = get_object_or_404(Submission.objects.select_related("user", "activity"), pk=entry.submission_id)
     score = selectors.submission_score(submission=sub)
-    cell = next((c for c in sub.cells or [] if c.get("grade_id") == grade_id), {})
+    cell: dict[str, Any] = next((c for c in sub.cells or [] if c.get("grade_id") == grade_id), {})
     current = score.manual_by_cell.get(grade_id)
     after = entries[index + 1 :] + entries[:index]
     next_ungraded = next((e for e in after if not e.graded and e.submission_id != entry.submission_id), None)
