@@ -116,6 +116,77 @@ def lab_path_default(*, phase: Phase) -> str:
     return f"competitions/{phase.competition.slug}/{suffix[SubmissionKind(phase.submission_kind)]}"
 
 
+# What "Open a starter in the lab" puts at lab_path_default, so that the path the submit form
+# offers exists in the lab (it named a file nobody had made). Never overwrites the participant's.
+_MODULE_STARTER = b'''"""My entry: edit it, save (Ctrl-S), then "Submit from the lab" on the competition page.
+
+Define decode(detection_events), or make_decoder(circuit) returning one: numpy bool array
+(shots, num_detectors) -> numpy bool array (shots, num_observables). This starter is the
+matching baseline (score 1.00); beat it.
+"""
+
+import pymatching
+
+
+def make_decoder(circuit):
+    matching = pymatching.Matching.from_detector_error_model(circuit.detector_error_model(decompose_errors=True))
+    return lambda detection_events: matching.decode_batch(detection_events)
+'''
+_NOTEBOOK_STARTER = {
+    "cells": [
+        {
+            "cell_type": "markdown",
+            "metadata": {},
+            "source": "My entry: only code cells are run. Save (Ctrl-S), then submit from the competition page.",
+        },
+        {
+            "cell_type": "code",
+            "execution_count": None,
+            "metadata": {},
+            "outputs": [],
+            "source": _MODULE_STARTER.decode().split('"""', 2)[2].strip(),
+        },
+    ],
+    "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+    "nbformat": 4,
+    "nbformat_minor": 5,
+}
+
+
+def lab_starter_place(*, phase: Phase, user: Any) -> str:
+    """Put a starter entry at ``lab_path_default`` in the participant's running lab; its lab URL.
+
+    The participant's own file at that path is kept as it is.
+    """
+    import json
+    import posixpath
+
+    from sandbox.client import HubError
+    from sandbox.services import hub_client
+
+    path = lab_path_default(phase=phase)
+    try:
+        client = hub_client(timeout=max(settings.HUB_TIMEOUT_SECONDS, 15))
+        if client.server_status(user.hub_name).state != "ready":
+            raise SubmissionRefused(
+                _("Your lab is not running. Open any notebook of the course in JupyterLab first, then come back."), 409
+            )
+        client.contents_mkdir(user.hub_name, posixpath.dirname(path))
+        if client.contents_get(user.hub_name, path) is None:
+            kind = SubmissionKind(phase.submission_kind)
+            if kind == SubmissionKind.NOTEBOOK:
+                client.contents_put_notebook(user.hub_name, path, json.dumps(_NOTEBOOK_STARTER).encode())
+            elif kind == SubmissionKind.MODULE:
+                client.contents_put_file(user.hub_name, path, _MODULE_STARTER)
+            else:
+                client.contents_put_file(user.hub_name, path, b"id,prediction\n")
+        return client.lab_url(user.hub_name, path)
+    except HubError as exc:
+        raise SubmissionRefused(
+            _("The lab cannot be reached right now (%(e)s); upload the file instead.") % {"e": exc}, 503
+        ) from None
+
+
 def submission_from_lab(*, phase: Phase, user: Any, path: str, at: datetime | None = None) -> Submission:
     """Pull the participant's file from their own JupyterLab (through the hub, as the sandbox app
     does for notebooks) and receive it like an upload."""

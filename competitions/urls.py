@@ -15,6 +15,7 @@ urlpatterns = [
     path("<slug:slug>/<slug:phase>/leaderboard/", views.leaderboard, name="leaderboard"),
     path("<slug:slug>/<slug:phase>/mine/", views.my_submissions, name="mine"),
     path("<slug:slug>/<slug:phase>/submit/", views.submit, name="submit"),
+    path("<slug:slug>/<slug:phase>/lab-starter/", views.lab_starter, name="lab_starter"),
     path("<slug:slug>/<slug:phase>/select/", views.select_final, name="select"),
     path("<slug:slug>/<slug:phase>/export.csv", views.export_csv, name="export"),
     path("<slug:slug>/<slug:phase>/grades/", views.grades, name="grades"),

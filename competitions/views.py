@@ -252,6 +252,22 @@ def submit(request: HttpRequest, slug: str, phase: str) -> HttpResponse:
     return _received(request, access, ph, sub)
 
 
+@login_required
+@require_POST
+def lab_starter(request: HttpRequest, slug: str, phase: str) -> HttpResponse:
+    """Make the file that "Submit from the lab" names exist in the participant's lab, and go there."""
+    access = selectors.competition_access(user=request.user, slug=slug)
+    ph = _phase(access, phase)
+    if not access.can_participate:
+        raise PermissionDenied(_("Only participants can submit; hosts add baselines."))
+    try:
+        url = services.lab_starter_place(phase=ph, user=request.user)
+    except services.SubmissionRefused as exc:
+        messages.error(request, str(exc))
+        return redirect("competitions:phase", access.competition.slug, ph.slug)
+    return redirect(url)
+
+
 def _received(request: HttpRequest, access: selectors.CompAccess, ph: Phase, sub: Any) -> HttpResponse:
     if request.htmx:  # type: ignore[attr-defined]
         return _mine(request, access, ph)

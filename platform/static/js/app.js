@@ -75,7 +75,7 @@
   function jsMessage(key, status) {
     var box = document.getElementById("js-messages");
     var text = (box && box.dataset[key]) || key;
-    return text.replace("%(status)s", String(status || ""));
+    return text.replace("{status}", String(status || ""));
   }
   function requestBox(elt) {
     if (!elt || !elt.closest) { return null; }
