@@ -105,7 +105,7 @@ def test_teacher_grades_from_the_queue_and_the_student_reads_it_in_chinese(
     student.screenshot(path=str(output_dir / "student-feedback-zh.png"), full_page=True)
 
 
-def test_extension_moves_the_due_date_and_the_late_flag(login_page, cast, bell_assignment, bell) -> None:  # noqa: F811  # type: ignore[no-untyped-def]
+def test_extension_moves_the_due_date_and_the_late_flag(login_page, cast, bell_assignment, bell, output_dir) -> None:  # noqa: F811  # type: ignore[no-untyped-def]
     bell_assignment.due_at = timezone.now() - timedelta(hours=2)
     bell_assignment.save(update_fields=["due_at"])
     sub = _hand_in(cast.alice, bell_assignment, bell, "late answer", "late")
@@ -126,6 +126,14 @@ def test_extension_moves_the_due_date_and_the_late_flag(login_page, cast, bell_a
     student.goto(student.url.split("/grading/")[0] + "/courses/qc101/a/bell/")
     due = student.inner_text("[data-testid=due]")
     assert new_due.strftime("%Y-%m-%d %H:%M") in due and "extended for you" in due
+    student.goto(student.url.split("/courses/")[0] + "/")
+    assert "extended" in student.inner_text("[data-testid=due-next] [data-activity=bell]")
+    student.screenshot(path=str(output_dir / "student-home.png"), full_page=True)
+    phone = login_page(cast.alice, viewport={"width": 390, "height": 844})
+    phone.screenshot(path=str(output_dir / "student-home-phone.png"), full_page=True)
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390 + 1
+    teacher.goto(teacher.url.split("/grading/")[0] + "/")
+    teacher.screenshot(path=str(output_dir / "teacher-home.png"), full_page=True)
 
 
 def test_announcement_reaches_the_outbox_and_the_page(login_page, cast, world) -> None:  # type: ignore[no-untyped-def]
