@@ -252,7 +252,7 @@ class _DiskWatch(threading.Thread):
             time.sleep(0.1)
 
 
-def _mount_scratch(job_dir: Path, size_mb: int, iid: str, uid: int) -> bool:
+def _mount_scratch(job_dir: Path, size_mb: int, iid: str, uid: int, owner: str) -> bool:
     """Put the job folder on a size-limited tmpfs (see sandbox.isolation.scratch); what the
     caller already wrote into it moves along. False (no quota) where the mount fails."""
     aside: Path | None = None
@@ -261,7 +261,7 @@ def _mount_scratch(job_dir: Path, size_mb: int, iid: str, uid: int) -> bool:
         job_dir.rename(aside)
         job_dir.mkdir()
     try:
-        scratch.mount(job_dir, size_mb=size_mb, iid=iid, uid=uid)
+        scratch.mount(job_dir, size_mb=size_mb, iid=iid, uid=uid, owner=owner)
     except OSError:
         if aside is not None:
             job_dir.rmdir()
@@ -362,19 +362,19 @@ class SandboxProcess:
         uid = names.sandbox_uid(iid) if uid is None else uid
         root = os.geteuid() == 0
         self.scratch = False
+        self.cgroup = cgroup = _Cgroup(limits)
         if root:
-            # What a dead worker left: empty job groups, emptied job-folder mounts.
+            # What a dead worker left: job-folder mounts of jobs with no process left, empty groups.
+            scratch.sweep(iid, alive=lambda leaf: cgroups.group_alive(iid, leaf))
             cgroups.sweep(iid)
-            scratch.sweep(iid)
             if jailed and self.probe.get("disk_quota") == "tmpfs" and limits.disk_mb > 0:
-                self.scratch = _mount_scratch(job_dir, limits.disk_mb, iid, uid)
+                self.scratch = _mount_scratch(job_dir, limits.disk_mb, iid, uid, cgroup.group.leaf)
             # The job folder belongs to the sandbox uid; nothing else of ours is writable to it.
             for path in [job_dir, *job_dir.rglob("*")]:
                 with contextlib.suppress(OSError):
                     os.lchown(path, uid, uid)
             # bwrap enters the folder before setpriv switches uid; keep the parent of job folders 0700.
             job_dir.chmod(0o711)
-        self.cgroup = cgroup = _Cgroup(limits)
         join = cgroup.join_files()
         if not jailed:
             cmd, popen_env = list(argv), {**_base_env(job_dir), **(env or {})}

@@ -274,6 +274,15 @@ class Cgroup:
         return gone
 
 
+def group_alive(iid: str, leaf: str, *, root: Path = CGROUP_ROOT) -> bool:
+    """Whether any process is left in this installation's group ``leaf`` (any controller)."""
+    for _, base in layout(root).values():
+        with contextlib.suppress(OSError):
+            if (base / cgroup_parent(iid) / leaf / "cgroup.procs").read_text().strip():
+                return True
+    return False
+
+
 def sweep(iid: str, *, root: Path = CGROUP_ROOT, min_age: float = SWEEP_MIN_AGE) -> int:
     """Remove empty groups this installation left (a crash, a killed hub); returns how many."""
     if os.geteuid() != 0:

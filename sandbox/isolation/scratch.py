@@ -24,6 +24,8 @@ import os
 import shutil
 import stat
 import subprocess
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 MNT_DETACH = 2
@@ -35,13 +37,18 @@ def _source(iid: str) -> str:
     return f"liangzhi-scratch-{iid}"
 
 
-def mount(path: Path, *, size_mb: int, iid: str, uid: int | None = None, mode: int = 0o711) -> None:
-    """Mount a fresh tmpfs of ``size_mb`` MiB on ``path`` (must exist; root only). Raises OSError."""
+def mount(path: Path, *, size_mb: int, iid: str, uid: int | None = None, mode: int = 0o711, owner: str = "") -> None:
+    """Mount a fresh tmpfs of ``size_mb`` MiB on ``path`` (must exist; root only). Raises OSError.
+
+    ``owner`` (the job's cgroup name) goes into the mount's tag, so that ``sweep`` can tell a
+    mount whose job died (its group is gone or empty) from one in use.
+    """
     opts = f"size={max(1, size_mb)}m,mode={mode:o}"
     if uid is not None:
         opts += f",uid={uid},gid={uid}"
     data = opts.encode()
-    ret = _libc.mount(_source(iid).encode(), str(path).encode(), b"tmpfs", ctypes.c_ulong(0x2 | 0x4), data)
+    source = f"{_source(iid)}-{owner}" if owner else _source(iid)
+    ret = _libc.mount(source.encode(), str(path).encode(), b"tmpfs", ctypes.c_ulong(0x2 | 0x4), data)
     # 0x2 MS_NOSUID, 0x4 MS_NODEV
     if ret != 0:
         err = ctypes.get_errno()
@@ -98,29 +105,41 @@ def unmount_keeping(path: Path, *, limit_bytes: int) -> int:
 
 def mounted(iid: str) -> list[Path]:
     """This installation's scratch mounts, as /proc/self/mountinfo lists them."""
+    return [path for path, _ in _mounts(iid)]
+
+
+def _mounts(iid: str) -> list[tuple[Path, str]]:
     found = []
     try:
         lines = Path("/proc/self/mountinfo").read_text().splitlines()
     except OSError:
         return []
+    base = _source(iid)
     for line in lines:
         left, _, right = line.partition(" - ")
         fields, tail = left.split(), right.split()
-        if len(fields) >= 5 and len(tail) >= 2 and tail[0] == "tmpfs" and tail[1] == _source(iid):
-            found.append(Path(fields[4].replace("\\040", " ").replace("\\134", "\\")))
+        if len(fields) < 5 or len(tail) < 2 or tail[0] != "tmpfs":
+            continue
+        if tail[1] == base or tail[1].startswith(base + "-"):
+            owner = tail[1][len(base) + 1 :]
+            found.append((Path(fields[4].replace("\\040", " ").replace("\\134", "\\")), owner))
     return found
 
 
-def sweep(iid: str) -> int:
-    """Unmount scratch mounts whose folder is empty or deleted (the caller is done with them)."""
+def sweep(iid: str, *, alive: Callable[[str], bool] | None = None, min_age: float = 60.0) -> int:
+    """Unmount scratch mounts nobody will use again: emptied or deleted folders, and (given
+    ``alive``) mounts older than ``min_age`` whose job's group has no process left -- a
+    worker that died without cleaning up. A job that ended normally was unmounted already."""
     removed = 0
-    for path in mounted(iid):
+    now = time.time()
+    for path, owner in _mounts(iid):
         text = str(path)
         try:
             empty = text.endswith("//deleted") or not any(path.iterdir())
+            old = now - path.stat().st_ctime > min_age
         except OSError:
-            empty = True
-        if empty:
+            empty, old = True, True
+        if empty or (owner and alive is not None and old and not alive(owner)):
             release(Path(text.removesuffix("//deleted")))
             removed += 1
     return removed

@@ -222,3 +222,21 @@ def test_connect_proxy_refuses_a_name_that_resolves_to_loopback_and_relays_a_pub
     assert refused.startswith("HTTP/1.1 403") and "not a public address" in refused
     assert established.startswith("HTTP/1.1 200 Connection established")
     assert echoed == b"ping"
+
+
+@root_only
+def test_scratch_sweep_unmounts_a_dead_jobs_folder_only(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    iid = "t" + os.urandom(3).hex()
+    dead, live = tmp_path / "dead", tmp_path / "live"
+    for path, owner in ((dead, "job-dead"), (live, "job-live")):
+        path.mkdir()
+        scratch.mount(path, size_mb=1, iid=iid, owner=owner)
+        (path / "left.txt").write_text("x")
+    try:
+        # young mounts are never swept (a job may not have entered its group yet)
+        assert scratch.sweep(iid, alive=lambda owner: owner == "job-live") == 0
+        assert scratch.sweep(iid, alive=lambda owner: owner == "job-live", min_age=-1) == 1
+        assert scratch.mounted(iid) == [live]
+    finally:
+        for path in scratch.mounted(iid):
+            scratch.release(path)
