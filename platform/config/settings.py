@@ -269,6 +269,8 @@ CELERY_BROKER_TIMEOUT = env_float("CELERY_BROKER_TIMEOUT", 1.5)
 CELERY_BROKER_CONNECTION_TIMEOUT = CELERY_BROKER_TIMEOUT
 CELERY_BROKER_TRANSPORT_OPTIONS = broker_transport_options(CELERY_BROKER_URL, CELERY_BROKER_TIMEOUT)
 CELERY_TASK_PUBLISH_RETRY = False
+# With LOG_FORMAT=json the worker's lines go through LOGGING too (JSON, with the task id as request_id).
+CELERY_WORKER_HIJACK_ROOT_LOGGER = env_choice("LOG_FORMAT", "plain", ("plain", "json")) != "json"
 # Sweeps and housekeeping go to the default queue, never behind a backlog of grading jobs.
 CELERY_TASK_ROUTES = {
     "grading.sweep": {"queue": "celery"},

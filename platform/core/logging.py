@@ -91,3 +91,12 @@ class JsonFormatter(logging.Formatter):
         if record.stack_info:
             entry["stack"] = self.formatStack(record.stack_info)
         return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+def task_started(task_id: str | None) -> None:
+    """In a worker, log lines of a task carry ``task:<id>`` where a request's carry its id."""
+    _request_id.set(f"task:{task_id}" if task_id else "-")
+
+
+def task_finished() -> None:
+    _request_id.set("-")

@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from celery import shared_task
-from celery.signals import worker_init, worker_shutdown
+from celery.signals import task_postrun, task_prerun, worker_init, worker_shutdown
 
 
 @shared_task(name="core.housekeeping", ignore_result=True)
@@ -48,3 +48,17 @@ def heartbeat_finish() -> None:
         finish()
     except Exception as exc:  # a worker going down with the database: its row simply ages out
         logging.getLogger(__name__).info("heartbeat row not removed: %s", exc)
+
+
+@task_prerun.connect
+def _log_task_id(task_id: str | None = None, **_: object) -> None:
+    from .logging import task_started
+
+    task_started(task_id)
+
+
+@task_postrun.connect
+def _log_task_done(**_: object) -> None:
+    from .logging import task_finished
+
+    task_finished()
