@@ -39,7 +39,13 @@ def test_import_creates_course_units_activities_and_versions(folder: Path) -> No
     assert course.title_zh == "量子计算：第一步"
     assert list(Unit.objects.filter(course=course).values_list("slug", flat=True)) == ["bell"]
     kinds = dict(Activity.objects.filter(course=course).values_list("slug", "kind"))
-    assert kinds == {"bell-lesson": "lesson", "bell-practice": "practice", "bell-states": "assignment"}
+    assert kinds == {
+        "bell-lesson": "lesson",
+        "bell-practice": "practice",
+        "bell-states": "assignment",
+        "bell-quiz": "quiz",  # questions/ folders (assessments app)
+        "bell-exam": "exam",
+    }
     lesson = Activity.objects.get(slug="bell-lesson")
     html = lesson.current_version.body_html
     assert '<span class="arithmatex">' in html  # math kept for KaTeX

@@ -1,7 +1,8 @@
 // <lz-circuit>: a small circuit composer (qubit wires × time steps, SVG), written for the quiz page.
 // Drag a gate from the palette onto a cell, or tap a gate and then a cell (phones), or use the
 // keyboard: arrow keys move the cursor, H X Y Z S T place that gate, R a rotation (angle from the
-// angle box), C a CNOT (control at the cursor, target on the next wire), Z-with-shift a CZ, M a
+// angle box), C a CNOT (control at the cursor, target on the next wire; C again moves the target
+// to the following wire, as does dropping or tapping CNOT on its control again), Shift+Z a CZ, M a
 // measurement, Delete/Backspace removes. The value is {"qubits": n, "ops": [{gate, targets,
 // controls?, angle?, step}]}, read from .value and announced with a bubbling "change" event.
 // No inline script, no eval: the page's CSP forbids both.
@@ -126,6 +127,12 @@
       if (g === "cx" || g === "cz") {
         if (this.qubits < 2) { return; }
         var t = q + 1 < this.qubits ? q + 1 : q - 1;
+        var here = this.ops[this._occupied(step, q)];
+        if (here && here.gate === g && here.controls && here.controls[0] === q) {
+          // the same two-qubit gate placed again on its control: move its target to the next wire
+          t = (here.targets[0] + 1) % this.qubits;
+          if (t === q) { t = (t + 1) % this.qubits; }
+        }
         this._remove(step, q); this._remove(step, t);
         op = { gate: g, controls: [q], targets: [t], step: step };
       } else {

@@ -1,0 +1,7 @@
+import math
+import random
+
+
+def generate(seed):
+    theta = round(random.Random(seed).uniform(0.3, 2.8), 3)  # noqa: S311 (variants, not secrets)
+    return {"params": {"theta": theta}, "answers": {"p": math.sin(theta / 2) ** 2}}
