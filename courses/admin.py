@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from .models import Activity, ActivityFile, ActivityVersion, Course, CourseImport, Enrollment, Unit
+from .models import Activity, ActivityFile, ActivityVersion, Announcement, Course, CourseImport, Enrollment, Unit
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -89,3 +89,13 @@ class CourseImportAdmin(ReadOnlyAdmin):
     list_filter = ("status",)
     list_select_related = ("teacher", "course")
     search_fields = ("filename", "teacher__username", "course__slug", "expect_slug")
+
+
+@admin.register(Announcement)
+class AnnouncementAdmin(admin.ModelAdmin):
+    list_display = ("title", "course", "created_by", "created_at")
+    list_filter = (("course", admin.RelatedOnlyFieldListFilter),)
+    list_select_related = ("course", "created_by")
+    search_fields = ("title", "body", "course__slug")
+    raw_id_fields = ("course", "created_by")
+    exclude = ("body_html",)  # rendered from the Markdown by the site

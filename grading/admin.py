@@ -11,7 +11,18 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from .models import Extension, ManualGrade, Override, ScoreRelease, Submission
+from .models import (
+    Accommodation,
+    Extension,
+    GeneralComment,
+    ManualGrade,
+    Override,
+    RubricItem,
+    SavedComment,
+    ScoreRelease,
+    Section,
+    Submission,
+)
 
 
 @admin.register(Submission)
@@ -80,3 +91,45 @@ class ScoreReleaseAdmin(admin.ModelAdmin):
     list_select_related = ("activity", "released_by")
     search_fields = ("activity__slug",)
     raw_id_fields = ("activity", "released_by")
+
+
+@admin.register(GeneralComment)
+class GeneralCommentAdmin(admin.ModelAdmin):
+    list_display = ("submission", "created_by", "created_at")
+    list_select_related = ("submission__user", "submission__activity", "created_by")
+    search_fields = ("text", "submission__user__username", "submission__activity__slug")
+    raw_id_fields = ("submission", "created_by")
+
+
+@admin.register(Accommodation)
+class AccommodationAdmin(admin.ModelAdmin):
+    list_display = ("user", "course", "extra_time_factor", "note", "granted_by", "updated_at")
+    list_filter = (("course", admin.RelatedOnlyFieldListFilter),)
+    list_select_related = ("user", "course", "granted_by")
+    search_fields = ("user__username", "course__slug", "note")
+    raw_id_fields = ("user", "course", "granted_by")
+
+
+@admin.register(RubricItem)
+class RubricItemAdmin(admin.ModelAdmin):
+    list_display = ("activity", "grade_id", "label", "points", "order")
+    list_select_related = ("activity",)
+    search_fields = ("activity__slug", "grade_id", "label")
+    raw_id_fields = ("activity",)
+
+
+@admin.register(SavedComment)
+class SavedCommentAdmin(admin.ModelAdmin):
+    list_display = ("activity", "grade_id", "created_at")
+    list_select_related = ("activity",)
+    search_fields = ("activity__slug", "grade_id", "text")
+    raw_id_fields = ("activity",)
+
+
+@admin.register(Section)
+class SectionAdmin(admin.ModelAdmin):
+    list_display = ("name", "course")
+    list_filter = (("course", admin.RelatedOnlyFieldListFilter),)
+    list_select_related = ("course",)
+    search_fields = ("name", "course__slug")
+    raw_id_fields = ("course", "students", "tas")

@@ -14,8 +14,11 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 
 OUR_APPS = {"accounts", "courses", "grading", "competitions", "core"}
 NEEDED = {
-    "courses": {"course", "unit", "activity", "activityversion", "enrollment", "courseimport"},
-    "grading": {"submission", "manualgrade", "override", "extension", "scorerelease"},
+    "courses": {"course", "unit", "activity", "activityversion", "enrollment", "courseimport", "announcement"},
+    "grading": {
+        "submission", "manualgrade", "override", "extension", "scorerelease",
+        "generalcomment", "accommodation", "rubricitem", "savedcomment", "section",
+    },
     "competitions": {"competition", "phase", "team", "teammembership", "submission", "competitiongrade"},
     "accounts": {"user"},
 }
@@ -58,6 +61,15 @@ def everything(world, cast, settings, tmp_path):  # type: ignore[no-untyped-def]
     CompetitionGrade.objects.create(activity=world.assignment, user=cast.alice, points=4.0, rank=1, computed_at=now, rule="rank")
     CourseImport.objects.create(teacher=cast.teacher, course=world.course, filename="qc101.zip", status="done")
     WorkerHeartbeat.objects.create(hostname="celery@x", queues="grading", started_at=now, seen_at=now)
+    from courses.models import Announcement
+    from grading.models import Accommodation, GeneralComment, RubricItem, SavedComment, Section
+
+    GeneralComment.objects.create(submission=sub, text="nice work", created_by=cast.teacher)
+    Accommodation.objects.create(course=world.course, user=cast.bob, extra_time_factor=Decimal("1.5"), granted_by=cast.teacher)
+    RubricItem.objects.create(activity=world.assignment, grade_id="q1", label="explains", points=Decimal(1))
+    SavedComment.objects.create(activity=world.assignment, grade_id="q1", text="check the sign")
+    Section.objects.create(course=world.course, name="Monday")
+    Announcement.objects.create(course=world.course, title="Welcome", body="hi", created_by=cast.teacher)
     DemoCourse.objects.create(course=world.other_course)
     return cup
 
