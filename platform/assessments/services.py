@@ -265,6 +265,24 @@ def attempts_close_expired(*, now: datetime | None = None) -> int:
     return closed
 
 
+def attempts_resend_stuck(*, now: datetime | None = None, older_than: timedelta = timedelta(minutes=5)) -> int:
+    """Periodic: a submitted attempt whose grading message was lost, or whose grading failed for the
+    platform's reasons, is sent again (up to the job kernel's attempt limit)."""
+    from .tasks import grade_attempt
+
+    now = now or timezone.now()
+    stuck = Attempt.objects.filter(
+        status__in=(AttemptStatus.SUBMITTED, AttemptStatus.ERROR),
+        submitted_at__lte=now - older_than,
+        grading_attempts__lt=settings.JOBS_MAX_ATTEMPTS,
+    ).values_list("pk", flat=True)
+    sent = 0
+    for pk in stuck:
+        grade_attempt.delay(pk)
+        sent += 1
+    return sent
+
+
 def answer_save(*, attempt: Attempt, key: str, value: Any, seq: int, now: datetime | None = None) -> dict[str, Any]:
     """Store one part's answer if ``seq`` is newer than the stored one; refuse after the deadline.
 

@@ -16,6 +16,6 @@ def grade_attempt(attempt_id: int) -> str:
 @shared_task(name="assessments.close_expired", ignore_result=True)
 def close_expired() -> int:
     """Periodic: close open attempts past their deadline (pages close them lazily too)."""
-    from .services import attempts_close_expired
+    from .services import attempts_close_expired, attempts_resend_stuck
 
-    return attempts_close_expired()
+    return attempts_close_expired() + attempts_resend_stuck()

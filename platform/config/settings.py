@@ -397,6 +397,12 @@ LOGGING = {
 # many seconds; the JSON detail is for superusers, or for whoever sends READYZ_TOKEN as a bearer token.
 READYZ_TIMEOUT_SECONDS = env_float("READYZ_TIMEOUT_SECONDS", 2.0)
 READYZ_TOKEN = env_str("READYZ_TOKEN", "")
+# The checks whose failure makes /readyz answer 503; the others only report "degraded". Every pod
+# shares the cache and broker: listing only database,storage keeps degraded pages served while Redis is down.
+READYZ_REQUIRED = env_list("READYZ_REQUIRED", ["database", "broker", "cache", "storage"])
+_unknown_checks = set(READYZ_REQUIRED) - {"database", "broker", "cache", "storage"}
+if _unknown_checks:
+    raise ImproperlyConfigured(f"READYZ_REQUIRED names unknown checks: {', '.join(sorted(_unknown_checks))}")
 # /metrics (Prometheus): with METRICS_TOKEN set, only a request carrying it as a bearer token;
 # without, only a direct request from the machine itself (loopback, no proxy headers).
 METRICS_TOKEN = env_str("METRICS_TOKEN", "")
@@ -505,4 +511,13 @@ DASHBOARD_GRADEBOOK_PAGE_SIZE = env_int("DASHBOARD_GRADEBOOK_PAGE_SIZE", 100, mi
 CELERY_BEAT_SCHEDULE["competitions-sweep"] = {
     "task": "competitions.sweep",
     "schedule": env_float("COMPETITIONS_SWEEP_EVERY", 60.0),
+}
+
+# --- assessments (测): quizzes and exams; their sandbox work (sympy, qiskit, code) runs where grading runs
+CELERY_TASK_ROUTES["assessments.grade_attempt"] = {"queue": "grading"}
+CELERY_TASK_ROUTES["assessments.close_expired"] = {"queue": "celery"}
+# Closes open attempts past their deadline (pages close them too) and resends stuck gradings.
+CELERY_BEAT_SCHEDULE["assessments-close-expired"] = {
+    "task": "assessments.close_expired",
+    "schedule": env_float("ASSESSMENTS_CLOSE_EVERY", 30.0),
 }
