@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
+from datetime import timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
     from accounts.models import User
 
 log = logging.getLogger(__name__)
+
+COALESCE = timedelta(hours=1)
 
 
 def preference_of(*, user: User) -> NotificationPreference:
@@ -56,6 +59,17 @@ def notify(
     goes into the e-mail only.
     """
     people = [u for u in users if getattr(u, "is_active", False)]
+    if not people:
+        return []
+    # A teacher grading three cells, then commenting, is one piece of news: while an unread
+    # notification of the same kind about the same page is recent, nothing new is sent.
+    since = timezone.now() - COALESCE
+    told = set(
+        Notification.objects.filter(
+            user__in=people, kind=kind, url=url[:500], read_at__isnull=True, created_at__gte=since
+        ).values_list("user_id", flat=True)
+    )
+    people = [u for u in people if u.pk not in told]
     if not people:
         return []
     rows = Notification.objects.bulk_create(
