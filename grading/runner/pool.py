@@ -8,6 +8,7 @@ Django-free; one pool per worker process.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import shutil
 import threading
@@ -119,6 +120,7 @@ class WarmPool:
         self._starting = 0
         self._lock = threading.Lock()
         jobs_sweep(self.work_root)
+        atexit.register(self.close)  # a worker that exits takes its warm sandboxes (and their mounts) along
 
     def fill(self) -> None:
         """Start the missing runners. The process is started in the calling thread: bwrap's
@@ -192,6 +194,7 @@ class TrustedServer:
         self.ready_timeout = ready_timeout
         self.runner: Runner | None = None
         self.jobs = 0
+        atexit.register(self.discard)
 
     def start(self) -> None:
         """Start it now if none is running (in the calling thread: see WarmPool.fill)."""
