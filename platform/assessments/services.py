@@ -308,8 +308,10 @@ def answer_save(*, attempt: Attempt, key: str, value: Any, seq: int, now: dateti
             updated = Answer.objects.filter(attempt=attempt, key=key, seq__lt=seq).update(
                 value=value, seq=seq, saved_at=now, saves=F("saves") + 1
             )
+    if updated:
+        return {"saved": True, "seq": seq}
     stored = Answer.objects.filter(attempt=attempt, key=key).values_list("seq", flat=True).first()
-    return {"saved": bool(updated), "seq": stored}
+    return {"saved": False, "seq": stored}
 
 
 def attempt_submit(*, attempt: Attempt, now: datetime | None = None) -> Attempt:

@@ -1,0 +1,303 @@
+"""Benchmark group ``quiz``: 300 students answering a 10-question quiz, autosaving on every answer.
+
+Each student starts an attempt, answers every question (one to three changes each, every change
+an autosave POST with a growing sequence number, as the page sends them; a save that fails is
+retried as the page does from localStorage), then hands in (the handing in grades the attempt:
+choice, numeric and matrix answers are graded in the web process). Students run on
+``--threads`` threads at once (a threaded server's worth of concurrency) through Django's test
+client (routing, middleware, sessions, the view, the database; no network), once on SQLite (a
+fresh file, the embedded default) and once on PostgreSQL (a database created for the run,
+postgres://postgres@127.0.0.1:5432, trust auth; skipped with a line if it is not there).
+
+Figures: server p50/p95 per autosave and per hand-in (grading), a plain Django form post in
+the same run as the baseline (``set_language``: parse a form, write the session, redirect),
+and **lost** answers: the final answer the server holds differs from the last one the student
+gave (it must be 0), plus refused saves.
+
+    make bench BENCH=quiz
+    python benchmarks/quiz.py --db sqlite --students 300
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+PG_BASE = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
+PG_DB = "liangzhi_bench_quiz"
+QUESTIONS = 10
+
+
+def _pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    k = (len(values) - 1) * q
+    lo, hi = int(k), min(int(k) + 1, len(values) - 1)
+    return values[lo] + (values[hi] - values[lo]) * (k - lo)
+
+
+def _setup_django() -> None:
+    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
+    for path in (str(ROOT), str(ROOT / "platform")):
+        if path not in sys.path:
+            sys.path.insert(0, path)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+
+
+def _course_folder(root: Path) -> Path:
+    """A course with one quiz of 10 questions (choice, numeric with units, a state vector): no generators,
+    so the benchmark needs no sandbox to import."""
+    folder = root / "course"
+    lines = ["slug: bench-quiz", "title: Quiz benchmark", "units:", "  - slug: u", "    title: Unit", "    activities:"]
+    lines += ["      - slug: quiz", "        kind: quiz", "        title: Ten questions"]
+    lines.append("        questions: [" + ", ".join(f"q{i}" for i in range(QUESTIONS)) + "]")
+    lines.append("        attempts: unlimited")
+    folder.mkdir(parents=True)
+    (folder / "course.yaml").write_text("\n".join(lines) + "\n")
+    for i in range(QUESTIONS):
+        q = folder / "questions" / f"q{i}"
+        q.mkdir(parents=True)
+        (q / "question.md").write_text(f"Question {i}: $x^{i}$\n")
+        if i % 3 == 0:
+            spec = 'title: c\nparts:\n  - id: a\n    type: choice\n    options: ["$|0\\\\rangle$", "$|1\\\\rangle$", "$|+\\\\rangle$", "$|-\\\\rangle$"]\n    answer: 2\n'
+        elif i % 3 == 1:
+            spec = "title: n\nparts:\n  - id: a\n    type: numeric\n    unit: ns\n    rtol: 0.01\n    answer: 125\n"
+        else:
+            spec = "title: m\nparts:\n  - id: a\n    type: matrix\n    global_phase: true\n    atol: 0.01\n    answer: [0.7071067811865476, 0.7071067811865476]\n"
+        (q / "question.yaml").write_text(spec)
+    return folder
+
+
+def _answers(i: int, rng: random.Random) -> list[Any]:
+    """One to three successive answers to question i (the last one is what the student leaves)."""
+    n = rng.randint(1, 3)
+    if i % 3 == 0:
+        return [rng.randrange(4) for _ in range(n)]
+    if i % 3 == 1:
+        return [rng.choice(["125", "0.125 us", "120", "130 ns"]) for _ in range(n)]
+    return [rng.choice(["1/sqrt(2), 1/sqrt(2)", "i/sqrt(2), i/sqrt(2)", "1, 0"]) for _ in range(n)]
+
+
+def child(students: int, threads: int, label: str) -> dict[str, Any]:
+    _setup_django()
+    from assessments.models import Answer, Attempt
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+    from django.test import Client
+
+    from courses.enums import Role
+    from courses.importer import import_course
+    from courses.models import Enrollment
+
+    settings.ALLOWED_HOSTS = ["*"]
+    call_command("migrate", verbosity=0)
+    User = get_user_model()
+    teacher = User.objects.create_user(username="bench-teacher")
+    with tempfile.TemporaryDirectory() as tmp:
+        course = import_course(_course_folder(Path(tmp)), teacher=teacher).course
+    users = [User(username=f"bench-s{i:03d}") for i in range(students)]
+    User.objects.bulk_create(users)
+    users = list(User.objects.filter(username__startswith="bench-s").order_by("username"))
+    Enrollment.objects.bulk_create(Enrollment(course=course, user=u, role=Role.STUDENT) for u in users)
+    base = f"/quiz/{course.slug}/quiz"
+
+    lock = threading.Lock()
+    saves: list[float] = []
+    submits: list[float] = []
+    forms: list[float] = []
+    refused: list[str] = []
+    final: dict[tuple[int, str], Any] = {}
+
+    def timed(fn: Any) -> tuple[Any, float]:
+        t0 = time.perf_counter()
+        response = fn()
+        return response, (time.perf_counter() - t0) * 1000
+
+    def student(index: int) -> None:
+        from django.db import connection
+
+        rng = random.Random(index)
+        user = users[index]
+        client = Client()
+        client.force_login(user)
+        response = client.post(f"{base}/start/")
+        assert response.status_code == 302, response.status_code
+        seq = 0
+        for i in range(QUESTIONS):
+            for value in _answers(i, rng):
+                seq += 1
+                body = json.dumps({"key": f"q{i}.a", "value": value, "seq": seq})
+                for _try in range(5):  # the page retries what the server did not confirm
+                    try:
+                        response, ms = timed(
+                            lambda body=body: client.post(
+                                f"{base}/attempt/1/save/", body, content_type="application/json"
+                            )
+                        )
+                    except Exception as exc:  # a database error reaching the client: the page would retry
+                        with lock:
+                            refused.append(type(exc).__name__)
+                        continue
+                    with lock:
+                        saves.append(ms)
+                    if response.status_code == 200:
+                        break
+                    with lock:
+                        refused.append(str(response.status_code))
+                with lock:
+                    final[(user.pk, f"q{i}.a")] = value
+            if i % 5 == 4:  # a plain Django form post beside it, same clients, same moment
+                response, ms = timed(lambda: client.post("/i18n/setlang/", {"language": "en", "next": "/"}))
+                with lock:
+                    forms.append(ms)
+        response, ms = timed(lambda: client.post(f"{base}/attempt/1/submit/"))
+        with lock:
+            submits.append(ms)
+        connection.close()
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        list(pool.map(student, range(students)))
+    wall = time.perf_counter() - started
+    stored = {
+        (uid, key): value
+        for uid, key, value in Answer.objects.filter(attempt__activity__course=course).values_list(
+            "attempt__user_id", "key", "value"
+        )
+    }
+    lost = sum(1 for k, v in final.items() if stored.get(k) != v)
+    graded = Attempt.objects.filter(activity__course=course, status="graded").count()
+    return {
+        "db": label,
+        "students": students,
+        "threads": threads,
+        "saves": len(saves),
+        "wall_s": wall,
+        "save_p50": _pct(saves, 0.5),
+        "save_p95": _pct(saves, 0.95),
+        "submit_p50": _pct(submits, 0.5),
+        "submit_p95": _pct(submits, 0.95),
+        "form_p50": _pct(forms, 0.5),
+        "form_p95": _pct(forms, 0.95),
+        "lost": lost,
+        "refused": len(refused),
+        "refused_kinds": sorted(set(refused))[:5],
+        "graded": graded,
+        "load": " ".join(f"{x:.1f}" for x in os.getloadavg()),
+    }
+
+
+def _run_child(db: str, url: str, args: argparse.Namespace) -> dict[str, Any] | None:
+    env = dict(os.environ)
+    env["DATABASE_URL"] = url
+    env.setdefault("DATABASE_CONN_MAX_AGE", "60")
+    cmd = [
+        sys.executable,
+        __file__,
+        "--child",
+        "--db",
+        db,
+        "--students",
+        str(args.students),
+        "--threads",
+        str(args.threads),
+    ]
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=3600, check=False)
+    if proc.returncode != 0:
+        print(f"[{db}] failed:\n{proc.stderr[-3000:]}")
+        return None
+    return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
+
+
+def _postgres(action: str) -> bool:
+    try:
+        import psycopg
+
+        with psycopg.connect(f"{PG_BASE}/postgres", autocommit=True, connect_timeout=3) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{PG_DB}"')
+            if action == "create":
+                conn.execute(f'CREATE DATABASE "{PG_DB}"')
+        return True
+    except Exception as exc:  # no PostgreSQL here: say so, measure SQLite anyway
+        print(f"PostgreSQL not available at {PG_BASE}: {exc}")
+        return False
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--child", action="store_true")
+    parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
+    parser.add_argument("--students", type=int, default=int(os.environ.get("BENCH_QUIZ_STUDENTS", 300)))
+    parser.add_argument("--threads", type=int, default=int(os.environ.get("BENCH_QUIZ_THREADS", 8)))
+    args = parser.parse_args(argv if argv is not None else [])
+    if args.child:
+        print(json.dumps(child(args.students, args.threads, args.db)))
+        return
+    results = []
+    if args.db in ("sqlite", "both"):
+        with tempfile.TemporaryDirectory() as tmp:
+            res = _run_child("sqlite", f"sqlite:///{tmp}/bench.sqlite3", args)
+            if res:
+                results.append(res)
+    if args.db in ("postgres", "both") and _postgres("create"):
+        try:
+            res = _run_child("postgres", f"{PG_BASE}/{PG_DB}", args)
+            if res:
+                results.append(res)
+        finally:
+            _postgres("drop")
+    for r in results:
+        db = r["db"]
+        print(
+            f"[{db}] {r['students']} students × {QUESTIONS} questions on {r['threads']} threads: {r['saves']} autosaves "
+            f"in {r['wall_s']:.1f} s ({r['saves'] / r['wall_s']:.0f}/s), {r['graded']} attempts graded"
+        )
+        print(f"[{db}] autosave   p50 {r['save_p50']:6.1f} ms  p95 {r['save_p95']:6.1f} ms")
+        print(f"[{db}] hand in    p50 {r['submit_p50']:6.1f} ms  p95 {r['submit_p95']:6.1f} ms  (grades 10 questions)")
+        print(f"[{db}] form post  p50 {r['form_p50']:6.1f} ms  p95 {r['form_p95']:6.1f} ms  (baseline: set_language)")
+        print(f"[{db}] lost answers {r['lost']}, refused saves {r['refused']} {r['refused_kinds']}")
+        print(
+            f"[{db}] load average during the run: {r['load']} (wall times on a shared machine include waiting for a CPU)"
+        )
+    for r in results:
+        db = r["db"]
+        print(
+            f"BENCH quiz_autosave_p95_{db} ours={r['save_p95']:.1f} baseline={r['form_p95']:.1f} "
+            f"ratio={r['save_p95'] / r['form_p95']:.2f} unit=ms"
+        )
+        print(
+            f"BENCH quiz_grading_p95_{db} ours={r['submit_p95']:.1f} baseline={r['form_p95']:.1f} "
+            f"ratio={r['submit_p95'] / r['form_p95']:.2f} unit=ms"
+        )
+        print(
+            f"BENCH quiz_lost_{db} ours={r['lost']} baseline=0 ratio={'1.00' if r['lost'] == 0 else 'inf'} unit=answers"
+        )
+    if results:
+        worst = max(results, key=lambda r: r["save_p95"])
+        print(
+            f"BENCH quiz_autosave_p95 ours={worst['save_p95']:.1f} baseline={worst['form_p95']:.1f} "
+            f"ratio={worst['save_p95'] / worst['form_p95']:.2f} unit=ms"
+        )
+        lost = sum(r["lost"] for r in results)
+        print(f"BENCH quiz_lost ours={lost} baseline=0 ratio={'1.00' if lost == 0 else 'inf'} unit=answers")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
