@@ -260,10 +260,18 @@ def sweep(queue: JobQueue, *, now: datetime | None = None) -> int:
     """
     now = now or timezone.now()
     manager = queue.model._default_manager
-    sent = 0
+    # Chosen before anything is sent: a job sent below and failing at once (an eager run) is not
+    # sent a second time by this same sweep.
+    received = manager.filter(
+        status=JobState.RECEIVED, received_at__lt=now - timedelta(seconds=queue.received_after())
+    )
+    aged = queue.queued_field or "received_at"
+    queued = manager.filter(status=JobState.QUEUED, **{f"{aged}__lt": now - timedelta(seconds=queue.queued_after())})
+    lost = list(received.values_list("pk", flat=True)) + list(queued.values_list("pk", flat=True))
     running = manager.filter(status=JobState.RUNNING, started_at__isnull=False)
     if queue.running_related:
         running = running.select_related(*queue.running_related)
+    dead: list[int] = []
     workers = _heartbeats(queue.broker_queue)
     for row in running:
         started = row.started_at  # type: ignore[attr-defined]
@@ -272,15 +280,8 @@ def sweep(queue: JobQueue, *, now: datetime | None = None) -> int:
         # Only the sweep that moves it sends it (two sweeps at once send it once).
         if manager.filter(pk=row.pk, status=JobState.RUNNING, started_at=started).update(status=JobState.RECEIVED):
             log.warning("%s job %s: its worker died mid-job; sending it again", queue.name, row.pk)
-            sent += enqueue(queue, row.pk)
-    received = manager.filter(
-        status=JobState.RECEIVED, received_at__lt=now - timedelta(seconds=queue.received_after())
-    )
-    aged = queue.queued_field or "received_at"
-    queued = manager.filter(status=JobState.QUEUED, **{f"{aged}__lt": now - timedelta(seconds=queue.queued_after())})
-    for pk in list(received.values_list("pk", flat=True)) + list(queued.values_list("pk", flat=True)):
-        sent += enqueue(queue, pk)
-    return sent
+            dead.append(row.pk)
+    return sum(enqueue(queue, pk) for pk in dead + lost)
 
 
 def _heartbeats(broker_queue: str) -> list[tuple[datetime, datetime]]:

@@ -77,7 +77,6 @@ def use_broker(url: str) -> None:
         broker_url=url,
         broker_transport_options=transport_options(url, settings.CELERY_BROKER_TIMEOUT),
         broker_connection_timeout=settings.CELERY_BROKER_TIMEOUT,
-        task_always_eager=False,
     )
     if app._pool is not None:  # a producer pool made earlier would still publish to the old broker
         app._pool.force_close_all()
@@ -91,10 +90,14 @@ def broker_config() -> Iterator[None]:
     from config.celery import app
 
     keys = ("broker_url", "broker_transport_options", "broker_connection_timeout", "task_always_eager")
-    saved = {k: app.conf.get(k) for k in keys}
+    # Celery's conf is a chain: explicit changes over the Django settings. Put back exactly the
+    # changes there were, so that afterwards every value follows the Django settings again.
+    saved = {k: app.conf.changes[k] for k in keys if k in app.conf.changes}
     try:
         yield
     finally:
+        for key in keys:
+            app.conf.changes.pop(key, None)
         app.conf.update(saved)
         if app._pool is not None:
             app._pool.force_close_all()
