@@ -105,8 +105,12 @@ def attempt_view(*, attempt: Attempt, show_results: bool, show_solutions: bool) 
                     }
                     for shown, original in enumerate(order)
                 ]
-            if show_results:
-                entry["result"] = attempt.results.get(key)
+            if show_results and attempt.results.get(key):
+                from .feedback import feedback_local
+
+                result = dict(attempt.results[key])
+                result["feedback"] = feedback_local(str(result.get("feedback", "")))
+                entry["result"] = result
             if show_solutions and part["type"] in ("numeric", "matrix", "symbolic"):
                 solution = variant["answers"].get(part["id"], part.get("answer"))
                 entry["solution"] = f"{solution} {entry['unit']}".strip() if solution is not None else ""

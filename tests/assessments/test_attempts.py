@@ -162,3 +162,16 @@ def test_graded_quiz_reaches_the_gradebook_through_the_scoring_rule(quiz_course,
     counted = grades.counted(cast.alice.pk, quiz.pk)
     assert counted is not None and counted.score == Decimal("3.00") and counted.max_score == Decimal("4.00")
     from dashboard import selectors as dash  # noqa: F401  (the dashboard reads the same CourseGrades)
+
+
+def test_attempt_page_in_chinese(quiz_course, cast, client) -> None:  # type: ignore[no-untyped-def]
+    from assessments.services import attempt_start
+
+    attempt_start(activity=_activity(quiz_course, "q1"), user=cast.alice)
+    client.force_login(cast.alice)
+    client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
+    html = client.get(f"/quiz/{quiz_course.slug}/q1/attempt/1/").content.decode()
+    assert "交卷" in html and "哪个态是" in html and "正负" in html  # the page, question.zh.md and title_zh
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    html = client.get(f"/quiz/{quiz_course.slug}/q1/attempt/1/").content.decode()
+    assert "Hand in" in html and "Which state" in html
