@@ -238,7 +238,9 @@ def submission_receive(
         return _same_or_reject(existing, data)
 
     is_staff = _check_role(user=user, activity=activity)
-    if activity.kind not in GRADABLE_KINDS:
+    version_facts = (activity.current_version.facts if activity.current_version else None) or {}
+    # An exam made of questions (assessments app) is answered on its own page, never with a notebook.
+    if activity.kind not in GRADABLE_KINDS or "assessment_blob" in version_facts:
         raise SubmissionRejected(_("This activity does not take submissions."))
     if activity.current_version is None or activity.archived:
         raise SubmissionRejected(_("This assignment has no published version."))

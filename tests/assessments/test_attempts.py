@@ -175,3 +175,17 @@ def test_attempt_page_in_chinese(quiz_course, cast, client) -> None:  # type: ig
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     html = client.get(f"/quiz/{quiz_course.slug}/q1/attempt/1/").content.decode()
     assert "Hand in" in html and "Which state" in html
+
+
+def test_a_question_exam_takes_no_notebook_upload(quiz_course, cast) -> None:  # type: ignore[no-untyped-def]
+    """A notebook handed in to an exam made of questions would become its counted attempt: refused."""
+    from grading.services import SubmissionRejected, submission_receive
+
+    with pytest.raises(SubmissionRejected):
+        submission_receive(
+            user=cast.alice,
+            activity=_activity(quiz_course, "ex"),
+            data=b'{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}',
+            source="upload",
+            idempotency_key="k1",
+        )
