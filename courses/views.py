@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import User
@@ -270,7 +271,10 @@ def _onboard(request: HttpRequest, *, access: selectors.Access, users: list[User
         else:
             slips.append((user, one_time_password_issue(user=user)))
     if invited:
-        messages.success(request, _("%(n)d invitations were e-mailed.") % {"n": invited})
+        messages.success(
+            request,
+            ngettext("%(n)d invitation was e-mailed.", "%(n)d invitations were e-mailed.", invited) % {"n": invited},
+        )
     if not slips:
         return redirect("courses:manage", access.course.slug)
     return render(
