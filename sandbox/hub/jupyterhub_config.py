@@ -58,7 +58,7 @@ secrets = json.loads(SECRETS_FILE.read_text())
 STATE_DIR.mkdir(parents=True, exist_ok=True)
 os.environ["LIANGZHI_HUB_STATE_DIR"] = str(STATE_DIR)  # the spawner's defaults read it
 
-c = get_config()
+c = get_config()  # type: ignore[name-defined]  # injected by the config loader
 
 # --- the hub and its proxy: the public side on its own origin, internals on loopback ------
 c.JupyterHub.bind_url = HUB_URL
@@ -119,6 +119,8 @@ if IDLE_TIMEOUT > 0:
 c.JupyterHub.spawner_class = "sandbox.hub.spawner.LiangzhiSpawner"
 c.Spawner.cmd = [str(Path(sys.prefix) / "bin" / "jupyterhub-singleuser")]
 c.Spawner.default_url = "/lab"
+# the lab's "量智 Lab" menu leads back to the site (etc/jupyter/jupyter_server_config.py)
+c.Spawner.environment = {"LIANGZHI_SITE_URL": SITE_URL}
 c.Spawner.disable_user_config = True
 c.Spawner.start_timeout = START_TIMEOUT
 c.Spawner.http_timeout = 30
