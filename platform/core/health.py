@@ -4,7 +4,9 @@
   never makes an orchestrator restart every web process.
 - ``/readyz`` (readiness): the database, the broker, the cache and the file storage each answer
   within ``READYZ_TIMEOUT_SECONDS`` (checked side by side, so the probe takes one timeout at most);
-  503 otherwise. Everybody gets the bare status; superusers, or a request carrying
+  503 when one of ``READYZ_REQUIRED`` does not (all four by default), 200 "degraded" when only
+  another one fails — an orchestrator that should keep serving degraded pages while Redis is
+  down lists only ``database,storage``. Everybody gets the bare status; superusers, or a request carrying
   ``READYZ_TOKEN`` as a bearer token, get the JSON detail.
 - Celery workers write a heartbeat row (:func:`heartbeat_start`, a thread started by the
   ``worker_init`` signal, removed at ``worker_shutdown``), which works with every broker — the embedded SQLite one cannot answer
@@ -161,8 +163,11 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @never_cache
 def readyz(request: HttpRequest) -> JsonResponse:
     results = run_checks()
-    ready = all(r["ok"] for r in results.values())
-    body: dict[str, Any] = {"status": "ok" if ready else "unavailable"}
+    required = set(settings.READYZ_REQUIRED)
+    ready = all(r["ok"] for name, r in results.items() if name in required)
+    failing = any(not r["ok"] for r in results.values())
+    # "degraded": a check outside READYZ_REQUIRED fails (say the cache): pages still answer
+    body: dict[str, Any] = {"status": ("degraded" if failing else "ok") if ready else "unavailable"}
     user = getattr(request, "user", None)
     if token_matches(request, settings.READYZ_TOKEN) or (user is not None and user.is_superuser):
         body["checks"] = results

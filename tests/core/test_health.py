@@ -224,3 +224,14 @@ def test_log_format_json_is_configured_from_the_environment(tmp_path: Path) -> N
     assert out.returncode == 0, out.stderr
     line = json.loads(out.stderr.strip().splitlines()[-1])
     assert line["message"] == "hello world" and line["request_id"] == "-" and line["logger"] == "liangzhi.test"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_readyz_required_decides_503_and_others_degrade(client: Client, settings, redis_down) -> None:  # type: ignore[no-untyped-def]
+    settings.READYZ_TOKEN = "tok"
+    settings.READYZ_REQUIRED = ["database", "storage"]
+    response = client.get("/readyz", HTTP_AUTHORIZATION="Bearer tok")
+    assert response.status_code == 200 and response.json()["status"] == "degraded"
+    assert response.json()["checks"]["cache"]["ok"] is False
+    settings.READYZ_REQUIRED = ["database", "storage", "cache"]
+    assert client.get("/readyz").status_code == 503
