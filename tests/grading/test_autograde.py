@@ -315,7 +315,7 @@ def test_warm_pool_gives_same_scores_and_never_reuses_a_kernel(tiny, tmp_path):
     )
     pool.fill()
     try:
-        runner = pool.take(wait=30)
+        runner = pool.take(wait=180)
         assert runner is not None and runner.warm
         pool._ready.insert(0, runner)  # hand it back for grade() to take
         poison = _answer(tiny, "import builtins\nbuiltins.answer = lambda: 42\ndef answer():\n    return 42")
@@ -328,7 +328,7 @@ def test_warm_pool_gives_same_scores_and_never_reuses_a_kernel(tiny, tmp_path):
             pool=pool,
         )
         assert first.status == "graded" and first.score == 8.0 and "(warm)" in first.log
-        nxt = pool.take(wait=30)
+        nxt = pool.take(wait=180)
         assert nxt is not None and nxt is not runner  # a fresh sandbox, the used one is gone
         assert not runner.process.alive() and not runner.job_dir.exists()
         nxt.discard()
