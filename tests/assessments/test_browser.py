@@ -80,6 +80,20 @@ def test_exam_survives_reload_and_network_drop_then_server_closes_it(
     page.reload()
     assert page.input_value(field) == "0.25"  # from the server
 
+    # the math keys type what a phone keyboard lacks
+    keys = "[data-key='expr.e'] .quiz-mathkeys"
+    page.click(f"{keys} button[data-insert='cos(']")
+    page.keyboard.type("2*")
+    page.click(f"{keys} button[data-insert='x']")
+    page.click(f"{keys} button[data-insert=')']")
+    assert page.input_value("input[name='expr.e']") == "cos(2*x)"
+    page.wait_for_selector("#quiz[data-unsent='0']", state="attached", timeout=60_000)
+    for _ in range(60):
+        if Answer.objects.filter(attempt__user=cast.alice, key="expr.e", value="cos(2*x)").exists():
+            break
+        page.wait_for_timeout(500)
+    assert Answer.objects.get(attempt__user=cast.alice, key="expr.e").value == "cos(2*x)"
+
     # the network drops: the answer stays on the device and is sent when it returns
     page.route("**/save/", lambda route: route.abort())
     page.fill(field, "0.5")

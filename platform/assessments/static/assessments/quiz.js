@@ -114,6 +114,18 @@
       }
     });
   });
+  // the math keys insert their text at the cursor of the part's field (phones have no ^ or π key)
+  root.querySelectorAll(".quiz-mathkeys button").forEach(function (button) {
+    button.addEventListener("click", function () {
+      var input = button.closest(".quiz-part").querySelector(".quiz-input");
+      var start = input.selectionStart == null ? input.value.length : input.selectionStart;
+      var end = input.selectionEnd == null ? start : input.selectionEnd;
+      input.value = input.value.slice(0, start) + button.dataset.insert + input.value.slice(end);
+      input.focus();
+      input.setSelectionRange(start + button.dataset.insert.length, start + button.dataset.insert.length);
+      input.dispatchEvent(new Event("input", { bubbles: true }));
+    });
+  });
   store();
   flush();
   window.addEventListener("online", flush);
