@@ -321,7 +321,8 @@ def select_final(request: HttpRequest, slug: str, phase: str) -> HttpResponse:
     if not access.can_participate:
         raise PermissionDenied(_("Only participants select final submissions."))
     try:
-        services.final_selection_set(phase=ph, user=request.user, submission_ids=request.POST.getlist("selected"))
+        chosen = [int(x) for x in request.POST.getlist("selected") if x.isdigit()]
+        services.final_selection_set(phase=ph, user=request.user, submission_ids=chosen)
     except (services.SubmissionRefused, ValueError) as exc:
         messages.error(request, str(exc))
         return redirect("competitions:phase", slug, ph.slug)
@@ -354,7 +355,7 @@ def team(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def data_file(request: HttpRequest, slug: str, phase: str, name: str) -> HttpResponse:
+def data_file(request: HttpRequest, slug: str, phase: str, name: str) -> FileResponse:
     access = selectors.competition_access(user=request.user, slug=slug)
     ph = _phase(access, phase)
     if name not in _downloads(access, ph):
@@ -441,7 +442,7 @@ def grades(request: HttpRequest, slug: str, phase: str) -> HttpResponse:
 
 def _is_course_teacher(request: HttpRequest, access: selectors.CompAccess) -> bool:
     comp = access.competition
-    if comp.course_id is None:
+    if comp.course is None:
         return False
     from courses.enums import Role
     from courses.selectors import course_role

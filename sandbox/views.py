@@ -33,6 +33,11 @@ LAB_KINDS = {ActivityKind.PRACTICE, ActivityKind.ASSIGNMENT, ActivityKind.EXAM, 
 SUBMIT_KINDS = {ActivityKind.ASSIGNMENT, ActivityKind.EXAM}  # grading.services.GRADABLE_KINDS
 
 
+def _hub_name(request: HttpRequest) -> str:
+    """The signed-in user's lab name (every view here is behind login_required; saving a user sets it)."""
+    return str(getattr(request.user, "hub_name", None) or "")
+
+
 def _activity(request: HttpRequest, slug: str, activity: str) -> tuple[Any, Any]:
     access = course_selectors.course_access(user=request.user, slug=slug)
     return access, course_selectors.activity_get(access=access, slug=activity)
@@ -72,7 +77,7 @@ def open_lab(request: HttpRequest, slug: str, activity: str) -> HttpResponse:
     try:
         outcome = services.lab_start(user=request.user)
     except HubUnavailable as exc:
-        log.error("open lab for %s: %s", request.user.hub_name, exc)
+        log.error("open lab for %s: %s", _hub_name(request), exc)
         return render(
             request,
             "sandbox/opening.html",
@@ -80,7 +85,7 @@ def open_lab(request: HttpRequest, slug: str, activity: str) -> HttpResponse:
             status=503,
         )
     except HubError as exc:
-        log.error("open lab for %s: %s", request.user.hub_name, exc)
+        log.error("open lab for %s: %s", _hub_name(request), exc)
         return render(request, "sandbox/opening.html", {**ctx, "error": str(exc)}, status=502)
     return render(
         request, "sandbox/opening.html", {**ctx, "outcome": outcome, "reset": request.POST.get("reset") == "1"}
@@ -109,7 +114,7 @@ def _progress_text(message: str) -> str:
 def progress(request: HttpRequest, slug: str, activity: str) -> StreamingHttpResponse:
     """The hub's progress events, relayed as a server-sent event stream the page can read."""
     _activity(request, slug, activity)
-    name = request.user.hub_name
+    name = _hub_name(request)
 
     def stream() -> Iterator[str]:
         try:
@@ -188,7 +193,7 @@ def enter(request: HttpRequest, slug: str, activity: str) -> HttpResponse:
     try:
         placed = services.lab_notebooks_place(user=request.user, activity=act, reset=reset)
     except HubError as exc:
-        log.error("enter lab for %s: %s", request.user.hub_name, exc)
+        log.error("enter lab for %s: %s", _hub_name(request), exc)
         message = (
             str(exc)
             if isinstance(exc, services.LabError)
@@ -197,7 +202,7 @@ def enter(request: HttpRequest, slug: str, activity: str) -> HttpResponse:
         if wants_json:
             return JsonResponse({"error": message}, status=503)
         return render(request, "sandbox/opening.html", {**_context(access, act), "error": message}, status=503)
-    url = services.hub_client().lab_url(request.user.hub_name, placed[0].path)
+    url = services.hub_client().lab_url(_hub_name(request), placed[0].path)
     if wants_json:
         return JsonResponse({"url": url, "placed": [p.__dict__ for p in placed]})
     return redirect(url)
@@ -231,7 +236,7 @@ def submit(request: HttpRequest, slug: str, activity: str) -> HttpResponse:
     except services.LabError as exc:
         return render(request, "sandbox/_receipt.html", {**ctx, "error": str(exc)}, status=409)
     except HubError as exc:
-        log.error("submit from lab for %s: %s", request.user.hub_name, exc)
+        log.error("submit from lab for %s: %s", _hub_name(request), exc)
         return render(
             request,
             "sandbox/_receipt.html",

@@ -15,6 +15,7 @@ import sys
 import time
 import traceback
 from pathlib import Path
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -22,7 +23,7 @@ JOB = Path.cwd()
 BATCH = 100_000
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     (JOB / "result.json").write_text(json.dumps({"ok": False, "error": message[:2000]}))
     sys.exit(0)
 
@@ -59,7 +60,7 @@ def run_decoder(module, spec: dict) -> dict:  # type: ignore[no-untyped-def, typ
     out.mkdir(exist_ok=True)
     timings = {}
     for task in tasks:
-        decode = default
+        decode: Any = default
         if make is not None:
             import stim
 
