@@ -138,7 +138,13 @@ def due_next_for_user(*, user: AnyUser, limit: int = 8, at: datetime | None = No
             course__enrollments__user=cast("User", user),
             course__enrollments__role=Role.STUDENT,
             due_at__gte=now,
-            kind__in=[ActivityKind.ASSIGNMENT, ActivityKind.EXAM, ActivityKind.PRACTICE, ActivityKind.COMPETITION],
+            kind__in=[
+                ActivityKind.ASSIGNMENT,
+                ActivityKind.EXAM,
+                ActivityKind.PRACTICE,
+                ActivityKind.COMPETITION,
+                ActivityKind.QUIZ,
+            ],
         )
         .select_related("course")
         .order_by("due_at")[:limit]
@@ -162,7 +168,13 @@ def dated_activities(*, courses: list[Course], student_courses: set[int], at: da
     from django.db.models import Q
 
     now = at or timezone.now()
-    kinds = [ActivityKind.ASSIGNMENT, ActivityKind.EXAM, ActivityKind.PRACTICE, ActivityKind.COMPETITION]
+    kinds = [
+        ActivityKind.ASSIGNMENT,
+        ActivityKind.EXAM,
+        ActivityKind.PRACTICE,
+        ActivityKind.COMPETITION,
+        ActivityKind.QUIZ,
+    ]
     visible = Q(course_id__in=[c.pk for c in courses if c.pk not in student_courses]) | (
         Q(course_id__in=list(student_courses)) & (Q(release_at__isnull=True) | Q(release_at__lte=now))
     )

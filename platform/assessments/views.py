@@ -91,11 +91,16 @@ def attempt_page(request: HttpRequest, slug: str, activity: str, number: int) ->
 
     released = scores_visible(activity=act)
     is_open = attempt.status == AttemptStatus.OPEN
-    show_solutions = selectors.solutions_visible(
-        attempt=attempt, scores_released=released, closes_at=due_for(activity=act, user=request.user), now=now
-    )
+    closes_at = due_for(activity=act, user=request.user)
+    show_solutions = selectors.solutions_visible(attempt=attempt, scores_released=released, closes_at=closes_at, now=now)
+    # A timed exam's per-answer feedback waits for the window to close: classmates may still be writing.
+    definition = services.definition_of(attempt.version) or {}
+    window_open = closes_at is not None and now < closes_at
+    per_answer = not (definition.get("time_limit_minutes") and window_open)
     questions = selectors.attempt_view(
-        attempt=attempt, show_results=attempt.status == AttemptStatus.GRADED and released, show_solutions=show_solutions
+        attempt=attempt,
+        show_results=attempt.status == AttemptStatus.GRADED and released and per_answer,
+        show_solutions=show_solutions,
     )
     return render(
         request,
