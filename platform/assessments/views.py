@@ -91,7 +91,7 @@ def attempt_page(request: HttpRequest, slug: str, activity: str, number: int) ->
 
     released = scores_visible(activity=act)
     is_open = attempt.status == AttemptStatus.OPEN
-    closes_at = due_for(activity=act, user=request.user)
+    closes_at = due_for(activity=act, user=request.user)  # type: ignore[arg-type]  # login_required
     show_solutions = selectors.solutions_visible(attempt=attempt, scores_released=released, closes_at=closes_at, now=now)
     # A timed exam's per-answer feedback waits for the window to close: classmates may still be writing.
     definition = services.definition_of(attempt.version) or {}

@@ -234,7 +234,7 @@ def check_choice(answer: object, *, correct: Sequence[int], n_options: int, mult
     """
     picks = answer if isinstance(answer, list) else ([] if answer is None or answer == "" else [answer])
     try:
-        chosen = {int(p) for p in picks}
+        chosen = {int(p) for p in picks}  # type: ignore[call-overload, arg-type]
     except (TypeError, ValueError):
         return Check(0.0, "invalid choice")
     if any(c < 0 or c >= n_options for c in chosen):
