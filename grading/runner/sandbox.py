@@ -82,7 +82,9 @@ class SandboxLimits:
     max_open_files: int = 256
     tmp_mb: int = 64  # the private /tmp: a tmpfs of this size (ENOSPC past it)
     disk_mb: int = 512  # the job folder: a tmpfs of this size when root (a hard quota, never the host disk)
-    cpu_cores: float | None = 1.0  # CPU rate limit (cgroup cpu quota); None: no rate limit, cpu_seconds only
+    # CPU rate limit (cgroup cpu quota; None: none, cpu_seconds only). Two cores: the kernel and the
+    # runner work at once (output streaming), and one core made a busy machine time jobs out.
+    cpu_cores: float | None = 2.0
 
 
 @dataclass

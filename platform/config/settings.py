@@ -480,7 +480,7 @@ GRADING_CELL_TIMEOUT = env_float("GRADING_CELL_TIMEOUT", 30.0)
 GRADING_MAX_PROCESSES = env_int("GRADING_MAX_PROCESSES", 128, minimum=8)
 GRADING_MAX_OUTPUT_BYTES = env_int("GRADING_MAX_OUTPUT_BYTES", 8 * 1024 * 1024, minimum=4096)
 GRADING_DISK_MB = env_int("GRADING_DISK_MB", 512, minimum=16)  # job folder quota (a size-limited tmpfs)
-GRADING_CPU_CORES = env_float("GRADING_CPU_CORES", 1.0)  # CPU rate limit of one grading job (cgroup cpu quota)
+GRADING_CPU_CORES = env_float("GRADING_CPU_CORES", 2.0)  # CPU rate limit of one grading job (cgroup cpu quota)
 # Without a working sandbox, grading refuses; only a developer's machine may opt out.
 GRADING_ALLOW_UNSAFE = env_bool("GRADING_ALLOW_UNSAFE", False)
 if PRODUCTION and GRADING_ALLOW_UNSAFE:
