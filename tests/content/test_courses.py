@@ -246,7 +246,7 @@ def test_lesson_tables_quote_the_numbers_the_figure_script_measured() -> None:
         return f"{x / 10**exp:.1f}\\times10^{{{exp}}}"
 
     matching = (CONTENT / "qec-ai" / "lessons" / "03-matching.md").read_text()
-    for p in ("0.001", "0.002", "0.003", "0.005", "0.010"):
+    for p in ("0.001", "0.002", "0.003", "0.004", "0.005", "0.010"):
         row = next(line for line in matching.splitlines() if line.startswith(f"| {p} |"))
         for d in ("3", "5", "7"):
             if p in numbers["threshold"][d]:

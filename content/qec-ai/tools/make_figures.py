@@ -16,8 +16,8 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
 HERE = Path(__file__).resolve().parent
 FIG = HERE.parent / "lessons" / "figures"
@@ -163,6 +163,36 @@ def neural(numbers: dict) -> None:
     save(fig, "neural-vs-matching.svg")
 
 
+def raw_flip(numbers: dict) -> None:
+    """How often the observable flips at all: the error rate of the decoder that always answers 'not flipped'."""
+    out = {}
+    for d, p, seed in ((3, 0.003, 2), (3, 0.004, 2)):  # seed 2, 100 000 shots: the neural test shots
+        _, obs = qec.surface_code_circuit(d, p).compile_detector_sampler(seed=seed).sample(
+            100_000, separate_observables=True)
+        out[f"d={d} p={p}"] = float(obs[:, 0].mean())
+    numbers["raw_flip_rate"] = out
+
+
+def decoder_cup(numbers: dict) -> None:
+    """Matching errors the Decoder Cup's shot counts buy under the stated noise (rates from threshold())."""
+    import yaml
+
+    spec = yaml.safe_load((HERE.parents[2] / "competitions" / "definitions" / "decoder-cup" / "competition.yaml")
+                          .read_text())
+    final = next(ph for ph in spec["phases"] if ph["slug"] == "final")["config"]
+    private = 1 - float(final["public_fraction"])
+    rows = {}
+    for task in spec["tasks"]:
+        rate = numbers["threshold"][str(task["distance"])][f"{task['p']:.3f}"]
+        errors = task["shots"] * rate
+        rows[task["name"]] = {"shots": task["shots"], "matching_p_L": rate, "matching_errors": round(errors),
+                              "private_errors": round(errors * private),
+                              "relative_se_private": 1 / np.sqrt(errors * private)}
+    pooled = sum(r["private_errors"] for r in rows.values())
+    numbers["decoder_cup"] = {"private_fraction": private, "tasks": rows, "pooled_private_errors": pooled,
+                              "pooled_relative_se": 1 / np.sqrt(pooled)}
+
+
 def main() -> None:
     FIG.mkdir(parents=True, exist_ok=True)
     numbers: dict = {}
@@ -170,6 +200,8 @@ def main() -> None:
     layout()
     threshold(numbers)
     neural(numbers)
+    raw_flip(numbers)
+    decoder_cup(numbers)
     (FIG / "numbers.json").write_text(json.dumps(numbers, indent=1) + "\n")
     print(json.dumps(numbers, indent=1))
 

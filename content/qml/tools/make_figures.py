@@ -1,4 +1,4 @@
-"""Regenerate the lesson figures of the QML course from real simulations (no network needed).
+"""Regenerate the lesson figures of the QML course from simulations (no network needed).
 
     .venv/bin/python content/qml/tools/make_figures.py
 
@@ -15,10 +15,9 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-import build_notebooks as nb  # noqa: E402
+import build_notebooks as nb
+import matplotlib.pyplot as plt
+import numpy as np
 
 HERE = Path(__file__).resolve().parent
 FIG = HERE.parent / "lessons" / "figures"
@@ -59,23 +58,55 @@ def born_rule() -> None:
 
 
 def gradients(numbers: dict) -> None:
-    a, b = 0.7, -1.1
+    """Gradient errors measured on sampled shots, not drawn from formulas.
+
+    The circuit is lesson 02's: RY(a) on qubit 0, RY(b) on qubit 1, measure Z0 Z1, f = cos a cos b. Each run of
+    N = 1000 shots draws the number of +1 outcomes from the Born probability (1 + f)/2 (a seeded binomial draw is
+    exactly the distribution of N independent measurements). For each step h the finite difference (2 runs) and
+    the parameter shift (2 runs) are repeated REPEATS times; the plot shows the root-mean-square error against the
+    exact derivative. The exact-simulator finite difference is computed in floating point. Dashed lines: the
+    lesson's formulas h^2/6 |f'''| and sigma/(sqrt(2) h), for comparison.
+    """
+    a, b, shots, repeats = 0.7, -1.1, 1000, 400
+    rng = np.random.default_rng(2024)
     exact = -np.sin(a) * np.cos(b)
+
+    def f(theta: float) -> float:
+        return float(np.cos(theta) * np.cos(b))
+
+    def f_shots(theta: float, n: int) -> np.ndarray:
+        plus = rng.binomial(shots, (1 + f(theta)) / 2, size=n)
+        return (2 * plus - shots) / shots
+
     hs = np.logspace(-4, 0, 17)
-    trunc = [abs((np.cos(a + h) - np.cos(a - h)) / (2 * h) * np.cos(b) - exact) for h in hs]
-    sigma = 1 / np.sqrt(1000)
-    noise = sigma / (np.sqrt(2) * hs)
+    trunc = [abs((f(a + h) - f(a - h)) / (2 * h) - exact) for h in hs]
+    fd_rms = [float(np.sqrt(np.mean(((f_shots(a + h, repeats) - f_shots(a - h, repeats)) / (2 * h) - exact) ** 2)))
+              for h in hs]
+    shift = (f_shots(a + np.pi / 2, repeats) - f_shots(a - np.pi / 2, repeats)) / 2
+    shift_rms = float(np.sqrt(np.mean((shift - exact) ** 2)))
+    shift_exact = abs((f(a + np.pi / 2) - f(a - np.pi / 2)) / 2 - exact)
+    sigma = 1 / np.sqrt(shots)
     fig, ax = plt.subplots()
-    ax.loglog(hs, trunc, label="finite difference, exact simulator (truncation ≈ h²/6)")
-    ax.loglog(hs, noise, label="finite difference, 1000 shots (noise ≈ σ/(√2 h))")
-    ax.axhline(sigma / np.sqrt(2), color="C2", label="parameter shift, 1000 shots (σ/√2)")
-    ax.axhline(1e-16, color="C3", ls=":", label="parameter shift, exact simulator (exact)")
+    ax.loglog(hs, trunc, "o-", ms=3, label="finite difference, exact simulator")
+    ax.loglog(hs, fd_rms, "s-", ms=3, label=f"finite difference, {shots} sampled shots (rms of {repeats} runs)")
+    ax.axhline(shift_rms, color="C2", label=f"parameter shift, {shots} sampled shots (rms of {repeats} runs)")
+    ax.axhline(max(shift_exact, 1e-17), color="C3", ls=":", label="parameter shift, exact simulator (round-off)")
+    ax.loglog(hs, hs**2 / 6 * abs(np.sin(a) * np.cos(b)), "k--", lw=0.7, label="the lesson's formulas")
+    ax.loglog(hs, sigma / (np.sqrt(2) * hs), "k--", lw=0.7)
     ax.set_xlabel("finite-difference step h")
     ax.set_ylabel("gradient error")
     ax.set_ylim(1e-17, 1e3)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=7)
     save(fig, "gradient-errors.svg")
-    numbers["gradients"] = {"sigma_1000_shots": sigma, "shift_error": sigma / np.sqrt(2), "fd_error_h1e-3": sigma / (np.sqrt(2) * 1e-3)}
+    i = int(np.argmin(abs(hs - 1e-3)))
+    numbers["gradients"] = {
+        "shots": shots,
+        "repeats": repeats,
+        "sigma_1000_shots": sigma,
+        "shift_rms_measured": shift_rms,
+        "fd_h1e-3_rms_measured": fd_rms[i],
+        "fd_h1e-3_truncation_exact": trunc[i],
+    }
 
 
 def vqc(numbers: dict) -> None:
@@ -118,6 +149,7 @@ def vqc(numbers: dict) -> None:
         zz = torch.sigmoid(model(torch.tensor(np.c_[gx.ravel(), gy.ravel()]))).numpy().reshape(gx.shape)
         acc = float(((model(torch.tensor(x_test)) > 0).numpy() == y_test).mean())
     numbers["vqc_test_accuracy"] = acc
+    numbers["vqc_parameters"] = sum(p.numel() for p in model.parameters())
     fig, ax = plt.subplots(figsize=(5, 4.4))
     ax.contourf(gx, gy, zz, levels=20, cmap="RdBu", alpha=0.6, rasterized=True)
     ax.contour(gx, gy, zz, levels=[0.5], colors="k")
@@ -126,6 +158,67 @@ def vqc(numbers: dict) -> None:
     ax.set_xlabel("$x_0$")
     ax.set_ylabel("$x_1$")
     save(fig, "vqc-moons.svg")
+
+
+def baselines(numbers: dict) -> None:
+    """Classical models on the VQC's two-moons split (same data, same seeds style), for the lesson's comparison."""
+    env: dict = {}
+    exec(nb.SIM + nb.MOONS, env)  # noqa: S102 -- the notebooks' own code, from this repository
+    torch = env["torch"]
+    torch.set_num_threads(1)
+    x_train, y_train = env["two_moons"](200, seed=1)
+    x_test, y_test = env["two_moons"](200, seed=2)
+    x, y = torch.tensor(x_train), torch.tensor(y_train, dtype=torch.float64)
+
+    def fit(model, steps: int = 500) -> float:  # type: ignore[no-untyped-def]
+        opt = torch.optim.Adam(model.parameters(), lr=0.05)
+        for _ in range(steps):
+            loss = torch.nn.functional.binary_cross_entropy_with_logits(model(x).squeeze(-1), y)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        with torch.no_grad():
+            return float(((model(torch.tensor(x_test)).squeeze(-1) > 0).numpy() == y_test).mean())
+
+    torch.manual_seed(0)
+    logistic = fit(torch.nn.Linear(2, 1, dtype=torch.float64))
+    mlp = []
+    for seed in range(5):
+        torch.manual_seed(seed)
+        net = torch.nn.Sequential(torch.nn.Linear(2, 8, dtype=torch.float64), torch.nn.Tanh(),
+                                  torch.nn.Linear(8, 1, dtype=torch.float64))
+        mlp.append(fit(net))
+    numbers["moons_baselines"] = {"logistic_regression": logistic, "mlp_2_8_1_seeds_0_4": mlp,
+                                  "mlp_2_8_1_parameters": 2 * 8 + 8 + 8 + 1}
+
+
+def challenge_practice(numbers: dict) -> None:
+    """Runs practice 05's own cells (the re-uploading baseline) and records what they print."""
+    import contextlib
+    import io
+    import os
+    import sys
+
+    sys.path.insert(0, str(HERE.parents[2] / "grading" / "kernel_lib"))  # liangzhi_checks, as in the kernel
+    cells = ["".join(c["source"]) for c in nb.PRACTICE_5 if c["cell_type"] == "code"]
+    env: dict = {}
+    out = io.StringIO()
+    cwd = os.getcwd()
+    os.chdir(HERE.parent / "data")
+    try:
+        with contextlib.redirect_stdout(out):
+            for src in cells:
+                exec(src, env)  # noqa: S102 -- the practice notebook's own code, from this repository
+    finally:
+        os.chdir(cwd)
+    model = env["final"]
+    numbers["challenge_practice"] = {
+        "parameters": sum(p.numel() for p in model.parameters()),
+        "qubits": model.n_qubits,
+        "fresh_accuracy": env["acc"],
+        "fresh_points": len(env["y_new"]),
+        "printed": [line for line in out.getvalue().splitlines() if "trained in" not in line],  # timing varies
+    }
 
 
 def permeability(numbers: dict) -> None:
@@ -175,6 +268,8 @@ def main() -> None:
     born_rule()
     gradients(numbers)
     vqc(numbers)
+    baselines(numbers)
+    challenge_practice(numbers)
     permeability(numbers)
     challenge()
     (FIG / "numbers.json").write_text(json.dumps(numbers, indent=1) + "\n")
