@@ -167,6 +167,10 @@ class ActivityVersion(models.Model):
     # Sanitised HTML rendered at import time (lesson Markdown, or the student notebook),
     # so that no page view ever runs Markdown or nbconvert.
     body_html = models.TextField(blank=True)
+    # The Simplified Chinese rendering, from the translation beside the file (``intro.zh.md``) or the
+    # notebook cells' ``metadata.liangzhi.zh``; empty when the activity has none (the page falls back
+    # to English and says so).
+    body_html_zh = models.TextField(blank=True)
     # Kind-specific facts computed at import (e.g. nbgrader's max score per cell).
     facts = models.JSONField(default=dict, blank=True)
 
