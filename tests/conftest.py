@@ -43,6 +43,17 @@ def _fast_and_isolated(settings, tmp_path_factory):  # type: ignore[no-untyped-d
 
 
 @pytest.fixture(autouse=True)
+def _site_language():  # type: ignore[no-untyped-def]
+    """Each test starts in the site's language: a request in Chinese leaves its language active in
+    the thread (LocaleMiddleware does not reset it), and selectors now return translated words."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_celery_pool():  # type: ignore[no-untyped-def]
     """A test that runs a real worker closes the app's broker pool on the way out; the next
     test must get a new one ("Acquire on closed pool" otherwise)."""
