@@ -189,3 +189,16 @@ def test_a_question_exam_takes_no_notebook_upload(quiz_course, cast) -> None:  #
             source="upload",
             idempotency_key="k1",
         )
+
+
+def test_students_cannot_fetch_question_files(quiz_course, cast, client) -> None:  # type: ignore[no-untyped-def]
+    """Generators and answer specs are instructor sources: staff may download them, students never."""
+    from django.urls import reverse
+
+    for path in ("questions/angle/generate.py", "questions/pick/question.yaml", "questions/angle/question.md"):
+        url = reverse("courses:activity_file", args=[quiz_course.slug, "q1", path])
+        client.force_login(cast.alice)
+        assert client.get(url).status_code == 404
+        client.force_login(cast.teacher)
+        response = client.get(url)
+        assert response.status_code == 200 and b"".join(response.streaming_content)
