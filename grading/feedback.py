@@ -10,6 +10,7 @@ by word, so they read in the viewer's language too.
 from __future__ import annotations
 
 import re
+from functools import partial
 from html import unescape
 from typing import Any
 
@@ -113,10 +114,13 @@ def runner_message_localise(message: str) -> str:
     if not message:
         return message
     for pattern, label in _RUNNER_SENTENCES:
-        message = pattern.sub(
-            lambda m, label=label: str(label) % m.groupdict() if m.groupdict() else str(label), message
-        )
+        message = pattern.sub(partial(_sentence, label), message)
     return message
+
+
+def _sentence(label: Any, match: re.Match[str]) -> str:
+    groups = match.groupdict()
+    return str(label) % groups if groups else str(label)
 
 
 def feedback_render(*, cells: list[dict[str, Any]], message: str = "") -> str:

@@ -38,4 +38,6 @@ class SettingsForm(forms.Form):
     def __init__(self, *args: Any, site_zone: str = "UTC", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         default = _("The site's zone (%(zone)s)") % {"zone": site_zone}
-        self.fields["time_zone"].choices = [("", default), *((z, z) for z in time_zone_names())]
+        field = self.fields["time_zone"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", default), *((z, z) for z in time_zone_names())]

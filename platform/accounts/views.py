@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .forms import EveryAccountPasswordResetForm, SettingsForm
+from .models import User
 from .services import invitation_tokens, user_set_time_zone
 
 
@@ -40,14 +41,14 @@ class EveryAccountPasswordResetView(PasswordResetView):
 
 @login_required
 def account_settings(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    initial = {"display_name": user.display_name, "time_zone": user.time_zone}  # type: ignore[union-attr]
+    user = cast(User, request.user)  # login_required
+    initial = {"display_name": user.display_name, "time_zone": user.time_zone}
     form = SettingsForm(request.POST or None, initial=initial, site_zone=settings.TIME_ZONE)
     if request.method == "POST":
         if form.is_valid():
-            user.display_name = form.cleaned_data["display_name"]  # type: ignore[union-attr]
-            user.save(update_fields=["display_name"])  # type: ignore[union-attr]
-            user_set_time_zone(user=user, time_zone=form.cleaned_data["time_zone"])  # type: ignore[arg-type]
+            user.display_name = form.cleaned_data["display_name"]
+            user.save(update_fields=["display_name"])
+            user_set_time_zone(user=user, time_zone=form.cleaned_data["time_zone"])
             messages.success(request, _("Your settings are saved."))
             return redirect("accounts:settings")
         return render(request, "accounts/settings.html", {"form": form}, status=400)
