@@ -210,6 +210,7 @@ def test_students_cannot_fetch_question_files(quiz_course, cast, client) -> None
 )
 def test_extension_granted_mid_exam_moves_the_deadline(quiz_course, cast) -> None:  # type: ignore[no-untyped-def]
     from assessments.services import attempt_start
+
     from grading.models import Extension
 
     exam = _activity(quiz_course, "ex")
