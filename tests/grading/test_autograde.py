@@ -476,7 +476,7 @@ def test_assignment_verify_names_a_cell_that_needs_live_objects(tiny, tmp_path):
     def add(nb):  # type: ignore[no-untyped-def]
         nb.cells.append(
             nbformat.v4.new_code_cell(
-                "assert type(answer).__name__ == 'function'",
+                "assert type(answer).__name__ == 'function' and answer() == 42",
                 metadata={
                     "nbgrader": {
                         "grade_id": "test_live",
