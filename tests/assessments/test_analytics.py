@@ -52,8 +52,13 @@ def test_analytics_difficulty_discrimination_choices(quiz_course, cast, client) 
     client.force_login(cast.teacher)
     csv = client.get(f"/courses/{quiz_course.slug}/gradebook.csv").content.decode()
     assert "alice,Alice,3," in csv and "bob,Bob,0," in csv and ",3,15,20" in csv  # q1 column, total of 15 points
+    dashboard = client.get(f"/courses/{quiz_course.slug}/dashboard/")
+    assert dashboard.status_code == 200 and "Quick check" in dashboard.content.decode()
+    gradebook = client.get(f"/courses/{quiz_course.slug}/gradebook/").content.decode()
+    assert "Quick check" in gradebook
+    client.force_login(cast.alice)
     progress = client.get(f"/courses/{quiz_course.slug}/progress/")
-    assert progress.status_code in (200, 302)
+    assert progress.status_code == 200 and "Quick check" in progress.content.decode()
 
 
 def test_periodic_task_closes_attempts_past_their_deadline(quiz_course, cast) -> None:  # type: ignore[no-untyped-def]
