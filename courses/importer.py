@@ -84,6 +84,7 @@ class PreparedActivity:
     order: int
     files: list[PreparedFile] = field(default_factory=list)
     body_html: str = ""
+    body_html_zh: str = ""  # the Simplified Chinese rendering, when the folder has one
     facts: dict[str, Any] = field(default_factory=dict)
     digest: str = ""
 
@@ -246,17 +247,38 @@ def _prepare_lesson(reader: _Reader, act: PreparedActivity) -> None:
         return
     act.files.append(PreparedFile(path=PurePosixPath(rel).name, kind=FileKind.LESSON, data=text.encode()))
     html = markdown_to_html(text)
+    # The translation sits beside the lesson: intro.md + intro.zh.md. It is optional; when present it
+    # is rendered and sanitised the same way, and is part of the version (its digest included).
+    zh_rel = _translation_path(rel)
+    zh_path = reader.resolve(zh_rel)
+    zh_text = reader.text(zh_rel, origin=f"activity {act.spec.slug!r}") if zh_path and zh_path.is_file() else None
+    zh_html = ""
+    if zh_text is not None:
+        act.files.append(PreparedFile(path=PurePosixPath(zh_rel).name, kind=FileKind.LESSON, data=zh_text.encode()))
+        zh_html = markdown_to_html(zh_text)
     base = posixpath.dirname(rel)
-    for src in relative_image_paths(html):
+    seen: set[str] = set()
+    for src in [*relative_image_paths(html), *relative_image_paths(zh_html)]:
+        path = posixpath.normpath(src)
+        if path in seen:
+            continue
+        seen.add(path)
         target = posixpath.normpath(posixpath.join(base, src))
         data = reader.read(target, origin=f"an image in {rel}")
         if data is not None:
-            act.files.append(PreparedFile(path=posixpath.normpath(src), kind=FileKind.ASSET, data=data))
+            act.files.append(PreparedFile(path=path, kind=FileKind.ASSET, data=data))
     act.body_html = html
+    act.body_html_zh = zh_html
+
+
+def _translation_path(rel: str) -> str:
+    """lessons/intro.md -> lessons/intro.zh.md"""
+    stem, dot, ext = rel.rpartition(".")
+    return f"{stem}.zh.{ext}" if dot else f"{rel}.zh"
 
 
 def _prepare_practice(reader: _Reader, act: PreparedActivity) -> None:
-    from .rendering import notebook_to_html
+    from .rendering import notebook_to_html, translated_notebook
 
     rel = act.spec.notebook or ""
     text = reader.notebook(rel, origin=f"activity {act.spec.slug!r}")
@@ -264,12 +286,14 @@ def _prepare_practice(reader: _Reader, act: PreparedActivity) -> None:
         return
     act.files.append(PreparedFile(path=PurePosixPath(rel).name, kind=FileKind.NOTEBOOK, data=text.encode()))
     act.body_html = notebook_to_html(text)
+    zh = translated_notebook(text)  # Markdown cells' metadata.liangzhi.zh
+    act.body_html_zh = notebook_to_html(zh) if zh is not None else ""
 
 
 def _prepare_assignment(reader: _Reader, act: PreparedActivity) -> None:
     from grading.authoring import AuthoringError, prepare_notebook
 
-    from .rendering import notebook_to_html
+    from .rendering import notebook_to_html, translated_notebook
 
     rel = (act.spec.folder or "").rstrip("/")
     folder = reader.resolve(rel)
@@ -287,6 +311,8 @@ def _prepare_assignment(reader: _Reader, act: PreparedActivity) -> None:
         return
     graded: list[dict[str, Any]] = []
     previews = []
+    previews_zh: list[str] = []
+    translated = False
     for path in entries:
         inner = path.relative_to(folder).as_posix()
         file_rel = f"{rel}/{inner}"
@@ -315,12 +341,17 @@ def _prepare_assignment(reader: _Reader, act: PreparedActivity) -> None:
             {"notebook": inner, "cells": [vars(c) for c in prepared.cells], "max_points": prepared.max_points}
         )
         previews.append(notebook_to_html(prepared.student_json))
+        # nbgrader keeps cell metadata in the student version: the translations travel with it.
+        zh = translated_notebook(prepared.student_json)
+        translated = translated or zh is not None
+        previews_zh.append(notebook_to_html(zh) if zh is not None else previews[-1])
     # Source and student notebooks share a path but differ in kind: keep paths unique per version.
     for f in act.files:
         if f.kind == FileKind.SOURCE:
             f.path = f"source/{f.path}"
     act.facts = {"notebooks": graded, "max_points": sum(n["max_points"] for n in graded)}
     act.body_html = "\n".join(previews)
+    act.body_html_zh = "\n".join(previews_zh) if translated else ""
 
 
 def _prepare_extra_files(reader: _Reader, act: PreparedActivity) -> None:
@@ -621,7 +652,8 @@ def import_course(root: Path, *, teacher: Any | None = None, expect_slug: str | 
                 for f in act.files
             )
             version.body_html = _localise_images(activity, version, act.body_html)
-            version.save(update_fields=["body_html"])
+            version.body_html_zh = _localise_images(activity, version, act.body_html_zh) if act.body_html_zh else ""
+            version.save(update_fields=["body_html", "body_html_zh"])
             activity.current_version = version
             activity.save(update_fields=["current_version"])
             report.new_versions.append(f"{s.slug} v{number}")

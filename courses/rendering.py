@@ -142,6 +142,25 @@ def notebook_to_html(notebook_json: str) -> str:
     return sanitise(body)
 
 
+def translated_notebook(notebook_json: str, lang: str = "zh") -> str | None:
+    """The notebook with each Markdown cell's text replaced by its translation, or None if it has none.
+
+    A translation lives in the cell's own metadata, ``metadata.liangzhi.<lang>`` (the translated
+    Markdown), so one notebook carries both languages and nbgrader's cell ids, solutions and hidden
+    tests stay single-sourced. Cells without a translation keep their English text.
+    """
+    import nbformat
+
+    nb = nbformat.reads(notebook_json, as_version=4)
+    found = False
+    for cell in nb.cells:
+        text = (cell.get("metadata", {}).get("liangzhi") or {}).get(lang)
+        if cell.cell_type == "markdown" and isinstance(text, str) and text.strip():
+            cell.source = text
+            found = True
+    return nbformat.writes(nb) if found else None
+
+
 _IMG_SRC = re.compile(r'(<img\b[^>]*?\bsrc=")([^"]+)(")', re.IGNORECASE)
 
 

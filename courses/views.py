@@ -132,7 +132,13 @@ def activity_detail(request: HttpRequest, slug: str, activity: str) -> HttpRespo
     if version is not None and "assessment_blob" in (version.facts or {}):
         return redirect("assessments:home", slug, activity)  # a quiz or an exam made of questions
     files = list(selectors.activity_files(version=version, for_staff=access.is_staff)) if version else []
-    return render(
+    content_lang, chosen = _content_language(request)
+    body = version.body_html if version else ""
+    missing_zh = False
+    if version is not None and content_lang == "zh-hans":
+        body = version.body_html_zh or version.body_html
+        missing_zh = not version.body_html_zh
+    response = render(
         request,
         "courses/activity.html",
         {
@@ -140,12 +146,38 @@ def activity_detail(request: HttpRequest, slug: str, activity: str) -> HttpRespo
             "course": access.course,
             "activity": act,
             "version": version,
+            "body_html": body,
+            "content_lang": "zh-hans" if content_lang == "zh-hans" and not missing_zh else "en",
+            "wants_zh": content_lang == "zh-hans",
+            "missing_zh": missing_zh,
             "files": [f for f in files if f.kind != FileKind.LESSON],
             "opens_in_lab": act.kind in NOTEBOOK_KINDS,
             "is_graded": act.kind in (ActivityKind.ASSIGNMENT, ActivityKind.EXAM),
             "competition": _competition_for(act),
         },
     )
+    if chosen:  # the switch remembers the reader's choice for the next pages (no JavaScript needed)
+        response.set_cookie(CONTENT_LANG_COOKIE, content_lang, max_age=365 * 24 * 3600, samesite="Lax")
+    return response
+
+
+CONTENT_LANG_COOKIE = "liangzhi_content_lang"
+CONTENT_LANGS = ("en", "zh-hans")
+
+
+def _content_language(request: HttpRequest) -> tuple[str, bool]:
+    """The language to show an activity's text in, and whether the reader chose it just now.
+
+    ``?lang=`` (the page's 中文 / English switch) wins, then the remembered choice, then the
+    interface language.
+    """
+    asked = request.GET.get("lang", "")
+    if asked in CONTENT_LANGS:
+        return asked, True
+    remembered = request.COOKIES.get(CONTENT_LANG_COOKIE, "")
+    if remembered in CONTENT_LANGS:
+        return remembered, False
+    return ("zh-hans" if getattr(request, "LANGUAGE_CODE", "").startswith("zh") else "en"), False
 
 
 def _competition_for(activity: Activity) -> object | None:

@@ -28,7 +28,9 @@ def _lesson(course: Path, name: str) -> str:
 
 def _tool(course: Path, name: str, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
     monkeypatch.syspath_prepend(str(course / "tools"))
-    spec = importlib.util.spec_from_file_location(f"_lesson_numbers_{course.name}_{name}", course / "tools" / f"{name}.py")
+    spec = importlib.util.spec_from_file_location(
+        f"_lesson_numbers_{course.name}_{name}", course / "tools" / f"{name}.py"
+    )
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -90,7 +92,9 @@ def test_qml_gradient_figure_is_measured_on_sampled_shots(monkeypatch: pytest.Mo
     figs.gradients(fresh)
     saved = _numbers(QML)["gradients"]
     assert json.loads(json.dumps(fresh["gradients"])) == saved
-    assert (tmp_path / "gradient-errors.svg").read_text() == (QML / "lessons" / "figures" / "gradient-errors.svg").read_text()
+    assert (tmp_path / "gradient-errors.svg").read_text() == (
+        QML / "lessons" / "figures" / "gradient-errors.svg"
+    ).read_text()
     lesson = _lesson(QML, "02-parameter-shift.md")
     assert f"${saved['fd_h1e-3_rms_measured']:.1f}$" in lesson
     assert f"${saved['shift_rms_measured']:.3f}$" in lesson
