@@ -775,6 +775,10 @@ def grade(
     message = ""
     if result.status == "memory_limit":
         status, message = "memory_limit", f"Your notebook used more than {limits.memory_mb} MiB of memory."
+    elif result.status == "disk_limit":
+        # The student's notebook filled its job folder's quota: final, scored from what ran (never retried).
+        status = "graded"
+        message = f"Your notebook wrote more than {limits.disk_mb} MiB of files; it was stopped there and cells from that point on score 0."
     elif job.wall_hit or result.status == "timed_out" or end.get("status") == "timed_out":
         status = "timed_out"
         message = "Your notebook took too long to run (a cell or the whole job hit its time limit); tests that ran before that keep their scores."

@@ -498,3 +498,21 @@ def test_assignment_verify_names_a_cell_that_needs_live_objects(tiny, tmp_path):
     assert problems[0].endswith("; mark it trusted: false")
     marked = edit(live, _untrusted("test_live"))
     assert assignment_verify(source_json=marked, name="tiny.ipynb", limits=limits, work_root=tmp_path) == []
+
+
+def test_filling_the_job_disk_quota_is_the_students_result_scored_from_what_ran(tiny, tmp_path):
+    # A test has run (5 points) when a later cell writes past the quota: the job stops there, the
+    # outcome is final (never retried into "needs attention") and the earned points stay.
+    late = edit(
+        solved(tiny["source"], tiny["student"]),
+        lambda nb: nb.cells.insert(
+            len(nb.cells) - 2,
+            nbformat.v4.new_code_cell("with open('big.bin', 'wb') as f:\n    for _ in range(200):\n        f.write(b'x' * 1024**2)"),
+        ),
+    )
+    out = _grade(tiny, late, tmp_path, disk_mb=32, max_file_bytes=512 * 1024**2)
+    assert out.status == "graded" and not out.retryable, out.log
+    assert "32 MiB" in out.message
+    assert _scores(out)["test_answer"] == 5.0
+    # nothing beyond the quota reached the host's disk
+    assert sum(p.stat().st_size for p in (tmp_path / "jobs").rglob("*") if p.is_file()) <= 40 * 1024**2
