@@ -8,6 +8,11 @@ set rlimits), so an image build is proven by doing what the builder would do:
   at ``/usr/local`` (so ``python`` and ``pip`` are on the PATH where the official image has them).
   The bootstrapped base is cached under ``--cache-dir`` keyed by release and package list; each
   proof starts from a fresh copy of it. ``FROM <earlier stage>`` continues that stage.
+* a layer cache with Docker's rule: a RUN step whose whole history (base, every earlier instruction,
+  build args, environment, the content of every file copied) matches an earlier proof's is not run
+  again; the tree as it stood after it is restored (only steps slower than ``--snapshot-after``
+  seconds are kept; ``--no-cache`` runs everything). A step proven once with the same inputs is
+  proven, as for ``docker build``; a change in a registry since then shows at the next uncached run.
 * ``ARG`` (build-args and defaults), ``ENV``, ``WORKDIR``, ``USER`` and variable substitution
   (``$X``, ``${X}``, ``${X:-default}``, ``${X:+alternative}``) as Docker's builder applies them.
 * ``COPY`` from the build context honouring ``.dockerignore`` (``--chown`` kept, ``--from`` refused).
@@ -407,6 +412,8 @@ class Builder:
         work_dir: Path,
         mirrors: bool,
         keep: bool,
+        layer_cache: bool = True,
+        snapshot_after: float = 60.0,
     ) -> None:
         self.dockerfile = dockerfile
         self.context = context
@@ -420,6 +427,75 @@ class Builder:
         self.wheels = wheelhouse(cache_dir) if mirrors else None
         self.stages: dict[str, Stage] = {}
         self.timings: list[tuple[str, float]] = []
+        # Layer cache, Docker's rule: a step whose whole history (base, every earlier instruction, the
+        # build args and environment, the content of every file copied) is the same as in an earlier
+        # proof is not run again; the root filesystem as it stood after it is restored instead. Only
+        # steps slower than snapshot_after seconds are kept (a snapshot costs a copy of the tree).
+        self.layer_cache = layer_cache
+        self.snapshot_after = snapshot_after
+        self.layers = cache_dir / "layers" / f"{dockerfile.name}-{target or 'last'}"
+        self.key = ""
+        self.pending: Path | None = None  # a cached layer to restore before the next step that needs files
+        self.layers_used: set[str] = set()
+
+    def _next_key(self, ins: Instruction, stage: Stage) -> str:
+        digest = hashlib.sha256(self.key.encode())
+        digest.update(
+            json.dumps(
+                [
+                    ins.keyword,
+                    ins.args,
+                    sorted(stage.args.items()),
+                    sorted(stage.env.items()),
+                    stage.workdir,
+                    stage.user,
+                ]
+            ).encode()
+        )
+        if ins.keyword in ("COPY", "ADD"):
+            words = [w for w in shlex.split(substitute(ins.args, self._scope(stage))) if not w.startswith("--")]
+            for source in words[:-1]:
+                for path, rel in context_files(self.context, self.ignore, source):
+                    digest.update(f"{source}\0{rel}\0{path.lstat().st_mode}\0".encode())
+                    digest.update(os.readlink(path).encode() if path.is_symlink() else path.read_bytes())
+        return digest.hexdigest()[:24]
+
+    def _restore(self, rootfs_cm: Rootfs, layer: Path) -> None:
+        """Put the cached layer in place of the root filesystem (mounts off first: never copy or
+        delete through a bind of /dev or a mirror)."""
+        started = time.monotonic()
+        rootfs_cm.__exit__(None, None, None)
+        remove_rootfs(rootfs_cm.path)
+        _run(["cp", "-a", "--reflink=auto", str(layer), str(rootfs_cm.path)])
+        (rootfs_cm.path / ".complete-layer").unlink(missing_ok=True)
+        rootfs_cm.__enter__()
+        print(f"prove: restored the cached layer {layer.name} in {time.monotonic() - started:.0f} s", flush=True)
+
+    def _snapshot(self, rootfs_cm: Rootfs) -> None:
+        started = time.monotonic()
+        self.layers.mkdir(parents=True, exist_ok=True)
+        target = self.layers / self.key
+        partial = self.layers / f".{self.key}.partial"
+        rootfs_cm.__exit__(None, None, None)
+        try:
+            if _mounts_under(rootfs_cm.path):
+                raise ProofFailed(f"{rootfs_cm.path} is still mounted; no snapshot")
+            shutil.rmtree(partial, ignore_errors=True)
+            _run(["cp", "-a", "--reflink=auto", str(rootfs_cm.path), str(partial)])
+            shutil.rmtree(target, ignore_errors=True)
+            partial.rename(target)
+        finally:
+            rootfs_cm.__enter__()
+        self.layers_used.add(self.key)
+        print(f"prove: cached this layer ({self.key}) in {time.monotonic() - started:.0f} s", flush=True)
+
+    def prune_layers(self) -> None:
+        """Keep the layers this proof used or made; older ones of the same Dockerfile and target go."""
+        if not self.layer_cache or not self.layers.exists():
+            return
+        for entry in self.layers.iterdir():
+            if entry.name not in self.layers_used:
+                shutil.rmtree(entry, ignore_errors=True)
 
     def build(self) -> Stage:
         instructions = parse(self.dockerfile.read_text())
@@ -443,7 +519,32 @@ class Builder:
                     continue
                 if stage is None or rootfs_cm is None:
                     raise ProofFailed(f"{ins}: before any FROM")
+                self.key = self._next_key(ins, stage)
+                layer = self.layers / self.key
+                if self.layer_cache and ins.keyword == "RUN" and (layer / ".complete-layer").exists():
+                    print(f"prove: [{stage.name}] RUN {ins.args}\nprove:   cached (layer {self.key})", flush=True)
+                    self.pending = layer
+                    self.layers_used.add(self.key)
+                    continue
+                if self.pending is not None and ins.keyword not in (
+                    "ARG",
+                    "ENV",
+                    "EXPOSE",
+                    "LABEL",
+                    "CMD",
+                    "ENTRYPOINT",
+                ):
+                    self._restore(rootfs_cm, self.pending)
+                    self.pending = None
+                started = time.monotonic()
                 self._step(ins, stage, rootfs_cm)
+                if self.layer_cache and ins.keyword == "RUN" and time.monotonic() - started >= self.snapshot_after:
+                    (stage.rootfs / ".complete-layer").write_text(self.key)
+                    self._snapshot(rootfs_cm)
+                    (stage.rootfs / ".complete-layer").unlink()
+            if self.pending is not None and rootfs_cm is not None:
+                self._restore(rootfs_cm, self.pending)
+                self.pending = None
             if stage is None:
                 raise ProofFailed("no FROM")
             if self.target and stage.name != self.target:
@@ -464,6 +565,7 @@ class Builder:
             print(f"prove: FROM {image} AS {name} (continues stage {image})", flush=True)
         else:
             base = base_rootfs(image, self.cache_dir)
+            self.key = hashlib.sha256(f"{image}\0{base.name}".encode()).hexdigest()[:24]
             path = Path(tempfile.mkdtemp(prefix="rootfs-", dir=self.work_dir))
             started = time.monotonic()
             _run(["cp", "-a", "--reflink=auto", f"{base}/.", str(path)])
@@ -600,6 +702,14 @@ def main(argv: list[str] | None = None) -> int:
         "--no-mirrors", dest="mirrors", action="store_false", help="pip and npm from the public registries"
     )
     parser.add_argument("--keep", action="store_true", help="keep the finished root filesystem")
+    parser.add_argument("--no-cache", dest="layer_cache", action="store_false", help="run every step (no layer cache)")
+    parser.add_argument(
+        "--snapshot-after",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="cache the layer after a RUN step that took this long (default 60)",
+    )
     args = parser.parse_args(argv)
     if os.geteuid() != 0:
         print("prove: needs root (debootstrap, chroot, mount)", file=sys.stderr)
@@ -619,6 +729,8 @@ def main(argv: list[str] | None = None) -> int:
         work_dir=work_dir,
         mirrors=args.mirrors,
         keep=args.keep,
+        layer_cache=args.layer_cache,
+        snapshot_after=args.snapshot_after,
     )
     started = time.monotonic()
     ok = False
@@ -629,6 +741,7 @@ def main(argv: list[str] | None = None) -> int:
     except (ProofFailed, subprocess.CalledProcessError) as exc:
         print(f"prove: FAILED: {exc}", file=sys.stderr)
     finally:
+        builder.prune_layers()
         roots = {s.rootfs for s in builder.stages.values()}
         for root in roots:
             if args.keep and ok:

@@ -176,7 +176,8 @@ def test_prover_runs_steps_in_a_clean_root_and_stops_at_the_first_failure(tmp_pa
         pytest.fail(reason)  # CI runs as root with debootstrap: never skip silently
     context = tmp_path / "ctx"
     (context / "app").mkdir(parents=True)
-    (context / "app" / "main.py").write_text("print('hello from the image')\n")
+    # content unique to this run: its layers cannot come from an earlier run of this test
+    (context / "app" / "main.py").write_text(f"print('hello from the image {tmp_path.name}')\n")
     (context / "var").mkdir()
     (context / "var" / "secret_key").write_text("do-not-ship")
     (context / ".dockerignore").write_text("var\n")
@@ -210,11 +211,24 @@ def test_prover_runs_steps_in_a_clean_root_and_stops_at_the_first_failure(tmp_pa
         str(tmp_path / "work"),
         "--build-arg",
         "GREETING=hello",
+        "--snapshot-after",
+        "0",
     ]
     good = subprocess.run([*common, "--target", "base"], capture_output=True, text=True, timeout=1800)
     assert good.returncode == 0, good.stdout[-4000:] + good.stderr[-4000:]
     assert "every step ran" in good.stdout and "CMD ['python', 'app/main.py']: python found" in good.stdout
-    bad = subprocess.run([*common, "--target", "broken"], capture_output=True, text=True, timeout=1800)
+    # the layer cache: the same inputs again run nothing and restore the tree as it was
+    assert "cached this layer" in good.stdout
+    again = subprocess.run([*common, "--target", "base"], capture_output=True, text=True, timeout=1800)
+    assert again.returncode == 0, again.stdout[-4000:] + again.stderr[-4000:]
+    assert "prove:   ok in" not in again.stdout and again.stdout.count("prove:   cached (layer") == 4
+    assert "restored the cached layer" in again.stdout and "python found" in again.stdout
+    # a copied file changed: the steps before the COPY stay cached, the ones after it run again
+    (context / "app" / "main.py").write_text("print('changed')\n")
+    changed = subprocess.run([*common, "--target", "base"], capture_output=True, text=True, timeout=1800)
+    assert changed.returncode == 0, changed.stdout[-4000:] + changed.stderr[-4000:]
+    assert changed.stdout.count("prove:   cached (layer") == 1 and changed.stdout.count("prove:   ok in") == 3
+    bad = subprocess.run([*common, "--target", "broken", "--no-cache"], capture_output=True, text=True, timeout=1800)
     assert bad.returncode == 1
     assert "exit 3" in bad.stderr and "step-that-fails" in bad.stderr and "never-reached" not in bad.stdout
     assert not list((tmp_path / "work").iterdir()), "root filesystems are removed after a proof"
