@@ -28,6 +28,10 @@ MATRIX: list[tuple[str, str, str, dict[str, int]]] = [
     ("get", "/courses/qc101/manage/", "Roster", dict(anonymous=L, outsider=N, student=F, ta=OK, other_teacher=N, teacher=OK, admin=OK)),
     ("post", "/courses/qc101/manage/roster/add/", "", dict(anonymous=L, outsider=N, student=F, ta=F, other_teacher=N, teacher=GO, admin=GO)),
     ("post", "/courses/qc101/manage/join-code/", "", dict(anonymous=L, outsider=N, student=F, ta=F, other_teacher=N, teacher=GO, admin=GO)),
+    # getting students in (helper G2): roster files and new slips/invitations are the teachers'
+    ("post", "/courses/qc101/manage/roster/csv/", "", dict(anonymous=L, outsider=N, student=F, ta=F, other_teacher=N, teacher=GO, admin=GO)),
+    ("post", "/courses/qc101/manage/roster/onboard/", "", dict(anonymous=L, outsider=N, student=F, ta=F, other_teacher=N, teacher=GO, admin=GO)),
+    ("get", "/accounts/settings/", "Time zone", dict(anonymous=L, outsider=OK, student=OK, ta=OK, other_teacher=OK, teacher=OK, admin=OK)),
     ("post", "/courses/qc101/manage/import/", "", dict(anonymous=L, outsider=N, student=F, ta=F, other_teacher=N, teacher=400, admin=400)),
     ("get", "/courses/qc101/dashboard/", "Course dashboard", dict(anonymous=L, outsider=N, student=F, ta=OK, other_teacher=N, teacher=OK, admin=OK)),
     ("get", "/courses/qc101/progress/", "My progress", dict(anonymous=L, outsider=N, student=OK, ta=OK, other_teacher=N, teacher=OK, admin=OK)),
