@@ -1,0 +1,47 @@
+"""Every lesson of the shipped courses has a Simplified Chinese translation beside it (``x.md`` +
+``x.zh.md``) with the same structure: as many headings, the same display formulas and the same figures
+(the words change, the mathematics and the pictures do not)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.content.nbgrading import CONTENT
+
+LESSONS = sorted(p for p in CONTENT.glob("*/lessons/*.md") if not p.name.endswith(".zh.md"))
+
+
+def _prose(text: str) -> str:
+    """The text outside fenced code blocks (a '#' comment in code is not a heading)."""
+    return re.sub(r"^```.*?^```", "", text, flags=re.MULTILINE | re.DOTALL)
+
+
+def _structure(text: str) -> tuple[list[int], list[str], list[str], list[str]]:
+    prose = _prose(text)
+    headings = [len(m.group(1)) for m in re.finditer(r"^(#{1,6}) ", prose, flags=re.MULTILINE)]
+    display = [" ".join(m.group(1).split()) for m in re.finditer(r"\$\$(.+?)\$\$", prose, flags=re.DOTALL)]
+    figures = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", prose)
+    code = re.findall(r"^```.*?^```", text, flags=re.MULTILINE | re.DOTALL)
+    return headings, display, figures, code
+
+
+def test_the_shipped_courses_have_lessons() -> None:
+    assert {p.parent.parent.name for p in LESSONS} >= {"demo", "qec-ai", "qml"}
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda p: f"{p.parent.parent.name}/{p.stem}")
+def test_lesson_has_a_chinese_translation_with_the_same_structure(lesson: Path) -> None:
+    zh = lesson.with_name(lesson.stem + ".zh.md")
+    assert zh.is_file(), f"{zh.relative_to(CONTENT)} is missing"
+    en_h, en_math, en_fig, en_code = _structure(lesson.read_text())
+    zh_text = zh.read_text()
+    zh_h, zh_math, zh_fig, zh_code = _structure(zh_text)
+    assert zh_h == en_h, "headings differ in number or level"
+    assert zh_math == en_math, "display formulas differ"
+    assert zh_fig == en_fig, "figure links differ"
+    assert len(zh_code) == len(en_code), "code blocks differ in number"
+    # it is a translation: mostly Chinese prose
+    assert len(re.findall(r"[\u4e00-\u9fff]", _prose(zh_text))) > 100
