@@ -31,6 +31,28 @@ def attempt_of(*, activity: Any, user: Any, number: int) -> Attempt:
     return attempt
 
 
+def own_attempt_by_path(*, user: Any, course_slug: str, activity_slug: str, number: int) -> Attempt:
+    """The autosave's lookup in one query: the user's own attempt, in a course they are still enrolled in.
+
+    An attempt exists only if its student started it while the activity was visible to them, so
+    membership (checked in the same query) is all that is left to check on each save.
+    """
+    attempt = (
+        Attempt.objects.filter(
+            activity__course__slug=course_slug,
+            activity__slug=activity_slug,
+            user=user,
+            number=number,
+            activity__course__enrollments__user=user,
+        )
+        .select_related("version")
+        .first()
+    )
+    if attempt is None:
+        raise Http404("No such attempt.")
+    return attempt
+
+
 def attempts_for(*, activity: Any, user: Any) -> list[Attempt]:
     return list(Attempt.objects.filter(activity=activity, user=user).order_by("-number"))
 

@@ -92,7 +92,9 @@ def attempt_page(request: HttpRequest, slug: str, activity: str, number: int) ->
     released = scores_visible(activity=act)
     is_open = attempt.status == AttemptStatus.OPEN
     closes_at = due_for(activity=act, user=request.user)  # type: ignore[arg-type]  # login_required
-    show_solutions = selectors.solutions_visible(attempt=attempt, scores_released=released, closes_at=closes_at, now=now)
+    show_solutions = selectors.solutions_visible(
+        attempt=attempt, scores_released=released, closes_at=closes_at, now=now
+    )
     # A timed exam's per-answer feedback waits for the window to close: classmates may still be writing.
     definition = services.definition_of(attempt.version) or {}
     window_open = closes_at is not None and now < closes_at
@@ -123,8 +125,8 @@ def attempt_page(request: HttpRequest, slug: str, activity: str, number: int) ->
 @login_required
 @require_POST
 def answer_save_view(request: HttpRequest, slug: str, activity: str, number: int) -> JsonResponse:
-    _access, act = _load(request, slug, activity)
-    attempt = selectors.attempt_of(activity=act, user=request.user, number=number)
+    # The busiest endpoint of an exam: one query finds the student's own attempt (see the selector).
+    attempt = selectors.own_attempt_by_path(user=request.user, course_slug=slug, activity_slug=activity, number=number)
     try:
         body = json.loads(request.body or b"{}")
         key, seq = str(body["key"]), int(body["seq"])
