@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib.auth import get_user_model
 from django.http import Http404
@@ -19,18 +19,22 @@ from django.utils import timezone
 from .enums import PENDING, SubmissionStatus
 from .models import Competition, Phase, Submission, Team, TeamMembership
 
+if TYPE_CHECKING:
+    from accounts.models import User
+    from courses.selectors import AnyUser
+
 DAY = timedelta(days=1)
 
 
 @dataclass(frozen=True)
 class CompAccess:
     competition: Competition
-    user: Any
+    user: User
     is_host: bool
     can_participate: bool
 
 
-def competition_access(*, user: Any, slug: str) -> CompAccess:
+def competition_access(*, user: AnyUser, slug: str) -> CompAccess:
     """The competition and what the user may do there; 404 for anyone who may not see it.
 
     A course's competition is visible to the course's members (students participate; teachers and
@@ -39,6 +43,7 @@ def competition_access(*, user: Any, slug: str) -> CompAccess:
     comp = Competition.objects.select_related("course").filter(slug=slug).first()
     if comp is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         raise Http404("No such competition.")
+    user = cast("User", user)  # an anonymous visitor got the 404 above
     is_admin = bool(user.is_superuser)
     named_host = comp.hosts.filter(pk=user.pk).exists()
     if comp.course_id is None:
@@ -54,9 +59,10 @@ def competition_access(*, user: Any, slug: str) -> CompAccess:
     return CompAccess(comp, user, is_host=is_host, can_participate=role == Role.STUDENT)
 
 
-def competitions_for_user(*, user: Any) -> list[Competition]:
+def competitions_for_user(*, user: AnyUser) -> list[Competition]:
     if not getattr(user, "is_authenticated", False):
         return []
+    user = cast("User", user)  # signed in (checked above)
     from courses.models import Enrollment
 
     courses = Enrollment.objects.filter(user=user).values("course_id")
@@ -88,12 +94,12 @@ def phase_get(*, competition: Competition, slug: str) -> Phase:
     return ph
 
 
-def team_of(*, competition: Competition, user: Any) -> Team | None:
+def team_of(*, competition: Competition, user: User) -> Team | None:
     m = TeamMembership.objects.filter(competition=competition, user=user).select_related("team").first()
     return m.team if m else None
 
 
-def participant_key(*, competition: Competition, user: Any) -> tuple[str, Team | None]:
+def participant_key(*, competition: Competition, user: User) -> tuple[str, Team | None]:
     team = team_of(competition=competition, user=user)
     return (f"t{team.pk}" if team else f"u{user.pk}"), team
 
@@ -196,7 +202,7 @@ def _sort_key(higher: bool):  # type: ignore[no-untyped-def]
     return key
 
 
-def leaderboard(*, phase: Phase, split: str, viewer: Any = None) -> list[Row]:
+def leaderboard(*, phase: Phase, split: str, viewer: User | None = None) -> list[Row]:
     """Ranked rows, one per participant plus one per baseline; ties go to the earlier submission.
 
     ``split="public"``: each participant's best public score over all their graded submissions.

@@ -15,7 +15,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -30,6 +30,9 @@ from . import datasets
 from .enums import SubmissionKind, SubmissionStatus, Task
 from .models import Competition, Phase, Submission, Team, TeamMembership
 from .selectors import participant_key, quota_for
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 log = logging.getLogger(__name__)
 RUNNER = Path(__file__).resolve().parent / "runner" / "ingest.py"
@@ -67,7 +70,7 @@ def _check_upload(*, phase: Phase, data: bytes, filename: str) -> None:
 
 
 def submission_receive(
-    *, phase: Phase, user: Any, data: bytes, filename: str, at: datetime | None = None
+    *, phase: Phase, user: User, data: bytes, filename: str, at: datetime | None = None
 ) -> Submission:
     """Store a participant's file and queue its evaluation, or refuse with the reason.
 
@@ -153,7 +156,7 @@ _NOTEBOOK_STARTER = {
 }
 
 
-def lab_starter_place(*, phase: Phase, user: Any) -> str:
+def lab_starter_place(*, phase: Phase, user: User) -> str:
     """Put a starter entry at ``lab_path_default`` in the participant's running lab; its lab URL.
 
     The participant's own file at that path is kept as it is.
@@ -162,37 +165,39 @@ def lab_starter_place(*, phase: Phase, user: Any) -> str:
     import posixpath
 
     from sandbox.client import HubError
-    from sandbox.services import hub_client
+    from sandbox.services import hub_client, lab_name
 
     path = lab_path_default(phase=phase)
+    name = lab_name(user)
     try:
         client = hub_client(timeout=max(settings.HUB_TIMEOUT_SECONDS, 15))
-        if client.server_status(user.hub_name).state != "ready":
+        if client.server_status(name).state != "ready":
             raise SubmissionRefused(
                 _("Your lab is not running. Open any notebook of the course in JupyterLab first, then come back."), 409
             )
-        client.contents_mkdir(user.hub_name, posixpath.dirname(path))
-        if client.contents_get(user.hub_name, path) is None:
+        client.contents_mkdir(name, posixpath.dirname(path))
+        if client.contents_get(name, path) is None:
             kind = SubmissionKind(phase.submission_kind)
             if kind == SubmissionKind.NOTEBOOK:
-                client.contents_put_notebook(user.hub_name, path, json.dumps(_NOTEBOOK_STARTER).encode())
+                client.contents_put_notebook(name, path, json.dumps(_NOTEBOOK_STARTER).encode())
             elif kind == SubmissionKind.MODULE:
-                client.contents_put_file(user.hub_name, path, _MODULE_STARTER)
+                client.contents_put_file(name, path, _MODULE_STARTER)
             else:
-                client.contents_put_file(user.hub_name, path, b"id,prediction\n")
-        return client.lab_url(user.hub_name, path)
+                client.contents_put_file(name, path, b"id,prediction\n")
+        return client.lab_url(name, path)
     except HubError as exc:
         raise SubmissionRefused(
             _("The lab cannot be reached right now (%(e)s); upload the file instead.") % {"e": exc}, 503
         ) from None
 
 
-def submission_from_lab(*, phase: Phase, user: Any, path: str, at: datetime | None = None) -> Submission:
+def submission_from_lab(*, phase: Phase, user: User, path: str, at: datetime | None = None) -> Submission:
     """Pull the participant's file from their own JupyterLab (through the hub, as the sandbox app
     does for notebooks) and receive it like an upload."""
     from sandbox.client import HubError
-    from sandbox.services import hub_client
+    from sandbox.services import hub_client, lab_name
 
+    name = lab_name(user)
     path = path.strip().lstrip("/")
     if not path or ".." in path.split("/"):
         raise SubmissionRefused(
@@ -200,11 +205,11 @@ def submission_from_lab(*, phase: Phase, user: Any, path: str, at: datetime | No
         )
     try:
         client = hub_client(timeout=max(settings.HUB_TIMEOUT_SECONDS, 15))
-        if client.server_status(user.hub_name).state != "ready":
+        if client.server_status(name).state != "ready":
             raise SubmissionRefused(_("Your lab is not running. Open it, save your file, then submit."), 409)
-        if client.contents_get(user.hub_name, path) is None:
+        if client.contents_get(name, path) is None:
             raise SubmissionRefused(_("%(p)s is not in your lab.") % {"p": path}, 404)
-        data = client.contents_read_bytes(user.hub_name, path)
+        data = client.contents_read_bytes(name, path)
     except HubError as exc:
         raise SubmissionRefused(
             _("The lab cannot be reached right now (%(e)s); upload the file instead.") % {"e": exc}, 503
@@ -459,7 +464,7 @@ def submission_requeue(*, submission: Submission) -> None:
 # --- baselines, final selection, teams -----------------------------------------------------------
 
 
-def baseline_record(*, phase: Phase, label: str, user: Any) -> Submission:
+def baseline_record(*, phase: Phase, label: str, user: User) -> Submission:
     """Score the host's baseline for a phase (PyMatching for the Decoder Cup, kNN for the QML
     challenge) in the trusted process and put it on the board as a row of its own."""
     from .scoring import classify, decoder
@@ -490,7 +495,7 @@ def baseline_record(*, phase: Phase, label: str, user: Any) -> Submission:
     return sub
 
 
-def final_selection_set(*, phase: Phase, user: Any, submission_ids: list[int], at: datetime | None = None) -> list[int]:
+def final_selection_set(*, phase: Phase, user: User, submission_ids: list[int], at: datetime | None = None) -> list[int]:
     """Mark up to K of the participant's graded submissions as their final ones (before the close)."""
     if phase.is_closed(at):
         raise SubmissionRefused(_("The phase has closed; the final selection is frozen."), 403)
@@ -515,11 +520,11 @@ def _teams_open(comp: Competition, at: datetime | None = None) -> None:
         raise SubmissionRefused(_("Teams are frozen since %(t)s.") % {"t": comp.team_freeze_at.isoformat()}, 403)
 
 
-def _has_submissions(comp: Competition, user: Any) -> bool:
+def _has_submissions(comp: Competition, user: User) -> bool:
     return Submission.objects.filter(phase__competition=comp, user=user, is_baseline=False).exists()
 
 
-def team_create(*, competition: Competition, user: Any, name: str) -> Team:
+def team_create(*, competition: Competition, user: User, name: str) -> Team:
     _teams_open(competition)
     name = name.strip()[:80]
     if not name:
@@ -537,7 +542,7 @@ def team_create(*, competition: Competition, user: Any, name: str) -> Team:
     return team
 
 
-def team_join(*, competition: Competition, user: Any, code: str) -> Team:
+def team_join(*, competition: Competition, user: User, code: str) -> Team:
     _teams_open(competition)
     team = Team.objects.filter(competition=competition, invite_code=code.strip()).first()
     if team is None:
@@ -555,7 +560,7 @@ def team_join(*, competition: Competition, user: Any, code: str) -> Team:
     return team
 
 
-def team_leave(*, competition: Competition, user: Any) -> None:
+def team_leave(*, competition: Competition, user: User) -> None:
     _teams_open(competition)
     m = TeamMembership.objects.filter(competition=competition, user=user).select_related("team").first()
     if m is None:
@@ -584,7 +589,7 @@ class GradesApplied:
 
 
 def competition_grades_apply(
-    *, competition: Competition, activity: Any, by: Any, at: datetime | None = None
+    *, competition: Competition, activity: Any, by: User, at: datetime | None = None
 ) -> GradesApplied:
     """Map the competition's ranking to course points of ``activity`` for every student of the course.
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
@@ -19,11 +19,17 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.models import User
 from core.csvexport import csv_response
 
 from . import datasets, selectors, services
 from .enums import PENDING
 from .models import Phase
+
+
+def _user(request: HttpRequest) -> User:
+    """The signed-in user (every view here is behind ``login_required``)."""
+    return cast(User, request.user)
 
 
 def _phase(access: selectors.CompAccess, slug: str | None) -> Phase:
@@ -43,7 +49,7 @@ def _board_context(request: HttpRequest, access: selectors.CompAccess, phase: Ph
     can_private = selectors.private_visible(access=access, phase=phase)
     if split == "private" and not can_private:
         split = "public"
-    rows = selectors.leaderboard(phase=phase, split=split, viewer=request.user)
+    rows = selectors.leaderboard(phase=phase, split=split, viewer=_user(request))
     total = sum(1 for r in rows if not r.is_baseline)
     limit = settings.COMPETITIONS_LEADERBOARD_ROWS
     show_all = request.GET.get("all") == "1"
@@ -126,16 +132,16 @@ def _chart_build(phase: Phase, higher: bool) -> str:
 @login_required
 @require_GET
 def competition_list(request: HttpRequest) -> HttpResponse:
-    comps = selectors.competitions_for_user(user=request.user)
+    comps = selectors.competitions_for_user(user=_user(request))
     return render(request, "competitions/list.html", {"competitions": comps})
 
 
 @login_required
 @require_GET
 def competition_home(request: HttpRequest, slug: str, phase: str | None = None) -> HttpResponse:
-    access = selectors.competition_access(user=request.user, slug=slug)
+    access = selectors.competition_access(user=_user(request), slug=slug)
     ph = _phase(access, phase)
-    key, team = selectors.participant_key(competition=access.competition, user=request.user)
+    key, team = selectors.participant_key(competition=access.competition, user=_user(request))
     ctx = _board_context(request, access, ph)
     ctx.update(
         {
@@ -164,7 +170,7 @@ def _downloads(access: selectors.CompAccess, phase: Phase) -> list[str]:
 @login_required
 @require_GET
 def leaderboard(request: HttpRequest, slug: str, phase: str) -> HttpResponse:
-    access = selectors.competition_access(user=request.user, slug=slug)
+    access = selectors.competition_access(user=_user(request), slug=slug)
     ph = _phase(access, phase)
     ctx = _board_context(request, access, ph)
     if request.GET.get("split") == "private" and not ctx["can_private"]:
@@ -176,12 +182,12 @@ def leaderboard(request: HttpRequest, slug: str, phase: str) -> HttpResponse:
 @login_required
 @require_GET
 def my_submissions(request: HttpRequest, slug: str, phase: str) -> HttpResponse:
-    access = selectors.competition_access(user=request.user, slug=slug)
+    access = selectors.competition_access(user=_user(request), slug=slug)
     return _mine(request, access, _phase(access, phase))
 
 
 def _mine(request: HttpRequest, access: selectors.CompAccess, ph: Phase) -> HttpResponse:
-    key, _team = selectors.participant_key(competition=access.competition, user=request.user)
+    key, _team = selectors.participant_key(competition=access.competition, user=_user(request))
     mine = selectors.my_submissions(phase=ph, participant=key)
     return render(
         request,
@@ -232,7 +238,7 @@ def _refusal(
 @login_required
 @require_POST
 def submit(request: HttpRequest, slug: str, phase: str) -> HttpResponse:
-    access = selectors.competition_access(user=request.user, slug=slug)
+    access = selectors.competition_access(user=_user(request), slug=slug)
     ph = _phase(access, phase)
     if not access.can_participate:
         raise PermissionDenied(_("Only participants can submit; hosts add baselines."))
@@ -240,13 +246,13 @@ def submit(request: HttpRequest, slug: str, phase: str) -> HttpResponse:
     lab_path = request.POST.get("lab_path", "")
     try:
         if upload is None and lab_path:
-            sub = services.submission_from_lab(phase=ph, user=request.user, path=lab_path)
+            sub = services.submission_from_lab(phase=ph, user=_user(request), path=lab_path)
             return _received(request, access, ph, sub)
         if upload is None:
             raise services.SubmissionRefused(_("Choose a file to upload."), 400)
         if upload.size and upload.size > settings.COMPETITIONS_UPLOAD_MAX_BYTES:
             raise services.SubmissionRefused(_("The file is larger than the limit."), 413)
-        sub = services.submission_receive(phase=ph, user=request.user, data=upload.read(), filename=upload.name or "")
+        sub = services.submission_receive(phase=ph, user=_user(request), data=upload.read(), filename=upload.name or "")
     except services.SubmissionRefused as exc:
         return _refusal(request, access, ph, exc)
     return _received(request, access, ph, sub)
@@ -256,12 +262,12 @@ def submit(request: HttpRequest, slug: str, phase: str) -> HttpResponse:
 @require_POST
 def lab_starter(request: HttpRequest, slug: str, phase: str) -> HttpResponse:
     """Make the file that "Submit from the lab" names exist in the participant's lab, and go there."""
-    access = selectors.competition_access(user=request.user, slug=slug)
+    access = selectors.competition_access(user=_user(request), slug=slug)
     ph = _phase(access, phase)
     if not access.can_participate:
         raise PermissionDenied(_("Only participants can submit; hosts add baselines."))
     try:
-        url = services.lab_starter_place(phase=ph, user=request.user)
+        url = services.lab_starter_place(phase=ph, user=_user(request))
     except services.SubmissionRefused as exc:
         messages.error(request, str(exc))
         return redirect("competitions:phase", access.competition.slug, ph.slug)
@@ -282,7 +288,7 @@ def _received(request: HttpRequest, access: selectors.CompAccess, ph: Phase, sub
 @login_required
 @require_GET
 def submission_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    access = selectors.competition_access(user=request.user, slug=slug)
+    access = selectors.competition_access(user=_user(request), slug=slug)
     sub = selectors.submission_for_viewer(access=access, pk=pk)
     show_private = selectors.private_visible(access=access, phase=sub.phase)
     return render(
@@ -301,7 +307,7 @@ def submission_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def requeue(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    access = selectors.competition_access(user=request.user, slug=slug)
+    access = selectors.competition_access(user=_user(request), slug=slug)
     _host(access)
     sub = selectors.submission_for_viewer(access=access, pk=pk)
     try:
@@ -316,13 +322,13 @@ def requeue(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def select_final(request: HttpRequest, slug: str, phase: str) -> HttpResponse:
-    access = selectors.competition_access(user=request.user, slug=slug)
+    access = selectors.competition_access(user=_user(request), slug=slug)
     ph = _phase(access, phase)
     if not access.can_participate:
         raise PermissionDenied(_("Only participants select final submissions."))
     try:
         chosen = [int(x) for x in request.POST.getlist("selected") if x.isdigit()]
-        services.final_selection_set(phase=ph, user=request.user, submission_ids=chosen)
+        services.final_selection_set(phase=ph, user=_user(request), submission_ids=chosen)
     except (services.SubmissionRefused, ValueError) as exc:
         messages.error(request, str(exc))
         return redirect("competitions:phase", slug, ph.slug)
@@ -333,17 +339,17 @@ def select_final(request: HttpRequest, slug: str, phase: str) -> HttpResponse:
 @login_required
 @require_POST
 def team(request: HttpRequest, slug: str) -> HttpResponse:
-    access = selectors.competition_access(user=request.user, slug=slug)
+    access = selectors.competition_access(user=_user(request), slug=slug)
     if not access.can_participate:
         raise PermissionDenied(_("Only participants form teams."))
     action = request.POST.get("action")
     try:
         if action == "create":
-            services.team_create(competition=access.competition, user=request.user, name=request.POST.get("name", ""))
+            services.team_create(competition=access.competition, user=_user(request), name=request.POST.get("name", ""))
         elif action == "join":
-            services.team_join(competition=access.competition, user=request.user, code=request.POST.get("code", ""))
+            services.team_join(competition=access.competition, user=_user(request), code=request.POST.get("code", ""))
         elif action == "leave":
-            services.team_leave(competition=access.competition, user=request.user)
+            services.team_leave(competition=access.competition, user=_user(request))
         else:
             raise services.SubmissionRefused(_("Unknown team action."), 400)
     except services.SubmissionRefused as exc:
@@ -356,7 +362,7 @@ def team(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_GET
 def data_file(request: HttpRequest, slug: str, phase: str, name: str) -> FileResponse:
-    access = selectors.competition_access(user=request.user, slug=slug)
+    access = selectors.competition_access(user=_user(request), slug=slug)
     ph = _phase(access, phase)
     if name not in _downloads(access, ph):
         raise Http404("No such file.")
@@ -372,7 +378,7 @@ def _host(access: selectors.CompAccess) -> None:
 @login_required
 @require_GET
 def export_csv(request: HttpRequest, slug: str, phase: str) -> HttpResponse:
-    access = selectors.competition_access(user=request.user, slug=slug)
+    access = selectors.competition_access(user=_user(request), slug=slug)
     _host(access)
     ph = _phase(access, phase)
     public = {r.participant: r for r in selectors.leaderboard(phase=ph, split="public")}
@@ -419,7 +425,7 @@ def _iso(t: datetime) -> str:
 @login_required
 @require_GET
 def grades(request: HttpRequest, slug: str, phase: str) -> HttpResponse:
-    access = selectors.competition_access(user=request.user, slug=slug)
+    access = selectors.competition_access(user=_user(request), slug=slug)
     _host(access)
     ph = _phase(access, phase)
     rows = selectors.grade_mapping(phase=ph)
@@ -447,7 +453,7 @@ def _is_course_teacher(request: HttpRequest, access: selectors.CompAccess) -> bo
     from courses.enums import Role
     from courses.selectors import course_role
 
-    return bool(request.user.is_superuser) or course_role(user=request.user, course=comp.course) == Role.TEACHER
+    return bool(_user(request).is_superuser) or course_role(user=_user(request), course=comp.course) == Role.TEACHER
 
 
 def _grade_activities(request: HttpRequest, access: selectors.CompAccess) -> list[dict[str, Any]]:
@@ -467,7 +473,7 @@ def _grade_activities(request: HttpRequest, access: selectors.CompAccess) -> lis
 def grades_apply(request: HttpRequest, slug: str) -> HttpResponse:
     """A course teacher maps the competition's ranking to points of a course activity
     (TAs and students: 403; members of other courses: 404)."""
-    access = selectors.competition_access(user=request.user, slug=slug)
+    access = selectors.competition_access(user=_user(request), slug=slug)
     if not _is_course_teacher(request, access):
         raise PermissionDenied("Only the course's teachers map competition results to grades.")
     activity = next(
@@ -485,7 +491,7 @@ def grades_apply(request: HttpRequest, slug: str) -> HttpResponse:
             content_type="text/plain; charset=utf-8",
         )
     try:
-        done = services.competition_grades_apply(competition=access.competition, activity=activity, by=request.user)
+        done = services.competition_grades_apply(competition=access.competition, activity=activity, by=_user(request))
     except services.GradeMappingRefused as exc:
         return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
     messages.success(

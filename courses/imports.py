@@ -16,7 +16,7 @@ import os
 import tempfile
 from datetime import timedelta
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
@@ -27,6 +27,9 @@ from core import jobs
 from .importer import CourseImportError
 from .models import Course, CourseImport
 from .zipimport import import_course_zip
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +131,7 @@ def course_import_run(*, job_id: int) -> CourseImport | None:
     return job
 
 
-def course_import_for(*, job_id: int, user: Any) -> CourseImport | None:
+def course_import_for(*, job_id: int, user: User) -> CourseImport | None:
     """The job, for the teacher who uploaded it (or a superuser); None otherwise."""
     job = CourseImport.objects.select_related("course").filter(pk=job_id).first()
     if job is None or not (job.teacher_id == user.pk or user.is_superuser):

@@ -398,7 +398,7 @@ def course_import_update(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def course_import_status(request: HttpRequest, job_id: int) -> HttpResponse:
     """The progress page of a background import; htmx polls it (the fragment) until it is finished."""
-    job = course_import_for(job_id=job_id, user=request.user)
+    job = course_import_for(job_id=job_id, user=_user(request))
     if job is None:
         raise Http404
     template = "courses/_import_status.html" if request.htmx else "courses/import_status.html"  # type: ignore[attr-defined]

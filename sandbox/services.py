@@ -10,7 +10,7 @@ import json
 import logging
 import posixpath
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.utils import timezone
@@ -21,6 +21,9 @@ from courses import selectors as course_selectors
 from .client import HubClient, HubError, HubUnavailable
 from .hub.constants import KERNEL_DISPLAY_NAME, KERNEL_NAME
 from .secrets import hub_secrets_read
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +45,13 @@ def hub_client(*, timeout: float | None = None) -> HubClient:
     )
 
 
+def lab_name(user: User) -> str:
+    """The user's lab (hub user) name; ``User.save`` sets it, so every saved user has one."""
+    name = user.hub_name
+    assert name, "an unsaved user has no lab"
+    return name
+
+
 def activity_lab_dir(*, activity: Any) -> str:
     """Where an activity's notebooks live in the student's home: courses/<course>/<activity>."""
     return posixpath.join(settings.HUB_NOTEBOOK_ROOT, activity.course.slug, activity.slug)
@@ -57,19 +67,20 @@ def activity_lab_paths(*, activity: Any) -> list[tuple[str, Any]]:
     return [(posixpath.join(base, f.path), f) for f in files]
 
 
-def lab_start(*, user: Any, profile: str | None = None) -> str:
+def lab_start(*, user: User, profile: str | None = None) -> str:
     """Start (or reuse) the user's server; returns "started", "pending" or "running".
 
     Two clicks at once start one server: the hub answers the second with "pending".
     """
     client = hub_client()
-    client.user_ensure(user.hub_name)
-    outcome = client.server_start(user.hub_name, profile=profile or settings.HUB_DEFAULT_PROFILE)
+    name = lab_name(user)
+    client.user_ensure(name)
+    outcome = client.server_start(name, profile=profile or settings.HUB_DEFAULT_PROFILE)
     try:
         # mint the server's own token now, while the server starts, not when the notebook is placed
-        client.user_token(user.hub_name)
+        client.user_token(name)
     except HubError as exc:
-        log.warning("no server token for %s yet: %s", user.hub_name, exc)
+        log.warning("no server token for %s yet: %s", name, exc)
     return outcome
 
 
@@ -80,7 +91,7 @@ class Placed:
     backup: str | None = None
 
 
-def lab_notebooks_place(*, user: Any, activity: Any, reset: bool = False) -> list[Placed]:
+def lab_notebooks_place(*, user: User, activity: Any, reset: bool = False) -> list[Placed]:
     """Write the activity's student notebooks into the user's running server.
 
     An existing file is never overwritten: the student's edits win. ``reset=True`` renames
@@ -88,7 +99,7 @@ def lab_notebooks_place(*, user: Any, activity: Any, reset: bool = False) -> lis
     """
     from core.blobs import blob_get
 
-    name = user.hub_name
+    name = lab_name(user)
     placed: list[Placed] = []
     paths = activity_lab_paths(activity=activity)
     if not paths:
@@ -141,7 +152,7 @@ def notebook_for_lab(data: bytes) -> bytes:
     return json.dumps(nb, ensure_ascii=False).encode()
 
 
-def lab_submit(*, user: Any, activity: Any, path: str, idempotency_key: str) -> Any:
+def lab_submit(*, user: User, activity: Any, path: str, idempotency_key: str) -> Any:
     """Pull the notebook at ``path`` from the user's server and hand it to grading.
 
     Returns grading's Submission (its ``received_at`` and ``blob`` are the receipt).
@@ -155,12 +166,13 @@ def lab_submit(*, user: Any, activity: Any, path: str, idempotency_key: str) -> 
     allowed = {p for p, _ in activity_lab_paths(activity=activity)}
     if path not in allowed:
         raise LabError(_("That file is not part of this activity."))
-    if hub_client().server_status(user.hub_name).state != "ready":
+    name = lab_name(user)
+    if hub_client().server_status(name).state != "ready":
         raise LabError(_("Your lab is not running. Open it, save your notebook, then submit."))
     client = hub_client(timeout=max(settings.HUB_TIMEOUT_SECONDS, 15))
-    if client.contents_get(user.hub_name, path) is None:
+    if client.contents_get(name, path) is None:
         raise LabError(_("%(path)s is not in your lab. Open the activity in JupyterLab first.") % {"path": path})
-    data = client.contents_read_bytes(user.hub_name, path)
+    data = client.contents_read_bytes(name, path)
     return grading_services.submission_receive(
         user=user,
         activity=activity,
@@ -171,12 +183,12 @@ def lab_submit(*, user: Any, activity: Any, path: str, idempotency_key: str) -> 
     )
 
 
-def lab_stop(*, user: Any) -> None:
+def lab_stop(*, user: User) -> None:
     """Stop the user's server (its files stay in their home)."""
-    hub_client().server_stop(user.hub_name)
+    hub_client().server_stop(lab_name(user))
 
 
-def lab_access_end(*, user: Any) -> None:
+def lab_access_end(*, user: User) -> None:
     """End a deactivated user's lab access: revoke their OAuth tokens, stop and remove the hub user.
 
     The hub user's removal ends their hub sessions; the site refuses them a new login.

@@ -11,7 +11,7 @@ import json
 import logging
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -21,6 +21,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.models import User
 from courses import selectors as course_selectors
 from courses.enums import ActivityKind
 
@@ -33,13 +34,18 @@ LAB_KINDS = {ActivityKind.PRACTICE, ActivityKind.ASSIGNMENT, ActivityKind.EXAM, 
 SUBMIT_KINDS = {ActivityKind.ASSIGNMENT, ActivityKind.EXAM}  # grading.services.GRADABLE_KINDS
 
 
+def _user(request: HttpRequest) -> User:
+    """The signed-in user (every view here is behind ``login_required``)."""
+    return cast(User, request.user)
+
+
 def _hub_name(request: HttpRequest) -> str:
     """The signed-in user's lab name (every view here is behind login_required; saving a user sets it)."""
     return str(getattr(request.user, "hub_name", None) or "")
 
 
 def _activity(request: HttpRequest, slug: str, activity: str) -> tuple[Any, Any]:
-    access = course_selectors.course_access(user=request.user, slug=slug)
+    access = course_selectors.course_access(user=_user(request), slug=slug)
     return access, course_selectors.activity_get(access=access, slug=activity)
 
 
@@ -60,7 +66,7 @@ def _context(access: Any, act: Any, **extra: Any) -> dict[str, Any]:
 @require_GET
 def panel(request: HttpRequest, slug: str, activity: str) -> HttpResponse:
     access, act = _activity(request, slug, activity)
-    status = selectors.lab_status(user=request.user)
+    status = selectors.lab_status(user=_user(request))
     return render(request, "sandbox/_panel.html", _context(access, act, status=status))
 
 
@@ -75,7 +81,7 @@ def open_lab(request: HttpRequest, slug: str, activity: str) -> HttpResponse:
             request, "sandbox/opening.html", {**ctx, "error": _("This activity has no notebook to open.")}, status=400
         )
     try:
-        outcome = services.lab_start(user=request.user)
+        outcome = services.lab_start(user=_user(request))
     except HubUnavailable as exc:
         log.error("open lab for %s: %s", _hub_name(request), exc)
         return render(
@@ -191,7 +197,7 @@ def enter(request: HttpRequest, slug: str, activity: str) -> HttpResponse:
     reset = request.POST.get("reset") == "1"
     wants_json = "application/json" in request.headers.get("Accept", "")
     try:
-        placed = services.lab_notebooks_place(user=request.user, activity=act, reset=reset)
+        placed = services.lab_notebooks_place(user=_user(request), activity=act, reset=reset)
     except HubError as exc:
         log.error("enter lab for %s: %s", _hub_name(request), exc)
         message = (
@@ -230,7 +236,7 @@ def submit(request: HttpRequest, slug: str, activity: str) -> HttpResponse:
             status=400,
         )
     try:
-        submission = services.lab_submit(user=request.user, activity=act, path=path, idempotency_key=key)
+        submission = services.lab_submit(user=_user(request), activity=act, path=path, idempotency_key=key)
     except SubmissionRejected as exc:
         return render(request, "sandbox/_receipt.html", {**ctx, "error": str(exc)}, status=422)
     except services.LabError as exc:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import template
 
 from grading.scoring import format_score
+
+if TYPE_CHECKING:
+    from accounts.models import User
+    from courses.selectors import AnyUser
 
 register = template.Library()
 
@@ -53,18 +57,18 @@ def cell_kind(value: Any) -> str:
 
 
 @register.simple_tag(takes_context=True)
-def due_for(context: Any, activity: Any, user: Any = None) -> Any:
+def due_for(context: Any, activity: Any, user: AnyUser | None = None) -> Any:
     """The due time in force for the viewer (their extension, else the activity's)."""
     from grading.services import due_for as due_for_user
 
     who = user or getattr(context.get("request"), "user", None)
     if who is None or not getattr(who, "is_authenticated", False):
         return activity.due_at
-    return due_for_user(activity=activity, user=who)
+    return due_for_user(activity=activity, user=cast("User", who))  # signed in (checked above)
 
 
 @register.simple_tag
-def extra_time(course: Any, user: Any) -> Any:
+def extra_time(course: Any, user: AnyUser | None) -> Any:
     """The student's extra-time factor in the course, or None without an accommodation."""
     from grading.review import extra_time_factor
 

@@ -13,9 +13,12 @@ below refuses their tokens); ``sandbox.signals`` also stops their server.
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from oauth2_provider.oauth2_validators import OAuth2Validator
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 HUB_CLIENT_ID = "liangzhi-hub"
 
@@ -67,7 +70,7 @@ def hub_application_ensure(*, redirect_uri: str, client_secret: str | None = Non
     return app, secret
 
 
-def tokens_revoke_for_user(*, user: Any) -> int:
+def tokens_revoke_for_user(*, user: User) -> int:
     """Revoke every OAuth token of the user (deactivation); returns how many were removed."""
     from oauth2_provider.models import get_access_token_model, get_refresh_token_model
 
