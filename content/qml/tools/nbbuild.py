@@ -8,6 +8,7 @@ Cells:
   answer(gid, src)               an nbgrader solution cell; mark the solution with ### BEGIN/END SOLUTION
   tests(gid, points, src)        an nbgrader autograded test cell; hidden part in ### BEGIN/END HIDDEN TESTS
   written(gid, points, text)     a manually graded Markdown answer (solution text = the model answer)
+Markdown cells get their Simplified Chinese text from notebooks_zh.json (key: source_key of the English text).
 """
 
 from __future__ import annotations
@@ -61,11 +62,32 @@ def written(gid: str, points: float, text: str) -> dict:
     return cell
 
 
+TRANSLATIONS = Path(__file__).resolve().parent / "notebooks_zh.json"
+
+
+def source_key(text: str) -> str:
+    """The key of a Markdown cell's English text in notebooks_zh.json: a changed English text loses its
+    translation (and the content test that wants one fails) instead of keeping a stale one."""
+    return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:12]
+
+
+def _translations() -> dict[str, str]:
+    if not TRANSLATIONS.is_file():
+        return {}
+    return {key: entry["zh"] for key, entry in json.loads(TRANSLATIONS.read_text(encoding="utf-8")).items()}
+
+
 def save(path: Path, cells: list[dict]) -> None:
+    zh = _translations()
     out = []
     for i, cell in enumerate(cells):
         cell = dict(cell)
-        cell["id"] = hashlib.sha1(f"{path.name}:{i}".encode()).hexdigest()[:8]
+        cell["id"] = hashlib.sha1(f"{path.name}:{i}".encode(), usedforsecurity=False).hexdigest()[:8]
+        # Translations ride in the cell's own metadata (metadata.liangzhi.zh): one notebook, one set of
+        # nbgrader ids and hidden tests for both languages. Written answers (solution cells) stay as they are.
+        key = source_key(cell["source"])
+        if cell["cell_type"] == "markdown" and key in zh and not cell["metadata"].get("nbgrader", {}).get("solution"):
+            cell["metadata"] = {**cell["metadata"], "liangzhi": {**cell["metadata"].get("liangzhi", {}), "zh": zh[key]}}
         lines = cell["source"].splitlines(keepends=True)
         cell["source"] = lines
         out.append(cell)
