@@ -56,6 +56,7 @@ def assessment_home(request: HttpRequest, slug: str, activity: str) -> HttpRespo
             "attempts": selectors.attempts_for(activity=act, user=request.user),
             "scores_visible": scores_visible(activity=act),
             "needs_code": bool(policy.definition.get("access_code")),
+            "n_questions": sum(int(slot["draw"]) for slot in policy.definition["slots"]),
         },
     )
 
