@@ -43,10 +43,14 @@ def test_no_student_can_fetch_another_students_attempt(quiz_course, cast, client
     client.force_login(cast.bob)
     for url in (
         f"/quiz/{quiz_course.slug}/q1/attempt/1/",
-        f"/courses/{quiz_course.slug}/q1/",
+        f"/courses/{quiz_course.slug}/a/q1/",
     ):
         page = client.get(url, follow=True)
         assert "GHz" not in page.content.decode()  # alice's numeric question text is nowhere
+    # the activity page sends to the quiz's home, which shows no question before a start
+    home = client.get(f"/courses/{quiz_course.slug}/a/q1/", follow=True)
+    assert home.redirect_chain and 'data-testid="quiz-home"' in home.content.decode()
+    assert 'data-testid="question"' not in home.content.decode()
     assert client.get(f"/quiz/{quiz_course.slug}/q1/attempt/1/").status_code == 404
     assert (
         client.post(
