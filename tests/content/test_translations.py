@@ -45,3 +45,29 @@ def test_lesson_has_a_chinese_translation_with_the_same_structure(lesson: Path) 
     assert len(zh_code) == len(en_code), "code blocks differ in number"
     # it is a translation: mostly Chinese prose
     assert len(re.findall(r"[\u4e00-\u9fff]", _prose(zh_text))) > 100
+
+
+NOTEBOOKS = sorted(
+    [*CONTENT.glob("*/practice/*.ipynb"), *CONTENT.glob("*/assignments/*/*.ipynb")],
+    key=lambda p: str(p),
+)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: str(p.relative_to(CONTENT)))
+def test_notebook_markdown_cells_carry_their_chinese_text(path: Path) -> None:
+    """Each Markdown cell (not a written answer) has ``metadata.liangzhi.zh``: the same headings and display
+    formulas in Chinese prose. A generated notebook gets it from tools/notebooks_zh.json, keyed by the English
+    text, so editing the English without the translation fails here."""
+    import json
+
+    nb = json.loads(path.read_text())
+    for i, cell in enumerate(nb["cells"]):
+        if cell["cell_type"] != "markdown" or cell["metadata"].get("nbgrader", {}).get("solution"):
+            continue
+        en = "".join(cell["source"])
+        zh = cell["metadata"].get("liangzhi", {}).get("zh")
+        assert isinstance(zh, str), f"cell {i} has no Chinese text: {en.splitlines()[0]!r}"
+        en_h, en_math, _, _ = _structure(en)
+        zh_h, zh_math, _, _ = _structure(zh)
+        assert (zh_h, zh_math) == (en_h, en_math), f"cell {i}: headings or display formulas differ"
+        assert re.search(r"[\u4e00-\u9fff]", zh), f"cell {i}"
