@@ -122,3 +122,30 @@ def test_qml_lessons_quote_the_scripts_accuracies_and_parameter_counts() -> None
     assert "96 % test accuracy" not in challenge
     hidden_bar = "assert_accuracy_at_least(predict(model, Xh), yh, 0.88"
     assert hidden_bar in (QML / "tools" / "build_notebooks.py").read_text() and "at least $0.88$" in challenge
+
+
+def test_qml_hybrid_regression_table_is_what_practice_04_measured() -> None:
+    h = _numbers(QML)["hybrid_practice"]
+    lesson = _lesson(QML, "04-hybrid-regression.md")
+    rows = {line.split("|")[1].strip(): line for line in lesson.splitlines() if line.startswith("| ")}
+    assert f"| 5 | ≈ {h['rmse_linear']:.2f} |" in rows["linear regression"]
+    assert f"| {h['parameters_mlp']} | ≈ {h['rmse_mlp_mean']:.2f} |" in rows["classical MLP 4→5→1"]
+    assert f"| {h['parameters_hybrid']} | ≈ {h['rmse_hybrid_mean']:.2f} |" in rows["hybrid, 4 qubits"]
+
+
+def test_qec_repetition_and_surface_code_counts() -> None:
+    import stim
+
+    rep = _numbers(QEC)["repetition"]
+    row = next(line for line in _lesson(QEC, "01-repetition-code.md").splitlines() if line.startswith("| $p_L$ at"))
+    assert [cell.strip() for cell in row.split("|")[2:6]] == [f"{rep[d]['p=0.1']:.3g}" for d in ("1", "3", "5", "7")]
+    surface = _lesson(QEC, "02-surface-code.md")
+    counts = []
+    for d in (3, 5, 7):
+        c = stim.Circuit.generated(
+            "surface_code:rotated_memory_z", distance=d, rounds=d, after_clifford_depolarization=0.001
+        )
+        counts.append(c.num_detectors)
+        assert c.num_detectors == (d * d - 1) * d
+    assert "24 for $d=3$, 120 for $d=5$, 336 for $d=7$" in surface and counts == [24, 120, 336]
+    assert "17 for $d = 3$" in surface  # 2 d^2 - 1 qubits in use
