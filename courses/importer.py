@@ -29,7 +29,7 @@ from django.db import transaction
 from django.utils import timezone
 from pydantic import ValidationError
 
-from core.blobs import blob_put
+from core.blobs import blob_digest, blob_put
 
 from .enums import FileKind, Role
 from .manifest import ActivitySpec, CourseSpec, format_location
@@ -460,6 +460,8 @@ def _finish_prepared(
 def _digest_only(act: PreparedActivity) -> None:
     # The verification of a folder that has other problems needs the digests (to skip unchanged
     # assignments) but must not store blobs of a folder that will be refused anyway.
+    for f in act.files:
+        f.blob = blob_digest(f.data)  # the address blob_put will give it, nothing stored
     act.digest = _activity_digest(act)
 
 
@@ -505,7 +507,14 @@ def _verify_collect(
     from grading.runner.sandbox import sandbox_probe
     from grading.services import grading_limits
 
-    todo = [a for a in prepared if a.spec.kind in ("assignment", "exam") and known.get(a.spec.slug) != a.digest]
+    todo = [
+        a
+        for a in prepared
+        if a.spec.kind in ("assignment", "exam")
+        and known.get(a.spec.slug) != a.digest
+        # an exam made of question files has no nbgrader notebook to verify
+        and any(f.kind == FileKind.SOURCE and f.path.endswith(".ipynb") for f in a.files)
+    ]
     if not todo or not getattr(settings, "COURSES_VERIFY_ASSIGNMENTS", True):
         return [], [], []
     probe = sandbox_probe()
@@ -518,7 +527,7 @@ def _verify_collect(
         folder = (act.spec.folder or "").rstrip("/")
         ok = True
         for f in act.files:
-            if f.kind != FileKind.SOURCE:
+            if f.kind != FileKind.SOURCE or not f.path.endswith(".ipynb"):
                 continue
             inner = f.path.removeprefix("source/")
             for message in assignment_verify(
