@@ -143,3 +143,32 @@ def test_missing_translation_falls_back_to_english_with_a_note(reader: Client) -
     assert "本文尚无中文译文" in zh or "no Chinese translation" in zh  # catalogue compiled by the lead
     en = _text(reader.get("/courses/bilingual/a/plain/", HTTP_ACCEPT_LANGUAGE="en"))
     assert "Only English" in en and 'data-testid="no-translation"' not in en
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True)
+def test_chromium_switches_the_demo_lesson_between_chinese_and_english(login_page, live_server) -> None:  # type: ignore[no-untyped-def]
+    """In a real browser: the demo lesson's 中文 link shows the Chinese text with its typeset math and figure,
+    the choice holds on the next visit, and English comes back with the other link."""
+    from courses.importer import import_course
+    from tests.factories import UserFactory
+
+    report = import_course(Path(__file__).resolve().parents[2] / "content" / "demo")
+    student = UserFactory(username="lin", display_name="Lin")
+    Enrollment.objects.create(course=report.course, user=student, role=Role.STUDENT)
+    url = f"{live_server.url}/courses/{report.course.slug}/a/bell-lesson/"
+
+    page = login_page(student)
+    page.goto(url)
+    assert page.inner_text("article h1") == "The Bell state"
+    page.click('[data-testid="content-lang-switch"] a:has-text("中文")')
+    page.wait_for_selector("article h1:has-text('贝尔态')", timeout=30000)
+    page.wait_for_selector("article .katex", timeout=30000)  # KaTeX typeset the Chinese text's formulas
+    page.wait_for_function(
+        "() => { const i = document.querySelector('article img'); return i && i.complete && i.naturalWidth > 0; }",
+        timeout=30000,
+    )
+    page.goto(url)  # remembered without the parameter
+    assert page.inner_text("article h1") == "贝尔态"
+    page.click('[data-testid="content-lang-switch"] a:has-text("English")')
+    page.wait_for_selector("article h1:has-text('The Bell state')", timeout=30000)
