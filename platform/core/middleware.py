@@ -33,3 +33,42 @@ class SiteHostMiddleware:
             if _host_name(f"//{asked}") == hub_host:
                 return HttpResponseRedirect(settings.SITE_URL + request.get_full_path())
         return self.get_response(request)
+
+
+class NulByteMiddleware:
+    """Refuse form fields and query values holding a NUL character with a 400, for every view at once.
+
+    PostgreSQL text cannot hold NUL (a ``DataError``, so a 500, on whichever view saves it: a team
+    name, a join code, a roster line); Django's form fields refuse it, but not every view reads
+    its input through a form. One check here keeps every view's answer a clear 400.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if _has_nul(request):
+            from django.http import HttpResponseBadRequest
+            from django.utils.translation import gettext as _
+
+            return HttpResponseBadRequest(
+                _("The form held a character that cannot be stored (NUL). Nothing was changed; remove it and try again."),
+                content_type="text/plain; charset=utf-8",
+            )
+        return self.get_response(request)
+
+
+def _has_nul(request: HttpRequest) -> bool:
+    for values in request.GET.lists():
+        if "\x00" in values[0] or any("\x00" in v for v in values[1]):
+            return True
+    if request.method in ("POST", "PUT", "PATCH") and request.content_type in (
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    ):
+        try:
+            items = list(request.POST.lists())
+        except Exception:  # a malformed body: the view's own parsing answers it
+            return False
+        return any("\x00" in key or any("\x00" in v for v in vals) for key, vals in items)
+    return False
