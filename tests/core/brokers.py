@@ -66,6 +66,9 @@ def redis_back_or_skip() -> str:
     return REDIS_BACK
 
 
+_ENV_URLS = ("CELERY_BROKER_URL", "CELERY_BROKER_READ_URL", "CELERY_BROKER_WRITE_URL")
+
+
 def use_broker(url: str) -> None:
     """Point the Celery app at ``url`` with the options the settings would give it."""
     from django.conf import settings
@@ -73,6 +76,12 @@ def use_broker(url: str) -> None:
     from config.broker import transport_options
     from config.celery import app
 
+    # Celery reads CELERY_BROKER_URL (and _READ_/_WRITE_) from the environment before its conf
+    # (celery.app.utils.Settings.broker_url): where the environment names a broker (CI's Redis),
+    # a conf change alone would still publish there. Call inside broker_config(), which restores them.
+    for name in _ENV_URLS:
+        os.environ.pop(name, None)
+    os.environ["CELERY_BROKER_URL"] = url
     app.conf.update(
         broker_url=url,
         broker_transport_options=transport_options(url, settings.CELERY_BROKER_TIMEOUT),
@@ -93,12 +102,18 @@ def broker_config() -> Iterator[None]:
     # Celery's conf is a chain: explicit changes over the Django settings. Put back exactly the
     # changes there were, so that afterwards every value follows the Django settings again.
     saved = {k: app.conf.changes[k] for k in keys if k in app.conf.changes}
+    saved_env = {name: os.environ.get(name) for name in _ENV_URLS}
     try:
         yield
     finally:
         for key in keys:
             app.conf.changes.pop(key, None)
         app.conf.update(saved)
+        for name, value in saved_env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
         if app._pool is not None:
             app._pool.force_close_all()
         app._pool = None
