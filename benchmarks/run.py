@@ -17,6 +17,12 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 
 
+def _load() -> str:
+    """The 1/5/15-minute load averages: figures taken on a busy machine say so beside them."""
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f} {five:.2f} {fifteen:.2f}"
+
+
 def groups() -> list[str]:
     return sorted(p.stem for p in HERE.glob("*.py") if p.stem not in {"run", "__init__"} and not p.stem.startswith("_"))
 
@@ -33,7 +39,7 @@ def main(argv: list[str]) -> int:
         return 2
     failed = 0
     for name in wanted:
-        print(f"== benchmark group {name} ==", flush=True)
+        print(f"== benchmark group {name} == load average at start: {_load()}", flush=True)
         started = time.perf_counter()
         try:
             # Loaded by file path: a group may share its name with an app (benchmarks/dashboard.py
@@ -46,7 +52,7 @@ def main(argv: list[str]) -> int:
         except Exception as exc:  # one broken group must not hide the others' figures
             failed += 1
             print(f"!! group {name} failed: {type(exc).__name__}: {exc}", flush=True)
-        print(f"== {name} took {time.perf_counter() - started:.1f} s ==", flush=True)
+        print(f"== {name} took {time.perf_counter() - started:.1f} s == load average at end: {_load()}", flush=True)
     return 1 if failed else 0
 
 
