@@ -186,6 +186,9 @@ def login_page(browser, live_server):  # type: ignore[no-untyped-def]
 
     def _open(user, password: str = "pw-for-tests", *, viewport=None):  # type: ignore[no-untyped-def]  # noqa: S107 (a test password)
         ctx = browser.new_context(viewport=viewport or {"width": 1280, "height": 860})
+        # Playwright's 30 s default bites a correct run on a loaded machine (a page can take 15 s there).
+        ctx.set_default_timeout(120_000)
+        ctx.set_default_navigation_timeout(120_000)
         contexts.append(ctx)
         page = ctx.new_page()
         page.goto(f"{live_server.url}/accounts/login/")
