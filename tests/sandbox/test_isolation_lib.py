@@ -218,7 +218,11 @@ def test_connect_proxy_refuses_a_name_that_resolves_to_loopback_and_relays_a_pub
             server.close()
         return refused, established, echoed
 
-    refused, established, echoed = asyncio.run(scenario())
+    # In its own thread: a session-wide Playwright browser keeps an event loop running in the main one.
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        refused, established, echoed = pool.submit(asyncio.run, scenario()).result()
     assert refused.startswith("HTTP/1.1 403") and "not a public address" in refused
     assert established.startswith("HTTP/1.1 200 Connection established")
     assert echoed == b"ping"
