@@ -98,6 +98,7 @@ def lab_notebooks_place(*, user: User, activity: Any, reset: bool = False) -> li
     the existing copy to ``<name>.backup-<UTC time>.ipynb`` and writes a fresh one.
     """
     from core.blobs import blob_get
+    from courses.notebook_lang import notebook_bytes_for_language  # the student's interface language
 
     name = lab_name(user)
     placed: list[Placed] = []
@@ -119,7 +120,7 @@ def lab_notebooks_place(*, user: User, activity: Any, reset: bool = False) -> li
             stem, ext = posixpath.splitext(path)
             backup = f"{stem}.backup-{timezone.now():%Y%m%d-%H%M%S}{ext}"
             client.contents_rename(name, path, backup)
-        client.contents_put_notebook(name, path, notebook_for_lab(blob_get(file.blob)))
+        client.contents_put_notebook(name, path, notebook_for_lab(notebook_bytes_for_language(blob_get(file.blob))))
         placed.append(Placed(path=path, written=True, backup=backup))
     # data files the notebooks read (CSV inputs, ...) go beside them; a student's copy is kept
     version = activity.current_version
