@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import mimetypes
 import zipfile
-from typing import cast
+from typing import IO, cast
 
 from django.conf import settings
 from django.contrib import messages
@@ -24,6 +25,7 @@ from .enums import NOTEBOOK_KINDS, ActivityKind, FileKind, Role, Stage
 from .forms import CourseCreateForm, CourseZipForm, JoinForm, RoleForm, RosterAddForm, RosterCsvForm
 from .imports import course_import_for, course_import_receive
 from .models import Activity, Course, CourseImport, Enrollment
+from .notebook_lang import notebook_bytes_for_language
 
 
 def _user(request: HttpRequest) -> User:
@@ -199,9 +201,12 @@ def activity_file(request: HttpRequest, slug: str, activity: str, path: str) -> 
     if f is None:
         raise Http404("No such file.")
     try:
-        handle = blob_path(f.blob).open("rb")
+        handle: IO[bytes] = blob_path(f.blob).open("rb")
     except BlobNotFound:
         raise Http404("The file is missing from storage.") from None
+    if f.kind == FileKind.NOTEBOOK:  # in the language the page shows, without the teacher's metadata
+        with handle:
+            handle = io.BytesIO(notebook_bytes_for_language(handle.read(), _content_language(request)[0]))
     filename = path.rsplit("/", 1)[-1]
     content_type = (
         "application/x-ipynb+json"
