@@ -10,16 +10,29 @@ import json
 import logging
 import posixpath
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from courses import selectors as course_selectors
 
 from .client import HubClient, HubError, HubUnavailable
-from .hub.constants import KERNEL_DISPLAY_NAME, KERNEL_NAME
+from .hub.constants import DEFAULT_PROFILE, KERNEL_DISPLAY_NAME, KERNEL_NAME, PROFILES
+from .models import (
+    ACTIVE_STATES,
+    AdmissionGate,
+    LabPreparation,
+    LabStart,
+    ScheduledLesson,
+    StartPriority,
+    StartReason,
+    StartState,
+)
 from .secrets import hub_secrets_read
 
 if TYPE_CHECKING:
@@ -68,20 +81,404 @@ def activity_lab_paths(*, activity: Any) -> list[tuple[str, Any]]:
 
 
 def lab_start(*, user: User, profile: str | None = None) -> str:
-    """Start (or reuse) the user's server; returns "started", "pending" or "running".
+    """Ask for the user's lab; returns "queued", "started", "pending" or "running".
 
-    Two clicks at once start one server: the hub answers the second with "pending".
+    A running lab is reused at once. Otherwise the start joins the admission queue
+    (``queue_enqueue``) and the queue moves (``queue_pump``): with a free place it is started now
+    and the hub's answer comes back ("started"/"pending"); else "queued", and the progress page
+    keeps the student's place in line until it is admitted. Two clicks at once share one row.
     """
     client = hub_client()
     name = lab_name(user)
-    client.user_ensure(name)
-    outcome = client.server_start(name, profile=profile or settings.HUB_DEFAULT_PROFILE)
-    try:
-        # mint the server's own token now, while the server starts, not when the notebook is placed
-        client.user_token(name)
-    except HubError as exc:
-        log.warning("no server token for %s yet: %s", name, exc)
-    return outcome
+    status = client.server_status(name)
+    if status.state != "stopped":
+        _opened(user=user)
+        return "running" if status.state == "ready" else "pending"
+    row = queue_enqueue(user=user, profile=profile or settings.HUB_DEFAULT_PROFILE)
+    outcomes = queue_pump()
+    row.refresh_from_db()
+    if row.pk in outcomes:
+        return outcomes[row.pk]
+    if row.state == StartState.QUEUED:
+        return "queued"
+    if row.state == StartState.FAILED:
+        raise LabError(row.error or _("Your lab could not start. Please try again."))
+    return "pending"
+
+
+def _opened(*, user: User) -> None:
+    """The student asked for their lab: a prepared one is now in use (the grace sweep keeps it)."""
+    LabStart.objects.filter(user=user, reason=StartReason.PREPARE, opened_at__isnull=True).exclude(
+        state__in=(StartState.FAILED, StartState.CANCELLED, StartState.STOPPED)
+    ).update(opened_at=timezone.now(), priority=StartPriority.STUDENT_WAITING)
+
+
+# --- the admission queue ------------------------------------------------------------------------
+def profile_memory_mb(profile: str) -> int:
+    """What one lab of this profile may take (its memory limit); unknown profiles count as the default."""
+    known = PROFILES.get(profile) or PROFILES.get(settings.HUB_DEFAULT_PROFILE) or PROFILES[DEFAULT_PROFILE]
+    return int(known["mem_limit"]) // (1024 * 1024)
+
+
+def queue_enqueue(
+    *,
+    user: User,
+    profile: str,
+    reason: str = StartReason.CLICK,
+    preparation: LabPreparation | None = None,
+) -> LabStart:
+    """The user's queued-or-starting row, created if there is none (one per user, whoever asks)."""
+    now = timezone.now()
+    existing = LabStart.objects.filter(user=user, state__in=ACTIVE_STATES).first()
+    if existing is None:
+        try:
+            with transaction.atomic():
+                return LabStart.objects.create(
+                    user=user,
+                    profile=profile,
+                    memory_mb=profile_memory_mb(profile),
+                    reason=reason,
+                    priority=StartPriority.PREPARED if reason == StartReason.PREPARE else StartPriority.STUDENT_WAITING,
+                    preparation=preparation,
+                    seen_at=now,
+                    opened_at=now if reason == StartReason.CLICK else None,
+                )
+        except IntegrityError:  # a second click (or a preparation) made it just now
+            existing = LabStart.objects.filter(user=user, state__in=ACTIVE_STATES).first()
+            if existing is None:
+                raise
+    if reason == StartReason.CLICK:
+        # a student waiting goes before labs prepared ahead, and their prepared lab is in use
+        LabStart.objects.filter(pk=existing.pk).update(
+            seen_at=now, priority=StartPriority.STUDENT_WAITING, opened_at=existing.opened_at or now
+        )
+        existing.refresh_from_db()
+    return existing
+
+
+def _gate() -> None:
+    """Take the admission turn: an UPDATE of the one gate row, held until the transaction ends.
+
+    PostgreSQL: a row lock, so concurrent admitters wait for each other. SQLite: the site opens
+    IMMEDIATE transactions and this is a write anyway, so the database lock serialises them.
+    """
+    if not AdmissionGate.objects.filter(pk=1).update(turns=F("turns") + 1):
+        with transaction.atomic():  # a savepoint: a concurrent creator wins, we update theirs
+            try:
+                AdmissionGate.objects.create(pk=1, turns=1)
+            except IntegrityError:
+                AdmissionGate.objects.filter(pk=1).update(turns=F("turns") + 1)
+
+
+def queue_expire(*, now: datetime | None = None) -> int:
+    """Free places held by starts nobody follows: waiting pages gone, admitted starts never reported."""
+    now = now or timezone.now()
+    abandoned = LabStart.objects.filter(
+        state=StartState.QUEUED,
+        reason=StartReason.CLICK,
+        seen_at__lt=now - timedelta(seconds=settings.LAB_QUEUE_ABANDON_SECONDS),
+    ).update(state=StartState.CANCELLED, finished_at=now, error="left the line")
+    expired = LabStart.objects.filter(
+        state=StartState.STARTING, admitted_at__lt=now - timedelta(seconds=settings.LAB_START_SLOT_SECONDS)
+    ).update(
+        state=StartState.FAILED,
+        finished_at=now,
+        error=_("Your lab took too long to start. Please try again in a minute."),
+    )
+    return abandoned + expired
+
+
+def queue_admit(*, now: datetime | None = None, limit: int | None = None) -> list[LabStart]:
+    """Admit waiting starts in (priority, id) order while fewer than the limit are starting.
+
+    Admitters take turns (``_gate``); the rows are claimed with ``select_for_update(skip_locked)``
+    where the database has it (PostgreSQL), so a row is admitted exactly once.
+    """
+    now = now or timezone.now()
+    limit = settings.LAB_START_CONCURRENCY if limit is None else limit
+    with transaction.atomic():
+        _gate()
+        free = limit - LabStart.objects.filter(state=StartState.STARTING).count()
+        if free <= 0:
+            return []
+        waiting = LabStart.objects.filter(state=StartState.QUEUED).order_by("priority", "id")
+        if connection.features.has_select_for_update_skip_locked:
+            waiting = waiting.select_for_update(skip_locked=True)
+        rows = list(waiting.select_related("user")[:free])
+        if rows:
+            LabStart.objects.filter(pk__in=[r.pk for r in rows], state=StartState.QUEUED).update(
+                state=StartState.STARTING, admitted_at=now
+            )
+        for row in rows:
+            row.state, row.admitted_at = StartState.STARTING, now
+        return rows
+
+
+def queue_post(rows: list[LabStart]) -> dict[int, str]:
+    """Ask the hub for the admitted rows' servers (the hub's own start timeout begins now)."""
+    outcomes: dict[int, str] = {}
+    if not rows:
+        return outcomes
+    client = hub_client()
+    for row in rows:
+        name = lab_name(row.user)
+        try:
+            client.user_ensure(name)
+            outcome = client.server_start(name, profile=row.profile)
+        except HubError as exc:
+            log.error("lab start for %s refused: %s", name, exc)
+            message = (
+                _("The lab is unavailable right now. Please try again in a few minutes.")
+                if isinstance(exc, HubUnavailable)
+                else str(exc)
+            )
+            LabStart.objects.filter(pk=row.pk, state=StartState.STARTING).update(
+                state=StartState.FAILED, finished_at=timezone.now(), error=message[:500]
+            )
+            continue
+        now = timezone.now()
+        if outcome == "running":
+            LabStart.objects.filter(pk=row.pk, state=StartState.STARTING).update(
+                state=StartState.READY, posted_at=now, finished_at=now
+            )
+        else:
+            LabStart.objects.filter(pk=row.pk, state=StartState.STARTING).update(posted_at=now)
+        outcomes[row.pk] = outcome
+        try:
+            # mint the server's own token now, while the server starts, not when the notebook is placed
+            client.user_token(name)
+        except HubError as exc:
+            log.warning("no server token for %s yet: %s", name, exc)
+    return outcomes
+
+
+def queue_check_hub(*, now: datetime | None = None) -> int:
+    """Finish admitted starts from the hub's view (one call): ready servers, starts that ended."""
+    now = now or timezone.now()
+    starting = list(LabStart.objects.filter(state=StartState.STARTING, posted_at__isnull=False).select_related("user"))
+    if not starting:
+        return 0
+    servers: dict[str, dict[str, Any]] = {}
+    for model in hub_client().users_active():
+        server = (model.get("servers") or {}).get("")
+        if server:
+            servers[str(model.get("name"))] = server
+    changed = 0
+    for row in starting:
+        server = servers.get(row.user.hub_name or "")
+        if server is not None and server.get("ready"):
+            changed += start_finish(row_id=row.pk, ok=True, now=now)
+        elif server is None and row.posted_at and row.posted_at < now - timedelta(seconds=5):
+            changed += start_finish(
+                row_id=row.pk, ok=False, error=_("Your lab could not start. Please try again."), now=now
+            )
+    return changed
+
+
+def start_finish(*, row_id: int, ok: bool, error: str = "", now: datetime | None = None) -> int:
+    """An admitted start ended (ready or failed): its place goes to the next in line."""
+    now = now or timezone.now()
+    return LabStart.objects.filter(pk=row_id, state=StartState.STARTING).update(
+        state=StartState.READY if ok else StartState.FAILED, finished_at=now, error=error[:500]
+    )
+
+
+def queue_pump(*, check_hub: bool = False) -> dict[int, str]:
+    """Move the line: free stale places, (optionally) finish starts the hub reports, admit, post.
+
+    Any process may call it at any time (waiting pages, a teacher's "prepare labs", the
+    housekeeping task); returns the hub's answer for each row this call started.
+    """
+    queue_expire()
+    if check_hub:
+        try:
+            queue_check_hub()
+        except HubError as exc:
+            log.warning("lab queue: hub unavailable: %s", exc)
+    return queue_post(queue_admit())
+
+
+@dataclass(frozen=True)
+class WaitStep:
+    """Where a student's start stands, for the progress page."""
+
+    state: str
+    row_id: int | None = None
+    position: int = 0
+    eta_seconds: int = 0
+    error: str = ""
+    posted: bool = False
+
+
+def queue_wait_step(*, user: User, row_id: int | None = None) -> WaitStep:
+    """One poll of a waiting page: keep the place, move the line, say where the start stands.
+
+    The first poll finds the user's queued-or-starting row (none: the hub has the start, or the
+    lab runs); later polls follow that row by id to its end.
+    """
+    from .selectors import queue_position
+
+    rows = LabStart.objects.filter(user=user)
+    row = rows.filter(pk=row_id).first() if row_id else rows.filter(state__in=ACTIVE_STATES).first()
+    if row is None:
+        return WaitStep(state="none")
+    if row.state == StartState.QUEUED:
+        LabStart.objects.filter(pk=row.pk).update(seen_at=timezone.now())
+        queue_pump()
+        row.refresh_from_db()
+    if row.state == StartState.QUEUED:
+        position, eta = queue_position(row=row)
+        return WaitStep(state=row.state, row_id=row.pk, position=position, eta_seconds=eta)
+    return WaitStep(state=row.state, row_id=row.pk, error=row.error, posted=row.posted_at is not None)
+
+
+def start_finish_for(*, user: User, ok: bool, error: str = "") -> int:
+    """The progress page saw the hub's last event for this user's start."""
+    row = LabStart.objects.filter(user=user, state=StartState.STARTING).first()
+    return start_finish(row_id=row.pk, ok=ok, error=error) if row else 0
+
+
+# --- preparing a class's labs -------------------------------------------------------------------
+@dataclass(frozen=True)
+class PrepareResult:
+    preparation: LabPreparation
+    queued: int
+    already_running: int
+    skipped_budget: int
+
+
+def labs_prepare(
+    *,
+    course: Any,
+    section: Any | None = None,
+    lesson: ScheduledLesson | None = None,
+    by: User | None = None,
+    profile: str | None = None,
+    budget_mb: int | None = None,
+) -> PrepareResult:
+    """Start the labs of the course's students (or one section's) through the admission queue.
+
+    Labs already running or starting count against ``LAB_PREWARM_MEMORY_BUDGET_MB`` (each at its
+    profile's memory limit), so do the labs queued here; a student whose lab would exceed the
+    budget is skipped and counted. The caller moves the queue (``queue_pump`` / the task).
+    """
+    from courses.enums import Role
+    from courses.models import Enrollment
+
+    profile = profile or settings.HUB_DEFAULT_PROFILE
+    budget = settings.LAB_PREWARM_MEMORY_BUDGET_MB if budget_mb is None else budget_mb
+    students = Enrollment.objects.filter(course=course, role=Role.STUDENT, user__is_active=True)
+    if section is not None:
+        students = students.filter(sections=section)
+    users = [e.user for e in students.select_related("user").order_by("user__username", "user_id")]
+    active_names = {str(m.get("name")) for m in hub_client().users_active() if (m.get("servers") or {}).get("")}
+    queued_rows = {row.user_id: row for row in LabStart.objects.filter(state__in=ACTIVE_STATES).select_related("user")}
+    default_mb = profile_memory_mb(settings.HUB_DEFAULT_PROFILE)
+    known_mb = dict(
+        LabStart.objects.filter(user__hub_name__in=active_names)
+        .order_by("user_id", "id")
+        .values_list("user__hub_name", "memory_mb")
+    )
+    used = sum(known_mb.get(n) or default_mb for n in active_names)
+    used += sum(r.memory_mb for r in queued_rows.values() if (r.user.hub_name or "") not in active_names)
+    need = profile_memory_mb(profile)
+    preparation = LabPreparation.objects.create(
+        course=course, section=section, lesson=lesson, created_by=by, students=len(users), budget_mb=budget
+    )
+    queued = running = skipped = 0
+    for user in users:
+        if lab_name(user) in active_names:
+            running += 1
+            continue
+        if user.pk in queued_rows:
+            LabStart.objects.filter(pk=queued_rows[user.pk].pk, preparation__isnull=True).update(
+                preparation=preparation
+            )
+            queued += 1
+            continue
+        if used + need > budget:
+            skipped += 1
+            continue
+        queue_enqueue(user=user, profile=profile, reason=StartReason.PREPARE, preparation=preparation)
+        used += need
+        queued += 1
+    preparation.already_running, preparation.skipped_budget = running, skipped
+    preparation.save(update_fields=["already_running", "skipped_budget"])
+    log.info(
+        "labs prepared for %s: %d queued, %d running, %d over budget (%d MiB)",
+        course.slug,
+        queued,
+        running,
+        skipped,
+        budget,
+    )
+    return PrepareResult(preparation, queued, running, skipped)
+
+
+def lessons_due(*, now: datetime | None = None) -> list[PrepareResult]:
+    """Prepare the labs of every scheduled lesson starting within ``LAB_PREPARE_MINUTES_BEFORE``.
+
+    Each lesson is claimed once (its ``prepared_at``); a lesson already over by more than the
+    grace period is marked and skipped.
+    """
+    now = now or timezone.now()
+    lead = timedelta(minutes=settings.LAB_PREPARE_MINUTES_BEFORE)
+    grace = timedelta(minutes=settings.LAB_PREWARM_GRACE_MINUTES)
+    results: list[PrepareResult] = []
+    due = ScheduledLesson.objects.filter(prepared_at__isnull=True, starts_at__lte=now + lead).values_list(
+        "pk", flat=True
+    )
+    for pk in list(due):
+        with transaction.atomic():
+            rows = ScheduledLesson.objects.filter(pk=pk, prepared_at__isnull=True)
+            if connection.features.has_select_for_update_skip_locked:
+                rows = rows.select_for_update(skip_locked=True)
+            lesson = rows.select_related("course", "section").first()
+            if lesson is None:
+                continue  # another worker has it
+            ScheduledLesson.objects.filter(pk=pk).update(prepared_at=now)
+        if lesson.starts_at + grace < now:
+            continue
+        try:
+            results.append(labs_prepare(course=lesson.course, section=lesson.section, lesson=lesson))
+        except HubError as exc:
+            log.error("labs for lesson %s not prepared: %s", pk, exc)
+            ScheduledLesson.objects.filter(pk=pk).update(prepared_at=None)  # the next run tries again
+    return results
+
+
+def prepared_unused_stop(*, now: datetime | None = None) -> int:
+    """Stop prepared labs that their students have not opened within the grace period.
+
+    The period counts from the later of the lab being ready and its lesson's start.
+    """
+    now = now or timezone.now()
+    grace = timedelta(minutes=settings.LAB_PREWARM_GRACE_MINUTES)
+    rows = LabStart.objects.filter(
+        reason=StartReason.PREPARE, state=StartState.READY, opened_at__isnull=True
+    ).select_related("user", "preparation__lesson")
+    stopped = 0
+    for row in rows:
+        since = row.finished_at or row.created_at
+        lesson = row.preparation.lesson if row.preparation else None
+        if lesson is not None and lesson.starts_at > since:
+            since = lesson.starts_at
+        if since + grace > now:
+            continue
+        if LabStart.objects.filter(user=row.user, pk__gt=row.pk).exists():
+            # the student has started the lab again since: it is theirs now
+            LabStart.objects.filter(pk=row.pk).update(state=StartState.STOPPED)
+            continue
+        try:
+            hub_client().server_stop(lab_name(row.user))
+        except HubError as exc:
+            log.warning("unused prepared lab of %s not stopped: %s", row.user.hub_name, exc)
+            continue
+        LabStart.objects.filter(pk=row.pk, state=StartState.READY, opened_at__isnull=True).update(
+            state=StartState.STOPPED
+        )
+        stopped += 1
+    return stopped
 
 
 @dataclass(frozen=True)
@@ -204,3 +601,27 @@ def lab_access_end(*, user: User) -> None:
         hub_client().user_delete(user.hub_name)
     except HubUnavailable as exc:
         log.error("could not remove hub user %s after deactivation: %s", user.hub_name, exc)
+
+
+def queue_active() -> bool:
+    """Starts are waiting or under way."""
+    return LabStart.objects.filter(state__in=ACTIVE_STATES).exists()
+
+
+def drive_claim(*, seconds: float) -> bool:
+    """Become the one worker that follows the queue for ``seconds`` (a lease that runs out)."""
+    now = timezone.now()
+    AdmissionGate.objects.get_or_create(pk=1)
+    return bool(
+        AdmissionGate.objects.filter(pk=1)
+        .filter(Q(drive_until__isnull=True) | Q(drive_until__lt=now))
+        .update(drive_until=now + timedelta(seconds=seconds))
+    )
+
+
+def drive_claimed() -> bool:
+    return AdmissionGate.objects.filter(pk=1, drive_until__gte=timezone.now()).exists()
+
+
+def drive_release() -> None:
+    AdmissionGate.objects.filter(pk=1).update(drive_until=None)

@@ -7,16 +7,22 @@ unreleased work).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from typing import Any, cast
 
+from asgiref.sync import sync_to_async
+from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.handlers.asgi import ASGIRequest
-from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -27,6 +33,7 @@ from courses.enums import ActivityKind
 
 from . import selectors, services
 from .client import HubError, HubUnavailable, SpawnFailed
+from .models import ScheduledLesson, StartState
 
 log = logging.getLogger(__name__)
 
@@ -93,8 +100,16 @@ def open_lab(request: HttpRequest, slug: str, activity: str) -> HttpResponse:
     except HubError as exc:
         log.error("open lab for %s: %s", _hub_name(request), exc)
         return render(request, "sandbox/opening.html", {**ctx, "error": str(exc)}, status=502)
+    queue = selectors.queue_place(user=_user(request)) if outcome == "queued" else None
     return render(
-        request, "sandbox/opening.html", {**ctx, "outcome": outcome, "reset": request.POST.get("reset") == "1"}
+        request,
+        "sandbox/opening.html",
+        {
+            **ctx,
+            "outcome": outcome,
+            "reset": request.POST.get("reset") == "1",
+            "queue_message": _queue_text(*queue) if queue else "",
+        },
     )
 
 
@@ -122,16 +137,33 @@ def progress(request: HttpRequest, slug: str, activity: str) -> StreamingHttpRes
     _activity(request, slug, activity)
     name = _hub_name(request)
 
+    user = _user(request)
+
     def stream() -> Iterator[str]:
+        row_id: int | None = None
+        while True:  # first the line, if the start is waiting in it
+            step = services.queue_wait_step(user=user, row_id=row_id)
+            row_id = step.row_id
+            event = _queue_event(step)
+            if event is None:
+                break
+            yield _sse(event)
+            if event.get("failed"):
+                return
+            time.sleep(settings.LAB_QUEUE_POLL_SECONDS)
         try:
             client = services.hub_client()
             for event in client.server_progress(name, timeout=settings.HUB_PROGRESS_TIMEOUT_SECONDS):
                 if event.failed:
                     log.error("spawn failed for %s: %s", name, event.message)
+                    services.start_finish_for(user=user, ok=False, error=_failure_text(event.message))
                     yield _sse({"progress": 100, "failed": True, "message": _failure_text(event.message)})
                     return
+                if event.ready:
+                    services.start_finish_for(user=user, ok=True)
                 yield _sse({"progress": event.progress, "message": _progress_text(event.message), "ready": event.ready})
                 if event.ready:
+                    services.queue_pump()  # the next in line takes the place at once
                     return
         except SpawnFailed as exc:
             log.error("spawn failed for %s: %s", name, exc)
@@ -149,15 +181,32 @@ def progress(request: HttpRequest, slug: str, activity: str) -> StreamingHttpRes
     async def stream_async() -> AsyncIterator[str]:
         # The same events for an ASGI server (production): awaited, so an open stream holds no
         # worker and no thread (deploy/gunicorn.conf.py). Django would buffer a sync iterator whole.
+        row_id: int | None = None
+        while True:
+            step = await sync_to_async(services.queue_wait_step)(user=user, row_id=row_id)
+            row_id = step.row_id
+            event = _queue_event(step)
+            if event is None:
+                break
+            yield _sse(event)
+            if event.get("failed"):
+                return
+            await asyncio.sleep(settings.LAB_QUEUE_POLL_SECONDS)
         try:
             client = services.hub_client()
             async for event in client.server_progress_async(name, timeout=settings.HUB_PROGRESS_TIMEOUT_SECONDS):
                 if event.failed:
                     log.error("spawn failed for %s: %s", name, event.message)
+                    await sync_to_async(services.start_finish_for)(
+                        user=user, ok=False, error=_failure_text(event.message)
+                    )
                     yield _sse({"progress": 100, "failed": True, "message": _failure_text(event.message)})
                     return
+                if event.ready:
+                    await sync_to_async(services.start_finish_for)(user=user, ok=True)
                 yield _sse({"progress": event.progress, "message": _progress_text(event.message), "ready": event.ready})
                 if event.ready:
+                    await sync_to_async(services.queue_pump)()
                     return
         except SpawnFailed as exc:
             log.error("spawn failed for %s: %s", name, exc)
@@ -178,6 +227,31 @@ def progress(request: HttpRequest, slug: str, activity: str) -> StreamingHttpRes
     response["Cache-Control"] = "no-cache"
     response["X-Accel-Buffering"] = "no"
     return response
+
+
+def _queue_text(position: int, seconds: int) -> str:
+    return _("You are number %(position)s in line, about %(seconds)s s.") % {"position": position, "seconds": seconds}
+
+
+def _queue_event(step: services.WaitStep) -> dict[str, Any] | None:
+    """The page's event while the start waits in line; None once the hub has it."""
+    if step.state == StartState.QUEUED:
+        return {
+            "progress": 0,
+            "queued": True,
+            "position": step.position,
+            "eta": step.eta_seconds,
+            "message": _queue_text(step.position, step.eta_seconds),
+        }
+    if step.state == StartState.STARTING and not step.posted:
+        return {"progress": 1, "message": _("Server requested")}
+    if step.state in (StartState.FAILED, StartState.CANCELLED) and step.row_id is not None:
+        return {
+            "progress": 100,
+            "failed": True,
+            "message": step.error or _("Your lab could not start. Please try again."),
+        }
+    return None
 
 
 def _failure_text(message: str) -> str:
@@ -250,3 +324,107 @@ def submit(request: HttpRequest, slug: str, activity: str) -> HttpResponse:
             status=503,
         )
     return render(request, "sandbox/_receipt.html", {**ctx, "submission": submission, "path": path})
+
+
+# --- preparing a class's labs (course staff) -----------------------------------------------------
+def _staff_access(request: HttpRequest, slug: str) -> Any:
+    """The course's teachers, TAs and site admins; members who are not get 403, outsiders 404."""
+    access = course_selectors.course_access(user=_user(request), slug=slug)
+    if not access.is_staff:
+        raise PermissionDenied(_("Only the course's teachers and assistants may prepare labs."))
+    return access
+
+
+@login_required
+@require_GET
+def prepare_page(request: HttpRequest, slug: str) -> HttpResponse:
+    """The labs of the class: the latest preparation's counts, scheduled lessons, the buttons."""
+    access = _staff_access(request, slug)
+    return render(request, "sandbox/prepare.html", _prepare_context(access))
+
+
+def _prepare_context(access: Any, **extra: Any) -> dict[str, Any]:
+    from grading.models import Section
+
+    return {
+        "access": access,
+        "course": access.course,
+        "summary": selectors.preparation_latest(course=access.course),
+        "lessons": selectors.lessons_upcoming(course=access.course),
+        "sections": list(Section.objects.filter(course=access.course)),
+        "budget_mb": settings.LAB_PREWARM_MEMORY_BUDGET_MB,
+        "lead_minutes": settings.LAB_PREPARE_MINUTES_BEFORE,
+        "grace_minutes": settings.LAB_PREWARM_GRACE_MINUTES,
+        "concurrency": settings.LAB_START_CONCURRENCY,
+        **extra,
+    }
+
+
+@login_required
+@require_POST
+def prepare_start(request: HttpRequest, slug: str) -> HttpResponse:
+    """Start the labs of the course's students (or one section's) now, through the start queue."""
+    from grading.models import Section
+
+    access = _staff_access(request, slug)
+    section = None
+    if request.POST.get("section"):
+        section = Section.objects.filter(course=access.course, pk=_int(request.POST["section"])).first()
+        if section is None:
+            raise Http404("No such section.")
+    try:
+        services.labs_prepare(course=access.course, section=section, by=_user(request))
+        services.queue_pump()
+    except HubError as exc:
+        log.error("prepare labs for %s: %s", access.course.slug, exc)
+        ctx = _prepare_context(access, error=_("The lab is unavailable right now. Please try again in a few minutes."))
+        return render(request, "sandbox/prepare.html", ctx, status=503)
+    from .tasks import queue_drive_send
+
+    transaction.on_commit(queue_drive_send)
+    return redirect("sandbox:prepare", slug=access.course.slug)
+
+
+def _int(value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise Http404("Not a number.") from None
+
+
+@login_required
+@require_POST
+def lesson_add(request: HttpRequest, slug: str) -> HttpResponse:
+    """Schedule a lesson: its students' labs are prepared shortly before it starts."""
+    from grading.models import Section
+
+    access = _staff_access(request, slug)
+    form = LessonForm(request.POST, sections=Section.objects.filter(course=access.course))
+    if not form.is_valid():
+        return render(request, "sandbox/prepare.html", _prepare_context(access, form=form), status=400)
+    ScheduledLesson.objects.create(
+        course=access.course,
+        section=form.cleaned_data["section"],
+        starts_at=form.cleaned_data["starts_at"],
+        created_by=_user(request),
+    )
+    return redirect("sandbox:prepare", slug=access.course.slug)
+
+
+@login_required
+@require_POST
+def lesson_delete(request: HttpRequest, slug: str, lesson: int) -> HttpResponse:
+    access = _staff_access(request, slug)
+    ScheduledLesson.objects.filter(course=access.course, pk=lesson).delete()
+    return redirect("sandbox:prepare", slug=access.course.slug)
+
+
+class LessonForm(forms.Form):
+    starts_at = forms.DateTimeField(label=_("Starts at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    section = forms.ModelChoiceField(
+        queryset=None, required=False, label=_("Class"), empty_label=_("All students of the course")
+    )
+
+    def __init__(self, *args: Any, sections: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["section"]).queryset = sections
