@@ -9,6 +9,7 @@ allowed hosts and database mandatory.
 from __future__ import annotations
 
 import importlib.util
+import os
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -434,6 +435,25 @@ HUB_PROGRESS_TIMEOUT_SECONDS = env_float("HUB_PROGRESS_TIMEOUT_SECONDS", 120.0)
 HUB_DEFAULT_PROFILE = env_str("HUB_DEFAULT_PROFILE", "cpu")
 # Where an activity's notebooks go in the student's home: <course>/<activity>/<file>.
 HUB_NOTEBOOK_ROOT = env_str("HUB_NOTEBOOK_ROOT", "courses")
+# Lab starts are admitted in order (sandbox.services.queue_pump): at most this many starting at
+# once; the rest wait with a visible place in line, and the hub's start timeout counts from admission.
+LAB_START_CONCURRENCY = env_int("LAB_START_CONCURRENCY", max(2, os.cpu_count() or 2), minimum=1)
+# An admitted start that has not reported ready within this long (seconds) frees its place.
+LAB_START_SLOT_SECONDS = env_float("LAB_START_SLOT_SECONDS", 180.0)
+# A queued start whose page stopped asking for this long (seconds) leaves the line.
+LAB_QUEUE_ABANDON_SECONDS = env_float("LAB_QUEUE_ABANDON_SECONDS", 60.0)
+LAB_QUEUE_POLL_SECONDS = env_float("LAB_QUEUE_POLL_SECONDS", 1.0)
+# Memory (MiB) that prepared labs may take together, each counted at its profile's memory limit
+# (default: half of this machine's memory).
+LAB_PREWARM_MEMORY_BUDGET_MB = env_int(
+    "LAB_PREWARM_MEMORY_BUDGET_MB",
+    (os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")) // (2 * 1024**2) if hasattr(os, "sysconf") else 8192,
+    minimum=0,
+)
+# A scheduled lesson's labs start this many minutes before it; a prepared lab its student has not
+# opened this many minutes after the lesson's start (or after it was ready) is stopped.
+LAB_PREPARE_MINUTES_BEFORE = env_float("LAB_PREPARE_MINUTES_BEFORE", 10.0)
+LAB_PREWARM_GRACE_MINUTES = env_float("LAB_PREWARM_GRACE_MINUTES", 20.0)
 OAUTH2_PROVIDER.update(
     {
         "OIDC_ENABLED": True,
@@ -518,6 +538,12 @@ CELERY_BEAT_SCHEDULE["competitions-sweep"] = {
 CELERY_TASK_ROUTES["assessments.grade_attempt"] = {"queue": "grading"}
 CELERY_TASK_ROUTES["assessments.close_expired"] = {"queue": "celery"}
 # Closes open attempts past their deadline (pages close them too) and resends stuck gradings.
+# --- sandbox: scheduled lessons prepare labs, unused prepared labs stop, the start queue moves on
+CELERY_TASK_ROUTES["sandbox.*"] = {"queue": "celery"}
+CELERY_BEAT_SCHEDULE["sandbox-housekeeping"] = {
+    "task": "sandbox.housekeeping",
+    "schedule": env_float("LAB_HOUSEKEEPING_EVERY", 30.0),
+}
 CELERY_BEAT_SCHEDULE["assessments-close-expired"] = {
     "task": "assessments.close_expired",
     "schedule": env_float("ASSESSMENTS_CLOSE_EVERY", 30.0),
