@@ -56,9 +56,23 @@ def _site_language():  # type: ignore[no-untyped-def]
 @pytest.fixture(autouse=True)
 def _fresh_celery_pool():  # type: ignore[no-untyped-def]
     """A test that runs a real worker closes the app's broker pool on the way out; the next
-    test must get a new one ("Acquire on closed pool" otherwise)."""
-    yield
+    test must get a new one ("Acquire on closed pool" otherwise).
+
+    It also undoes what the test wrote into ``app.conf`` (``app.conf.update(task_always_eager=False,
+    broker_url=...)`` lands in Celery's change layer, which outranks Django's settings for the rest
+    of the process: every later test would send its jobs to a broker nobody consumes), and stops
+    the heartbeat thread an in-process ``start_worker`` began (its shutdown signal is not sent, so
+    the thread kept writing rows into later tests' databases)."""
     from config.celery import app
+
+    app.conf.get("broker_url")  # a pending configuration is read now: app.conf is the real one
+    changes = dict(app.conf.changes)
+    yield
+    app.conf.changes.clear()
+    app.conf.changes.update(changes)
+    from core.tasks import heartbeat_finish
+
+    heartbeat_finish()
 
     pool = app._pool
     try:
