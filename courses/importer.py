@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import posixpath
+import re
 import tomllib
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -27,6 +28,7 @@ from typing import Any
 import yaml
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop, pgettext
 from pydantic import ValidationError
 
 from core.blobs import blob_digest, blob_put
@@ -40,21 +42,332 @@ MAX_FILE_BYTES = 20 * 1024 * 1024
 IGNORED_PARTS = {".ipynb_checkpoints", "__pycache__", ".git", ".DS_Store"}
 
 
+class Message:
+    """One line (or part of a line) of an import report: an English message id and its parameters.
+
+    The report is stored this way (:meth:`to_json`) and translated where it is *shown*
+    (:func:`render_report`, in the viewer's language), not where the import ran: a teacher may
+    switch language later, an administrator may read a teacher's report. ``str()`` is the
+    English text, the same words the shell (``manage.py import_course``) prints.
+
+    ``msgid`` is a gettext message id (marked with ``gettext_noop`` where it is written) with
+    ``%(name)s`` placeholders; a parameter is plain text (a file name, a slug, a tool's own
+    words: never translated), a number, another :class:`Message`, or a list of those (joined
+    with the language's list separator).
+    """
+
+    __slots__ = ("args", "msgid")
+
+    def __init__(self, msgid: str, /, **args: Any) -> None:
+        self.msgid = msgid
+        self.args: dict[str, Any] = args
+
+    def render(self, *, translate: bool = False) -> str:
+        """The text: English, or (``translate=True``) in the active language."""
+        text = gettext(self.msgid) if translate and self.msgid else self.msgid
+        if not self.args:
+            return text
+        values = {name: _render_value(value, translate=translate) for name, value in self.args.items()}
+        try:
+            return text % values
+        except (KeyError, ValueError, TypeError):  # a broken translation must not hide the report
+            return self.msgid % values
+
+    def __str__(self) -> str:
+        return self.render()
+
+    def __repr__(self) -> str:
+        return f"Message({self.msgid!r}, **{self.args!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Message) and (self.msgid, self.args) == (other.msgid, other.args)
+
+    def __hash__(self) -> int:
+        return hash(self.msgid)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"msg": self.msgid, "args": {name: _value_json(value) for name, value in self.args.items()}}
+
+    @classmethod
+    def from_json(cls, data: Any) -> Message | str:
+        """A stored line back: a ``{"msg", "args"}`` mapping, or a plain string (a row from before)."""
+        if isinstance(data, dict) and isinstance(data.get("msg"), str):
+            args = data.get("args") if isinstance(data.get("args"), dict) else {}
+            return cls(data["msg"], **{str(k): _value_from_json(v) for k, v in args.items()})
+        return data if isinstance(data, str) else json.dumps(data, ensure_ascii=False)
+
+
+def _render_value(value: Any, *, translate: bool) -> Any:
+    if isinstance(value, Message):
+        return value.render(translate=translate)
+    if isinstance(value, list | tuple):
+        sep = pgettext("list separator", ", ") if translate else ", "
+        return sep.join(str(_render_value(v, translate=translate)) for v in value)
+    return value
+
+
+def _value_json(value: Any) -> Any:
+    if isinstance(value, Message):
+        return value.to_json()
+    if isinstance(value, list | tuple):
+        return [_value_json(v) for v in value]
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return str(value)
+
+
+def _value_from_json(value: Any) -> Any:
+    if isinstance(value, dict):
+        return Message.from_json(value)
+    if isinstance(value, list):
+        return [_value_from_json(v) for v in value]
+    return value
+
+
+def render_report(value: Any) -> str:
+    """A stored report line in the active language (the viewer's).
+
+    ``value`` is what :meth:`Message.to_json` wrote, a list of those (the parts of a summary,
+    joined as the language joins clauses), or a plain string, which an import stored before
+    reports were translatable: shown as it is.
+    """
+    if isinstance(value, list):
+        return pgettext("clause separator", "; ").join(render_report(v) for v in value)
+    message = Message.from_json(value)
+    return message.render(translate=True) if isinstance(message, Message) else message
+
+
+def _activity(slug: str) -> Message:
+    return Message(gettext_noop("activity %(slug)r"), slug=slug)
+
+
+def _verbatim(text: str) -> Message:
+    """Text from elsewhere (a parser's, nbgrader's, the sandbox's words): shown as it is in every language."""
+    return Message("%(text)s", text=text)
+
+
 @dataclass(frozen=True)
 class Problem:
     """One line of an import report: the file (and cell, in the message) and what is wrong.
 
-    The CLI and the web print ``str(problem)``: the same words in both places.
+    The CLI prints ``str(problem)`` (English); the web stores :meth:`line`'s JSON and shows it
+    in the viewer's language: the same words in both places for an English reader.
+    ``message`` is a :class:`Message`, or plain text that is shown as it is.
     """
 
     file: str
-    message: str
+    message: Message | str
     level: str = "error"  # or "warning": reported, does not stop the import
 
-    def __str__(self) -> str:
+    def line(self) -> Message:
+        message = self.message if isinstance(self.message, Message) else _verbatim(self.message)
         if self.level == "warning":
-            return f"{self.file}: warning: {self.message}"
-        return f"{self.file}: {self.message}"
+            return Message(gettext_noop("%(file)s: warning: %(message)s"), file=self.file, message=message)
+        return Message(gettext_noop("%(file)s: %(message)s"), file=self.file, message=message)
+
+    def __str__(self) -> str:
+        return str(self.line())
+
+
+# pydantic's own words for the schema errors a manifest or a question.yaml usually has, as message ids
+# (placeholders named after the error's context). One is used only when it gives exactly pydantic's
+# English; any other error is shown in pydantic's words.
+_SCHEMA_MESSAGES: dict[str, str] = {
+    "missing": gettext_noop("Field required"),
+    "string_type": gettext_noop("Input should be a valid string"),
+    "int_type": gettext_noop("Input should be a valid integer"),
+    "int_parsing": gettext_noop("Input should be a valid integer, unable to parse string as an integer"),
+    "int_from_float": gettext_noop("Input should be a valid integer, got a number with a fractional part"),
+    "float_type": gettext_noop("Input should be a valid number"),
+    "float_parsing": gettext_noop("Input should be a valid number, unable to parse string as a number"),
+    "decimal_type": gettext_noop("Decimal input should be an integer, float, string or Decimal object"),
+    "decimal_parsing": gettext_noop("Input should be a valid decimal"),
+    "bool_type": gettext_noop("Input should be a valid boolean"),
+    "bool_parsing": gettext_noop("Input should be a valid boolean, unable to interpret input"),
+    "list_type": gettext_noop("Input should be a valid list"),
+    "dict_type": gettext_noop("Input should be a valid dictionary"),
+    "model_type": gettext_noop("Input should be a valid dictionary or instance of %(class_name)s"),
+    "literal_error": gettext_noop("Input should be %(expected)s"),
+    "enum": gettext_noop("Input should be %(expected)s"),
+    "string_pattern_mismatch": gettext_noop("String should match pattern '%(pattern)s'"),
+    "greater_than": gettext_noop("Input should be greater than %(gt)s"),
+    "greater_than_equal": gettext_noop("Input should be greater than or equal to %(ge)s"),
+    "less_than": gettext_noop("Input should be less than %(lt)s"),
+    "less_than_equal": gettext_noop("Input should be less than or equal to %(le)s"),
+    "datetime_parsing": gettext_noop("Input should be a valid datetime, %(error)s"),
+    "datetime_from_date_parsing": gettext_noop("Input should be a valid datetime or date, %(error)s"),
+    "date_parsing": gettext_noop("Input should be a valid date in the format YYYY-MM-DD, %(error)s"),
+    "value_error": gettext_noop("Value error, %(error)s"),
+}
+
+# The manifest's and the question files' own rules (courses.manifest, assessments.spec) that are
+# fixed sentences: looked up in the catalogue by their English words.
+_RULE_SENTENCES = (
+    gettext_noop("must be a relative path inside the course folder, with forward slashes and no '..'"),
+    gettext_noop("a question appears twice in the pool"),
+    gettext_noop("late_policy applies to notebook assignments: a quiz closes at its due time"),
+    gettext_noop("due is before release"),
+    gettext_noop("late_policy applies to assignments and exams only"),
+    gettext_noop("counting applies to assignments and exams only"),
+    gettext_noop("a single-choice part has exactly one answer"),
+    gettext_noop("a code part needs 'function' and 'cases'"),
+    gettext_noop("'options' is for choice parts"),
+    gettext_noop("two parts share an id"),
+)
+
+
+def _known_sentence(text: str) -> Message:
+    """A fixed sentence of another module, translated when the catalogue has it, else as it is."""
+    return Message(text) if text in _RULE_SENTENCES else _verbatim(text)
+
+
+def schema_message(err: Any) -> Message:
+    """One pydantic error (of ``ValidationError.errors()``) as a report message."""
+    if err["type"] == "extra_forbidden":
+        return Message(gettext_noop("unknown key (check its spelling)"))
+    msgid = _SCHEMA_MESSAGES.get(err["type"])
+    ctx = dict(err.get("ctx") or {})
+    if msgid is not None:
+        args: dict[str, Any] = {k: str(v) for k, v in ctx.items() if f"%({k})s" in msgid}
+        if err["type"] == "value_error" and "error" in ctx:
+            args["error"] = _known_sentence(str(ctx["error"]))
+        message = Message(msgid, **args)
+        try:
+            if str(message) == err["msg"]:
+                return message
+        except (KeyError, ValueError, TypeError):
+            pass
+    return _verbatim(str(err["msg"]))
+
+
+def schema_problem(file: str, where: str, err: Any) -> Problem:
+    """``file: location: message`` for one pydantic error."""
+    return Problem(file, Message(gettext_noop("%(where)s: %(message)s"), where=where, message=schema_message(err)))
+
+
+# The grading app's words about a source notebook (grading.authoring) as message ids: each line
+# it writes is matched here and translated; one that matches no pattern is shown as it is.
+_RUN_LABELS = {
+    "reference solution": gettext_noop("reference solution"),
+    "blank student version": gettext_noop("blank student version"),
+}
+_CELL_KINDS = {"autograded answer": gettext_noop("autograded answer"), "answer": gettext_noop("answer")}
+
+
+def _cell(where: str) -> Message | str:
+    match = re.fullmatch(r"cell (\d+) \('(.*)'\)", where, re.S) or re.fullmatch(r"cell (\d+)", where)
+    if match is None:
+        return where
+    if match.lastindex == 2:
+        return Message(gettext_noop("cell %(number)s (%(grade_id)r)"), number=match[1], grade_id=match[2])
+    return Message(gettext_noop("cell %(number)s"), number=match[1])
+
+
+def _label(text: str) -> Message | str:
+    return Message(_RUN_LABELS[text]) if text in _RUN_LABELS else text
+
+
+def _kind(text: str) -> Message | str:
+    return Message(_CELL_KINDS[text]) if text in _CELL_KINDS else text
+
+
+_WHERE = r"(?P<where>cell \d+(?: \('.*?'\))?)"
+_GRADING_PATTERNS: tuple[tuple[str, str, dict[str, Any]], ...] = (
+    (
+        _WHERE + r": the nbgrader metadata is not a mapping",
+        gettext_noop("%(where)s: the nbgrader metadata is not a mapping"),
+        {"where": _cell},
+    ),
+    (
+        _WHERE + r": duplicate grade_id \(first used by cell (?P<first>\d+)\)",
+        gettext_noop("%(where)s: duplicate grade_id (first used by cell %(first)s)"),
+        {"where": _cell},
+    ),
+    (
+        _WHERE + r": has nbgrader metadata but no grade_id",
+        gettext_noop("%(where)s: has nbgrader metadata but no grade_id"),
+        {"where": _cell},
+    ),
+    (
+        _WHERE + r": points (?P<points>.*) is not a number",
+        gettext_noop("%(where)s: points %(points)s is not a number"),
+        {"where": _cell},
+    ),
+    (
+        _WHERE + r": the nbgrader metadata lacks (?P<key>.*)",
+        gettext_noop("%(where)s: the nbgrader metadata lacks %(key)s"),
+        {"where": _cell},
+    ),
+    (
+        _WHERE + r": this (?P<kind>autograded answer|answer) cell has no BEGIN/END SOLUTION markers, so nbgrader "
+        r"blanks all of it for students, including the text (?P<text>.*): put the question in a cell of its own",
+        gettext_noop(
+            "%(where)s: this %(kind)s cell has no BEGIN/END SOLUTION markers, so nbgrader blanks all of it for "
+            "students, including the text %(text)s: put the question in a cell of its own"
+        ),
+        {"where": _cell, "kind": _kind},
+    ),
+    (
+        r"not a valid notebook: (?P<error>.*)",
+        gettext_noop("not a valid notebook: %(error)s"),
+        {},
+    ),
+    (
+        r"the (?P<label>.+?) timed out in (?P<cell>.+?) in both of two runs \(each cell may take (?P<cell_s>\S+) s, "
+        r"the whole notebook (?P<wall_s>\S+) s\): make it faster or raise GRADING_CELL_TIMEOUT / GRADING_JOB_WALL_SECONDS",
+        gettext_noop(
+            "the %(label)s timed out in %(cell)s in both of two runs (each cell may take %(cell_s)s s, the whole "
+            "notebook %(wall_s)s s): make it faster or raise GRADING_CELL_TIMEOUT / GRADING_JOB_WALL_SECONDS"
+        ),
+        {"label": _label},
+    ),
+    (
+        r"the (?P<label>.+?) timed out in both of two runs \(each cell may take (?P<cell_s>\S+) s, "
+        r"the whole notebook (?P<wall_s>\S+) s\): make it faster or raise GRADING_CELL_TIMEOUT / GRADING_JOB_WALL_SECONDS",
+        gettext_noop(
+            "the %(label)s timed out in both of two runs (each cell may take %(cell_s)s s, the whole notebook "
+            "%(wall_s)s s): make it faster or raise GRADING_CELL_TIMEOUT / GRADING_JOB_WALL_SECONDS"
+        ),
+        {"label": _label},
+    ),
+    (
+        r"the (?P<label>.+?) did not run to the end \((?P<status>[^)]*)\): (?P<last>.*)",
+        gettext_noop("the %(label)s did not run to the end (%(status)s): %(last)s"),
+        {"label": _label},
+    ),
+    (
+        r"cell '(?P<grade_id>.*?)' needs the student's live objects in trusted mode \((?P<reason>.*)\); "
+        r"mark it trusted: false",
+        gettext_noop(
+            "cell '%(grade_id)s' needs the student's live objects in trusted mode (%(reason)s); mark it trusted: false"
+        ),
+        {},
+    ),
+    (
+        r"cell (?P<grade_id>.+?): the (?P<label>reference solution|blank student version) scores (?P<score>\S+) "
+        r"of (?P<max>\S+) \(expected (?P<want>\S+)\)",
+        gettext_noop("cell %(grade_id)s: the %(label)s scores %(score)s of %(max)s (expected %(want)s)"),
+        {"label": _label},
+    ),
+    (  # nbgrader's own words about a cell's metadata, after the cell
+        _WHERE + r": (?P<detail>.*)",
+        gettext_noop("%(where)s: %(detail)s"),
+        {"where": _cell},
+    ),
+)
+
+
+def grading_message(text: str) -> Message:
+    """A line of grading.authoring (a source notebook's problem or warning) as a report message."""
+    for pattern, msgid, convert in _GRADING_PATTERNS:
+        match = re.fullmatch(pattern, text, re.S)
+        if match is None:
+            continue
+        args = {name: convert.get(name, str)(value) for name, value in match.groupdict().items() if value is not None}
+        message = Message(msgid, **args)
+        if str(message) == text:
+            return message
+    return _verbatim(text)
 
 
 class CourseImportError(Exception):
@@ -95,20 +408,39 @@ class ImportReport:
     created: bool
     unchanged: bool
     new_versions: list[str] = field(default_factory=list)
-    archived: list[str] = field(default_factory=list)
+    archived_lines: list[Message] = field(default_factory=list)
     verified: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    warning_lines: list[Message] = field(default_factory=list)
+
+    @property
+    def archived(self) -> list[str]:
+        """What the import archived, in English (``unit x``, ``activity y``)."""
+        return [str(a) for a in self.archived_lines]
+
+    @property
+    def warnings(self) -> list[str]:
+        """The warnings in English (the shell's words)."""
+        return [str(w) for w in self.warning_lines]
+
+    def summary_parts(self) -> list[Message]:
+        """The summary's clauses, stored as they are and shown in the reader's language."""
+        slug = self.course.slug
+        if self.unchanged:
+            return [Message(gettext_noop("%(course)s: unchanged"), course=slug)]
+        if self.created:
+            parts = [Message(gettext_noop("%(course)s: created"), course=slug)]
+        else:
+            parts = [Message(gettext_noop("%(course)s: updated"), course=slug)]
+        parts.append(Message(gettext_noop("%(count)s new activity version(s)"), count=len(self.new_versions)))
+        if self.archived_lines:
+            parts.append(Message(gettext_noop("archived %(items)s"), items=list(self.archived_lines)))
+        if self.verified:
+            parts.append(Message(gettext_noop("verified %(slugs)s"), slugs=list(self.verified)))
+        return [*parts, *self.warning_lines]
 
     def summary(self) -> str:
-        if self.unchanged:
-            return f"{self.course.slug}: unchanged"
-        verb = "created" if self.created else "updated"
-        parts = [f"{self.course.slug}: {verb}", f"{len(self.new_versions)} new activity version(s)"]
-        if self.archived:
-            parts.append(f"archived {', '.join(self.archived)}")
-        if self.verified:
-            parts.append(f"verified {', '.join(self.verified)}")
-        return "; ".join([*parts, *self.warnings])
+        """The summary in English, as the shell prints it."""
+        return "; ".join(str(part) for part in self.summary_parts())
 
 
 class _ManifestLoader(yaml.SafeLoader):
@@ -124,28 +456,32 @@ _ManifestLoader.yaml_implicit_resolvers = {
 def _read_manifest(root: Path) -> tuple[str, dict[str, Any]]:
     present = [name for name in MANIFEST_NAMES if (root / name).is_file()]
     if not present:
-        raise CourseImportError([Problem(str(root), f"no manifest: add one of {', '.join(MANIFEST_NAMES)}")])
+        raise CourseImportError(
+            [Problem(str(root), Message(gettext_noop("no manifest: add one of %(names)s"), names=list(MANIFEST_NAMES)))]
+        )
     if len(present) > 1:
-        raise CourseImportError([Problem(str(root), f"more than one manifest: {', '.join(present)}")])
+        raise CourseImportError(
+            [Problem(str(root), Message(gettext_noop("more than one manifest: %(names)s"), names=present))]
+        )
     name = present[0]
     text = (root / name).read_text(encoding="utf-8")
     try:
         data = tomllib.loads(text) if name.endswith(".toml") else yaml.load(text, Loader=_ManifestLoader)  # noqa: S506
     except (yaml.YAMLError, tomllib.TOMLDecodeError, ValueError) as exc:
-        raise CourseImportError([Problem(name, f"cannot be parsed: {exc}")]) from None
+        raise CourseImportError(
+            [Problem(name, Message(gettext_noop("cannot be parsed: %(error)s"), error=str(exc)))]
+        ) from None
     if not isinstance(data, dict):
-        raise CourseImportError([Problem(name, "must be a mapping of keys (slug, title, units, ...)")])
+        raise CourseImportError(
+            [Problem(name, Message(gettext_noop("must be a mapping of keys (slug, title, units, ...)")))]
+        )
     return name, data
 
 
 def _schema_problems(name: str, exc: ValidationError, prefix: tuple[int | str, ...] = ()) -> list[Problem]:
     problems = []
     for err in exc.errors():
-        where = format_location((*prefix, *tuple(err["loc"])))
-        message = err["msg"]
-        if err["type"] == "extra_forbidden":
-            message = "unknown key (check its spelling)"
-        problems.append(Problem(name, f"{where}: {message}"))
+        problems.append(schema_problem(name, format_location((*prefix, *tuple(err["loc"]))), err))
     return problems
 
 
@@ -189,33 +525,37 @@ class _Reader:
     def resolve(self, rel: str) -> Path | None:
         path = (self.root / rel).resolve()
         if self.root not in path.parents and path != self.root:
-            self.problems.append(Problem(rel, "points outside the course folder"))
+            self.problems.append(Problem(rel, Message(gettext_noop("points outside the course folder"))))
             return None
         return path
 
-    def read(self, rel: str, *, origin: str) -> bytes | None:
+    def read(self, rel: str, *, origin: Message | str) -> bytes | None:
         path = self.resolve(rel)
         if path is None:
             return None
         if not path.is_file():
-            self.problems.append(Problem(rel, f"missing file (named by {origin})"))
+            self.problems.append(
+                Problem(rel, Message(gettext_noop("missing file (named by %(origin)s)"), origin=origin))
+            )
             return None
         if path.stat().st_size > MAX_FILE_BYTES:
-            self.problems.append(Problem(rel, f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB"))
+            self.problems.append(
+                Problem(rel, Message(gettext_noop("larger than %(mib)s MiB"), mib=MAX_FILE_BYTES // (1024 * 1024)))
+            )
             return None
         return path.read_bytes()
 
-    def text(self, rel: str, *, origin: str) -> str | None:
+    def text(self, rel: str, *, origin: Message | str) -> str | None:
         data = self.read(rel, origin=origin)
         if data is None:
             return None
         try:
             return data.decode("utf-8")
         except UnicodeDecodeError:
-            self.problems.append(Problem(rel, "is not UTF-8 text"))
+            self.problems.append(Problem(rel, Message(gettext_noop("is not UTF-8 text"))))
             return None
 
-    def notebook(self, rel: str, *, origin: str) -> str | None:
+    def notebook(self, rel: str, *, origin: Message | str) -> str | None:
         import nbformat
 
         text = self.text(rel, origin=origin)
@@ -225,7 +565,15 @@ class _Reader:
             json.loads(text)
         except json.JSONDecodeError as exc:
             self.problems.append(
-                Problem(rel, f"invalid notebook JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}")
+                Problem(
+                    rel,
+                    Message(
+                        gettext_noop("invalid notebook JSON: %(error)s at line %(line)s, column %(column)s"),
+                        error=exc.msg,
+                        line=exc.lineno,
+                        column=exc.colno,
+                    ),
+                )
             )
             return None
         try:
@@ -233,7 +581,9 @@ class _Reader:
             nbformat.validate(nb)
         except Exception as exc:  # nbformat raises several kinds for a malformed notebook
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            self.problems.append(Problem(rel, f"not a valid Jupyter notebook: {first}"))
+            self.problems.append(
+                Problem(rel, Message(gettext_noop("not a valid Jupyter notebook: %(error)s"), error=first))
+            )
             return None
         return text
 
@@ -242,7 +592,7 @@ def _prepare_lesson(reader: _Reader, act: PreparedActivity) -> None:
     from .rendering import markdown_to_html, relative_image_paths
 
     rel = act.spec.file or ""
-    text = reader.text(rel, origin=f"activity {act.spec.slug!r}")
+    text = reader.text(rel, origin=_activity(act.spec.slug))
     if text is None:
         return
     act.files.append(PreparedFile(path=PurePosixPath(rel).name, kind=FileKind.LESSON, data=text.encode()))
@@ -251,7 +601,7 @@ def _prepare_lesson(reader: _Reader, act: PreparedActivity) -> None:
     # is rendered and sanitised the same way, and is part of the version (its digest included).
     zh_rel = _translation_path(rel)
     zh_path = reader.resolve(zh_rel)
-    zh_text = reader.text(zh_rel, origin=f"activity {act.spec.slug!r}") if zh_path and zh_path.is_file() else None
+    zh_text = reader.text(zh_rel, origin=_activity(act.spec.slug)) if zh_path and zh_path.is_file() else None
     zh_html = ""
     if zh_text is not None:
         act.files.append(PreparedFile(path=PurePosixPath(zh_rel).name, kind=FileKind.LESSON, data=zh_text.encode()))
@@ -264,7 +614,7 @@ def _prepare_lesson(reader: _Reader, act: PreparedActivity) -> None:
             continue
         seen.add(path)
         target = posixpath.normpath(posixpath.join(base, src))
-        data = reader.read(target, origin=f"an image in {rel}")
+        data = reader.read(target, origin=Message(gettext_noop("an image in %(file)s"), file=rel))
         if data is not None:
             act.files.append(PreparedFile(path=path, kind=FileKind.ASSET, data=data))
     act.body_html = html
@@ -281,7 +631,7 @@ def _prepare_practice(reader: _Reader, act: PreparedActivity) -> None:
     from .rendering import notebook_to_html, translated_notebook
 
     rel = act.spec.notebook or ""
-    text = reader.notebook(rel, origin=f"activity {act.spec.slug!r}")
+    text = reader.notebook(rel, origin=_activity(act.spec.slug))
     if text is None:
         return
     act.files.append(PreparedFile(path=PurePosixPath(rel).name, kind=FileKind.NOTEBOOK, data=text.encode()))
@@ -300,14 +650,16 @@ def _prepare_assignment(reader: _Reader, act: PreparedActivity) -> None:
     if folder is None:
         return
     if not folder.is_dir():
-        reader.problems.append(Problem(rel, f"missing folder (named by activity {act.spec.slug!r})"))
+        reader.problems.append(
+            Problem(rel, Message(gettext_noop("missing folder (named by %(origin)s)"), origin=_activity(act.spec.slug)))
+        )
         return
     entries = sorted(
         p for p in folder.rglob("*") if p.is_file() and not (set(p.relative_to(folder).parts) & IGNORED_PARTS)
     )
     notebooks = [p for p in entries if p.suffix == ".ipynb"]
     if not notebooks:
-        reader.problems.append(Problem(rel, "has no .ipynb notebook (nbgrader source format)"))
+        reader.problems.append(Problem(rel, Message(gettext_noop("has no .ipynb notebook (nbgrader source format)"))))
         return
     graded: list[dict[str, Any]] = []
     previews = []
@@ -317,23 +669,27 @@ def _prepare_assignment(reader: _Reader, act: PreparedActivity) -> None:
         inner = path.relative_to(folder).as_posix()
         file_rel = f"{rel}/{inner}"
         if path.suffix != ".ipynb":
-            data = reader.read(file_rel, origin=f"activity {act.spec.slug!r}")
+            data = reader.read(file_rel, origin=_activity(act.spec.slug))
             if data is not None:
                 act.files.append(PreparedFile(path=inner, kind=FileKind.DATA, data=data))
             continue
-        text = reader.notebook(file_rel, origin=f"activity {act.spec.slug!r}")
+        text = reader.notebook(file_rel, origin=_activity(act.spec.slug))
         if text is None:
             continue
         try:
             prepared = prepare_notebook(text, name=file_rel)
         except AuthoringError as exc:
-            reader.problems.extend(Problem(file_rel, line.removeprefix(f"{file_rel}: ")) for line in exc.problems)
+            reader.problems.extend(
+                Problem(file_rel, grading_message(line.removeprefix(f"{file_rel}: "))) for line in exc.problems
+            )
             reader.warnings.extend(
-                Problem(file_rel, line.removeprefix(f"{file_rel}: "), level="warning") for line in exc.warnings
+                Problem(file_rel, grading_message(line.removeprefix(f"{file_rel}: ")), level="warning")
+                for line in exc.warnings
             )
             continue
         reader.warnings.extend(
-            Problem(file_rel, line.removeprefix(f"{file_rel}: "), level="warning") for line in prepared.warnings
+            Problem(file_rel, grading_message(line.removeprefix(f"{file_rel}: ")), level="warning")
+            for line in prepared.warnings
         )
         act.files.append(PreparedFile(path=inner, kind=FileKind.SOURCE, data=text.encode()))
         act.files.append(PreparedFile(path=inner, kind=FileKind.NOTEBOOK, data=prepared.student_json.encode()))
@@ -356,7 +712,7 @@ def _prepare_assignment(reader: _Reader, act: PreparedActivity) -> None:
 
 def _prepare_extra_files(reader: _Reader, act: PreparedActivity) -> None:
     for rel in act.spec.files:
-        data = reader.read(rel, origin=f"activity {act.spec.slug!r}")
+        data = reader.read(rel, origin=_activity(act.spec.slug))
         if data is not None:
             act.files.append(PreparedFile(path=PurePosixPath(rel).name, kind=FileKind.DATA, data=data))
 
@@ -365,7 +721,7 @@ def _prepare_competition(reader: _Reader, act: PreparedActivity) -> None:
     from .rendering import markdown_to_html
 
     if act.spec.file:
-        text = reader.text(act.spec.file, origin=f"activity {act.spec.slug!r}")
+        text = reader.text(act.spec.file, origin=_activity(act.spec.slug))
         if text is not None:
             act.files.append(
                 PreparedFile(path=PurePosixPath(act.spec.file).name, kind=FileKind.LESSON, data=text.encode())
@@ -423,7 +779,7 @@ def _prepare_all(
     root: Path,
 ) -> tuple[CourseSpec | None, list[PreparedActivity], str, dict[str, Any], _Reader]:
     if not root.is_dir():
-        raise CourseImportError([Problem(str(root), "is not a folder")])
+        raise CourseImportError([Problem(str(root), Message(gettext_noop("is not a folder")))])
     name, data = _read_manifest(root)
     spec, schema_problems = _validate(name, data)
     reader = _Reader(root)
@@ -440,7 +796,14 @@ def _prepare_all(
         paths = [f.path for f in act.files]
         if len(paths) != len(set(paths)):
             dupes = sorted({p for p in paths if paths.count(p) > 1})
-            reader.problems.append(Problem(name, f"activity {act_spec.slug!r} has two files named {', '.join(dupes)}"))
+            reader.problems.append(
+                Problem(
+                    name,
+                    Message(
+                        gettext_noop("activity %(slug)r has two files named %(files)s"), slug=act_spec.slug, files=dupes
+                    ),
+                )
+            )
         prepared.append(act)
     return spec, prepared, name, data, reader
 
@@ -519,7 +882,11 @@ def _verify_collect(
         return [], [], []
     probe = sandbox_probe()
     if not probe["isolated"] and not getattr(settings, "GRADING_ALLOW_UNSAFE", False):
-        return [], ["assignments NOT verified: the grading sandbox is not available on this machine"], []
+        return (
+            [],
+            [Message(gettext_noop("assignments NOT verified: the grading sandbox is not available on this machine"))],
+            [],
+        )
     problems: list[Problem] = []
     verified: list[str] = []
     for act in todo:
@@ -539,7 +906,7 @@ def _verify_collect(
                 cell_timeout=float(settings.GRADING_CELL_TIMEOUT),
             ):
                 ok = False
-                problems.append(Problem(f"{folder}/{inner}", message.removeprefix(f"{inner}: ")))
+                problems.append(Problem(f"{folder}/{inner}", grading_message(message.removeprefix(f"{inner}: "))))
         if ok:
             verified.append(act.spec.slug)
     return verified, [], problems
@@ -555,7 +922,17 @@ def import_course(root: Path, *, teacher: Any | None = None, expect_slug: str | 
     spec, prepared, name, data, reader = _prepare_all(Path(root))
     slug = spec.slug if spec is not None else str(data.get("slug") or "")
     if expect_slug and slug and slug != expect_slug:
-        reader.problems.insert(0, Problem(name, f"slug is {slug!r}, but this is the course {expect_slug!r}"))
+        reader.problems.insert(
+            0,
+            Problem(
+                name,
+                Message(
+                    gettext_noop("slug is %(slug)r, but this is the course %(expected)r"),
+                    slug=slug,
+                    expected=expect_slug,
+                ),
+            ),
+        )
     known = dict(
         Activity.objects.filter(course__slug=slug, current_version__isnull=False).values_list(
             "slug", "current_version__digest"
@@ -573,7 +950,7 @@ def import_course(root: Path, *, teacher: Any | None = None, expect_slug: str | 
     if reader.problems or spec is None:
         raise CourseImportError(reader.problems, reader.warnings)
     spec, prepared, folder_digest = _finish_prepared(spec, prepared, data, reader)
-    warnings = [*warnings, *(str(w) for w in reader.warnings)]
+    warning_lines = [*warnings, *(w.line() for w in reader.warnings)]
     now = timezone.now()
     with transaction.atomic():
         course = Course.objects.select_for_update().filter(slug=spec.slug).first()
@@ -585,7 +962,12 @@ def import_course(root: Path, *, teacher: Any | None = None, expect_slug: str | 
             and not Enrollment.objects.filter(course=course, user=teacher, role=Role.TEACHER).exists()
         ):
             raise CourseImportError(
-                [Problem("course.yaml", f"the course {spec.slug!r} exists and you do not teach it")]
+                [
+                    Problem(
+                        "course.yaml",
+                        Message(gettext_noop("the course %(slug)r exists and you do not teach it"), slug=spec.slug),
+                    )
+                ]
             )
         if course is not None and course.source_digest == folder_digest:
             return ImportReport(course=course, created=False, unchanged=True)
@@ -599,7 +981,9 @@ def import_course(root: Path, *, teacher: Any | None = None, expect_slug: str | 
         if created and teacher is not None:
             Enrollment.objects.get_or_create(course=course, user=teacher, defaults={"role": Role.TEACHER})
 
-        report = ImportReport(course=course, created=created, unchanged=False, verified=verified, warnings=warnings)
+        report = ImportReport(
+            course=course, created=created, unchanged=False, verified=verified, warning_lines=warning_lines
+        )
         units: dict[str, Unit] = {}
         for order, unit_spec in enumerate(spec.units):
             unit, _ = Unit.objects.update_or_create(
@@ -618,7 +1002,7 @@ def import_course(root: Path, *, teacher: Any | None = None, expect_slug: str | 
         for unit in Unit.objects.filter(course=course, archived=False).exclude(slug__in=units):
             unit.archived = True
             unit.save(update_fields=["archived"])
-            report.archived.append(f"unit {unit.slug}")
+            report.archived_lines.append(Message(gettext_noop("unit %(slug)s"), slug=unit.slug))
 
         seen: set[str] = set()
         for act in prepared:
@@ -669,5 +1053,5 @@ def import_course(root: Path, *, teacher: Any | None = None, expect_slug: str | 
         for activity in Activity.objects.filter(course=course, archived=False).exclude(slug__in=seen):
             activity.archived = True
             activity.save(update_fields=["archived"])
-            report.archived.append(f"activity {activity.slug}")
+            report.archived_lines.append(Message(gettext_noop("activity %(slug)s"), slug=activity.slug))
     return report

@@ -37,7 +37,11 @@ CHUNK = 1024 * 1024
 
 
 def _attention() -> dict[str, Any]:
-    return {"stage": "", "finished_at": timezone.now(), "summary": "The import failed for the platform's reasons; ask an administrator."}
+    return {
+        "stage": "",
+        "finished_at": timezone.now(),
+        "summary": "The import failed for the platform's reasons; ask an administrator.",
+    }
 
 
 IMPORT_QUEUE = jobs.JobQueue(
@@ -81,7 +85,9 @@ def _store(upload: IO[bytes], target: Path) -> None:
         raise
 
 
-def course_import_receive(*, upload: IO[bytes], filename: str, size: int, teacher: Any, course: Course | None) -> CourseImport:
+def course_import_receive(
+    *, upload: IO[bytes], filename: str, size: int, teacher: Any, course: Course | None
+) -> CourseImport:
     """Keep the zip, commit the job row, send it to a worker on commit (a receipt even when the
     broker is down: the sweep sends it later)."""
     with transaction.atomic():
@@ -116,7 +122,7 @@ def course_import_run(*, job_id: int) -> CourseImport | None:
         with path.open("rb") as handle:
             report = import_course_zip(handle, size=job.size, teacher=job.teacher, expect_slug=job.expect_slug or None)
     except CourseImportError as exc:
-        _finish(job, status=CourseImport.Status.FAILED, problems=[str(p) for p in exc.problems])
+        _finish(job, status=CourseImport.Status.FAILED, problems=[p.line().to_json() for p in exc.problems])
         return job
     except FileNotFoundError:
         _finish(job, status=CourseImport.Status.NEEDS_ATTENTION, summary="The uploaded zip is gone; upload it again.")
@@ -127,7 +133,14 @@ def course_import_run(*, job_id: int) -> CourseImport | None:
         if state == jobs.JobState.NEEDS_ATTENTION:
             zip_path(job).unlink(missing_ok=True)
         return job
-    _finish(job, status=CourseImport.Status.DONE, course=report.course, summary=report.summary(), problems=[])
+    _finish(
+        job,
+        status=CourseImport.Status.DONE,
+        course=report.course,
+        summary=report.summary(),
+        summary_parts=[part.to_json() for part in report.summary_parts()],
+        problems=[],
+    )
     return job
 
 

@@ -223,8 +223,11 @@ class CourseImport(models.Model):
     queued_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
-    summary = models.TextField(blank=True)
-    problems = models.JSONField(default=list, blank=True)  # every problem line, as the importer wrote it
+    summary = models.TextField(blank=True)  # English (the admin's and the shell's words)
+    # The summary's clauses and every problem line as message ids + params (courses.importer.Message),
+    # shown in the viewer's language; plain strings in rows from before.
+    summary_parts = models.JSONField(default=list, blank=True)
+    problems = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ("-received_at",)

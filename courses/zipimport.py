@@ -6,6 +6,7 @@ the limit; absolute paths, ``..``, drive letters and symbolic links are refused.
 
 from __future__ import annotations
 
+import functools
 import stat
 import tempfile
 import zipfile
@@ -13,8 +14,9 @@ from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
 from django.conf import settings
+from django.utils.translation import gettext_noop
 
-from .importer import MANIFEST_NAMES, CourseImportError, ImportReport, Problem, import_course
+from .importer import MANIFEST_NAMES, CourseImportError, ImportReport, Message, Problem, import_course
 
 CHUNK = 64 * 1024
 NAME_MAX = 255  # bytes in one file name (ext4, XFS, tmpfs)
@@ -34,28 +36,50 @@ def unpack_zip(upload: IO[bytes], dest: Path, *, size: int | None = None) -> Pat
     """Extract ``upload`` into ``dest`` within the configured limits; return the course root."""
     limit = settings.COURSE_ZIP_MAX_BYTES
     if size is not None and size > limit:
-        raise CourseImportError([Problem("upload", f"the zip is larger than {limit // (1024 * 1024)} MiB")])
+        raise CourseImportError(
+            [Problem("upload", Message(gettext_noop("the zip is larger than %(mib)s MiB"), mib=limit // (1024 * 1024)))]
+        )
     try:
         archive = zipfile.ZipFile(upload)
     except (zipfile.BadZipFile, OSError):
-        raise CourseImportError([Problem("upload", "not a zip file")]) from None
+        raise CourseImportError([Problem("upload", Message(gettext_noop("not a zip file")))]) from None
     with archive:
         members = archive.infolist()
         if len(members) > settings.COURSE_ZIP_MAX_FILES:
-            raise CourseImportError([Problem("upload", f"more than {settings.COURSE_ZIP_MAX_FILES} files")])
+            raise CourseImportError(
+                [
+                    Problem(
+                        "upload",
+                        Message(gettext_noop("more than %(count)s files"), count=settings.COURSE_ZIP_MAX_FILES),
+                    )
+                ]
+            )
         budget = settings.COURSE_ZIP_MAX_UNPACKED_BYTES
         for info in members:
             rel = _safe_member_path(info.filename.rstrip("/") if info.is_dir() else info.filename)
             if rel is None:
-                raise CourseImportError([Problem(info.filename, "unsafe path in zip (absolute or with '..')")])
+                raise CourseImportError(
+                    [Problem(info.filename, Message(gettext_noop("unsafe path in zip (absolute or with '..')")))]
+                )
             too_long = next((part for part in rel.parts if len(part.encode()) > NAME_MAX), None)
             if too_long is not None or len(info.filename.encode()) > PATH_MAX:
                 raise CourseImportError(
-                    [Problem(info.filename[:80] + "…", f"file name too long (at most {NAME_MAX} bytes a name, {PATH_MAX} a path)")]
+                    [
+                        Problem(
+                            info.filename[:80] + "…",
+                            Message(
+                                gettext_noop("file name too long (at most %(name)s bytes a name, %(path)s a path)"),
+                                name=NAME_MAX,
+                                path=PATH_MAX,
+                            ),
+                        )
+                    ]
                 )
             mode = info.external_attr >> 16
             if stat.S_ISLNK(mode):
-                raise CourseImportError([Problem(info.filename, "symbolic links are not allowed in a course zip")])
+                raise CourseImportError(
+                    [Problem(info.filename, Message(gettext_noop("symbolic links are not allowed in a course zip")))]
+                )
             target = dest / rel
             if info.is_dir():
                 target.mkdir(parents=True, exist_ok=True)
@@ -70,17 +94,34 @@ def unpack_zip(upload: IO[bytes], dest: Path, *, size: int | None = None) -> Pat
                                 [
                                     Problem(
                                         "upload",
-                                        f"unpacks to more than {settings.COURSE_ZIP_MAX_UNPACKED_BYTES // (1024 * 1024)} MiB",
+                                        Message(
+                                            gettext_noop("unpacks to more than %(mib)s MiB"),
+                                            mib=settings.COURSE_ZIP_MAX_UNPACKED_BYTES // (1024 * 1024),
+                                        ),
                                     )
                                 ]
                             )
                         out.write(chunk)
             except (zipfile.BadZipFile, EOFError, NotImplementedError) as exc:
-                raise CourseImportError([Problem(info.filename, f"cannot be unpacked: {exc}")]) from None
+                raise CourseImportError(
+                    [Problem(info.filename, Message(gettext_noop("cannot be unpacked: %(error)s"), error=str(exc)))]
+                ) from None
             except OSError as exc:
                 # A full disk or a name the file system refuses: the upload is refused, nothing is imported.
-                raise CourseImportError([Problem(info.filename[:120], f"cannot be unpacked here: {exc.strerror or exc}")]) from None
+                raise CourseImportError(
+                    [
+                        Problem(
+                            info.filename[:120],
+                            Message(gettext_noop("cannot be unpacked here: %(error)s"), error=str(exc.strerror or exc)),
+                        )
+                    ]
+                ) from None
     return find_course_root(dest)
+
+
+def _alternatives(names: tuple[str, ...]) -> Message | str:
+    """``a or b or c``, in the reader's language."""
+    return functools.reduce(lambda a, b: Message(gettext_noop("%(a)s or %(b)s"), a=a, b=b), names)  # type: ignore[arg-type, return-value]
 
 
 def find_course_root(dest: Path) -> Path:
@@ -90,7 +131,14 @@ def find_course_root(dest: Path) -> Path:
     children = [p for p in dest.iterdir() if p.name not in ("__MACOSX",) and not p.name.startswith(".")]
     if len(children) == 1 and children[0].is_dir() and any((children[0] / m).is_file() for m in MANIFEST_NAMES):
         return children[0]
-    raise CourseImportError([Problem("upload", f"no {' or '.join(MANIFEST_NAMES)} at the top of the zip")])
+    raise CourseImportError(
+        [
+            Problem(
+                "upload",
+                Message(gettext_noop("no %(names)s at the top of the zip"), names=_alternatives(MANIFEST_NAMES)),
+            )
+        ]
+    )
 
 
 def import_course_zip(

@@ -21,6 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 import yaml
+from django.utils.translation import gettext_noop
 from pydantic import ValidationError
 
 from .runner import values
@@ -30,10 +31,25 @@ PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 QUESTIONS_DIR = "questions"
 
 
-def _problem(file: str, message: str, level: str = "error") -> Any:
+def _problem(file: str, message: Any, level: str = "error") -> Any:
+    """A line of the importer's report: ``message`` is a courses.importer.Message (translated where shown)."""
     from courses.importer import Problem
 
     return Problem(file, message, level)
+
+
+def _m(msgid: str, /, **args: Any) -> Any:
+    from courses.importer import Message
+
+    return Message(msgid, **args)
+
+
+def _question(qid: str) -> Any:
+    return _m(gettext_noop("question %(id)r"), id=qid)
+
+
+def _part(part_id: str, message: Any) -> Any:
+    return _m(gettext_noop("part %(id)r: %(message)s"), id=part_id, message=message)
 
 
 def _slots(spec: Any) -> list[dict[str, Any]]:
@@ -67,36 +83,34 @@ def _load_question(reader: Any, qid: str) -> dict[str, Any] | None:
     if folder is None:
         return None
     if not folder.is_dir():
-        reader.problems.append(_problem(base, "missing question folder (named by an assessment in the manifest)"))
+        reader.problems.append(
+            _problem(base, _m(gettext_noop("missing question folder (named by an assessment in the manifest)")))
+        )
         return None
     ok = True
-    md = reader.text(f"{base}/question.md", origin=f"question {qid!r}")
+    md = reader.text(f"{base}/question.md", origin=_question(qid))
     md_zh = (
-        reader.text(f"{base}/question.zh.md", origin=f"question {qid!r}")
-        if (folder / "question.zh.md").is_file()
-        else ""
+        reader.text(f"{base}/question.zh.md", origin=_question(qid)) if (folder / "question.zh.md").is_file() else ""
     )
-    raw = reader.text(f"{base}/question.yaml", origin=f"question {qid!r}")
-    source = (
-        reader.text(f"{base}/generate.py", origin=f"question {qid!r}") if (folder / "generate.py").is_file() else None
-    )
+    raw = reader.text(f"{base}/question.yaml", origin=_question(qid))
+    source = reader.text(f"{base}/generate.py", origin=_question(qid)) if (folder / "generate.py").is_file() else None
     if md is None or raw is None:
         return None
     try:
         data = yaml.safe_load(raw)
     except yaml.YAMLError as exc:
-        reader.problems.append(_problem(f"{base}/question.yaml", f"cannot be parsed: {exc}"))
+        reader.problems.append(
+            _problem(f"{base}/question.yaml", _m(gettext_noop("cannot be parsed: %(error)s"), error=str(exc)))
+        )
         return None
     try:
         spec = QuestionSpec.model_validate(data if isinstance(data, dict) else {})
     except ValidationError as exc:
+        from courses.importer import schema_problem
         from courses.manifest import format_location
 
         for err in exc.errors():
-            message = "unknown key (check its spelling)" if err["type"] == "extra_forbidden" else err["msg"]
-            reader.problems.append(
-                _problem(f"{base}/question.yaml", f"{format_location(tuple(err['loc']))}: {message}")
-            )
+            reader.problems.append(schema_problem(f"{base}/question.yaml", format_location(tuple(err["loc"])), err))
         return None
     placeholders = set(PLACEHOLDER.findall(md)) | set(PLACEHOLDER.findall(md_zh or ""))
     for part in spec.parts:
@@ -105,14 +119,20 @@ def _load_question(reader: Any, qid: str) -> dict[str, Any] | None:
         if placeholders:
             ok = False
             reader.problems.append(
-                _problem(f"{base}/question.md", f"placeholders {sorted(placeholders)} need a generate.py to fill them")
+                _problem(
+                    f"{base}/question.md",
+                    _m(
+                        gettext_noop("placeholders %(names)s need a generate.py to fill them"),
+                        names=str(sorted(placeholders)),
+                    ),
+                )
             )
         for part in spec.parts:
             for message in _static_part_problems(part):
                 ok = False
-                reader.problems.append(_problem(f"{base}/question.yaml", f"part {part.id!r}: {message}"))
+                reader.problems.append(_problem(f"{base}/question.yaml", _part(part.id, message)))
     if source is not None and "def generate" not in source:
-        reader.problems.append(_problem(f"{base}/generate.py", "defines no function generate(seed)"))
+        reader.problems.append(_problem(f"{base}/generate.py", _m(gettext_noop("defines no function generate(seed)"))))
         return None
     files = {f"{base}/question.md": md, f"{base}/question.yaml": raw}
     if md_zh:
@@ -131,43 +151,43 @@ def _load_question(reader: Any, qid: str) -> dict[str, Any] | None:
     }
 
 
-def _static_part_problems(part: Any) -> list[str]:
+def _static_part_problems(part: Any) -> list[Any]:
     """What is missing for a part without a generator (its answer must be in question.yaml)."""
     if part.type == "choice":
         if len(part.options) < 2:
-            return ["a choice part needs at least two 'options'"]
+            return [_m(gettext_noop("a choice part needs at least two 'options'"))]
         if part.answer is None:
-            return ["'answer' (option index) is missing"]
+            return [_m(gettext_noop("'answer' (option index) is missing"))]
         return []
     if part.type == "circuit":
         if part.target is None and part.target_state is None:
-            return ["a circuit part needs 'target' (a circuit) or 'target_state'"]
+            return [_m(gettext_noop("a circuit part needs 'target' (a circuit) or 'target_state'"))]
         return _circuit_problems(part.target, part.qubits) if part.target is not None else []
     if part.type == "code":
         return []
     if part.answer is None:
-        return ["'answer' is missing"]
+        return [_m(gettext_noop("'answer' is missing"))]
     return _answer_problems(part, part.answer)
 
 
-def _circuit_problems(target: Any, qubits: int) -> list[str]:
+def _circuit_problems(target: Any, qubits: int) -> list[Any]:
     if not isinstance(target, dict) or not isinstance(target.get("ops"), list):
-        return ["a target circuit is {qubits: n, ops: [{gate, targets, controls?, angle?}, ...]}"]
+        return [_m(gettext_noop("a target circuit is {qubits: n, ops: [{gate, targets, controls?, angle?}, ...]}"))]
     from .spec import CIRCUIT_GATES
 
     out = []
     n = target.get("qubits", qubits)
     for i, op in enumerate(target["ops"]):
         if not isinstance(op, dict) or op.get("gate") not in CIRCUIT_GATES:
-            out.append(f"target op {i}: unknown gate")
+            out.append(_m(gettext_noop("target op %(index)s: unknown gate"), index=i))
             continue
         qs = [*(op.get("targets") or []), *(op.get("controls") or [])]
         if not qs or not all(isinstance(q, int) and 0 <= q < n for q in qs):
-            out.append(f"target op {i}: qubits must be 0..{n - 1}")
+            out.append(_m(gettext_noop("target op %(index)s: qubits must be 0..%(last)s"), index=i, last=n - 1))
     return out
 
 
-def _answer_problems(part: Any, answer: Any) -> list[str]:
+def _answer_problems(part: Any, answer: Any) -> list[Any]:
     """The correct answer must itself be readable (and graded correct) for data-only types."""
     try:
         if part.type == "numeric":
@@ -175,18 +195,20 @@ def _answer_problems(part: Any, answer: Any) -> list[str]:
         elif part.type == "matrix":
             values.parse_matrix(answer)
         elif part.type == "symbolic" and not isinstance(answer, str):
-            return ["a symbolic answer is an expression in a string"]
+            return [_m(gettext_noop("a symbolic answer is an expression in a string"))]
     except values.ValueParseError as exc:
-        return [f"the answer {str(answer)[:60]!r} cannot be read: {exc}"]
+        return [
+            _m(gettext_noop("the answer %(answer)r cannot be read: %(error)s"), answer=str(answer)[:60], error=str(exc))
+        ]
     return []
 
 
-def _variant_problems(q: dict[str, Any], data: dict[str, Any]) -> list[str]:
+def _variant_problems(q: dict[str, Any], data: dict[str, Any]) -> list[Any]:
     spec: QuestionSpec = q["spec"]
     out = []
     missing = [p for p in q["placeholders"] if p not in data["params"]]
     if missing:
-        out.append(f"params lack {missing} (used as placeholders)")
+        out.append(_m(gettext_noop("params lack %(names)s (used as placeholders)"), names=str(missing)))
     for part in spec.parts:
         answer = data["answers"].get(part.id, part.answer)
         if part.type == "choice":
@@ -195,28 +217,41 @@ def _variant_problems(q: dict[str, Any], data: dict[str, Any]) -> list[str]:
                 if part.id in data["answers"]:
                     picks = answer if isinstance(answer, list) else [answer]
                     if not all(isinstance(p, int) and 0 <= p < len(part.options) for p in picks):
-                        out.append(f"answers[{part.id!r}] must be option indices")
+                        out.append(_m(gettext_noop("answers[%(id)r] must be option indices"), id=part.id))
             elif answer is None or not isinstance(distractors, list) or not distractors:
-                out.append(f"part {part.id!r}: needs answers[{part.id!r}] and distractors[{part.id!r}] (a list)")
+                out.append(
+                    _m(gettext_noop("part %(id)r: needs answers[%(id)r] and distractors[%(id)r] (a list)"), id=part.id)
+                )
             continue
         if part.type == "circuit":
             target = data["answers"].get(part.id, part.target)
             if target is None and part.target_state is None:
-                out.append(f"part {part.id!r}: no target circuit (answers[{part.id!r}] or target:)")
+                out.append(_m(gettext_noop("part %(id)r: no target circuit (answers[%(id)r] or target:)"), id=part.id))
             elif isinstance(target, dict) and "ops" in target:
-                out.extend(f"part {part.id!r}: {m}" for m in _circuit_problems(target, part.qubits))
+                out.extend(_part(part.id, m) for m in _circuit_problems(target, part.qubits))
             elif isinstance(target, list):
                 pass  # a target state as amplitudes
             elif target is not None:
-                out.append(f"part {part.id!r}: the target must be a circuit or a list of amplitudes")
+                out.append(
+                    _m(gettext_noop("part %(id)r: the target must be a circuit or a list of amplitudes"), id=part.id)
+                )
             continue
         if part.type == "code":
             continue
         if answer is None:
-            out.append(f"part {part.id!r}: no answer (answers[{part.id!r}] or answer:)")
+            out.append(_m(gettext_noop("part %(id)r: no answer (answers[%(id)r] or answer:)"), id=part.id))
             continue
-        out.extend(f"part {part.id!r}: {m}" for m in _answer_problems(part, answer))
+        out.extend(_part(part.id, m) for m in _answer_problems(part, answer))
     return out
+
+
+def _seed(seed: int, message: Any) -> Any:
+    return _m(gettext_noop("seed %(seed)s: %(message)s"), seed=seed, message=message)
+
+
+def _sandbox_words(error: Any) -> Any:
+    """The generator's own error (its exception, from the sandbox) is shown as it is."""
+    return error if not isinstance(error, str) else _m("%(text)s", text=error)
 
 
 def _part_public(part: Any) -> dict[str, Any]:
@@ -271,7 +306,7 @@ def _run_generators(reader: Any, questions: list[dict[str, Any]]) -> None:
             reader.problems.append(
                 _problem(
                     f"{QUESTIONS_DIR}/{q['qid']}/generate.py",
-                    "generators run in the grading sandbox, which is not available on this machine",
+                    _m(gettext_noop("generators run in the grading sandbox, which is not available on this machine")),
                 )
             )
         return
@@ -281,26 +316,31 @@ def _run_generators(reader: Any, questions: list[dict[str, Any]]) -> None:
     except QuizSandboxError as exc:
         for q in todo:
             q["ok"] = False
-            reader.problems.append(_problem(f"{QUESTIONS_DIR}/{q['qid']}/generate.py", f"could not be run: {exc}"))
+            reader.problems.append(
+                _problem(
+                    f"{QUESTIONS_DIR}/{q['qid']}/generate.py",
+                    _m(gettext_noop("could not be run: %(error)s"), error=str(exc)),
+                )
+            )
         return
     for q in todo:
         rel = f"{QUESTIONS_DIR}/{q['qid']}/generate.py"
-        result = answer.get(q["qid"]) or {"error": "no answer from the sandbox"}
+        result = answer.get(q["qid"]) or {"error": _m(gettext_noop("no answer from the sandbox"))}
         if "error" in result:
             q["ok"] = False
-            reader.problems.append(_problem(rel, str(result["error"])))
+            reader.problems.append(_problem(rel, _sandbox_words(result["error"])))
             continue
         variants = []
         for seed in range(q["spec"].variants):
-            outcome = result["seeds"].get(str(seed)) or {"error": "no result"}
+            outcome = result["seeds"].get(str(seed)) or {"error": _m(gettext_noop("no result"))}
             if "error" in outcome:
                 q["ok"] = False
-                reader.problems.append(_problem(rel, f"seed {seed}: {outcome['error']}"))
+                reader.problems.append(_problem(rel, _seed(seed, _sandbox_words(outcome["error"]))))
                 continue
             problems = _variant_problems(q, outcome["data"])
             if problems:
                 q["ok"] = False
-                reader.problems.extend(_problem(rel, f"seed {seed}: {m}") for m in problems)
+                reader.problems.extend(_problem(rel, _seed(seed, m)) for m in problems)
                 continue
             variants.append(_variant_record(q, outcome["data"]))
         if q["ok"]:
@@ -331,8 +371,13 @@ def prepare_assessment(reader: Any, act: Any) -> None:
             reader.problems.append(
                 _problem(
                     "course.yaml",
-                    f"activity {spec.slug!r}: the questions of a pool must be worth the same points "
-                    f"({', '.join(slot['pool'])})",
+                    _m(
+                        gettext_noop(
+                            "activity %(slug)r: the questions of a pool must be worth the same points (%(pool)s)"
+                        ),
+                        slug=spec.slug,
+                        pool=list(slot["pool"]),
+                    ),
                 )
             )
             return
