@@ -42,7 +42,7 @@ def start_seconds_typical(*, sample: int = 20) -> float:
         .order_by("-finished_at")
         .values_list("admitted_at", "finished_at")[:sample]
     )
-    spans = [(done - admitted).total_seconds() for admitted, done in rows if done >= admitted]
+    spans = [(done - admitted).total_seconds() for admitted, done in rows if admitted and done and done >= admitted]
     return sum(spans) / len(spans) if spans else float(DEFAULT_START_SECONDS)
 
 

@@ -144,11 +144,11 @@ def progress(request: HttpRequest, slug: str, activity: str) -> StreamingHttpRes
         while True:  # first the line, if the start is waiting in it
             step = services.queue_wait_step(user=user, row_id=row_id)
             row_id = step.row_id
-            event = _queue_event(step)
-            if event is None:
+            waiting = _queue_event(step)
+            if waiting is None:
                 break
-            yield _sse(event)
-            if event.get("failed"):
+            yield _sse(waiting)
+            if waiting.get("failed"):
                 return
             time.sleep(settings.LAB_QUEUE_POLL_SECONDS)
         try:
@@ -167,9 +167,11 @@ def progress(request: HttpRequest, slug: str, activity: str) -> StreamingHttpRes
                     return
         except SpawnFailed as exc:
             log.error("spawn failed for %s: %s", name, exc)
+            services.start_finish_for(user=user, ok=False, error=str(exc))
             yield _sse({"progress": 100, "failed": True, "message": str(exc)})
         except HubError as exc:
             log.error("progress for %s: %s", name, exc)
+            services.start_finish_for(user=user, ok=False, error=str(exc))
             yield _sse(
                 {
                     "progress": 100,
@@ -185,11 +187,11 @@ def progress(request: HttpRequest, slug: str, activity: str) -> StreamingHttpRes
         while True:
             step = await sync_to_async(services.queue_wait_step)(user=user, row_id=row_id)
             row_id = step.row_id
-            event = _queue_event(step)
-            if event is None:
+            waiting = _queue_event(step)
+            if waiting is None:
                 break
-            yield _sse(event)
-            if event.get("failed"):
+            yield _sse(waiting)
+            if waiting.get("failed"):
                 return
             await asyncio.sleep(settings.LAB_QUEUE_POLL_SECONDS)
         try:
@@ -210,9 +212,11 @@ def progress(request: HttpRequest, slug: str, activity: str) -> StreamingHttpRes
                     return
         except SpawnFailed as exc:
             log.error("spawn failed for %s: %s", name, exc)
+            await sync_to_async(services.start_finish_for)(user=user, ok=False, error=str(exc))
             yield _sse({"progress": 100, "failed": True, "message": str(exc)})
         except HubError as exc:
             log.error("progress for %s: %s", name, exc)
+            await sync_to_async(services.start_finish_for)(user=user, ok=False, error=str(exc))
             yield _sse(
                 {
                     "progress": 100,
@@ -421,7 +425,7 @@ def lesson_delete(request: HttpRequest, slug: str, lesson: int) -> HttpResponse:
 
 class LessonForm(forms.Form):
     starts_at = forms.DateTimeField(label=_("Starts at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
-    section = forms.ModelChoiceField(
+    section: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
         queryset=None, required=False, label=_("Class"), empty_label=_("All students of the course")
     )
 

@@ -5,7 +5,7 @@ It keeps each user's server state and records every start it was asked for, in o
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,3 +55,7 @@ class FakeHub:
     def ready(self, *names: str) -> None:
         for name in names:
             self.servers[name] = "ready"
+
+    async def server_progress_async(self, name: str, *, timeout: float) -> AsyncIterator[ProgressEvent]:
+        for event in self.server_progress(name, timeout=timeout):
+            yield event

@@ -189,3 +189,33 @@ def test_the_place_in_line_is_said_in_chinese(hub, students, client, world):  # 
     page = client.post("/lab/qc101/a/hw1/open/", HTTP_ACCEPT_LANGUAGE="zh-hans")
     text = page.content.decode()
     assert "You are number" not in text and "排在第 1 位" in text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_asgi_progress_stream_waits_in_line_too(hub, students, world):  # type: ignore[no-untyped-def]
+    """Production serves the stream over ASGI: the same place in line, awaited, then the lab."""
+    import asyncio
+
+    from django.test import AsyncRequestFactory
+
+    from sandbox import services, views
+
+    for u in students[:3]:
+        services.lab_start(user=u)
+    request = AsyncRequestFactory().get("/lab/qc101/a/hw1/progress/")
+    request.user = students[2]
+    response = views.progress(request, "qc101", "hw1")
+
+    async def read() -> list[str]:
+        chunks: list[str] = []
+        async for chunk in response.streaming_content:
+            text = chunk.decode() if isinstance(chunk, bytes) else str(chunk)
+            chunks.append(text)
+            if len(chunks) == 1:  # a place frees up once the page has said where the student stands
+                await asyncio.to_thread(services.start_finish_for, user=students[0], ok=True)
+        return chunks
+
+    chunks = asyncio.run(read())
+    assert "number 1 in line" in chunks[0]
+    assert '"ready": true' in chunks[-1]
+    assert hub.starts[-1] == students[2].hub_name
