@@ -34,7 +34,8 @@ def notebook_language(lang: str | None) -> str:
     return "zh" if (lang or "").lower().startswith("zh") else "en"
 
 
-def _translatable(cell: dict[str, Any]) -> bool:
+def translatable(cell: dict[str, Any]) -> bool:
+    """A Markdown cell that no nbgrader checksum covers (the only kind that may change language)."""
     meta = (cell.get("metadata") or {}).get("nbgrader") or {}
     return cell.get("cell_type") == "markdown" and not any(meta.get(flag) for flag in _CHECKSUMMED)
 
@@ -55,7 +56,7 @@ def notebook_for_language(nb: dict[str, Any], lang: str | None) -> dict[str, Any
         if not isinstance(ours, dict):
             continue
         text = ours.get("zh")
-        if chinese and isinstance(text, str) and text.strip() and _translatable(cell):
+        if chinese and isinstance(text, str) and text.strip() and translatable(cell):
             # keep the stored shape: nbformat writes a list of lines, a hand-made notebook may hold a string
             cell["source"] = text.splitlines(keepends=True) if isinstance(cell.get("source"), list) else text
         for key in PRIVATE_KEYS:

@@ -151,11 +151,15 @@ def translated_notebook(notebook_json: str, lang: str = "zh") -> str | None:
     """
     import nbformat
 
+    from .notebook_lang import translatable
+
     nb = nbformat.reads(notebook_json, as_version=4)
     found = False
     for cell in nb.cells:
         text = (cell.get("metadata", {}).get("liangzhi") or {}).get(lang)
-        if cell.cell_type == "markdown" and isinstance(text, str) and text.strip():
+        # never an nbgrader answer/locked cell: its checksum covers the source, and on a written answer the
+        # "translation" is the model answer, still in the student version's metadata (courses.notebook_lang)
+        if cell.cell_type == "markdown" and isinstance(text, str) and text.strip() and translatable(cell):
             cell.source = text
             found = True
     return nbformat.writes(nb) if found else None

@@ -233,6 +233,17 @@ ASSIGNMENT_SOURCE = {
             "outputs": [],
             "execution_count": None,
         },
+        {
+            # a written answer a teacher translated too: the "translation" is a model answer, which must
+            # reach no student (nbgrader keeps the metadata in the student version)
+            "id": "a3",
+            "cell_type": "markdown",
+            "metadata": {
+                **_nbgrader("why", grade=True, solution=True, points=1),
+                "liangzhi": {"zh": "### BEGIN SOLUTION\n模型答案：码距越大越好\n### END SOLUTION"},
+            },
+            "source": "### BEGIN SOLUTION\nModel answer: the larger distance wins\n### END SOLUTION",
+        },
     ],
     "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
     "nbformat": 4,
@@ -344,7 +355,8 @@ def test_the_lab_gets_the_notebooks_in_the_interface_language(course, cast, monk
     assert "SECRET-REFERENCE" not in json.dumps(drill) and _private_keys(drill) == _private_keys(hw) == []
     # the release version as nbgrader made it: blank answer, hidden tests gone, checksums and ids kept
     assert "3 * p**2" not in json.dumps(hw) and "0.03" not in json.dumps(hw)
-    assert [c["id"] for c in hw["cells"]] == ["a0", "a1", "a2"]
+    assert [c["id"] for c in hw["cells"]] == ["a0", "a1", "a2", "a3"]
+    assert "模型答案" not in json.dumps(hw, ensure_ascii=False) and "Model answer" not in json.dumps(hw)
     assert all("checksum" in c["metadata"]["nbgrader"] for c in hw["cells"][1:])
     assert hw["metadata"]["kernelspec"]["name"] == services.KERNEL_NAME  # notebook_for_lab still applies
 
@@ -367,6 +379,16 @@ def test_a_download_comes_in_the_language_the_page_shows(course, cast) -> None: 
     client.get("/courses/nblang/a/hw/?lang=zh-hans", HTTP_ACCEPT_LANGUAGE="en")
     assert _src(download("hw", "hw.ipynb", HTTP_ACCEPT_LANGUAGE="en")["cells"][0]) == "# 作业：逻辑错误率"
     assert client.get("/courses/nblang/a/hw/files/source/hw.ipynb").status_code == 404  # sources stay the teacher's
+    assert "模型答案" not in json.dumps(download("hw", "hw.ipynb", HTTP_ACCEPT_LANGUAGE="zh-hans"), ensure_ascii=False)
+
+
+@pytest.mark.django_db
+def test_the_chinese_preview_shows_no_model_answer(course, cast) -> None:  # type: ignore[no-untyped-def]
+    client = Client()
+    client.force_login(cast.alice)
+    page = client.get("/courses/nblang/a/hw/?lang=zh-hans").content.decode()
+    assert "作业：逻辑错误率" in page and "YOUR ANSWER HERE" in page
+    assert "模型答案" not in page and "Model answer" not in page
 
 
 @pytest.mark.django_db
