@@ -2,16 +2,29 @@
 
 The questions themselves are course content (``courses.ActivityVersion`` facts point at the
 content-addressed definition and variants; see :mod:`assessments.importing`). An attempt records
-the questions drawn and the variant seeds (``layout``), the server's deadline, and once graded
-the per-part results; its score reaches the gradebook as a ``grading.Submission`` (the one
-scoring rule), linked here.
+the questions drawn and the variant seeds (``layout``), when it started, and once graded the
+per-part results; its score reaches the gradebook as a ``grading.Submission`` (the one scoring
+rule), linked here.
+
+The deadline is not stored: it is computed by one rule (:func:`assessments.services.deadline_rule`)
+from the start, the time limit, the student's extra-time factor and the due time in force
+(extension included) *as they are now*, so an extension or accommodation granted mid-exam moves it.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from django.conf import settings
 from django.db import models
+from django.db.models import F, OuterRef, Subquery
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
+
+# Attributes that ``AttemptQuerySet.with_deadline_inputs`` annotates (dropped on refresh_from_db).
+DEADLINE_INPUTS = ("deadline_due", "deadline_factor", "deadline_blob")
 
 
 class AttemptStatus(models.TextChoices):
@@ -26,6 +39,28 @@ class ClosedBy(models.TextChoices):
     TIMEOUT = "timeout", _("Closed by the server at the time limit")
 
 
+class AttemptQuerySet(models.QuerySet["Attempt"]):
+    def with_deadline_inputs(self) -> AttemptQuerySet:
+        """Annotate what the deadline rule needs, in the same query (no query per attempt later):
+
+        ``deadline_due``: the due time in force for the student (their extension, else the
+        activity's: ``grading.services.due_for``); ``deadline_factor``: their extra-time factor in
+        the course (``grading.selectors.extra_time_factor``, None without an accommodation);
+        ``deadline_blob``: the digest of the version's assessment definition (time limit, IP ranges).
+        """
+        from grading.models import Accommodation, Extension
+
+        extension = Extension.objects.filter(activity_id=OuterRef("activity_id"), user_id=OuterRef("user_id"))
+        accommodation = Accommodation.objects.filter(
+            course_id=OuterRef("activity__course_id"), user_id=OuterRef("user_id")
+        )
+        return self.annotate(
+            deadline_due=Coalesce(Subquery(extension.values("due_at")[:1]), F("activity__due_at")),
+            deadline_factor=Subquery(accommodation.values("extra_time_factor")[:1]),
+            deadline_blob=KeyTextTransform("assessment_blob", "version__facts"),
+        )
+
+
 class Attempt(models.Model):
     activity = models.ForeignKey("courses.Activity", on_delete=models.PROTECT, related_name="quiz_attempts")
     version = models.ForeignKey("courses.ActivityVersion", on_delete=models.PROTECT, related_name="quiz_attempts")
@@ -33,8 +68,6 @@ class Attempt(models.Model):
     number = models.PositiveIntegerField()
     status = models.CharField(max_length=16, choices=AttemptStatus.choices, default=AttemptStatus.OPEN, db_index=True)
     started_at = models.DateTimeField()
-    # The server's time authority: answers after this are refused (None: no limit, no close).
-    deadline_at = models.DateTimeField(null=True, blank=True, db_index=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     closed_by = models.CharField(max_length=16, choices=ClosedBy.choices, blank=True)
     # [{"qid", "seed", "perm": {part: [shown index -> option index]}}], fixed at start
@@ -47,13 +80,27 @@ class Attempt(models.Model):
         "grading.Submission", on_delete=models.SET_NULL, null=True, blank=True, related_name="quiz_attempt"
     )
 
+    objects = AttemptQuerySet.as_manager()
+
     class Meta:
         ordering = ("-started_at", "-id")
         constraints = [models.UniqueConstraint(fields=("activity", "user", "number"), name="quiz_attempt_number")]
-        indexes = [models.Index(fields=("activity", "user")), models.Index(fields=("status", "deadline_at"))]
+        indexes = [models.Index(fields=("activity", "user"))]
 
     def __str__(self) -> str:
         return f"{self.user} · {self.activity} #{self.number}"
+
+    @property
+    def deadline_at(self) -> datetime | None:
+        """The server's time authority, as of now: answers after it are refused (None: no limit, no close)."""
+        from .services import attempt_deadline
+
+        return attempt_deadline(self)
+
+    def refresh_from_db(self, *args: Any, **kwargs: Any) -> None:
+        super().refresh_from_db(*args, **kwargs)
+        for name in DEADLINE_INPUTS:  # an extension may have been granted since they were read
+            self.__dict__.pop(name, None)
 
 
 class Answer(models.Model):

@@ -11,10 +11,15 @@ import html
 import math
 import re
 from collections import defaultdict
+from datetime import UTC, datetime
+from decimal import Decimal
 from statistics import mean, median
 from typing import Any
 
+from django.db import connection
 from django.http import Http404
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import get_language
 
 from .models import Answer, Attempt, AttemptStatus
@@ -25,31 +30,76 @@ PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 
 def attempt_of(*, activity: Any, user: Any, number: int) -> Attempt:
     """The user's own attempt (404 for anyone else's: the lookup includes the user)."""
-    attempt = Attempt.objects.filter(activity=activity, user=user, number=number).select_related("version").first()
-    if attempt is None:
-        raise Http404("No such attempt.")
-    return attempt
-
-
-def own_attempt_by_path(*, user: Any, course_slug: str, activity_slug: str, number: int) -> Attempt:
-    """The autosave's lookup in one query: the user's own attempt, in a course they are still enrolled in.
-
-    An attempt exists only if its student started it while the activity was visible to them, so
-    membership (checked in the same query) is all that is left to check on each save.
-    """
     attempt = (
-        Attempt.objects.filter(
-            activity__course__slug=course_slug,
-            activity__slug=activity_slug,
-            user=user,
-            number=number,
-            activity__course__enrollments__user=user,
-        )
+        Attempt.objects.with_deadline_inputs()
+        .filter(activity=activity, user=user, number=number)
         .select_related("version")
         .first()
     )
     if attempt is None:
         raise Http404("No such attempt.")
+    return attempt
+
+
+def _own_attempt_sql() -> str:
+    """The autosave's lookup as one hand-written statement (the ORM's building and compiling of the
+    same query cost more CPU than the rest of the view; see ``Attempt.objects.with_deadline_inputs``
+    for the same inputs through the ORM, and tests/assessments/test_deadlines.py for their agreement)."""
+    from courses.models import Activity, ActivityVersion, Course, Enrollment
+    from grading.models import Accommodation, Extension
+
+    qn = connection.ops.quote_name
+    t = {m.__name__: qn(m._meta.db_table) for m in (Attempt, Activity, ActivityVersion, Course, Enrollment)}
+    ext, acc = qn(Extension._meta.db_table), qn(Accommodation._meta.db_table)
+    blob = (
+        "(v.facts ->> 'assessment_blob')"
+        if connection.vendor == "postgresql"
+        else "json_extract(v.facts, '$.assessment_blob')"
+    )
+    return (
+        f"SELECT a.id, a.activity_id, a.version_id, a.user_id, a.{qn('number')}, a.status, a.started_at, a.layout, "  # noqa: S608 (names from _meta; values are parameters)
+        f"COALESCE((SELECT e.due_at FROM {ext} e WHERE e.activity_id = a.activity_id AND e.user_id = a.user_id), "
+        f"act.due_at) AS deadline_due, "
+        f"(SELECT m.extra_time_factor FROM {acc} m WHERE m.course_id = act.course_id AND m.user_id = a.user_id) "
+        f"AS deadline_factor, {blob} AS deadline_blob "
+        f"FROM {t['Attempt']} a JOIN {t['Activity']} act ON act.id = a.activity_id "
+        f"JOIN {t['Course']} c ON c.id = act.course_id JOIN {t['ActivityVersion']} v ON v.id = a.version_id "
+        f"WHERE a.user_id = %s AND a.{qn('number')} = %s AND act.slug = %s AND c.slug = %s "
+        f"AND EXISTS (SELECT 1 FROM {t['Enrollment']} en WHERE en.course_id = act.course_id AND en.user_id = a.user_id)"
+    )
+
+
+_SQL_BY_VENDOR: dict[str, str] = {}
+
+
+def _as_datetime(value: Any) -> datetime | None:
+    """A timestamp column read by hand: SQLite gives text (UTC), PostgreSQL an aware datetime."""
+    if value is None or isinstance(value, datetime):
+        return value
+    parsed = parse_datetime(str(value))
+    if parsed is not None and timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed, UTC)
+    return parsed
+
+
+def own_attempt_by_path(*, user: Any, course_slug: str, activity_slug: str, number: int) -> Attempt:
+    """The autosave's lookup in one query: the user's own attempt, in a course they are still enrolled in,
+    with the deadline rule's inputs as they are now (extension, accommodation, definition digest).
+
+    An attempt exists only if its student started it while the activity was visible to them, so
+    membership (checked in the same query) is all that is left to check on each save. Only the
+    columns a save reads are fetched (not the results, not the version's facts).
+    """
+    sql = _SQL_BY_VENDOR.get(connection.vendor)
+    if sql is None:
+        sql = _SQL_BY_VENDOR[connection.vendor] = _own_attempt_sql()
+    attempt = next(iter(Attempt.objects.raw(sql, [user.pk, number, activity_slug, course_slug])), None)
+    if attempt is None:
+        raise Http404("No such attempt.")
+    inputs = attempt.__dict__
+    inputs["deadline_due"] = _as_datetime(inputs.get("deadline_due"))
+    factor = inputs.get("deadline_factor")
+    inputs["deadline_factor"] = None if factor is None else Decimal(str(factor))
     return attempt
 
 

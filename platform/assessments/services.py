@@ -1,10 +1,14 @@
 """Writes of the assessments app: start an attempt, autosave an answer, submit, close at the deadline, grade.
 
-**Time authority is the server's.** An attempt's ``deadline_at`` is fixed at its start: the
-earlier of start + time limit × the student's extra-time factor and the close of the window
-(the due time in force for the student, extensions included). Every save compares the
-server's clock with it; the page's countdown only displays. An attempt past its deadline is
-closed at the deadline by whoever touches it first (a save, a page view, the periodic task).
+**Time authority is the server's.** An attempt's deadline is computed by one rule,
+:func:`deadline_rule`, whenever it is needed, never stored: the earlier of start + time limit ×
+the student's extra-time factor (accommodation) and the close of the window (the due time in
+force for the student, extensions included), with the factor and the due time *as they are
+now*, so an extension or accommodation granted (or shortened, or revoked) mid-exam moves it.
+Every save compares the server's clock with it; the page's countdown only displays (each save
+answers with the seconds left, so a moved deadline reaches an open page). An attempt past its
+deadline is closed at the deadline by whoever touches it first (a save, a page view, the
+periodic task); a closed attempt never reopens, whatever is granted later.
 
 **Scores go through the one scoring rule**: a graded attempt becomes a ``grading.Submission``
 (status graded, ``auto_score`` = the attempt's points, one cell per part), so the gradebook,
@@ -25,13 +29,13 @@ from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from .models import Answer, Attempt, AttemptStatus, ClosedBy
+from .models import DEADLINE_INPUTS, Answer, Attempt, AttemptStatus, ClosedBy
 from .runner import values
 
 SANDBOX_TYPES = frozenset({"symbolic", "circuit", "code"})
@@ -61,6 +65,12 @@ def definition_of(version: Any) -> dict[str, Any] | None:
     """The assessment definition of an activity version, or None for a notebook activity."""
     digest = (version.facts or {}).get("assessment_blob") if version is not None else None
     return _blob_json(digest) if digest else None
+
+
+def attempt_definition(attempt: Attempt) -> dict[str, Any] | None:
+    """The definition of an attempt's version, from the digest annotated with the attempt when it is (no query)."""
+    digest = attempt.__dict__.get("deadline_blob")
+    return _blob_json(digest) if digest else definition_of(attempt.version)
 
 
 def variant_of(definition: dict[str, Any], qid: str, seed: int) -> dict[str, Any]:
@@ -148,7 +158,9 @@ def policy_for(*, activity: Any, user: Any, now: datetime | None = None) -> Poli
     definition = definition_of(activity.current_version)
     if definition is None:
         raise AssessmentError("not_assessment", _("This activity has no questions."))
-    for attempt in Attempt.objects.filter(activity=activity, user=user, status=AttemptStatus.OPEN):
+    for attempt in Attempt.objects.with_deadline_inputs().filter(
+        activity=activity, user=user, status=AttemptStatus.OPEN
+    ):
         attempt_close_if_expired(attempt=attempt, now=now)
     attempts = list(Attempt.objects.filter(activity=activity, user=user).only("id", "status", "number"))
     allowed = definition.get("attempts", "unlimited")
@@ -171,11 +183,58 @@ def policy_for(*, activity: Any, user: Any, now: datetime | None = None) -> Poli
     )
 
 
-def _extra_time_factor(*, user: Any, course: Any) -> Decimal:
-    from grading.selectors import extra_time_factor
+# ---------------------------------------------------------------------------------------
+# the deadline: one rule
 
-    factor = extra_time_factor(user=user, course=course)
-    return factor if factor and factor > 0 else Decimal(1)
+
+def deadline_rule(
+    *,
+    started_at: datetime,
+    time_limit_minutes: float | Decimal | None,
+    extra_time_factor: Decimal | float | None,
+    due_at: datetime | None,
+) -> datetime | None:
+    """The one rule for an attempt's deadline (None: no limit and no close).
+
+    The earlier of ``started_at`` + time limit × extra-time factor (a missing or non-positive
+    factor counts as 1) and ``due_at``, the due time in force for the student (their extension,
+    else the activity's).
+    """
+    deadline = due_at
+    if time_limit_minutes:
+        factor = extra_time_factor if extra_time_factor and extra_time_factor > 0 else Decimal(1)
+        timed = started_at + timedelta(minutes=float(time_limit_minutes) * float(factor))
+        deadline = timed if deadline is None else min(deadline, timed)
+    return deadline
+
+
+def attempt_deadline(attempt: Attempt) -> datetime | None:
+    """The attempt's deadline now, by :func:`deadline_rule`.
+
+    The inputs come annotated with the attempt (``Attempt.objects.with_deadline_inputs()``: the
+    autosave's single query) or are read here in one query, then kept on the instance until its
+    ``refresh_from_db``.
+    """
+    if not all(name in attempt.__dict__ for name in DEADLINE_INPUTS):
+        row = Attempt.objects.with_deadline_inputs().filter(pk=attempt.pk).values(*DEADLINE_INPUTS).first()
+        if row is None:
+            return None
+        attempt.__dict__.update(row)
+    definition = attempt_definition(attempt) or {}
+    return deadline_rule(
+        started_at=attempt.started_at,
+        time_limit_minutes=definition.get("time_limit_minutes"),
+        extra_time_factor=attempt.__dict__["deadline_factor"],
+        due_at=attempt.__dict__["deadline_due"],
+    )
+
+
+def seconds_left(attempt: Attempt, *, now: datetime) -> int | None:
+    """Whole seconds until the deadline for the page's countdown (None: no deadline or not open)."""
+    if attempt.status != AttemptStatus.OPEN:
+        return None
+    deadline = attempt.deadline_at
+    return None if deadline is None else max(0, int((deadline - now).total_seconds()))
 
 
 def ip_allowed(ip: str | None, ranges: list[str]) -> bool:
@@ -208,12 +267,6 @@ def attempt_start(
     code = definition.get("access_code")
     if code and not hmac.compare_digest(str(code).strip().encode(), (access_code or "").strip().encode()):
         raise AssessmentError("access_code", _("The access code is not right."))
-    deadline: datetime | None = policy.closes_at
-    limit = definition.get("time_limit_minutes")
-    if limit:
-        factor = _extra_time_factor(user=user, course=activity.course)
-        timed = now + timedelta(minutes=float(limit) * float(factor))
-        deadline = timed if deadline is None else min(deadline, timed)
     with transaction.atomic():
         number = policy.attempts_used + 1
         try:
@@ -224,7 +277,6 @@ def attempt_start(
                     user=user,
                     number=number,
                     started_at=now,
-                    deadline_at=deadline,
                     layout=layout_for(definition, activity_id=activity.pk, user_id=user.pk, number=number),
                     max_score=Decimal(str((activity.current_version.facts or {}).get("max_points", 0))),
                 )
@@ -232,22 +284,25 @@ def attempt_start(
             return Attempt.objects.get(activity=activity, user=user, number=number)
 
 
-def attempt_keys(attempt: Attempt) -> set[str]:
-    definition = definition_of(attempt.version) or {"questions": {}}
-    return {
+def attempt_keys(attempt: Attempt) -> frozenset[str]:
+    definition = attempt_definition(attempt) or {"questions": {}}
+    return frozenset(
         f"{item['qid']}.{part['id']}"
         for item in attempt.layout
         for part in definition["questions"][item["qid"]]["parts"]
-    }
+    )
 
 
 def attempt_close_if_expired(*, attempt: Attempt, now: datetime | None = None) -> bool:
-    """Close an open attempt whose deadline has passed, at its deadline; True if it was closed now."""
+    """Close an open attempt whose deadline (as of now) has passed, at that deadline; True if it was closed now."""
     now = now or timezone.now()
-    if attempt.status != AttemptStatus.OPEN or attempt.deadline_at is None or now < attempt.deadline_at:
+    if attempt.status != AttemptStatus.OPEN:
+        return False
+    deadline = attempt.deadline_at
+    if deadline is None or now < deadline:
         return False
     updated = Attempt.objects.filter(pk=attempt.pk, status=AttemptStatus.OPEN).update(
-        status=AttemptStatus.SUBMITTED, submitted_at=attempt.deadline_at, closed_by=ClosedBy.TIMEOUT
+        status=AttemptStatus.SUBMITTED, submitted_at=deadline, closed_by=ClosedBy.TIMEOUT
     )
     attempt.refresh_from_db()
     if updated:
@@ -260,7 +315,9 @@ def attempts_close_expired(*, now: datetime | None = None) -> int:
     """Periodic: close every open attempt past its deadline (pages also close them lazily)."""
     now = now or timezone.now()
     closed = 0
-    for attempt in Attempt.objects.filter(status=AttemptStatus.OPEN, deadline_at__lte=now):
+    # The deadline is computed (extensions granted mid-exam move it), so every open attempt is
+    # looked at: open attempts are the exams being written now, a few hundred at most.
+    for attempt in Attempt.objects.with_deadline_inputs().filter(status=AttemptStatus.OPEN).iterator():
         closed += attempt_close_if_expired(attempt=attempt, now=now)
     return closed
 
@@ -283,35 +340,56 @@ def attempts_resend_stuck(*, now: datetime | None = None, older_than: timedelta 
     return sent
 
 
+def _answer_upsert(*, attempt_id: int, key: str, value: Any, seq: int, now: datetime) -> bool:
+    """Insert the part's answer or replace an older one, in one statement; True if it was stored.
+
+    One ``INSERT … ON CONFLICT DO UPDATE … WHERE stored.seq < new.seq`` (SQLite ≥ 3.35 and
+    PostgreSQL alike): no read-then-write window, no savepoint, the write lock held for one
+    statement only. The row is written only while the attempt is still open (checked in the same
+    statement), so a save racing a hand-in or a time-out is refused, never stored after grading.
+    """
+    qn = connection.ops.quote_name
+    answer, attempt = qn(Answer._meta.db_table), qn(Attempt._meta.db_table)
+    value_db = Answer._meta.get_field("value").get_db_prep_save(value, connection)
+    now_db = Answer._meta.get_field("saved_at").get_db_prep_save(now, connection)
+    sql = (
+        f"INSERT INTO {answer} (attempt_id, {qn('key')}, {qn('value')}, seq, first_saved_at, saved_at, saves) "  # noqa: S608 (names from _meta; values are parameters)
+        f"SELECT %s, %s, %s, %s, %s, %s, 1 WHERE EXISTS "
+        f"(SELECT 1 FROM {attempt} WHERE {attempt}.id = %s AND {attempt}.status = %s) "
+        f"ON CONFLICT (attempt_id, {qn('key')}) DO UPDATE SET {qn('value')} = excluded.{qn('value')}, "
+        f"seq = excluded.seq, saved_at = excluded.saved_at, saves = {answer}.saves + 1 "
+        f"WHERE {answer}.seq < excluded.seq RETURNING seq"
+    )
+    params = [attempt_id, key, value_db, seq, now_db, now_db, attempt_id, str(AttemptStatus.OPEN)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return bool(cursor.fetchall())
+
+
 def answer_save(*, attempt: Attempt, key: str, value: Any, seq: int, now: datetime | None = None) -> dict[str, Any]:
     """Store one part's answer if ``seq`` is newer than the stored one; refuse after the deadline.
 
     Idempotent per (attempt, key, seq): a repeated or older save changes nothing and answers
-    with the stored ``seq``, so the page knows what the server holds.
+    with the stored ``seq``, so the page knows what the server holds. The deadline is the one
+    rule's as of ``now`` (an extension granted a minute ago counts). Answers with the seconds
+    left (``remaining``, None without a deadline) for the page's countdown.
     """
     now = now or timezone.now()
-    if attempt_close_if_expired(attempt=attempt, now=now) or attempt.status != AttemptStatus.OPEN:
-        raise AssessmentError("closed", _("Time is up: this attempt is closed and no more answers are accepted."))
+    closed = AssessmentError("closed", _("Time is up: this attempt is closed and no more answers are accepted."))
+    if attempt.status != AttemptStatus.OPEN or attempt_close_if_expired(attempt=attempt, now=now):
+        raise closed
     if key not in attempt_keys(attempt):
         raise AssessmentError("bad_key", _("No such question in this attempt."))
     if len(json.dumps(value)) > 20_000:
         raise AssessmentError("too_large", _("This answer is too long."))
-    updated = Answer.objects.filter(attempt=attempt, key=key, seq__lt=seq).update(
-        value=value, seq=seq, saved_at=now, saves=F("saves") + 1
-    )
-    if not updated:
-        try:
-            with transaction.atomic():
-                Answer.objects.create(attempt=attempt, key=key, value=value, seq=seq, first_saved_at=now, saved_at=now)
-                updated = 1
-        except IntegrityError:
-            updated = Answer.objects.filter(attempt=attempt, key=key, seq__lt=seq).update(
-                value=value, seq=seq, saved_at=now, saves=F("saves") + 1
-            )
-    if updated:
-        return {"saved": True, "seq": seq}
-    stored = Answer.objects.filter(attempt=attempt, key=key).values_list("seq", flat=True).first()
-    return {"saved": False, "seq": stored}
+    deadline = attempt.deadline_at  # inputs already read by the expiry check: no query
+    remaining = None if deadline is None else max(0, int((deadline - now).total_seconds()))
+    if _answer_upsert(attempt_id=attempt.pk, key=key, value=value, seq=seq, now=now):
+        return {"saved": True, "seq": seq, "remaining": remaining}
+    stored = Answer.objects.filter(attempt_id=attempt.pk, key=key).values_list("seq", flat=True).first()
+    if stored is None or stored < seq:  # not stored although newer: the attempt closed meanwhile
+        raise closed
+    return {"saved": False, "seq": stored, "remaining": remaining}
 
 
 def attempt_submit(*, attempt: Attempt, now: datetime | None = None) -> Attempt:

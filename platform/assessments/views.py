@@ -93,6 +93,7 @@ def attempt_page(request: HttpRequest, slug: str, activity: str, number: int) ->
     released = scores_visible(activity=act)
     is_open = attempt.status == AttemptStatus.OPEN
     closes_at = due_for(activity=act, user=request.user)  # type: ignore[arg-type]  # login_required
+    remaining_seconds = services.seconds_left(attempt, now=now)
     show_solutions = selectors.solutions_visible(
         attempt=attempt, scores_released=released, closes_at=closes_at, now=now
     )
@@ -116,9 +117,7 @@ def attempt_page(request: HttpRequest, slug: str, activity: str, number: int) ->
             "is_open": is_open,
             "questions": questions,
             "released": released,
-            "remaining_seconds": (
-                max(0, int((attempt.deadline_at - now).total_seconds())) if attempt.deadline_at and is_open else None
-            ),
+            "remaining_seconds": remaining_seconds,
         },
     )
 
@@ -126,7 +125,8 @@ def attempt_page(request: HttpRequest, slug: str, activity: str, number: int) ->
 @login_required
 @require_POST
 def answer_save_view(request: HttpRequest, slug: str, activity: str, number: int) -> JsonResponse:
-    # The busiest endpoint of an exam: one query finds the student's own attempt (see the selector).
+    # The busiest endpoint of an exam: one query finds the student's own attempt with its deadline's
+    # inputs (see the selector), one statement stores the answer (see services.answer_save).
     attempt = selectors.own_attempt_by_path(user=request.user, course_slug=slug, activity_slug=activity, number=number)
     try:
         body = json.loads(request.body or b"{}")
@@ -135,7 +135,7 @@ def answer_save_view(request: HttpRequest, slug: str, activity: str, number: int
         return JsonResponse({"error": _("Malformed answer.")}, status=400)
     try:
         if not services.ip_allowed(
-            _client_ip(request), (services.definition_of(attempt.version) or {}).get("ip_ranges") or []
+            _client_ip(request), (services.attempt_definition(attempt) or {}).get("ip_ranges") or []
         ):
             raise services.AssessmentError("ip", _("This exam can only be taken from the exam room's network."))
         result = services.answer_save(attempt=attempt, key=key, value=body.get("value"), seq=seq, now=_now(request))

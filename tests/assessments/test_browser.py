@@ -105,8 +105,8 @@ def test_exam_survives_reload_and_network_drop_then_server_closes_it(
     _wait_saved(page)
     assert Answer.objects.get(attempt__user=cast.alice, key="angle.t").value == "0.5"
 
-    # the deadline passes (set in the past from here: no waiting on a clock)
-    Attempt.objects.filter(user=cast.alice).update(deadline_at=timezone.now() - timedelta(seconds=1))
+    # the deadline passes (the attempt moved to have started 31 minutes ago: no waiting on a clock)
+    Attempt.objects.filter(user=cast.alice).update(started_at=timezone.now() - timedelta(minutes=31))
     page.fill(field, "0.75")
     page.wait_for_selector("#quiz[data-closed='1']", timeout=240_000)
     assert Answer.objects.get(attempt__user=cast.alice, key="angle.t").value == "0.5"

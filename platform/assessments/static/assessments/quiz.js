@@ -3,7 +3,8 @@
 // reloads); the server keeps the newest per part, so a late-arriving old save cannot overwrite a
 // newer one. Unsent answers live in localStorage until the server confirms them, are put back
 // into the page on reload, and are resent when the connection returns. The countdown only
-// displays: the server decides when time is up and answers 409 after that.
+// displays: the server decides when time is up and answers 409 after that. Every save answers
+// with the seconds left by the server's rule, so an extension granted mid-exam moves the countdown.
 (function () {
   "use strict";
   var root = document.getElementById("quiz");
@@ -15,6 +16,7 @@
   var lastSeq = 0;
   var closed = false;
   var inflight = {};
+  var end = null;  // when the countdown reaches 0 (this device's clock), null without a timer
 
   function load() { try { return JSON.parse(localStorage.getItem(storageKey) || "{}"); } catch (e) { return {}; } }
   function store() { try { localStorage.setItem(storageKey, JSON.stringify(pending)); } catch (e) { /* full: the server copy still counts */ } }
@@ -77,6 +79,7 @@
     }).then(function (data) {
       delete inflight[key];
       if (!data) { return; }
+      if (end !== null && typeof data.remaining === "number") { end = Date.now() + data.remaining * 1000; }
       if (pending[key] && data.seq >= pending[key].seq) { delete pending[key]; store(); }
       if (Object.keys(pending).length === 0) { status(root.dataset.msgSaved); root.dataset.unsent = "0"; }
       else { flush(); }
@@ -133,7 +136,7 @@
 
   var timer = document.querySelector("[data-testid=timer]");
   if (timer) {
-    var end = Date.now() + parseInt(timer.dataset.remaining, 10) * 1000;
+    end = Date.now() + parseInt(timer.dataset.remaining, 10) * 1000;
     var out = timer.querySelector("[data-countdown]");
     var tick = function () {
       var left = Math.max(0, Math.round((end - Date.now()) / 1000));
