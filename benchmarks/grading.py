@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
@@ -268,6 +269,110 @@ def nbgrader_seconds(src: str, answer: str, n: int, root: Path) -> float:
     return time.perf_counter() - t0
 
 
+def profile(tmp: Path) -> None:
+    """Where one job's time goes (``python benchmarks/grading.py --profile``): runner start to READY
+    (cold, warm, trusted), then one cold job and warm jobs (one right after another, as in a burst)
+    with every stage of ``autograde.grade`` timed and the frames between the two sides stamped."""
+    import functools
+
+    import django
+
+    django.setup()
+    from grading.authoring import prepare_notebook
+    from grading.runner import autograde
+    from grading.runner import pool as poolmod
+    from grading.runner import sandbox as sb
+    from grading.services import grading_limits
+    from sandbox.isolation import cgroups, scratch
+
+    stages: dict[str, list[float]] = {}
+    events: list[tuple[float, str]] = []
+
+    def timed(owner: Any, name: str, label: str) -> None:
+        fn = getattr(owner, name)
+
+        @functools.wraps(fn)
+        def wrapper(*a: Any, **k: Any) -> Any:
+            t0 = time.perf_counter()
+            try:
+                return fn(*a, **k)
+            finally:
+                stages.setdefault(label, []).append(time.perf_counter() - t0)
+
+        setattr(owner, name, wrapper)
+
+    for owner, name, label in [
+        (autograde, "build_notebook", "build the notebooks"),
+        (autograde, "trusted_split", "split off the trusted cells"),
+        (autograde, "runner_start", "cold runner start (Popen)"),
+        (poolmod, "runner_start", "pool/trusted runner start (Popen)"),
+        (sb, "_mount_scratch", "job folder quota mount"),
+        (cgroups.Cgroup, "create", "cgroup create"),
+        (cgroups.Cgroup, "remove", "cgroup remove"),
+        (sb.SandboxProcess, "finish", "sandbox finish (kill, clean up)"),
+        (scratch, "unmount_keeping", "copy the job folder out"),
+        (autograde, "_run_job", "the job (both sides)"),
+        (autograde, "score_cells", "score"),
+        (autograde, "feedback_cells", "feedback"),
+    ]:
+        timed(owner, name, label)
+    frame = autograde._frame
+
+    def stamped(line: bytes, nonce: str) -> Any:
+        found = frame(line, nonce)
+        if found is not None:
+            events.append((time.perf_counter(), f"{found.get('t')}{found.get('i', '')}"))
+        return found
+
+    autograde._frame = stamped  # type: ignore[assignment]
+    src = source_notebook()
+    student = prepare_notebook(src, name="train.ipynb").student_json
+    answer = solved(student)
+    limits = grading_limits()
+    work = tmp / "jobs"
+    preload = autograde.source_imports(src)
+
+    def ready(script: Path, pre: str) -> None:
+        t0 = time.perf_counter()
+        runner = poolmod.runner_start(limits=limits, work_root=work, preload=pre, script=script)
+        t1 = time.perf_counter()
+        ok = runner.process.wait_for(poolmod.READY, 300)
+        t2 = time.perf_counter()
+        runner.discard()
+        print(f"  {script.name} preload={pre or '-'}: Popen {t1 - t0:.2f} s, READY after {t2 - t1:.2f} s (ok={ok})")
+
+    print(f"load average {os.getloadavg()}; runner start -> READY")
+    ready(poolmod.RUNNER, "")
+    ready(poolmod.RUNNER, preload)
+    ready(poolmod.TRUSTED, preload)
+
+    def one(label: str, **kw: Any) -> None:
+        stages.clear()
+        events.clear()
+        t0 = time.perf_counter()
+        out = autograde.grade(
+            source_json=src, student_json=student, submission_json=answer, limits=limits, work_root=work, **kw
+        )
+        took = time.perf_counter() - t0
+        print(f"{label}: {took:.2f} s, {out.status} {out.score}/{out.max_score}; {out.log.splitlines()[0]}")
+        for key, values in stages.items():
+            print(f"    {key:36s} {sum(values):7.3f} s ({len(values)}x)")
+        print("    frames at: " + " ".join(f"{t - t0:.2f}:{k}" for t, k in events))
+
+    one("cold job (no pool)")
+    pool = poolmod.WarmPool(limits=limits, work_root=work, preload=preload, size=1)
+    pool.fill()
+    autograde._trusted_server(pool).start()  # type: ignore[union-attr]
+    deadline = time.monotonic() + 300
+    while not pool._ready and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(2)
+    one("warm job", pool=pool)
+    one("burst: the next job right after", pool=pool)
+    pool.close()
+    print(f"load average {os.getloadavg()}")
+
+
 def main() -> None:
     n = int(os.environ.get("BENCH_GRADING_N", "100"))
     ttf_n = int(os.environ.get("BENCH_GRADING_TTF", "10"))
@@ -281,9 +386,10 @@ def main() -> None:
             "CELERY_BROKER_URL": f"sqla+sqlite:///{tmp / 'broker.sqlite'}",
             "BLOB_ROOT": str(tmp / "blobs"),
             "CELERY_TASK_ALWAYS_EAGER": "0",
-            "GRADING_WARM_POOL": os.environ.get("GRADING_WARM_POOL", "1"),
             "PYTHONPATH": f"{ROOT}:{ROOT / 'platform'}",
         }
+        if os.environ.get("GRADING_WARM_POOL"):
+            env["GRADING_WARM_POOL"] = os.environ["GRADING_WARM_POOL"]  # else the settings' default
         out = subprocess.run(
             [PY, __file__, "--inner", str(tmp), str(n), str(ttf_n)],
             env=env,
@@ -323,7 +429,16 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 1 and sys.argv[1] == "--inner":
+    if len(sys.argv) > 1 and sys.argv[1] == "--profile":
+        sys.path[:0] = [str(ROOT), str(ROOT / "platform")]
+        with tempfile.TemporaryDirectory(prefix="bench-grading-profile-", ignore_cleanup_errors=True) as d:
+            os.environ.update(
+                DJANGO_SETTINGS_MODULE="config.settings",
+                LIANGZHI_DATA_DIR=str(Path(d) / "data"),
+                DATABASE_URL=f"sqlite:///{Path(d) / 'db.sqlite3'}",
+            )
+            profile(Path(d))
+    elif len(sys.argv) > 1 and sys.argv[1] == "--inner":
         sys.path[:0] = [str(ROOT), str(ROOT / "platform")]
         result = inner(Path(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]))
         print(json.dumps(result))

@@ -738,10 +738,12 @@ def grade(
                 else:
                     if job.wall_hit or not trusted_runner.process.alive():
                         trusted_runner.process.kill()
-                    tresult = trusted_runner.process.finish(None)
+                    tresult = trusted_runner.process.finish(None, keep_files=keep_job)
                     if tresult.stderr.strip():
                         job.trusted_log.append("trusted stderr:\n" + tresult.stderr[-4000:])
-        result = runner.process.finish(None)
+        # The runner's last frame is in: kill its sandbox now rather than wait for the kernel's
+        # graceful shutdown; the job folder's content is only kept when asked for.
+        result = runner.process.finish(None, stop=job.end is not None, keep_files=keep_job)
     finally:
         if not keep_job:
             shutil.rmtree(runner.job_dir, ignore_errors=True)

@@ -246,7 +246,20 @@ def main() -> int:
     status = "ok"
     replies: dict[int, str] = {}
     channel = Channel()
+    ended = False
+
+    def end() -> None:
+        """The last frame; sent before the kernel's graceful shutdown (which the grader does not
+        wait for: it kills the sandbox as soon as this arrives)."""
+        nonlocal ended
+        if channel.nonce and not ended:
+            ended = True
+            channel.send({"t": "end", "status": status, "log": "\n".join(log)})
+
     try:
+        # jsonschema checks "iri" formats with rfc3987_syntax when it is installed, and importing it
+        # builds a grammar (about 1 s of CPU per job); nbformat's schema has no such format.
+        sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
         import nbformat
 
         client_class = _bounded_client_class()
@@ -319,11 +332,11 @@ def main() -> int:
                 else:
                     status = "error"
                     log.append("".join(traceback.format_exception_only(type(exc), exc))[-2000:])
+            end()
     except Exception:
         status = "error"
         log.append(traceback.format_exc()[-4000:])
-    if channel.nonce:
-        channel.send({"t": "end", "status": status, "log": "\n".join(log)})
+    end()
     return 0
 
 

@@ -21,6 +21,18 @@ from .sandbox import SandboxLimits, SandboxProcess
 RUNNER = Path(__file__).resolve().parent / "execute.py"
 TRUSTED = Path(__file__).resolve().parent / "trusted.py"  # the test side: never runs student code
 READY = b"LIANGZHI-READY"
+# What a module imports lazily on first use, which a notebook pays for inside its run: torch's
+# first optimizer imports torch._dynamo (seconds). The student's warm kernel imports these too.
+COMPANIONS: dict[str, tuple[str, ...]] = {"torch": ("torch.optim", "torch._dynamo")}
+
+
+def warm_modules(preload: str) -> str:
+    """``preload`` with each module's lazily imported companions after it (comma-separated)."""
+    names: list[str] = []
+    for name in (n.strip() for n in preload.split(",")):
+        if name:
+            names += [name, *COMPANIONS.get(name, ())]
+    return ",".join(dict.fromkeys(names))
 
 
 @dataclass
@@ -70,6 +82,8 @@ def runner_start(
     job.mkdir()
     # Never an empty folder: a sandbox starting beside this one sweeps away empty scratch mounts.
     (job / ".job").write_text("")
+    if preload and script == RUNNER:
+        preload = warm_modules(preload)
     argv = [sys.executable, str(script)] + (["--preload", preload] if preload else [])
     # The trusted side runs as a uid of its own: nothing of it is the student's uid's to signal or read.
     uid = _trusted_uid() if script == TRUSTED else None
@@ -118,7 +132,9 @@ class WarmPool:
         self.ready_timeout = ready_timeout
         self._ready: list[Runner] = []
         self._starting = 0
+        self._warming: list[Runner] = []  # started, not ready yet
         self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
         jobs_sweep(self.work_root)
         atexit.register(self.close)  # a worker that exits takes its warm sandboxes (and their mounts) along
 
@@ -139,6 +155,8 @@ class WarmPool:
                     self._starting -= 1
                 continue
             runner.process.set_cpu_weight(64)  # warm up in the background of running jobs
+            with self._lock:
+                self._warming.append(runner)
             threading.Thread(target=self._await_ready, args=(runner,), daemon=True).start()
 
     def _await_ready(self, runner: Runner) -> None:
@@ -148,33 +166,56 @@ class WarmPool:
             ok = False
         with self._lock:
             self._starting -= 1
+            with contextlib.suppress(ValueError):
+                self._warming.remove(runner)
             if ok:
                 self._ready.append(runner)
+            self._changed.notify_all()
+            if ok:
                 return
         runner.discard()
 
-    def take(self, *, wait: float = 0.0) -> Runner | None:
-        """A ready runner, or None; starts its replacement either way."""
+    def take(self, *, wait: float = 0.0, burst: float | None = None) -> Runner | None:
+        """A ready runner, or None (go cold); starts its replacement either way.
+
+        Waits up to ``wait`` seconds for one to become ready; and, when none is ready but one is
+        warming up (a burst: the previous job's replacement), up to ``burst`` seconds (default:
+        ``ready_timeout``) for that one, at full CPU weight: it started before a cold runner could,
+        and a cold start beside it would only compete with it for the same CPUs."""
         import time
 
-        deadline = time.monotonic() + wait
-        while True:
-            with self._lock:
+        now = time.monotonic()
+        deadline = now + wait
+        burst_deadline = now + (self.ready_timeout if burst is None else burst)
+        boosted: set[int] = set()
+        runner: Runner | None = None
+        with self._lock:
+            while True:
                 while self._ready:
-                    runner = self._ready.pop(0)
-                    if runner.process.alive():
+                    candidate = self._ready.pop(0)
+                    if candidate.process.alive():
+                        runner = candidate
                         break
-                    runner.discard()
-                else:
-                    runner = None
-            if runner is not None:
-                runner.process.set_cpu_weight(1024)  # its job starts now: full weight
-                break
-            if time.monotonic() >= deadline:
-                break
-            time.sleep(0.05)
+                    self._discard_later(candidate)
+                if runner is not None:
+                    break
+                now = time.monotonic()
+                limit = max(deadline, burst_deadline) if self._warming else deadline
+                if now >= limit:
+                    break
+                for warming in self._warming:
+                    if id(warming) not in boosted:  # wanted now: full weight
+                        boosted.add(id(warming))
+                        warming.process.set_cpu_weight(1024)
+                self._changed.wait(timeout=min(0.5, limit - now))
+        if runner is not None:
+            runner.process.set_cpu_weight(1024)  # its job starts now: full weight
         self.fill()
         return runner
+
+    @staticmethod
+    def _discard_later(runner: Runner) -> None:
+        threading.Thread(target=runner.discard, daemon=True).start()
 
     def close(self) -> None:
         with self._lock:
@@ -207,7 +248,10 @@ class TrustedServer:
             self.jobs = 0
 
     def take(self, preload: str = "") -> Runner:
-        wanted = [n for n in preload.split(",") if n]
+        import sys
+
+        # the standard library costs nothing to import in a job: no new warm parent for it
+        wanted = [n for n in preload.split(",") if n and n.split(".")[0] not in sys.stdlib_module_names]
         have = self.preload.split(",")
         if any(n not in have for n in wanted):
             # an assignment that imports more: the next warm parent imports it once for all

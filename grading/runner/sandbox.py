@@ -480,8 +480,14 @@ class SandboxProcess:
             scratch.release(self.job_dir)
             self.scratch = False
 
-    def finish(self, stdin: bytes | None = None) -> SandboxResult:
-        """Send ``stdin`` (then EOF), wait up to the wall-clock limit, clean up, report."""
+    def finish(self, stdin: bytes | None = None, *, stop: bool = False, keep_files: bool = True) -> SandboxResult:
+        """Send ``stdin`` (then EOF), wait up to the wall-clock limit, clean up, report.
+
+        ``stop``: the caller already has everything it wanted from the process (the grading runner
+        said its last frame), so the tree is killed now instead of waiting for it to wind down (a
+        kernel's graceful shutdown costs seconds); the status is "ok" unless a limit was hit.
+        ``keep_files=False``: the job folder's content is discarded with its quota mount instead of
+        being copied out to a plain folder first (the caller removes it anyway)."""
         limits = self.limits
         if self.proc is None:
             return SandboxResult(
@@ -495,6 +501,10 @@ class SandboxProcess:
                     proc.stdin.write(stdin)
                 proc.stdin.close()
         timed_out = False
+        if stop:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            cgroup.kill_all()
         try:
             proc.wait(timeout=limits.wall_seconds)
         except subprocess.TimeoutExpired:
@@ -511,7 +521,10 @@ class SandboxProcess:
         oom = cgroup.oom_killed()
         cgroup.remove()
         disk_full = self.disk_watch is not None and (self.disk_watch.full or _DiskWatch.is_full(self.job_dir))
-        if self.scratch:  # a plain folder again (callers read it, then rmtree it), at most the quota's size
+        if self.scratch and not keep_files:  # nobody reads it: the content goes with the mount
+            scratch.release(self.job_dir)
+            self.scratch = False
+        elif self.scratch:  # a plain folder again (callers read it, then rmtree it), at most the quota's size
             scratch.unmount_keeping(self.job_dir, limit_bytes=limits.disk_mb * 1024 * 1024)
             self.scratch = False
         code = proc.returncode
@@ -528,7 +541,7 @@ class SandboxProcess:
         elif code is not None and code < 0 and -code == signal.SIGXCPU:
             status = "timed_out"
             notes.append(f"CPU-time limit of {limits.cpu_seconds} s reached")
-        elif code == 0:
+        elif code == 0 or stop:
             status = "ok"
         else:
             status = "error"

@@ -508,8 +508,9 @@ if PRODUCTION and GRADING_ALLOW_UNSAFE:
     raise ImproperlyConfigured("GRADING_ALLOW_UNSAFE=1 is for development only; unset it in production.")
 GRADING_SWEEP_RECEIVED_AFTER = env_float("GRADING_SWEEP_RECEIVED_AFTER", 30.0)
 GRADING_SWEEP_QUEUED_AFTER = env_float("GRADING_SWEEP_QUEUED_AFTER", 900.0)
-# Warm sandboxes per worker process (kernel started, these modules imported), one job each.
-GRADING_WARM_POOL = env_int("GRADING_WARM_POOL", 1, minimum=0)
+# Warm sandboxes per worker process (kernel started, these modules imported), one job each; two, so
+# that a job arriving while the last one's replacement still warms up finds one ready (~300 MiB each).
+GRADING_WARM_POOL = env_int("GRADING_WARM_POOL", 2, minimum=0)
 GRADING_PRELOAD = env_str("GRADING_PRELOAD", "numpy,scipy,qiskit,qiskit.quantum_info,qiskit_aer,torch,liangzhi_checks")
 CELERY_BEAT_SCHEDULE = {
     "grading-sweep": {"task": "grading.sweep", "schedule": env_float("GRADING_SWEEP_EVERY", 30.0)},
