@@ -163,11 +163,11 @@ def _gate() -> None:
     IMMEDIATE transactions and this is a write anyway, so the database lock serialises them.
     """
     if not AdmissionGate.objects.filter(pk=1).update(turns=F("turns") + 1):
-        with transaction.atomic():  # a savepoint: a concurrent creator wins, we update theirs
-            try:
+        try:
+            with transaction.atomic():  # a savepoint: a concurrent creator wins, we update theirs
                 AdmissionGate.objects.create(pk=1, turns=1)
-            except IntegrityError:
-                AdmissionGate.objects.filter(pk=1).update(turns=F("turns") + 1)
+        except IntegrityError:
+            AdmissionGate.objects.filter(pk=1).update(turns=F("turns") + 1)
 
 
 def queue_expire(*, now: datetime | None = None) -> int:
@@ -203,7 +203,7 @@ def queue_admit(*, now: datetime | None = None, limit: int | None = None) -> lis
             return []
         waiting = LabStart.objects.filter(state=StartState.QUEUED).order_by("priority", "id")
         if connection.features.has_select_for_update_skip_locked:
-            waiting = waiting.select_for_update(skip_locked=True)
+            waiting = waiting.select_for_update(skip_locked=True, of=("self",))
         rows = list(waiting.select_related("user")[:free])
         if rows:
             LabStart.objects.filter(pk__in=[r.pk for r in rows], state=StartState.QUEUED).update(
@@ -432,7 +432,7 @@ def lessons_due(*, now: datetime | None = None) -> list[PrepareResult]:
         with transaction.atomic():
             rows = ScheduledLesson.objects.filter(pk=pk, prepared_at__isnull=True)
             if connection.features.has_select_for_update_skip_locked:
-                rows = rows.select_for_update(skip_locked=True)
+                rows = rows.select_for_update(skip_locked=True, of=("self",))
             lesson = rows.select_related("course", "section").first()
             if lesson is None:
                 continue  # another worker has it

@@ -219,3 +219,39 @@ def test_the_asgi_progress_stream_waits_in_line_too(hub, students, world):  # ty
     assert "number 1 in line" in chunks[0]
     assert '"ready": true' in chunks[-1]
     assert hub.starts[-1] == students[2].hub_name
+
+
+@pytest.mark.django_db(transaction=True)
+def test_admitters_at_the_same_moment_never_exceed_the_limit(hub, students, settings):  # type: ignore[no-untyped-def]
+    """Eight pages moving the line at once (threads, each with its own connection): two admitted."""
+    import threading
+
+    from django.db import connection
+
+    from sandbox import services
+    from sandbox.models import LabStart, StartState
+
+    for u in students:
+        LabStart.objects.create(user=u, profile="cpu")
+    barrier = threading.Barrier(8)
+    admitted: list[int] = []
+    errors: list[BaseException] = []
+
+    def admit() -> None:
+        try:
+            barrier.wait(timeout=60)
+            admitted.extend(r.pk for r in services.queue_admit())
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=admit) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert errors == []
+    first_two = list(LabStart.objects.order_by("id").values_list("pk", flat=True)[:2])
+    assert sorted(admitted) == first_two
+    assert LabStart.objects.filter(state=StartState.STARTING).count() == 2
