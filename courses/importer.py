@@ -92,7 +92,8 @@ class Message:
     def from_json(cls, data: Any) -> Message | str:
         """A stored line back: a ``{"msg", "args"}`` mapping, or a plain string (a row from before)."""
         if isinstance(data, dict) and isinstance(data.get("msg"), str):
-            args = data.get("args") if isinstance(data.get("args"), dict) else {}
+            raw = data.get("args")
+            args: dict[Any, Any] = raw if isinstance(raw, dict) else {}
             return cls(data["msg"], **{str(k): _value_from_json(v) for k, v in args.items()})
         return data if isinstance(data, str) else json.dumps(data, ensure_ascii=False)
 
@@ -216,9 +217,62 @@ _RULE_SENTENCES = (
 )
 
 
+# The manifest's and the question files' rules with parameters: (pattern, message id); the
+# parameters are the manifest's own words (a kind, a key, a slug) and are not translated.
+_RULE_PATTERNS: tuple[tuple[str, str], ...] = (
+    (
+        r"questions, attempts, time_limit_minutes, access_code and ip_ranges are for quizzes and exams",
+        gettext_noop("questions, attempts, time_limit_minutes, access_code and ip_ranges are for quizzes and exams"),
+    ),
+    (
+        r"a (?P<kind>\w+) made of questions needs a non-empty 'questions' list",
+        gettext_noop("a %(kind)s made of questions needs a non-empty 'questions' list"),
+    ),
+    (
+        r"a (?P<kind>\w+) with questions takes no (?P<keys>.+)",
+        gettext_noop("a %(kind)s with questions takes no %(keys)s"),
+    ),
+    (r"a (?P<kind>\w+) needs '(?P<key>\w+)'", gettext_noop("a %(kind)s needs '%(key)s'")),
+    (
+        r"a (?P<kind>\w+) takes '(?P<key>\w+)', not (?P<keys>.+)",
+        gettext_noop("a %(kind)s takes '%(key)s', not %(keys)s"),
+    ),
+    (
+        r"draw (?P<draw>\d+) is more than the pool's (?P<size>\d+) questions",
+        gettext_noop("draw %(draw)s is more than the pool's %(size)s questions"),
+    ),
+    (
+        r"(?P<item>.+) is not an IP address or range \(CIDR\)",
+        gettext_noop("%(item)s is not an IP address or range (CIDR)"),
+    ),
+    (r"duplicate unit slug (?P<slug>.+)", gettext_noop("duplicate unit slug %(slug)s")),
+    (
+        r"duplicate activity slug (?P<slug>.+) \(in unit (?P<unit>.+)\)",
+        gettext_noop("duplicate activity slug %(slug)s (in unit %(unit)s)"),
+    ),
+    (r"answer must be option indices 0\.\.(?P<last>-?\d+)", gettext_noop("answer must be option indices 0..%(last)s")),
+)
+
+
+def _matched(text: str, patterns: Any) -> Message | None:
+    """The first pattern's message that gives back exactly ``text`` in English, or None."""
+    for pattern, msgid, *rest in patterns:
+        match = re.fullmatch(pattern, text, re.S)
+        if match is None:
+            continue
+        convert: dict[str, Any] = rest[0] if rest else {}
+        args = {name: convert.get(name, str)(value) for name, value in match.groupdict().items() if value is not None}
+        message = Message(msgid, **args)
+        if str(message) == text:
+            return message
+    return None
+
+
 def _known_sentence(text: str) -> Message:
-    """A fixed sentence of another module, translated when the catalogue has it, else as it is."""
-    return Message(text) if text in _RULE_SENTENCES else _verbatim(text)
+    """A rule of another module (courses.manifest, assessments.spec): translated when known, else as it is."""
+    if text in _RULE_SENTENCES:
+        return Message(text)
+    return _matched(text, _RULE_PATTERNS) or _verbatim(text)
 
 
 def schema_message(err: Any) -> Message:
@@ -359,15 +413,7 @@ _GRADING_PATTERNS: tuple[tuple[str, str, dict[str, Any]], ...] = (
 
 def grading_message(text: str) -> Message:
     """A line of grading.authoring (a source notebook's problem or warning) as a report message."""
-    for pattern, msgid, convert in _GRADING_PATTERNS:
-        match = re.fullmatch(pattern, text, re.S)
-        if match is None:
-            continue
-        args = {name: convert.get(name, str)(value) for name, value in match.groupdict().items() if value is not None}
-        message = Message(msgid, **args)
-        if str(message) == text:
-            return message
-    return _verbatim(text)
+    return _matched(text, _GRADING_PATTERNS) or _verbatim(text)
 
 
 class CourseImportError(Exception):
@@ -850,12 +896,12 @@ def verify_assignments(prepared: list[PreparedActivity], *, known: dict[str, str
     verified, warnings, problems = _verify_collect(prepared, known=known)
     if problems:
         raise CourseImportError(problems)
-    return verified, warnings
+    return verified, [str(w) for w in warnings]
 
 
 def _verify_collect(
     prepared: list[PreparedActivity], *, known: dict[str, str]
-) -> tuple[list[str], list[str], list[Problem]]:
+) -> tuple[list[str], list[Message], list[Problem]]:
     """Run each changed assignment's reference solution and blank version in the grading sandbox.
 
     The reference must reach full marks and the blank version zero on every autograded test;

@@ -240,3 +240,23 @@ def test_grading_lines_are_translated_and_keep_their_english(line: str, chinese:
         assert render_report(stored) == f"a/nb.ipynb：{chinese}"
     with translation.override("en"):
         assert render_report(stored) == f"a/nb.ipynb: {line}"
+
+
+def test_manifest_rules_with_parameters_are_translated(tmp_path: Path) -> None:
+    from courses.importer import CourseImportError, import_course, render_report
+
+    folder = tmp_path / "c"
+    folder.mkdir()
+    (folder / "course.yaml").write_text(
+        "slug: c\ntitle: C\nunits:\n  - slug: u\n    title: U\n    activities:\n"
+        "      - slug: a\n        kind: lesson\n        title: A\n"
+    )
+    with pytest.raises(CourseImportError) as caught:
+        import_course(folder)
+    (problem,) = caught.value.problems
+    assert str(problem) == "course.yaml: units[0].activities[0]: Value error, a lesson needs 'file'"
+    with translation.override("zh-hans"):
+        assert (
+            render_report(problem.line().to_json())
+            == "course.yaml：units[0].activities[0]：取值错误：lesson 需要 'file'"
+        )
