@@ -192,3 +192,24 @@ def test_prepared_labs_run_on_the_real_hub(lab, hub_client, world, cast, setting
             assert hub_client.server_status(name).state == "ready"
     finally:
         stop_quietly(hub_client, *names)
+
+
+@pytest.mark.django_db
+def test_a_hub_that_is_down_says_so_and_the_lesson_is_tried_again(client, world, cast, fake, monkeypatch):  # type: ignore[no-untyped-def]
+    from django.utils import timezone
+
+    from sandbox import services
+    from sandbox.client import HubUnavailable
+    from sandbox.models import LabStart, ScheduledLesson
+
+    def down() -> list[dict[str, object]]:
+        raise HubUnavailable("The lab is unavailable right now.")
+
+    monkeypatch.setattr(fake, "users_active", down)
+    client.force_login(cast.teacher)
+    r = client.post(PREPARE)
+    assert r.status_code == 503 and "unavailable right now" in r.content.decode()
+    assert not LabStart.objects.exists()
+    ScheduledLesson.objects.create(course=world.course, starts_at=timezone.now() + timedelta(minutes=5))
+    assert services.lessons_due() == []
+    assert ScheduledLesson.objects.get().prepared_at is None  # the next housekeeping tries again
