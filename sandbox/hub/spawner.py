@@ -344,9 +344,18 @@ class LiangzhiSpawner(LocalProcessSpawner):
         profile = self.profile
         paths = group.paths if group is not None else {}
         files = group.procs_files() if group is not None else []
+        # RLIMIT_NPROC counts every process and thread of the uid host-wide: a stand-in for the
+        # pids cgroup only when the lab has a uid of its own. A lab without isolation runs as the
+        # hub's user, whose other processes (the hub, the site, other labs) would count against it
+        # ("can't start new thread" in a kernel on a busy machine).
+        own_uid = self.isolated
+        # RLIMIT_AS counts address space mapped but never touched: the preloaded kernel (torch,
+        # qiskit) maps ~2 GiB at import and every thread may add a 64 MiB malloc arena (more of them
+        # the busier the machine), so the stand-in for a memory cgroup leaves that much headroom.
+        address_space = int(profile["mem_limit"]) + 4 * 1024**3
         limits = RLimits(
-            address_space=None if "memory" in paths else int(profile["mem_limit"]),
-            processes=None if "pids" in paths else int(profile["pids_limit"]),
+            address_space=None if "memory" in paths else address_space,
+            processes=None if "pids" in paths or not own_uid else int(profile["pids_limit"]),
         )
 
         def preexec() -> None:

@@ -19,12 +19,6 @@ from .conftest import REPO, VENV_BIN, free_port
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
-@pytest.mark.xfail(
-    reason="known gap from this stop: with LIANGZHI_HUB_ISOLATION=off the kernel websocket through the proxy is reset "
-    "(ECONNRESET) and the kernel call ends 'dead'; the isolated mode (the default as root) is covered by "
-    "test_attacks/test_isolation. Not strict: it passed before the lab-boundary changes and may pass on a quiet run.",
-    strict=False,
-)
 def test_fallback_single_user_mode_works_and_warns(tmp_path):  # type: ignore[no-untyped-def]
     from sandbox.client import HubClient
 
