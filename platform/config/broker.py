@@ -24,6 +24,5 @@ def transport_options(url: str, timeout: float) -> dict[str, Any]:
         }
     # The embedded SQLite broker cannot freeze like a network peer: a busy writer holds its lock
     # for milliseconds, and SQLite's own lock wait (5 s) bounds the rest; a shorter one would make
-    # the worker's polling fail under the contention of a deadline. An idle worker looks for a new
-    # job every 0.2 s (kombu's default, 1 s, added 0.5 s on average to every job's time to feedback).
-    return {"max_retries": 0, "polling_interval": 0.2}
+    # the worker's polling fail under the contention of a deadline.
+    return {"max_retries": 0}
