@@ -267,21 +267,23 @@ def attempt_start(
     code = definition.get("access_code")
     if code and not hmac.compare_digest(str(code).strip().encode(), (access_code or "").strip().encode()):
         raise AssessmentError("access_code", _("The access code is not right."))
-    with transaction.atomic():
-        number = policy.attempts_used + 1
-        try:
-            with transaction.atomic():
-                return Attempt.objects.create(
-                    activity=activity,
-                    version=activity.current_version,
-                    user=user,
-                    number=number,
-                    started_at=now,
-                    layout=layout_for(definition, activity_id=activity.pk, user_id=user.pk, number=number),
-                    max_score=Decimal(str((activity.current_version.facts or {}).get("max_points", 0))),
-                )
-        except IntegrityError:  # a second tab started the same attempt at the same moment
-            return Attempt.objects.get(activity=activity, user=user, number=number)
+    number = policy.attempts_used + 1
+    # built before the write (the layout's HMACs and variant reads are not done holding a write lock)
+    attempt = Attempt(
+        activity=activity,
+        version=activity.current_version,
+        user=user,
+        number=number,
+        started_at=now,
+        layout=layout_for(definition, activity_id=activity.pk, user_id=user.pk, number=number),
+        max_score=Decimal(str((activity.current_version.facts or {}).get("max_points", 0))),
+    )
+    try:
+        with transaction.atomic():
+            attempt.save(force_insert=True)
+            return attempt
+    except IntegrityError:  # a second tab started the same attempt at the same moment
+        return Attempt.objects.get(activity=activity, user=user, number=number)
 
 
 def attempt_keys(attempt: Attempt) -> frozenset[str]:
@@ -565,11 +567,12 @@ def attempt_grade(*, attempt_id: int) -> Attempt:
         result["points"] = str(earned)
         result["max_points"] = str(points)
         total += earned
+    attempt.results = results
+    attempt.score = total
+    attempt.status = AttemptStatus.GRADED
+    blob = _answers_blob(attempt, answers)  # written (fsync) before the transaction, not while holding its lock
     with transaction.atomic():
-        attempt.results = results
-        attempt.score = total
-        attempt.status = AttemptStatus.GRADED
-        attempt.submission = _to_gradebook(attempt, results, answers)
+        attempt.submission = _to_gradebook(attempt, results, blob)
         attempt.save(update_fields=["results", "score", "status", "submission"])
     return attempt
 
@@ -579,13 +582,19 @@ def _grading_failed(attempt: Attempt) -> None:
     attempt.refresh_from_db()
 
 
-def _to_gradebook(attempt: Attempt, results: dict[str, dict[str, Any]], answers: dict[str, Any]) -> Any:
-    """The graded attempt as a grading Submission, so the one scoring rule and every page read it."""
+def _answers_blob(attempt: Attempt, answers: dict[str, Any]) -> tuple[str, int]:
+    """The attempt's answers stored as a blob: (digest, size)."""
     from core.blobs import blob_put
+
+    data = json.dumps({"attempt": attempt.pk, "layout": attempt.layout, "answers": answers}, sort_keys=True).encode()
+    return blob_put(data), len(data)
+
+
+def _to_gradebook(attempt: Attempt, results: dict[str, dict[str, Any]], blob: tuple[str, int]) -> Any:
+    """The graded attempt as a grading Submission, so the one scoring rule and every page read it."""
     from grading.enums import SubmissionStatus
     from grading.models import Submission
 
-    data = json.dumps({"attempt": attempt.pk, "layout": attempt.layout, "answers": answers}, sort_keys=True).encode()
     cells = [
         {
             "grade_id": key,
@@ -603,8 +612,8 @@ def _to_gradebook(attempt: Attempt, results: dict[str, dict[str, Any]], answers:
         defaults={
             "version": attempt.version,
             "received_at": attempt.submitted_at or timezone.now(),
-            "blob": blob_put(data),
-            "size": len(data),
+            "blob": blob[0],
+            "size": blob[1],
             "filename": "",
             "source": "quiz",
             "status": SubmissionStatus.GRADED,
