@@ -90,6 +90,11 @@ def inner(tmp: Path, n: int, ttf_n: int) -> dict[str, float]:
     from django.utils import timezone
 
     call_command("migrate", verbosity=0)
+    if os.environ.get("CELERY_BROKER_URL", "").startswith("redis"):
+        from config.celery import app
+
+        with app.connection_for_write() as conn:  # what an earlier run left in its queue
+            conn.default_channel.queue_purge("grading")
     from courses.enums import ActivityKind, FileKind, Role
     from grading.authoring import prepare_notebook
     from grading.enums import SubmissionSource, SubmissionStatus
@@ -178,10 +183,11 @@ def inner(tmp: Path, n: int, ttf_n: int) -> dict[str, float]:
         raise TimeoutError(f"{left} submissions still not graded")
 
     try:
-        # Warm-up: both worker processes have their warm sandboxes ready.
+        # Warm-up: both worker processes have their warm sandboxes ready (each starts
+        # GRADING_WARM_POOL of them and a trusted parent at once: on a busy machine that takes a while).
         progress("warm-up submission")
         wait([submit(users[-1], "warm-1")], timeout=300)
-        time.sleep(8)
+        time.sleep(20)
         ttf = []
         for i in range(ttf_n):
             t0 = time.perf_counter()
@@ -383,7 +389,9 @@ def main() -> None:
             "DJANGO_SETTINGS_MODULE": "config.settings",
             "LIANGZHI_DATA_DIR": str(tmp / "data"),
             "DATABASE_URL": f"sqlite:///{tmp / 'db.sqlite3'}",
-            "CELERY_BROKER_URL": f"sqla+sqlite:///{tmp / 'broker.sqlite'}",
+            # The embedded default (SQLite, polled every second) unless BENCH_GRADING_BROKER_URL names
+            # another (e.g. redis://127.0.0.1:6379/9: a database of its own, the queue is emptied first).
+            "CELERY_BROKER_URL": os.environ.get("BENCH_GRADING_BROKER_URL") or f"sqla+sqlite:///{tmp / 'broker.sqlite'}",
             "BLOB_ROOT": str(tmp / "blobs"),
             "CELERY_TASK_ALWAYS_EAGER": "0",
             "PYTHONPATH": f"{ROOT}:{ROOT / 'platform'}",
@@ -405,6 +413,8 @@ def main() -> None:
     ours_rate = r["n"] / r["ours_total"] * 60
     base_rate = r["n"] / r["base_total"] * 60
     print(f"{r['n']} submissions of a qiskit + torch assignment (notebook's own run {r['own']:.2f} s)")
+    broker = os.environ.get("BENCH_GRADING_BROKER_URL", "").split("://")[0] or "embedded SQLite (polled every 1 s)"
+    print(f"  broker: {broker}")
     print(
         f"  ours: {r['ours_total']:.1f} s end to end (received -> scores stored), sandboxed, 2 worker processes, warm share {r['warm_share']:.0%}"
     )

@@ -133,3 +133,29 @@ def test_trusted_parent_is_not_restarted_for_a_stdlib_import(started: list[Runne
     other = server.take("numpy,qiskit")  # a module the parent lacks: a new parent imports it once for all
     assert other is not first and len(started) == 2 and "qiskit" in server.preload
     server.discard()
+
+
+def test_stopping_a_sandbox_after_its_last_frame(tmp_path: Path) -> None:
+    """``finish(stop=True)``: the grader has the runner's last frame, so the tree (here a process
+    that would linger, like a kernel's graceful shutdown) is killed at once and the job is "ok";
+    ``keep_files=False`` drops the job folder's content with its quota mount."""
+    import os
+    import sys
+
+    from grading.runner.sandbox import SandboxProcess, sandbox_probe
+
+    if not sandbox_probe()["isolated"]:
+        if os.environ.get("LIANGZHI_REQUIRE_ISOLATION") == "1":
+            pytest.fail("LIANGZHI_REQUIRE_ISOLATION=1: no grading sandbox")
+        pytest.skip("no grading sandbox on this machine")
+    job = tmp_path / "job"
+    job.mkdir()
+    code = "import time\nopen('left.txt', 'w').write('x')\nprint('LAST-FRAME', flush=True)\ntime.sleep(600)\nraise SystemExit(3)\n"
+    process = SandboxProcess(
+        [sys.executable, "-c", code], job_dir=job, limits=SandboxLimits(wall_seconds=120, memory_mb=256)
+    )
+    assert process.wait_for(b"LAST-FRAME", 300)
+    result = process.finish(None, stop=True, keep_files=False)
+    assert result.status == "ok" and not process.alive()  # not waited out: that would be "timed_out"
+    assert not process.cgroup.pids()
+    assert not (job / "left.txt").exists()
