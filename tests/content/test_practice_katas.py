@@ -163,9 +163,21 @@ def _kata_cells(nb: Any, kind: str) -> dict[str, int]:
     return {_meta(c)["exercise"]: i for i, c in enumerate(nb["cells"]) if _meta(c).get("kata") == kind}
 
 
+def _printed(cell: Any) -> str:
+    return "".join(o.get("text", "") for o in cell.get("outputs", []) if o.get("output_type") == "stream")
+
+
 def _marks(cell: Any) -> str:
-    text = "".join(o.get("text", "") for o in cell.get("outputs", []) if o.get("output_type") == "stream")
-    return "".join(line[0] for line in text.splitlines() if line[:1] in ("✓", "✗"))
+    return "".join(line[0] for line in _printed(cell).splitlines() if line[:1] in ("✓", "✗"))
+
+
+def _solution_lines(solution: str) -> list[str]:
+    """The lines of a reference solution that would give it away if a self-check printed them."""
+    return [
+        line.strip()
+        for line in solution.splitlines()
+        if len(line.strip()) >= 16 and not line.strip().startswith(("def ", '"""', "#"))
+    ]
 
 
 def _ids(path: Path) -> str:
@@ -301,6 +313,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-d
         for i in answers.values():
             filled.cells[i].source = _meta(filled.cells[i])["solution"]
         wrong: dict[str, list[str]] = {}
+        printed: dict[str, list[str]] = {ex: [_printed(blank.cells[i])] for ex, i in checks.items()}
         client = _client(filled, work)
         shipped = len(filled.cells)
         with client.setup_kernel():
@@ -315,8 +328,17 @@ def runs(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-d
                         filled.cells.append(cell)
                         client.execute_cell(cell, len(filled.cells) - 1)
                     wrong.setdefault(ex, []).append(_marks(verdict))
+                    printed.setdefault(ex, []).append(_printed(verdict))
         del filled.cells[shipped:]
-        return {"blank": blank, "filled": filled, "wrong": wrong, "checks": checks}
+        solutions = {ex: _meta(filled.cells[i])["solution"] for ex, i in answers.items()}
+        return {
+            "blank": blank,
+            "filled": filled,
+            "wrong": wrong,
+            "printed": printed,
+            "checks": checks,
+            "solutions": solutions,
+        }
 
     return get
 
@@ -343,3 +365,8 @@ def test_plausible_wrong_answers_fail_their_self_checks(path: Path, runs) -> Non
     run = runs(path)
     assert set(run["wrong"]) == set(run["checks"])
     assert all(m == "✗" for marks in run["wrong"].values() for m in marks), run["wrong"]
+    # what a failing self-check prints (blank or wrong) never gives the reference solution away
+    for ex, texts in run["printed"].items():
+        for line in _solution_lines(run["solutions"][ex]):
+            assert not any(line in text for text in texts), (ex, line)
+    assert all(_solution_lines(s) for s in run["solutions"].values())
