@@ -55,7 +55,7 @@ RUN apt-get update \
  && python -c "import torch, qiskit_aer, liangzhi_checks; assert not torch.cuda.is_available()"
 # Celery runs as root inside the container: the grading sandbox creates a cgroup and a user
 # namespace per job and drops to an unprivileged uid for student code (see deploy/compose.yaml).
-CMD ["celery", "-A", "config", "worker", "-Q", "grading,celery", "--loglevel", "INFO"]
+CMD ["celery", "-A", "config", "worker", "-Q", "grading,competitions,imports,celery", "--loglevel", "INFO"]
 
 FROM worker AS hub
 # configurable-http-proxy at the version package-lock.json pins (npm ci), on Debian's Node.

@@ -255,11 +255,15 @@ CELERY_RESULT_BACKEND = None  # results live in our own tables, not in the broke
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-# Course imports verify assignments in the grading sandbox: they run where grading runs.
+# One queue per kind of work, so that none waits behind another's backlog: student submissions
+# and quiz attempts ("grading"), competition entries ("competitions"), course imports ("imports"),
+# sweeps and housekeeping ("celery"). Each has workers of its own (Procfile, deploy/); a worker may
+# consume several. The readiness probe and the job kernel's dead-worker check read this list.
+WORKER_QUEUES = ("grading", "competitions", "imports", "celery")
 CELERY_TASK_ROUTES = {
     "grading.*": {"queue": "grading"},
-    "competitions.*": {"queue": "grading"},
-    "courses.*": {"queue": "grading"},
+    "competitions.*": {"queue": "competitions"},
+    "courses.*": {"queue": "imports"},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SERIALIZER = "json"

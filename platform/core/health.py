@@ -171,7 +171,8 @@ def readyz(request: HttpRequest) -> JsonResponse:
     user = getattr(request, "user", None)
     if token_matches(request, settings.READYZ_TOKEN) or (user is not None and user.is_superuser):
         body["checks"] = results
-        body["workers"] = workers_alive()
+        body["workers"] = alive = workers_alive()
+        body["queues_without_worker"] = queues_unserved(alive)
     return JsonResponse(body, status=200 if ready else 503)
 
 
@@ -249,6 +250,12 @@ def workers_alive(*, now: Any = None) -> list[dict[str, Any]]:
         {"hostname": w.hostname, "queues": w.queues, "pid": w.pid, "seen_at": w.seen_at.isoformat()}
         for w in WorkerHeartbeat.objects.filter(seen_at__gte=fresh)
     ]
+
+
+def queues_unserved(alive: list[dict[str, Any]]) -> list[str]:
+    """The queues of ``settings.WORKER_QUEUES`` that none of the ``alive`` workers consumes."""
+    served = {q for w in alive for q in w["queues"].split(",")}
+    return [q for q in settings.WORKER_QUEUES if q not in served]
 
 
 def node_name() -> str:

@@ -24,6 +24,7 @@ the housekeeping task (:mod:`core.tasks`).
 
 from __future__ import annotations
 
+import fnmatch
 import logging
 import os
 import shutil
@@ -114,7 +115,11 @@ class JobQueue:
     queued_field: str | None = "queued_at"  # None: the sweep ages queued rows by received_at
     running_related: tuple[str, ...] = field(default_factory=tuple)  # select_related for running_grace
     work_root: Callable[[], Path] | None = None  # where its jobs make folders (housekeeping prunes them)
-    broker_queue: str = "grading"  # the Celery queue its task is routed to (whose workers' heartbeats count)
+
+    @property
+    def broker_queue(self) -> str:
+        """The Celery queue its task is routed to (whose workers' heartbeats count)."""
+        return broker_queue_for(self.task)
 
     def state(self, status: str) -> JobState:
         if status in self.finals:
@@ -282,6 +287,19 @@ def sweep(queue: JobQueue, *, now: datetime | None = None) -> int:
             log.warning("%s job %s: its worker died mid-job; sending it again", queue.name, row.pk)
             dead.append(row.pk)
     return sum(enqueue(queue, pk) for pk in dead + lost)
+
+
+def broker_queue_for(task: str) -> str:
+    """The queue ``settings.CELERY_TASK_ROUTES`` sends ``task`` to: the first matching route, as
+    Celery reads them (an exact name first, then globs in order); "celery" (Celery's default queue)
+    when none matches."""
+    routes: dict[str, dict[str, str]] = settings.CELERY_TASK_ROUTES
+    if task in routes:
+        return str(routes[task].get("queue", "celery"))
+    for pattern, route in routes.items():
+        if fnmatch.fnmatchcase(task, pattern):
+            return str(route.get("queue", "celery"))
+    return "celery"
 
 
 def _heartbeats(broker_queue: str) -> list[tuple[datetime, datetime]]:

@@ -54,7 +54,7 @@ def probe_worker() -> dict[str, Any]:
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return _result("Celery worker", None, "tasks run eagerly in the web process (no worker needed)", started)
     try:
-        from core.health import workers_alive
+        from core.health import queues_unserved, workers_alive
 
         alive = workers_alive()
     except Exception as exc:
@@ -66,10 +66,15 @@ def probe_worker() -> dict[str, Any]:
             f"no worker heartbeat in the last {3 * settings.WORKER_HEARTBEAT_SECONDS:g} s",
             started,
         )
-    grading = [w for w in alive if "grading" in w["queues"].split(",")]
     names = ", ".join(f"{w['hostname']} ({w['queues'] or '?'})" for w in alive)
-    if not grading:
-        return _result("Celery worker", False, f"{len(alive)} alive, none consumes the grading queue: {names}", started)
+    missing = queues_unserved(alive)
+    if missing:
+        return _result(
+            "Celery worker",
+            False,
+            f"{len(alive)} alive, none consumes the queue(s) {', '.join(missing)}: {names}",
+            started,
+        )
     return _result("Celery worker", True, f"{len(alive)} alive: {names}", started)
 
 

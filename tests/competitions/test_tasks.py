@@ -31,11 +31,16 @@ def _reset_pools(app) -> None:  # type: ignore[no-untyped-def]
     app.amqp._producer_pool = None
 
 
-def test_task_is_routed_to_the_grading_queue():
+def test_task_is_routed_to_its_own_queue_never_behind_a_grading_backlog():
     from config.celery import app
+    from core.jobs import broker_queue_for
 
     route = app.amqp.router.route({}, "competitions.evaluate", args=(1,))
-    assert route["queue"].name == "grading"
+    assert route["queue"].name == "competitions" == broker_queue_for("competitions.evaluate")
+    # Celery's own router and the job kernel's reading of the routes agree for every task
+    app.loader.import_default_modules()
+    for name in [n for n in app.tasks if not n.startswith("celery.")]:
+        assert app.amqp.router.route({}, name, args=(1,))["queue"].name == broker_queue_for(name), name
 
 
 @pytest.mark.django_db  # on_commit does not fire: the job stays unprocessed until we run it
@@ -71,7 +76,7 @@ def test_real_celery_worker_evaluates_a_submission(dev, cast, settings, tmp_path
     _reset_pools(app)  # a producer pool made earlier would still publish to the old broker
     try:
         with start_worker(
-            app, pool="solo", queues=["grading"], perform_ping_check=False, shutdown_timeout=30, loglevel="WARNING"
+            app, pool="solo", queues=["competitions"], perform_ping_check=False, shutdown_timeout=30, loglevel="WARNING"
         ):
             sub = submission_receive(phase=dev, user=cast.alice, data=PYMATCHING_DECODER, filename="d.py")
             deadline = time.monotonic() + 90
@@ -158,7 +163,7 @@ def test_submit_with_the_broker_down_is_received_and_the_sweep_sends_it_later(
 
     back = brokers.redis_back_or_skip()
     settings.CELERY_TASK_ALWAYS_EAGER = False
-    brokers.clear_queue(back, "grading")
+    brokers.clear_queue(back, "competitions")
     client.force_login(cast.alice)
     upload = io.BytesIO(PYMATCHING_DECODER)
     upload.name = "decoder.py"
@@ -182,5 +187,5 @@ def test_submit_with_the_broker_down_is_received_and_the_sweep_sends_it_later(
         assert submissions_sweep(now=timezone.now() + timedelta(minutes=2)) == 1
         sub.refresh_from_db()
         assert sub.status == SubmissionStatus.QUEUED
-        assert brokers.queued_task_args(back, "grading") == [("competitions.evaluate", [sub.pk])]
-    brokers.clear_queue(back, "grading")
+        assert brokers.queued_task_args(back, "competitions") == [("competitions.evaluate", [sub.pk])]
+    brokers.clear_queue(back, "competitions")

@@ -45,6 +45,7 @@ def test_readyz_detail_for_a_signed_in_superuser_only(client: Client, cast) -> N
     client.force_login(cast.admin)
     body = client.get("/readyz").json()
     assert body["status"] == "ok" and "database" in body["checks"] and body["workers"] == []
+    assert body["queues_without_worker"] == ["grading", "competitions", "imports", "celery"]
 
 
 @pytest.mark.django_db(transaction=True)

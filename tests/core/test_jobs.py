@@ -118,3 +118,38 @@ def test_housekeeping_sweeps_every_queue_and_cleans_the_broker_and_job_folders(s
     assert counts["broker_messages"] == 2
     assert counts["folders:grading"] == counts["folders:competitions"] == 1
     assert not any((settings.DATA_DIR / "grading-jobs").iterdir())
+
+
+def test_each_kind_of_job_has_its_own_broker_queue_and_every_queue_is_one_a_worker_can_name(settings) -> None:  # type: ignore[no-untyped-def]
+    """Submissions, competition entries, course imports and sweeps never share a FIFO: a backlog of
+    one kind never delays another. The job kernel reads each queue's name from the routes."""
+    from competitions.services import COMPETITION_QUEUE
+    from core.jobs import broker_queue_for
+    from courses.imports import IMPORT_QUEUE
+    from grading.services import GRADING_QUEUE
+
+    kinds = {q.name: q.broker_queue for q in (GRADING_QUEUE, COMPETITION_QUEUE, IMPORT_QUEUE)}
+    assert kinds == {"grading": "grading", "competitions": "competitions", "course_imports": "imports"}
+    assert broker_queue_for("grading.sweep") == broker_queue_for("competitions.sweep") == "celery"
+    assert broker_queue_for("core.housekeeping") == "celery"
+    assert broker_queue_for("assessments.grade_attempt") == "grading"
+    assert broker_queue_for("no.such_task") == "celery"  # Celery's default queue
+    assert set(kinds.values()) | {"celery"} == set(settings.WORKER_QUEUES)
+    # every queue a task can be routed to is one the readiness probe asks a worker for
+    routed = {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()}
+    assert routed <= set(settings.WORKER_QUEUES)
+
+
+def test_every_process_file_and_deployment_runs_a_worker_for_every_queue() -> None:
+    """The Procfiles, compose and Kubernetes start workers that together consume every queue."""
+    import re
+
+    from django.conf import settings
+
+    repo = Path(settings.REPO_DIR)
+    for name in ("Procfile", "deploy/Procfile.production", "deploy/compose.yaml", "deploy/kubernetes/site.yaml"):
+        text = (repo / name).read_text()
+        served: set[str] = set()
+        for match in re.finditer(r"""-Q["',\s]+([a-z_,]+)""", text):
+            served |= set(match.group(1).split(","))
+        assert served == set(settings.WORKER_QUEUES), (name, served)

@@ -72,7 +72,7 @@ def test_the_view_answers_at_once_and_a_real_worker_imports_the_zip(cast, settin
         other.force_login(cast.other_teacher)
         assert other.get(response["Location"]).status_code == 404
         with start_worker(
-            app, pool="solo", queues=["grading"], perform_ping_check=False, shutdown_timeout=60, loglevel="WARNING"
+            app, pool="solo", queues=["imports"], perform_ping_check=False, shutdown_timeout=60, loglevel="WARNING"
         ):
             deadline = time.monotonic() + 180
             while time.monotonic() < deadline:

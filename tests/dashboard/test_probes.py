@@ -39,7 +39,10 @@ def test_a_real_worker_on_the_embedded_sqlite_broker_is_seen_alive_then_gone(set
     seen: list[dict] = []
     try:
         with start_worker(
-            app, pool="solo", queues=["grading", "celery"], perform_ping_check=False, shutdown_timeout=30, loglevel="WARNING"
+            app,
+            pool="solo",
+            queues=["grading", "competitions", "imports", "celery"],
+            perform_ping_check=False, shutdown_timeout=30, loglevel="WARNING"
         ):
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline:
@@ -63,7 +66,7 @@ def test_a_real_worker_on_the_embedded_sqlite_broker_is_seen_alive_then_gone(set
 
         heartbeat_finish()
     assert seen, "the worker never wrote a heartbeat"
-    assert "1 alive" in seen[0]["detail"] and "celery,grading" in seen[0]["detail"]
+    assert "1 alive" in seen[0]["detail"] and "celery,competitions,grading,imports" in seen[0]["detail"]
     assert seen[1] == {"beat_again": True}
     # a worker that shuts down warm removes its row: the probe says so at once
     after = probe_worker()
@@ -71,7 +74,7 @@ def test_a_real_worker_on_the_embedded_sqlite_broker_is_seen_alive_then_gone(set
 
 
 @pytest.mark.django_db
-def test_stale_heartbeats_and_workers_without_the_grading_queue_are_problems(settings) -> None:  # type: ignore[no-untyped-def]
+def test_stale_heartbeats_and_queues_nobody_consumes_are_problems(settings) -> None:  # type: ignore[no-untyped-def]
     from core.models import WorkerHeartbeat
     from dashboard.probes import probe_worker
 
@@ -83,10 +86,14 @@ def test_stale_heartbeats_and_workers_without_the_grading_queue_are_problems(set
     assert stale["ok"] is False and "no worker heartbeat in the last 45 s" in stale["detail"]
     WorkerHeartbeat.objects.create(hostname="celery@beat-only", queues="celery", started_at=now, seen_at=now)
     wrong = probe_worker()
-    assert wrong["ok"] is False and "none consumes the grading queue" in wrong["detail"]
-    WorkerHeartbeat.objects.create(hostname="celery@grader", queues="celery,grading", started_at=now, seen_at=now)
+    assert wrong["ok"] is False and "none consumes the queue(s) grading, competitions, imports" in wrong["detail"]
+    # a grading worker alone still leaves competition entries and course imports unserved
+    WorkerHeartbeat.objects.create(hostname="celery@grader", queues="grading", started_at=now, seen_at=now)
+    partial = probe_worker()
+    assert partial["ok"] is False and "competitions, imports" in partial["detail"] and "grading," not in partial["detail"]
+    WorkerHeartbeat.objects.create(hostname="celery@ops", queues="competitions,imports", started_at=now, seen_at=now)
     good = probe_worker()
-    assert good["ok"] is True and "2 alive" in good["detail"] and "celery@grader" in good["detail"]
+    assert good["ok"] is True and "3 alive" in good["detail"] and "celery@grader" in good["detail"]
     assert "celery@old" not in good["detail"]
 
 

@@ -73,7 +73,7 @@ def test_web_runs_the_production_server_from_the_web_image(compose) -> None:  # 
 def test_only_the_sandboxing_services_get_privileges_and_each_is_explained(compose) -> None:  # type: ignore[no-untyped-def]
     services = compose["services"]
     privileged = {n for n, s in services.items() if s.get("security_opt") or s.get("cap_add") or s.get("privileged")}
-    assert privileged == {"worker", "hub"}
+    assert privileged == {"worker", "contests", "hub"}  # contests: entries and imports run in the sandbox
     for name in privileged:
         s = services[name]
         assert set(s["security_opt"]) == {"seccomp=unconfined", "apparmor=unconfined", "systempaths=unconfined"}
@@ -143,7 +143,7 @@ def test_every_layout_starts_the_same_production_web_server() -> None:
         for line in (REPO / "deploy" / "Procfile.production").read_text().splitlines()
         if line and not line.startswith("#")
     )
-    assert set(procfile) == {"web", "worker", "beat", "hub"}
+    assert set(procfile) == {"web", "worker", "contests", "housekeeping", "beat", "hub"}
     assert "deploy/run-web.sh" in procfile["web"] and "gunicorn" not in procfile["web"]
     assert 'subdomain_host="$HUB_SUBDOMAIN_HOST"' in procfile["hub"]
     run_web = (REPO / "deploy" / "run-web.sh").read_text()

@@ -139,6 +139,8 @@ def test_manifests_have_known_kinds_and_required_fields(objects) -> None:  # typ
             "Ingress",
             "Deployment",
             "Deployment",
+            "Deployment",  # contests: competition entries and course imports
+            "Deployment",  # housekeeping: the sweeps
             "HorizontalPodAutoscaler",
         ]
     )
@@ -160,7 +162,9 @@ def _deployments(objects: list[dict]) -> dict[str, dict]:
 
 def test_every_container_has_probes_and_resources(objects) -> None:  # type: ignore[no-untyped-def]
     deployments = _deployments(objects)
-    assert set(deployments) == {"liangzhi-web", "liangzhi-worker", "liangzhi-beat"}
+    assert set(deployments) == {
+        "liangzhi-web", "liangzhi-worker", "liangzhi-contests", "liangzhi-housekeeping", "liangzhi-beat",
+    }  # fmt: skip
     for name, deployment in deployments.items():
         for container in deployment["spec"]["template"]["spec"]["containers"]:
             assert container["resources"]["requests"]["cpu"] and container["resources"]["requests"]["memory"], name
