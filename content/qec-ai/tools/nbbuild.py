@@ -77,6 +77,21 @@ def _translations() -> dict[str, str]:
     return {key: entry["zh"] for key, entry in json.loads(TRANSLATIONS.read_text(encoding="utf-8")).items()}
 
 
+def _kata_cells(path: Path) -> dict[str | None, list[dict]]:
+    """The practice exercises of the notebook already at ``path`` (cells marked ``metadata.liangzhi.kata``,
+    written in the .ipynb itself, reference solutions in their metadata), keyed by the id of the cell they follow."""
+    if not path.is_file():
+        return {}
+    carried: dict[str | None, list[dict]] = {}
+    anchor = None
+    for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+        if (cell.get("metadata", {}).get("liangzhi") or {}).get("kata"):
+            carried.setdefault(anchor, []).append(cell)
+        else:
+            anchor = cell.get("id")
+    return carried
+
+
 def save(path: Path, cells: list[dict]) -> None:
     zh = _translations()
     out = []
@@ -91,6 +106,9 @@ def save(path: Path, cells: list[dict]) -> None:
         lines = cell["source"].splitlines(keepends=True)
         cell["source"] = lines
         out.append(cell)
+    carried = _kata_cells(path)  # exercises survive a rebuild, after the same cell as before
+    if carried:
+        out = [*carried.get(None, []), *(c for cell in out for c in (cell, *carried.get(cell["id"], [])))]
     nb = {
         "cells": out,
         "metadata": {
