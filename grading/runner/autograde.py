@@ -738,7 +738,8 @@ def grade(
                 else:
                     if job.wall_hit or not trusted_runner.process.alive():
                         trusted_runner.process.kill()
-                    tresult = trusted_runner.process.finish(None, keep_files=keep_job)
+                    # every verdict is in (or the job is over): no need to wait for it to wind down
+                    tresult = trusted_runner.process.finish(None, stop=True, keep_files=keep_job)
                     if tresult.stderr.strip():
                         job.trusted_log.append("trusted stderr:\n" + tresult.stderr[-4000:])
         # The runner's last frame is in: kill its sandbox now rather than wait for the kernel's

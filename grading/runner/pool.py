@@ -3,6 +3,8 @@
 Each warm sandbox serves exactly one job and is then destroyed (no state crosses between
 students); the next one starts in the background while the worker stores results or idles.
 This is how a grading job skips kernel start-up and ``import qiskit, torch`` (~2 s here).
+In a burst a job waits for the runner already warming up (raised to full CPU weight) rather
+than starting a cold one beside it: that one started earlier and both would share the CPUs.
 Django-free; one pool per worker process.
 """
 
@@ -220,7 +222,8 @@ class WarmPool:
     def close(self) -> None:
         with self._lock:
             ready, self._ready = self._ready, []
-        for runner in ready:
+            warming = list(self._warming)
+        for runner in ready + warming:
             runner.discard()
 
 

@@ -543,6 +543,8 @@ class SandboxProcess:
             notes.append(f"CPU-time limit of {limits.cpu_seconds} s reached")
         elif code == 0 or stop:
             status = "ok"
+            if code != 0:
+                notes.append("stopped by the grader after the runner's last frame")
         else:
             status = "error"
             if "MemoryError" in stderr_text[-4000:]:
