@@ -30,12 +30,12 @@ BENCH_DEADLINE_GRADE=0 skips the workers (receipts only); BENCH_DEADLINE_KILL=0 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -122,33 +122,45 @@ class Lab:
     def worker(self, name: str, queue: str) -> None:
         self.start(
             name,
-            [PY, "-m", "celery", "-A", "config", "worker", "-n", f"{name}@deadline", "-Q", queue, "-c", "1"]
-            + ["-P", "prefork", "--loglevel", "INFO", "--without-gossip", "--without-mingle"],
+            [
+                PY,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "-n",
+                f"{name}@deadline",
+                "-Q",
+                queue,
+                "-c",
+                "1",
+                "-P",
+                "prefork",
+                "--loglevel",
+                "INFO",
+                "--without-gossip",
+                "--without-mingle",
+            ],
         )
 
     def kill(self, name: str) -> None:
         proc = self.procs.pop(name)
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         proc.wait()
 
     def stop_all(self) -> None:
         for proc in self.procs.values():
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
         deadline = time.monotonic() + 30
         for proc in self.procs.values():
             try:
                 proc.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.killpg(proc.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
         self.procs.clear()
 
 
@@ -251,7 +263,9 @@ def inner(backend: str, tmp: Path, n: int, window: float, grade: bool, kill: boo
             except requests.RequestException:
                 pass
             if time.monotonic() - t0 > 180:
-                raise RuntimeError("web server did not answer /healthz in 180 s: " + (tmp / "web.log").read_text()[-2000:])
+                raise RuntimeError(
+                    "web server did not answer /healthz in 180 s: " + (tmp / "web.log").read_text()[-2000:]
+                )
             time.sleep(0.5)
         progress(f"web server up after {time.monotonic() - t0:.1f} s")
 
@@ -264,7 +278,11 @@ def inner(backend: str, tmp: Path, n: int, window: float, grade: bool, kill: boo
             s.get(f"{base}/accounts/login/", timeout=120)
             r = s.post(
                 f"{base}/accounts/login/",
-                data={"username": users[i].username, "password": PASSWORD, "csrfmiddlewaretoken": s.cookies["csrftoken"]},
+                data={
+                    "username": users[i].username,
+                    "password": PASSWORD,
+                    "csrfmiddlewaretoken": s.cookies["csrftoken"],
+                },
                 timeout=120,
                 allow_redirects=False,
             )
@@ -290,10 +308,15 @@ def inner(backend: str, tmp: Path, n: int, window: float, grade: bool, kill: boo
                 r = s.post(
                     submit_url(act),
                     files={"notebook": ("answer.ipynb", data, "application/x-ipynb+json")},
-                    headers={"Accept": "application/json", "Idempotency-Key": key, "X-CSRFToken": s.cookies["csrftoken"]},
+                    headers={
+                        "Accept": "application/json",
+                        "Idempotency-Key": key,
+                        "X-CSRFToken": s.cookies["csrftoken"],
+                    },
                     timeout=120,
                 )
-            except requests.RequestException:
+            except requests.RequestException as exc:  # no answer: counted as refused (code 0), never as acknowledged
+                progress(f"submit {key}: {type(exc).__name__}: {exc}")
                 return time.perf_counter() - t, 0, None
             took = time.perf_counter() - t
             sid = r.json().get("id") if r.status_code == 201 else None
@@ -380,7 +403,9 @@ def inner(backend: str, tmp: Path, n: int, window: float, grade: bool, kill: boo
                         time.sleep(0.2)
                     lab.kill("grading1")
                     killed_at = time.time()
-                    progress(f"SIGKILL grading1 at {killed_at - wall_start:.1f} s into the window; running then: {len(held)}")
+                    progress(
+                        f"SIGKILL grading1 at {killed_at - wall_start:.1f} s into the window; running then: {len(held)}"
+                    )
                 for f in futures:
                     f.result()
             window_end = time.time()
@@ -402,7 +427,9 @@ def inner(backend: str, tmp: Path, n: int, window: float, grade: bool, kill: boo
             }
             rows = {
                 pk: (uid, key)
-                for pk, uid, key in Submission.objects.filter(activity=act).values_list("pk", "user_id", "idempotency_key")
+                for pk, uid, key in Submission.objects.filter(activity=act).values_list(
+                    "pk", "user_id", "idempotency_key"
+                )
             }
             lost = 0
             ids_by_key: dict[str, set[int]] = {}
@@ -423,9 +450,13 @@ def inner(backend: str, tmp: Path, n: int, window: float, grade: bool, kill: boo
                 f"baseline p95 {res['base_p95']:.2f} s, lost {lost}, duplicated {res['duplicated']}, rows {len(rows)}"
             )
             if grade:
-                left = wait_graded(Submission, list(rows), timeout=float(os.environ.get("BENCH_DEADLINE_GRADE_TIMEOUT", 1800)))
+                left = wait_graded(
+                    Submission, list(rows), timeout=float(os.environ.get("BENCH_DEADLINE_GRADE_TIMEOUT", 1800))
+                )
                 done = list(
-                    Submission.objects.filter(activity=act).values_list("pk", "status", "auto_score", "started_at", "graded_at")
+                    Submission.objects.filter(activity=act).values_list(
+                        "pk", "status", "auto_score", "started_at", "graded_at"
+                    )
                 )
                 last = max((g.timestamp() for _pk, st, _s, _st, g in done if g is not None), default=float("nan"))
                 res["graded_left"] = left
@@ -438,7 +469,7 @@ def inner(backend: str, tmp: Path, n: int, window: float, grade: bool, kill: boo
                     by_pk = {pk: (st, started, g) for pk, st, _s, started, g in done}
                     resumed, regraded = [], []
                     for pk, started in held:
-                        st, started_now, graded_at = by_pk[pk]
+                        _st, started_now, graded_at = by_pk[pk]
                         if started_now is not None and started_now != started and started_now.timestamp() > killed_at:
                             resumed.append(started_now.timestamp() - killed_at)
                             if graded_at is not None:
@@ -447,7 +478,9 @@ def inner(backend: str, tmp: Path, n: int, window: float, grade: bool, kill: boo
                     res["resumed"] = len(resumed)
                     res["resume_after"] = max(resumed, default=float("nan"))
                     res["regraded_after"] = max(regraded, default=float("nan"))
-                progress(f"{act.slug}: graded {res['graded_ok']}/{len(rows)} {res['graded_after_start']:.1f} s after the window opened")
+                progress(
+                    f"{act.slug}: graded {res['graded_ok']}/{len(rows)} {res['graded_after_start']:.1f} s after the window opened"
+                )
             return res
 
         out["plain"] = deadline_run(acts["deadline"], kill_worker=False)
@@ -513,23 +546,37 @@ def main() -> None:
         r = run_backend(backend, n, window, grade, kill)
         results.append(r)
         label = "SQLite database + SQLite broker (embedded default)" if backend == "sqlite" else "PostgreSQL + Redis"
-        print(f"{label}: {n} students, {r['plain']['submits']} submits in {window:.0f} s, gunicorn ASGI (deploy/run-web.sh, 2 workers)")
-        print(f"  sign-in over HTTP (8 at a time, before the window): {r['login_total']:.1f} s, p95 {r['login_p95']:.2f} s")
-        print(f"  warm-up before the window: 6 submits at once, slowest {r['cold_submit_max']:.2f} s (first submit per web process: imports and connects the broker client)")
+        print(
+            f"{label}: {n} students, {r['plain']['submits']} submits in {window:.0f} s, gunicorn ASGI (deploy/run-web.sh, 2 workers)"
+        )
+        print(
+            f"  sign-in over HTTP (8 at a time, before the window): {r['login_total']:.1f} s, p95 {r['login_p95']:.2f} s"
+        )
+        print(
+            f"  warm-up before the window: 6 submits at once, slowest {r['cold_submit_max']:.2f} s (first submit per web process: imports and connects the broker client)"
+        )
         for phase in ("plain", "kill"):
             p = r.get(phase)
             if not p:
                 continue
-            print(f"  [{phase}] receipts {p['acknowledged']}/{p['submits']} acknowledged (refused {p['refused_n']}: {p['refused']}); "
-                  f"p50 {p['p50']:.3f} s, p95 {p['p95']:.3f} s, max {p['max']:.3f} s; rows {p['rows']}, lost {p['lost']}, duplicated {p['duplicated']}")
-            print(f"  [{phase}] baseline form POST (set_language): p50 {p['base_p50']:.3f} s, p95 {p['base_p95']:.3f} s, "
-                  f"max {p['base_max']:.3f} s, failed {p['base_failed']}; client scheduling lag max {p['client_lag_max']:.2f} s")
+            print(
+                f"  [{phase}] receipts {p['acknowledged']}/{p['submits']} acknowledged (refused {p['refused_n']}: {p['refused']}); "
+                f"p50 {p['p50']:.3f} s, p95 {p['p95']:.3f} s, max {p['max']:.3f} s; rows {p['rows']}, lost {p['lost']}, duplicated {p['duplicated']}"
+            )
+            print(
+                f"  [{phase}] baseline form POST (set_language): p50 {p['base_p50']:.3f} s, p95 {p['base_p95']:.3f} s, "
+                f"max {p['base_max']:.3f} s, failed {p['base_failed']}; client scheduling lag max {p['client_lag_max']:.2f} s"
+            )
             if "graded_after_start" in p:
-                print(f"  [{phase}] graded {p['graded_ok']}/{p['rows']} (left {p['graded_left']}, other states {p['graded_other']}): "
-                      f"all done {p['graded_after_start']:.1f} s after the window opened ({p['graded_after_window']:.1f} s after it closed)")
+                print(
+                    f"  [{phase}] graded {p['graded_ok']}/{p['rows']} (left {p['graded_left']}, other states {p['graded_other']}): "
+                    f"all done {p['graded_after_start']:.1f} s after the window opened ({p['graded_after_window']:.1f} s after it closed)"
+                )
             if "killed_after" in p:
-                print(f"  [{phase}] grading1 SIGKILLed {p['killed_after']:.1f} s into the window holding {p['held']} job(s); "
-                      f"claimed again: {p['resumed']} after {p['resume_after']:.1f} s, graded {p['regraded_after']:.1f} s after the kill")
+                print(
+                    f"  [{phase}] grading1 SIGKILLed {p['killed_after']:.1f} s into the window holding {p['held']} job(s); "
+                    f"claimed again: {p['resumed']} after {p['resume_after']:.1f} s, graded {p['regraded_after']:.1f} s after the kill"
+                )
         print(f"-- {backend}: load average at end {os.getloadavg()[0]:.2f}", flush=True)
     for r in results:
         b, p = r["backend"], r["plain"]
@@ -557,7 +604,9 @@ def main() -> None:
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--inner":
         sys.path[:0] = [str(ROOT), str(ROOT / "platform")]
-        result = inner(sys.argv[2], Path(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5]), sys.argv[6] == "1", sys.argv[7] == "1")
+        result = inner(
+            sys.argv[2], Path(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5]), sys.argv[6] == "1", sys.argv[7] == "1"
+        )
         print(json.dumps(result, default=str))
     else:
         main()

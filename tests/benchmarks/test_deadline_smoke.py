@@ -21,7 +21,9 @@ pytestmark = [pytest.mark.slow, pytest.mark.integration]
 
 def test_deadline_benchmark_small_run_prints_its_figures_without_loss() -> None:
     env = {
-        k: v for k, v in os.environ.items() if not k.startswith("BENCH_") and k not in {"DATABASE_URL", "CELERY_BROKER_URL"}
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("BENCH_") and k not in {"DATABASE_URL", "CELERY_BROKER_URL"}
     }
     env.update(
         BENCH_DEADLINE_STUDENTS="5",
