@@ -33,6 +33,7 @@ BENCH_SPAWN_CLASS_PREPARED (default 1). The class is cut to what the free memory
 from __future__ import annotations
 
 import json
+import logging
 import os
 import random
 import secrets
@@ -344,6 +345,9 @@ class Site:
         else:
             django.setup()
         call_command("migrate", verbosity=0)
+        # 30 threads share the site's hub client (a pool of 10 connections): urllib3 says so once a
+        # request, which would bury the figures; the requests themselves go through.
+        logging.getLogger("urllib3.connectionpool").setLevel(logging.ERROR)
         settings.HUB_URL = hub.url
         settings.HUB_API_URL = f"{hub.url}/hub/api"
         settings.HUB_API_TOKEN = hub.token
@@ -537,6 +541,19 @@ def run_class(
     p_times: list[float] = []
     p_errors: list[str] = []
     if with_prepared:
+        from sandbox.services import profile_memory_mb
+
+        # labs_prepare counts each lab at its profile's memory limit; the default budget (half the
+        # machine) holds fewer than a class, so the teacher's admin sets it for one (env overrides)
+        budget = site.settings.LAB_PREWARM_MEMORY_BUDGET_MB
+        need = size * profile_memory_mb(site.settings.HUB_DEFAULT_PROFILE)
+        if "LAB_PREWARM_MEMORY_BUDGET_MB" not in os.environ and budget < need:
+            print(
+                f"LAB_PREWARM_MEMORY_BUDGET_MB {budget} holds {budget // (need // size)} labs at the profile's "
+                f"limit: set to {need} for the class (LAB_PREWARM_MEMORY_BUDGET_MB in the environment overrides)",
+                flush=True,
+            )
+            site.settings.LAB_PREWARM_MEMORY_BUDGET_MB = need
         course, users = site.students(f"{tag}p", size)
         by_name = {u.hub_name: u for u in users}
         site_names.extend(by_name)
