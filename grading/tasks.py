@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from celery import shared_task
-from celery.signals import worker_process_init
+from celery.signals import worker_process_init, worker_process_shutdown
 
 
 @worker_process_init.connect
@@ -15,6 +15,20 @@ def _warm_up(**_: object) -> None:
     from .services import warm_pool
 
     warm_pool()
+
+
+@worker_process_shutdown.connect
+def _cool_down(**_: object) -> None:
+    """End this worker process's warm sandboxes and trusted parent as it stops: a prefork child
+    leaves through os._exit, which skips atexit, and their job-folder mounts would stay behind."""
+    from . import services
+    from .runner.autograde import _COMPANIONS
+
+    pool = services._POOL
+    if pool is not None:
+        pool.close()
+    for server in list(_COMPANIONS.values()):
+        server.discard()
 
 
 @shared_task(name="grading.grade_submission", acks_late=True, reject_on_worker_lost=False, ignore_result=True)

@@ -205,8 +205,8 @@ class WarmPool:
                 limit = max(deadline, burst_deadline) if self._warming else deadline
                 if now >= limit:
                     break
-                for warming in self._warming:
-                    if id(warming) not in boosted:  # wanted now: full weight
+                for warming in self._warming[:1]:  # the oldest, nearest to ready: wanted now, full weight
+                    if id(warming) not in boosted:
                         boosted.add(id(warming))
                         warming.process.set_cpu_weight(1024)
                 self._changed.wait(timeout=min(0.5, limit - now))

@@ -159,3 +159,27 @@ def test_stopping_a_sandbox_after_its_last_frame(tmp_path: Path) -> None:
     assert result.status == "ok" and not process.alive()  # not waited out: that would be "timed_out"
     assert not process.cgroup.pids()
     assert not (job / "left.txt").exists()
+
+
+def test_a_stopping_worker_process_ends_its_warm_sandboxes(
+    monkeypatch: pytest.MonkeyPatch, started: list[Runner], tmp_path: Path
+) -> None:
+    """Celery's worker_process_shutdown closes the pool and the trusted parent (a prefork child
+    leaves through os._exit: atexit never runs, and their job-folder mounts stayed behind)."""
+    from grading import services, tasks
+    from grading.runner import autograde
+
+    pool = _pool(tmp_path, size=2, ready_timeout=60)
+    pool.fill()
+    started[0].process.ready.set()  # type: ignore[attr-defined]  # one ready, one still warming
+    server = autograde._trusted_server(pool)
+    assert server is not None
+    parent = server.take("numpy")
+    monkeypatch.setattr(services, "_POOL", pool)
+    try:
+        tasks._cool_down()
+        assert all(r.process.dead for r in started)  # type: ignore[attr-defined]
+        assert parent.process.dead and server.runner is None  # type: ignore[attr-defined]
+        assert not any(r.job_dir.exists() for r in started)
+    finally:
+        autograde._COMPANIONS.pop(id(pool), None)
