@@ -126,6 +126,11 @@ class HubClient:
         self._token_key = hashlib.sha256(f"{self.api_url}\0{token}".encode()).hexdigest()
         # no default Authorization header: each request names its credential (see _request)
         self._session = requests.Session()
+        # A class opening labs together: one connection per concurrent request, kept (the default
+        # pool of 10 dropped the rest after each call, "Connection pool is full").
+        adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=64)
+        self._session.mount("http://", adapter)
+        self._session.mount("https://", adapter)
 
     # --- plumbing ---------------------------------------------------------------------------
     def _request(
