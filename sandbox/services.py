@@ -115,9 +115,11 @@ def _opened(*, user: User) -> None:
 
 # --- the admission queue ------------------------------------------------------------------------
 def profile_memory_mb(profile: str) -> int:
-    """What one lab of this profile may take (its memory limit); unknown profiles count as the default."""
+    """What one lab of this profile is planned at: its memory guarantee (as Kubernetes schedules
+    labs), else its limit; unknown profiles count as the default. Counting every lab at its limit
+    prepared 5 labs of a class of 30 on a 24 GiB machine where 28 idle labs took 13 GiB."""
     known = PROFILES.get(profile) or PROFILES.get(settings.HUB_DEFAULT_PROFILE) or PROFILES[DEFAULT_PROFILE]
-    return int(known["mem_limit"]) // (1024 * 1024)
+    return int(known.get("mem_guarantee", known["mem_limit"])) // (1024 * 1024)
 
 
 def queue_enqueue(

@@ -447,7 +447,7 @@ LAB_START_SLOT_SECONDS = env_float("LAB_START_SLOT_SECONDS", 180.0)
 # A queued start whose page stopped asking for this long (seconds) leaves the line.
 LAB_QUEUE_ABANDON_SECONDS = env_float("LAB_QUEUE_ABANDON_SECONDS", 60.0)
 LAB_QUEUE_POLL_SECONDS = env_float("LAB_QUEUE_POLL_SECONDS", 1.0)
-# Memory (MiB) that prepared labs may take together, each counted at its profile's memory limit
+# Memory (MiB) that prepared labs may take together, each counted at its profile's memory guarantee
 # (default: half of this machine's memory).
 LAB_PREWARM_MEMORY_BUDGET_MB = env_int(
     "LAB_PREWARM_MEMORY_BUDGET_MB",

@@ -53,7 +53,10 @@ NBGRADER_DISABLED_LAB_PLUGINS: Final = (
 
 class Profile(TypedDict):
     display_name: str
-    mem_limit: int  # bytes
+    mem_limit: int  # bytes: one lab never takes more
+    # bytes: what the platform plans per lab (Kubernetes schedules on it; "Prepare labs" counts it
+    # against its budget). An idle lab with its warm quantum kernel measures ~0.47 GiB RSS.
+    mem_guarantee: NotRequired[int]
     cpu_limit: float  # cores (Kubernetes; locally informational, a CPU share)
     pids_limit: int
     gpu: bool
@@ -63,10 +66,18 @@ class Profile(TypedDict):
 GiB: Final = 1024**3
 
 PROFILES: Final[dict[str, Profile]] = {
-    "cpu": {"display_name": "CPU · 2 GiB", "mem_limit": 2 * GiB, "cpu_limit": 1.0, "pids_limit": 256, "gpu": False},
+    "cpu": {
+        "display_name": "CPU · 2 GiB",
+        "mem_limit": 2 * GiB,
+        "mem_guarantee": 1 * GiB,
+        "cpu_limit": 1.0,
+        "pids_limit": 256,
+        "gpu": False,
+    },
     "cpu-large": {
         "display_name": "CPU · 4 GiB, 2 cores",
         "mem_limit": 4 * GiB,
+        "mem_guarantee": 2 * GiB,
         "cpu_limit": 2.0,
         "pids_limit": 512,
         "gpu": False,
@@ -75,6 +86,7 @@ PROFILES: Final[dict[str, Profile]] = {
     "gpu": {
         "display_name": "GPU · qiskit-aer-gpu",
         "mem_limit": 8 * GiB,
+        "mem_guarantee": 4 * GiB,
         "cpu_limit": 4.0,
         "pids_limit": 1024,
         "gpu": True,

@@ -69,6 +69,7 @@ def test_deploy_profiles_match_local(values, local) -> None:  # type: ignore[no-
     for slug, profile in constants.PROFILES.items():
         override = deployed[slug]["kubespawner_override"]
         assert _mem(override["mem_limit"]) == profile["mem_limit"], slug
+        assert _mem(override["mem_guarantee"]) == profile.get("mem_guarantee"), slug
         assert float(override["cpu_limit"]) == profile["cpu_limit"], slug
         assert deployed[slug]["display_name"] == profile["display_name"], slug
         has_gpu = "nvidia.com/gpu" in override.get("extra_resource_limits", {})
