@@ -599,7 +599,11 @@ def main() -> None:
         k = r.get("kill")
         if k and "graded_after_start" in k:
             bench(f"deadline_kill_graded_after_window_open_{b}", k["graded_after_start"], p["graded_after_start"], "s")
-            bench(f"deadline_kill_resume_{b}", k["resume_after"], 3 * 15.0, "s")
+            # baseline: what the heartbeat check promises (3 missed beats, then the next sweep)
+            promised = 3 * float(os.environ.get("WORKER_HEARTBEAT_SECONDS", 15)) + float(
+                os.environ.get("GRADING_SWEEP_EVERY", 30)
+            )
+            bench(f"deadline_kill_resume_{b}", k["resume_after"], promised, "s")
 
 
 if __name__ == "__main__":
