@@ -13,3 +13,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 from django.core.asgi import get_asgi_application  # noqa: E402
 
 application = get_asgi_application()
+
+# The apps' Celery tasks, registered before the first request (core.jobs.tasks_load says why).
+from core.jobs import tasks_load  # noqa: E402
+
+tasks_load()

@@ -28,6 +28,7 @@ import fnmatch
 import logging
 import os
 import shutil
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -131,6 +132,21 @@ class JobQueue:
 # enqueue
 
 
+_tasks_lock = threading.Lock()
+
+
+def tasks_load() -> None:
+    """Import every app's tasks module (Celery's autodiscovery), once per process, under a lock.
+
+    The web entry points call it at start-up: done lazily, the first submit of each web process
+    paid for it (1.6–8.8 s under load), and two first submits at once raced — one found the
+    import under way but its task not registered yet (``NotRegistered``, sent only by the sweep)."""
+    from config.celery import app
+
+    with _tasks_lock:
+        app.loader.import_default_modules()
+
+
 def _send(queue: JobQueue, pk: int, countdown: float) -> None:
     from config.celery import app
 
@@ -138,8 +154,8 @@ def _send(queue: JobQueue, pk: int, countdown: float) -> None:
     # socket/connect timeouts) instead of Celery retrying inside the web request; the sweep retries.
     # apply_async (not send_task) so that an eager configuration runs the task right here.
     task = app.tasks.get(queue.task)
-    if task is None:  # a web process has not imported the apps' tasks modules yet
-        app.loader.import_default_modules()
+    if task is None:  # a process that did not load the tasks modules at start-up (a shell, a test)
+        tasks_load()
         task = app.tasks[queue.task]
     task.apply_async(args=[pk], countdown=countdown or None, retry=False)
 

@@ -153,3 +153,30 @@ def test_every_process_file_and_deployment_runs_a_worker_for_every_queue() -> No
         for match in re.finditer(r"""-Q["',\s]+([a-z_,]+)""", text):
             served |= set(match.group(1).split(","))
         assert served == set(settings.WORKER_QUEUES), (name, served)
+
+
+@pytest.mark.parametrize("entry", ["config.asgi", "config.wsgi"])
+def test_the_web_entry_points_register_every_job_task_before_the_first_request(entry: str) -> None:
+    """A web process loads the apps' Celery tasks at start-up: the first submit neither pays for
+    the import nor races another first submit into ``NotRegistered`` (then only the sweep sends it)."""
+    from django.conf import settings
+
+    code = (
+        f"import {entry}\n"
+        "from config.celery import app\n"
+        "from django.conf import settings\n"
+        "from django.utils.module_loading import import_string\n"
+        "names = [import_string(q).task for q in settings.JOBS_QUEUES]\n"
+        "print(sorted(n for n in names if n not in app.tasks.keys()) or 'ALL-REGISTERED')\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    out = subprocess.run(
+        [os.sys.executable, "-c", code],  # type: ignore[attr-defined]
+        cwd=settings.REPO_DIR,
+        env={**env, "PYTHONPATH": f"{settings.REPO_DIR}:{settings.REPO_DIR}/platform"},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.strip().splitlines()[-1] == "ALL-REGISTERED", out.stdout
