@@ -1,4 +1,4 @@
-"""Admin pages of the core app: worker heartbeats and demo-course marks (read-only)."""
+"""Admin pages of the core app: worker heartbeats, job claims and demo-course marks (read-only)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from .models import DemoCourse, WorkerHeartbeat
+from .models import DemoCourse, JobClaim, WorkerHeartbeat
 
 
 class _ReadOnly(admin.ModelAdmin):
@@ -21,6 +21,13 @@ class _ReadOnly(admin.ModelAdmin):
 @admin.register(WorkerHeartbeat)
 class WorkerHeartbeatAdmin(_ReadOnly):
     list_display = ("hostname", "queues", "pid", "started_at", "seen_at")
+
+
+@admin.register(JobClaim)
+class JobClaimAdmin(_ReadOnly):
+    list_display = ("queue", "job_id", "hostname", "claimed_at")
+    list_filter = ("queue",)
+    search_fields = ("hostname",)
 
 
 @admin.register(DemoCourse)

@@ -241,6 +241,13 @@ def claim(queue: JobQueue, pk: int, *, force: bool = False) -> Any | None:
         )
         if not moved:  # another worker won the conditional update (no row locks here)
             return None
+        holder = _current_worker()
+        if holder:
+            from .models import JobClaim
+
+            JobClaim.objects.update_or_create(
+                queue=queue.name, job_id=pk, defaults={"hostname": holder[:255], "claimed_at": now}
+            )
     row.refresh_from_db()
     return row
 
@@ -294,9 +301,10 @@ def sweep(queue: JobQueue, *, now: datetime | None = None) -> int:
         running = running.select_related(*queue.running_related)
     dead: list[int] = []
     workers = _heartbeats(queue.broker_queue)
+    holders = _holders(queue, now)
     for row in running:
         started = row.started_at  # type: ignore[attr-defined]
-        if started >= now - queue.running_grace(row) and not _worker_gone(started, workers, now):
+        if started >= now - queue.running_grace(row) and not _holder_gone(holders.get(row.pk), started, workers, now):
             continue
         # Only the sweep that moves it sends it (two sweeps at once send it once).
         if manager.filter(pk=row.pk, status=JobState.RUNNING, started_at=started).update(status=JobState.RECEIVED):
@@ -324,6 +332,58 @@ def _heartbeats(broker_queue: str) -> list[tuple[datetime, datetime]]:
 
     rows = WorkerHeartbeat.objects.values_list("queues", "started_at", "seen_at")
     return [(started, seen) for queues, started, seen in rows if broker_queue in queues.split(",")]
+
+
+def _current_worker() -> str:
+    """The Celery node name of the worker running the current task ("" outside a worker or eager)."""
+    from celery import current_task
+
+    if not current_task:
+        return ""
+    request = current_task.request
+    if getattr(request, "is_eager", False):
+        return ""
+    return str(getattr(request, "hostname", "") or "")
+
+
+def _holders(queue: JobQueue, now: datetime) -> dict[int, tuple[datetime, datetime | None, datetime | None, bool]]:
+    """Per running job that a worker claimed: (claimed_at, that worker's heartbeat start and last
+    beat, or None when it has no row, and whether any worker beats at all)."""
+    from .models import JobClaim, WorkerHeartbeat
+
+    claims = list(JobClaim.objects.filter(queue=queue.name).values_list("job_id", "hostname", "claimed_at"))
+    if not claims:
+        return {}
+    beats = {h: (s, seen) for h, s, seen in WorkerHeartbeat.objects.values_list("hostname", "started_at", "seen_at")}
+    fresh_after = now - timedelta(seconds=3 * float(settings.WORKER_HEARTBEAT_SECONDS))
+    beating = any(seen >= fresh_after for _, seen in beats.values())
+    return {
+        job_id: (claimed_at, *beats.get(hostname, (None, None)), beating)
+        for job_id, hostname, claimed_at in claims
+    }
+
+
+def _holder_gone(
+    holder: tuple[datetime, datetime | None, datetime | None, bool] | None,
+    started: datetime,
+    workers: list[tuple[datetime, datetime]],
+    now: datetime,
+) -> bool:
+    """True when the worker that holds a running job cannot be alive any more.
+
+    With a claim (the job was taken inside a worker): that worker's own heartbeat is stale, its
+    row is gone while other workers beat (a warm shutdown removes it), or it started again after
+    the claim (a killed worker restarted under the same node name) — whatever the other workers of
+    the queue do. Without one (a job taken outside a worker): :func:`_worker_gone`."""
+    if holder is None or holder[0] != started:
+        return _worker_gone(started, workers, now)
+    claimed_at, beat_started, seen, beating = holder
+    fresh_after = now - timedelta(seconds=3 * float(settings.WORKER_HEARTBEAT_SECONDS))
+    if claimed_at > fresh_after:
+        return False  # too recent to tell a dead worker from a late beat
+    if seen is None or beat_started is None:
+        return beating  # no row for it: gone if the heartbeats work at all (else nothing is concluded)
+    return seen < fresh_after or beat_started > claimed_at
 
 
 def _worker_gone(started: datetime, workers: list[tuple[datetime, datetime]], now: datetime) -> bool:
@@ -437,4 +497,15 @@ def housekeeping() -> dict[str, int]:
     for queue in registered_queues():
         if queue.work_root is not None:
             counts[f"folders:{queue.name}"] = job_folders_prune(queue.work_root(), older_than=older)
+        counts[f"claims:{queue.name}"] = job_claims_prune(queue, older_than=older)
     return counts
+
+
+def job_claims_prune(queue: JobQueue, *, older_than: float) -> int:
+    """Forget which worker held jobs that are no longer running (claimed more than ``older_than`` s ago)."""
+    from .models import JobClaim
+
+    cutoff = timezone.now() - timedelta(seconds=older_than)
+    running = queue.model._default_manager.filter(status=JobState.RUNNING).values("pk")
+    deleted, _ = JobClaim.objects.filter(queue=queue.name, claimed_at__lt=cutoff).exclude(job_id__in=running).delete()
+    return deleted

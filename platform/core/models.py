@@ -3,6 +3,8 @@
 - :class:`WorkerHeartbeat`: each Celery worker writes its row every few seconds (``core.heartbeat``),
   so the site overview and ``/readyz`` can tell a live worker from a dead one with any broker —
   the embedded SQLite broker cannot answer ``inspect ping``.
+- :class:`JobClaim`: which worker holds a running job (``core.jobs.claim`` writes it), so that the
+  sweep sees at once that *that* worker is gone, even while other workers of its queue beat on.
 - :class:`DemoCourse`: courses that ``manage.py load_demo`` created. Demo-only data (made-up
   students, seeded results) goes into these and nowhere else.
 """
@@ -25,6 +27,20 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.hostname} (seen {self.seen_at:%Y-%m-%d %H:%M:%S})"
+
+
+class JobClaim(models.Model):
+    queue = models.CharField(max_length=64)  # core.jobs.JobQueue.name
+    job_id = models.BigIntegerField()
+    hostname = models.CharField(max_length=255)  # the Celery node name, as in WorkerHeartbeat
+    claimed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=("queue", "job_id"), name="core_jobclaim_one_per_job")]
+        verbose_name = "job claim"
+
+    def __str__(self) -> str:
+        return f"{self.queue} {self.job_id} on {self.hostname}"
 
 
 class DemoCourse(models.Model):

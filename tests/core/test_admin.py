@@ -31,7 +31,7 @@ def everything(world, cast, settings, tmp_path):  # type: ignore[no-untyped-def]
     from competitions.models import CompetitionGrade, TeamMembership
     from competitions.models import Submission as CSubmission
     from competitions.services import team_create
-    from core.models import DemoCourse, WorkerHeartbeat
+    from core.models import DemoCourse, JobClaim, WorkerHeartbeat
     from courses.models import CourseImport
     from grading.models import ManualGrade, Override, ScoreRelease, Submission
     from grading.services import extension_grant
@@ -61,6 +61,7 @@ def everything(world, cast, settings, tmp_path):  # type: ignore[no-untyped-def]
     CompetitionGrade.objects.create(activity=world.assignment, user=cast.alice, points=4.0, rank=1, computed_at=now, rule="rank")
     CourseImport.objects.create(teacher=cast.teacher, course=world.course, filename="qc101.zip", status="done")
     WorkerHeartbeat.objects.create(hostname="celery@x", queues="grading", started_at=now, seen_at=now)
+    JobClaim.objects.create(queue="grading", job_id=sub.pk, hostname="celery@x", claimed_at=now)
     from courses.models import Announcement
     from grading.models import Accommodation, GeneralComment, RubricItem, SavedComment, Section
 

@@ -226,3 +226,69 @@ def test_sweep_resends_a_running_job_at_once_when_the_heartbeats_show_its_worker
         assert sub.status == SubmissionStatus.QUEUED and sub.attempts == 1  # the attempt stays counted
         assert brokers.queued_task_args(back, "grading") == [("grading.grade_submission", [sub.pk])]
     brokers.clear_queue(back, "grading")
+
+
+def test_sweep_resends_the_job_of_a_killed_worker_while_other_workers_beat_on(
+    cast, bell_assignment, bell, settings, monkeypatch
+):
+    """Each claim records the worker that took the job (core.JobClaim): when that worker stops
+    beating, restarts or shuts down, its job goes back at the next sweep — even while an older
+    worker of the same queue is alive (the heartbeat rule alone waited the job's whole grace)."""
+    from core import jobs
+    from core.models import JobClaim, WorkerHeartbeat
+    from grading.services import GRADING_QUEUE, submissions_sweep
+
+    sent: list[int] = []
+    monkeypatch.setattr(jobs, "_send", lambda queue, pk, countdown: sent.append(pk))
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.WORKER_HEARTBEAT_SECONDS = 5
+    now = timezone.now()
+    started = now - timedelta(minutes=1)  # well inside the 5-minute grace, beyond three beats
+    held = {}
+    for user, worker in ((cast.alice, "grading@a"), (cast.bob, "grading@b")):
+        monkeypatch.setattr(jobs, "_current_worker", lambda worker=worker: worker)
+        sub = _receive(user, bell_assignment, bell["solved"].encode(), key=worker)
+        assert jobs.claim(GRADING_QUEUE, sub.pk) is not None
+        Submission.objects.filter(pk=sub.pk).update(started_at=started)
+        JobClaim.objects.filter(queue="grading", job_id=sub.pk).update(claimed_at=started)
+        held[worker] = sub
+    assert set(JobClaim.objects.values_list("hostname", flat=True)) == {"grading@a", "grading@b"}
+    long_ago = started - timedelta(hours=1)
+    a = WorkerHeartbeat.objects.create(hostname="grading@a", queues="grading", started_at=long_ago, seen_at=now)
+    b = WorkerHeartbeat.objects.create(hostname="grading@b", queues="grading", started_at=long_ago, seen_at=now)
+    assert submissions_sweep(now=now) == 0 and sent == []  # both beating: both keep their jobs
+
+    b.seen_at = now - timedelta(seconds=20)  # b was killed; a (older, alive) beats on
+    b.save()
+    assert submissions_sweep(now=now) == 1 and sent == [held["grading@b"].pk]
+    held["grading@b"].refresh_from_db()
+    held["grading@a"].refresh_from_db()
+    assert held["grading@b"].status == SubmissionStatus.QUEUED and held["grading@a"].status == SubmissionStatus.RUNNING
+
+    # a restarted under the same node name after it took its job: that job went with it
+    a.started_at = now - timedelta(seconds=10)
+    a.save()
+    assert submissions_sweep(now=now) == 1 and sent[-1] == held["grading@a"].pk
+
+    # a warm shutdown removes the worker's row: its job goes back while the other workers beat
+    sent.clear()
+    monkeypatch.setattr(jobs, "_current_worker", lambda: "grading@c")
+    sub = _receive(cast.charlie, bell_assignment, bell["solved"].encode(), key="c")
+    assert jobs.claim(GRADING_QUEUE, sub.pk) is not None
+    Submission.objects.filter(pk=sub.pk).update(started_at=started)
+    JobClaim.objects.filter(queue="grading", job_id=sub.pk).update(claimed_at=started)
+    assert submissions_sweep(now=now) == 1 and sent == [sub.pk]  # no row for grading@c, a beats
+    # ... but without any heartbeat at all nothing is concluded
+    WorkerHeartbeat.objects.all().delete()
+    Submission.objects.filter(pk=sub.pk).update(status=SubmissionStatus.RUNNING, started_at=started)
+    assert submissions_sweep(now=now) == 0
+
+
+def test_a_claim_outside_a_worker_records_no_holder(cast, bell_assignment, bell) -> None:  # type: ignore[no-untyped-def]
+    from core import jobs
+    from core.models import JobClaim
+    from grading.services import GRADING_QUEUE
+
+    sub = _receive(cast.alice, bell_assignment, bell["solved"].encode())
+    assert jobs._current_worker() == "" and jobs.claim(GRADING_QUEUE, sub.pk) is not None
+    assert not JobClaim.objects.exists()
