@@ -215,7 +215,12 @@ def test_the_asgi_progress_stream_waits_in_line_too(hub, students, world):  # ty
                 await asyncio.to_thread(services.start_finish_for, user=students[0], ok=True)
         return chunks
 
-    chunks = asyncio.run(read())
+    # in a thread of its own: a session's browser (Playwright's sync API) may keep an event loop
+    # running in this one, where asyncio.run() refuses to start
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        chunks = pool.submit(asyncio.run, read()).result(timeout=600)
     assert "number 1 in line" in chunks[0]
     assert '"ready": true' in chunks[-1]
     assert hub.starts[-1] == students[2].hub_name
