@@ -339,6 +339,12 @@ def take() -> str:
     return text
 
 
+def _is_circuit(value: Any) -> bool:
+    """A Qiskit QuantumCircuit (crosses as QPY; a call may change it in place)."""
+    cls = type(value)
+    return cls.__name__ == "QuantumCircuit" and cls.__module__.startswith("qiskit.")
+
+
 def _serve(req: dict[str, Any]) -> dict[str, Any]:
     from IPython import get_ipython
 
@@ -362,7 +368,7 @@ def _serve(req: dict[str, Any]) -> dict[str, Any]:
         # changed, or rely on a function filling one in): their state after the call, as data.
         np = _np()
         mutable = (list, dict) if np is None else (list, dict, np.ndarray)
-        after = [encode(a, _student_ref) if type(a) in mutable else None for a in args]
+        after = [encode(a, _student_ref) if type(a) in mutable or _is_circuit(a) else None for a in args]
         return {"ok": encode(value, _student_ref), "args_after": after}
     elif op == "attr":
         name = str(req["name"])

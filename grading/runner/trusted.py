@@ -181,7 +181,7 @@ def _student_exception(error: Any) -> BaseException:
 
 
 def _write_back(args: tuple[Any, ...], after: Any) -> None:
-    """Give the test's own list, dict or array arguments the state the student's call left them in,
+    """Give the test's own list, dict, array or circuit arguments the state the student's call left them in,
     as a call in the same interpreter would (only for the same type; a failed write-back is ignored)."""
     if type(after) is not list or len(after) != len(args):
         return
@@ -202,6 +202,11 @@ def _write_back(args: tuple[Any, ...], after: Any) -> None:
                 and arg.flags.writeable
             ):
                 arg[...] = new
+            elif type(arg).__name__ == "QuantumCircuit" and type(new) is type(arg):
+                # a circuit's whole state (instructions, registers, parameters) lives in its __dict__;
+                # ``new`` is a fresh copy decoded for this call alone
+                arg.__dict__.clear()
+                arg.__dict__.update(new.__dict__)
 
 
 def _refuse(*_: Any, **__: Any) -> Any:

@@ -448,11 +448,6 @@ def test_mutated_arguments_come_back_as_in_one_interpreter(tmp_path):
     assert _run(mini, mini["student"], tmp_path).score == 0.0
 
 
-@pytest.mark.xfail(
-    reason="a QuantumCircuit argument crosses as a QPY copy and is not written back: a function that measures its "
-    "argument in place passes a test checking the argument was left unchanged (lists, dicts and arrays are written back)",
-    strict=True,
-)
 def test_circuit_argument_changed_in_place_is_seen(tmp_path):
     if not sandbox_probe()["isolated"]:
         pytest.skip("no working bubblewrap here")
@@ -463,6 +458,20 @@ def test_circuit_argument_changed_in_place_is_seen(tmp_path):
     )
     wrong = solved(mini["source"], mini["student"], {"answer": "def measured(qc):\n    qc.measure_all()\n    return qc"})
     assert _run(mini, wrong, tmp_path).score == 0.0
+    assert _run(mini, solved(mini["source"], mini["student"]), tmp_path).score == 1.0
+
+
+def test_a_circuit_the_student_fills_in_place_arrives_filled(tmp_path):
+    """The other direction: a function meant to add gates to the test's circuit is seen to do so."""
+    if not sandbox_probe()["isolated"]:
+        pytest.skip("no working bubblewrap here")
+    mini = _mini(
+        "from qiskit import QuantumCircuit",
+        "def entangle(qc):\n    ### BEGIN SOLUTION\n    qc.h(0)\n    qc.cx(0, 1)\n    ### END SOLUTION",
+        "c = QuantumCircuit(2)\nentangle(c)\nassert [i.operation.name for i in c.data] == ['h', 'cx'] and c.num_qubits == 2",
+    )
+    assert _run(mini, solved(mini["source"], mini["student"]), tmp_path).score == 1.0
+    assert _run(mini, mini["student"], tmp_path).score == 0.0
 
 
 def test_nothing_a_job_leaves_running_on_the_trusted_side_survives_into_the_next(tmp_path):
