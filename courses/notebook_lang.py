@@ -83,4 +83,7 @@ def notebook_bytes_for_language(data: bytes, lang: str | None = None) -> bytes:
         return data
     if not isinstance(nb, dict):
         return data
-    return (json.dumps(notebook_for_language(nb, lang), indent=1, ensure_ascii=False) + "\n").encode()
+    converted = notebook_for_language(nb, lang)
+    if converted == nb:  # nothing to swap or strip: the file's own bytes, byte for byte
+        return data
+    return (json.dumps(converted, indent=1, ensure_ascii=False) + "\n").encode()
