@@ -213,3 +213,23 @@ def test_a_hub_that_is_down_says_so_and_the_lesson_is_tried_again(client, world,
     ScheduledLesson.objects.create(course=world.course, starts_at=timezone.now() + timedelta(minutes=5))
     assert services.lessons_due() == []
     assert ScheduledLesson.objects.get().prepared_at is None  # the next housekeeping tries again
+
+
+@pytest.mark.django_db
+def test_bad_input_to_prepare_and_schedule_is_a_clear_refusal_that_changes_nothing(client, world, cast, fake):  # type: ignore[no-untyped-def]
+    """A teacher's malformed or foreign input: a 4xx with the form's own message, no lesson, no start."""
+    from grading.models import Section
+    from sandbox.models import LabStart, ScheduledLesson
+
+    foreign = Section.objects.create(course=world.other_course, name="Not yours")
+    client.force_login(cast.teacher)
+    for data in ({"starts_at": "next tuesday"}, {"starts_at": ""}, {}, {"starts_at": "2030-02-30T10:00"}):
+        r = client.post("/lab/qc101/lessons/", data)
+        text = r.content.decode()
+        assert r.status_code == 400, data
+        assert "Enter a valid date/time." in text or "This field is required." in text, data
+    r = client.post("/lab/qc101/lessons/", {"starts_at": "2030-01-01T10:00", "section": foreign.pk})
+    assert r.status_code == 400 and "Select a valid choice." in r.content.decode()
+    assert client.post(PREPARE, {"section": foreign.pk}).status_code == 404
+    assert client.post(PREPARE, {"section": "1; DROP TABLE"}).status_code == 404
+    assert not ScheduledLesson.objects.exists() and not LabStart.objects.exists() and fake.starts == []
