@@ -58,6 +58,11 @@ class Course(Bilingual):
     # Digest of the last imported folder: a re-import of identical content is a no-op.
     source_digest = models.CharField(max_length=64, blank=True)
     imported_at = models.DateTimeField(null=True, blank=True)
+    # The school or district whose template this is (offered per class and term: orgs.Offering).
+    owner = models.ForeignKey(
+        "orgs.Organisation", on_delete=models.PROTECT, null=True, blank=True, related_name="courses",
+        verbose_name=_("owned by"),
+    )
 
     class Meta:
         ordering = ("title",)
@@ -72,6 +77,11 @@ class Enrollment(models.Model):
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="enrollments")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollments")
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.STUDENT)
+    # The offering (class × term × school) the member takes or teaches the course in; NULL only
+    # for staff of the whole template (its authors).
+    offering = models.ForeignKey(
+        "orgs.Offering", on_delete=models.PROTECT, null=True, blank=True, related_name="enrollments"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

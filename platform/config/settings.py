@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "dashboard",
     "notifications",
     "assessments",
+    "orgs",
 ]
 
 MIDDLEWARE = [
