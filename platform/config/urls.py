@@ -23,6 +23,7 @@ urlpatterns = [
     path("lab/", include("sandbox.urls")),
     path("competitions/", include("competitions.urls")),
     path("quiz/", include("assessments.urls")),
+    path("orgs/", include("orgs.urls")),
     path("", include("dashboard.urls")),
     path("admin/", admin.site.urls),
 ]
