@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING
 
 from django.db import transaction
@@ -91,3 +92,186 @@ def student_move_class(*, membership: Membership, to: SchoolClass | None) -> Non
         if to is not None:
             for offering in Offering.objects.filter(classes=to).select_related("term"):
                 offering_sync_enrollments(offering=offering)
+
+
+# --- Administration of districts, schools, classes, terms and members (the /orgs/ pages) ---------
+
+
+def district_create(*, name: str, slug: str, name_zh: str = "") -> Organisation:
+    """A new district (site admins only: the view checks)."""
+    from .enums import OrgKind
+
+    if Organisation.objects.filter(slug=slug).exists():
+        raise OrgError("slug_taken", _("That short name is taken."))
+    return Organisation.objects.create(kind=OrgKind.DISTRICT, name=name, name_zh=name_zh, slug=slug)
+
+
+def school_create(
+    *, district: Organisation | None, name: str, slug: str, username_prefix: str, name_zh: str = ""
+) -> Organisation:
+    """A new school in ``district``; its imported people are called ``<username_prefix>-<number>``.
+
+    The prefix is unique among schools and no existing account may already start with it:
+    otherwise an import could take over an account made elsewhere.
+    """
+    from accounts.models import User
+
+    from .enums import OrgKind
+
+    if district is not None and not district.is_district:
+        raise OrgError("not_district", _("Schools belong to a district."))
+    if Organisation.objects.filter(slug=slug).exists():
+        raise OrgError("slug_taken", _("That short name is taken."))
+    prefix = username_prefix.lower()
+    if Organisation.objects.filter(username_prefix__iexact=prefix).exists():
+        raise OrgError("prefix_taken", _("Another school uses that username prefix."))
+    if User.objects.filter(username__istartswith=f"{prefix}-").exists():
+        raise OrgError("prefix_in_use", _("Accounts starting with that prefix exist already; choose another prefix."))
+    return Organisation.objects.create(
+        kind=OrgKind.SCHOOL, parent=district, name=name, name_zh=name_zh, slug=slug, username_prefix=prefix
+    )
+
+
+def school_update(*, school: Organisation, name: str, name_zh: str, username_prefix: str = "") -> Organisation:
+    """Rename a school; its username prefix may be set once (the upgrade's default school has none)."""
+    school.name, school.name_zh = name, name_zh
+    fields = ["name", "name_zh"]
+    if username_prefix and not school.username_prefix:
+        from accounts.models import User
+
+        prefix = username_prefix.lower()
+        if Organisation.objects.filter(username_prefix__iexact=prefix).exclude(pk=school.pk).exists():
+            raise OrgError("prefix_taken", _("Another school uses that username prefix."))
+        if User.objects.filter(username__istartswith=f"{prefix}-").exists():
+            raise OrgError("prefix_in_use", _("Accounts starting with that prefix exist already; choose another prefix."))
+        school.username_prefix = prefix
+        fields.append("username_prefix")
+    school.save(update_fields=fields)
+    return school
+
+
+def class_create(*, school: Organisation, name: str, name_zh: str = "", grade: int | None = None) -> SchoolClass:
+    if SchoolClass.objects.filter(school=school, name__iexact=name).exists():
+        raise OrgError("class_exists", _("The school has a class of that name already."))
+    return SchoolClass.objects.create(school=school, name=name, name_zh=name_zh, grade=grade)
+
+
+def class_update(*, school_class: SchoolClass, name: str, name_zh: str, grade: int | None) -> SchoolClass:
+    clash = SchoolClass.objects.filter(school_id=school_class.school_id, name__iexact=name).exclude(pk=school_class.pk)
+    if clash.exists():
+        raise OrgError("class_exists", _("The school has a class of that name already."))
+    school_class.name, school_class.name_zh, school_class.grade = name, name_zh, grade
+    school_class.save(update_fields=["name", "name_zh", "grade"])
+    return school_class
+
+
+def class_delete(*, school_class: SchoolClass) -> None:
+    """Delete a class that never had anything in it; one with members or offerings is archived instead."""
+    if school_class.members.exists() or school_class.offerings.exists():
+        raise OrgError("class_in_use", _("The class has members or course offerings: archive it instead."))
+    school_class.delete()
+
+
+def class_archive(*, school_class: SchoolClass, archived: bool = True) -> None:
+    """Hide a class from imports and pickers (or bring it back); members and offerings stay as they are."""
+    if not archived and school_class.graduated_on is not None:
+        raise OrgError("graduated", _("A graduated class stays archived."))
+    school_class.archived = archived
+    school_class.save(update_fields=["archived"])
+
+
+def class_move_students(*, school_class: SchoolClass, to: SchoolClass) -> int:
+    """Move every active student of a class to another class of the school; returns how many moved.
+
+    Each one goes through student_move_class, so they follow the new class's current offerings;
+    their enrolments in ended offerings (and the grades there) stay where they were.
+    """
+    if to.pk == school_class.pk:
+        raise OrgError("same_class", _("Choose another class."))
+    if to.school_id != school_class.school_id:
+        raise OrgError("foreign_class", _("The class belongs to another school."))
+    if to.archived:
+        raise OrgError("archived_class", _("That class is archived."))
+    members = list(
+        Membership.objects.filter(school_class=school_class, role=OrgRole.STUDENT, archived=False).order_by("pk")
+    )
+    with transaction.atomic():
+        for membership in members:
+            student_move_class(membership=membership, to=to)
+    return len(members)
+
+
+def class_graduate(*, school_class: SchoolClass, on: date | None = None) -> int:
+    """A class leaves the school: it is archived with its date, its students' memberships archived.
+
+    Enrolments and grades are untouched: the students keep reading their old offerings, and
+    archived memberships are never enrolled in new ones. Returns how many students graduated.
+    """
+    from django.utils import timezone
+
+    with transaction.atomic():
+        school_class.graduated_on = on or timezone.localdate()
+        school_class.archived = True
+        school_class.save(update_fields=["graduated_on", "archived"])
+        return Membership.objects.filter(
+            school_class=school_class, role=OrgRole.STUDENT, archived=False
+        ).update(archived=True)
+
+
+def term_save(
+    *, org: Organisation, name: str, starts_on: date, ends_on: date | None, name_zh: str = "", term: Term | None = None
+) -> Term:
+    """Create a term of ``org`` (or change ``term``)."""
+    if ends_on is not None and ends_on < starts_on:
+        raise OrgError("term_dates", _("A term cannot end before it starts."))
+    term = term or Term(org=org)
+    term.name, term.name_zh, term.starts_on, term.ends_on = name, name_zh, starts_on, ends_on
+    term.save()
+    return term
+
+
+def term_delete(*, term: Term) -> None:
+    if term.offerings.exists():
+        raise OrgError("term_in_use", _("Courses are offered in this term; it cannot be deleted."))
+    term.delete()
+
+
+def member_add(
+    *, org: Organisation, user: User, role: OrgRole, school_class: SchoolClass | None = None, student_number: str = ""
+) -> Membership:
+    """Add an existing account to an organisation (or bring back an archived membership)."""
+    if student_number and (
+        Membership.objects.filter(org=org, student_number=student_number).exclude(user=user).exists()
+    ):
+        raise OrgError("number_taken", _("Another member has that student number."))
+    with transaction.atomic():
+        membership, created = Membership.objects.get_or_create(
+            org=org, user=user, defaults={"role": role, "student_number": student_number}
+        )
+        if not created and not membership.archived:
+            raise OrgError("already_member", _("%(user)s is a member already.") % {"user": user})
+        membership.role, membership.archived = role, False
+        if student_number:
+            membership.student_number = student_number
+        membership.save(update_fields=["role", "archived", "student_number"])
+        if school_class is not None:
+            student_move_class(membership=membership, to=school_class)
+    return membership
+
+
+def member_update(
+    *, membership: Membership, role: OrgRole, school_class: SchoolClass | None, student_number: str, archived: bool
+) -> Membership:
+    """Change a member's role, class (moving their offerings), number or archived state."""
+    if student_number and (
+        Membership.objects.filter(org_id=membership.org_id, student_number=student_number)
+        .exclude(pk=membership.pk)
+        .exists()
+    ):
+        raise OrgError("number_taken", _("Another member has that student number."))
+    with transaction.atomic():
+        membership.role, membership.student_number, membership.archived = role, student_number, archived
+        membership.save(update_fields=["role", "student_number", "archived"])
+        if school_class != membership.school_class:
+            student_move_class(membership=membership, to=school_class)
+    return membership
