@@ -533,6 +533,10 @@ DASHBOARD_HUB_TIMEOUT_SECONDS = env_float("DASHBOARD_HUB_TIMEOUT_SECONDS", 1.5)
 DASHBOARD_LAB_MEMORY_FROM_PROCESSES = env_bool("DASHBOARD_LAB_MEMORY_FROM_PROCESSES", True)
 # Gradebook rows per page (the CSV export always has every row that matches the filters).
 DASHBOARD_GRADEBOOK_PAGE_SIZE = env_int("DASHBOARD_GRADEBOOK_PAGE_SIZE", 100, minimum=10)
+# District dashboard: its per-class scores are a snapshot kept this long (0: computed on every view);
+# lab starts and grading jobs are counted over the last DASHBOARD_DISTRICT_LOAD_DAYS days, live.
+DASHBOARD_DISTRICT_SNAPSHOT_SECONDS = env_int("DASHBOARD_DISTRICT_SNAPSHOT_SECONDS", 300, minimum=0)
+DASHBOARD_DISTRICT_LOAD_DAYS = env_int("DASHBOARD_DISTRICT_LOAD_DAYS", 7, minimum=1)
 
 # --- competitions (continued): the sweep joins the beat schedule defined above ------------------
 CELERY_BEAT_SCHEDULE["competitions-sweep"] = {
