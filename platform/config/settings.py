@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "notifications",
     "assessments",
     "orgs",
+    "sso",
 ]
 
 MIDDLEWARE = [

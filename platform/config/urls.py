@@ -24,6 +24,7 @@ urlpatterns = [
     path("competitions/", include("competitions.urls")),
     path("quiz/", include("assessments.urls")),
     path("orgs/", include("orgs.urls")),
+    path("sso/", include("sso.urls")),
     path("", include("dashboard.urls")),
     path("admin/", admin.site.urls),
 ]
