@@ -127,6 +127,10 @@ c.Spawner.http_timeout = 30
 c.LiangzhiSpawner.home_root = str(STATE_DIR / "homes")
 c.LiangzhiSpawner.log_dir = str(STATE_DIR / "logs")
 c.LiangzhiSpawner.env_root = sys.prefix
+# Only the site starts labs (its start queue and school quotas); LIANGZHI_HUB_SITE_STARTS_ONLY=0 lifts it.
+if (env("LIANGZHI_HUB_SITE_STARTS_ONLY") or "1") == "1":
+    c.LiangzhiSpawner.starts_only_from = SITE_SERVICE_NAME
+c.LiangzhiSpawner.site_url = SITE_URL
 c.LiangzhiSpawner.warm_kernel = (env("LIANGZHI_HUB_WARM_KERNEL") or "1") == "1"
 # The kernel helper library (liangzhi_checks) is on the venv's path through a .pth file.
 c.LiangzhiSpawner.extra_ro_paths = {str(REPO / "grading" / "kernel_lib"): "kernel helpers"}

@@ -155,6 +155,12 @@ class LiangzhiSpawner(LocalProcessSpawner):
         config=True
     )
     log_tail_lines = Integer(40, help="Lines of a failed server's output copied into the hub log.").tag(config=True)
+    starts_only_from = Unicode(
+        "",
+        help="When set, the name of the one service whose request may start a server (the site's): a "
+        "student's own /hub/spawn or API call would skip the site's start queue and school quotas.",
+    ).tag(config=True)
+    site_url = Unicode("", help="Where a refused start sends the student (the course site).").tag(config=True)
 
     @default("home_root")
     def _home_root_default(self) -> str:
@@ -456,7 +462,24 @@ class LiangzhiSpawner(LocalProcessSpawner):
         finally:
             self._start_done = True
 
+    def _asked_by_allowed_starter(self) -> bool:
+        """Whether the request that started this spawn came from ``starts_only_from`` (or there is
+        no such rule). A hub-internal start has no handler and is allowed: every request has one."""
+        if not self.starts_only_from or self.handler is None:
+            return True
+        try:
+            who = self.handler.current_user
+        except Exception:  # noqa: BLE001  # a handler without a resolved user is not the service
+            return False
+        return getattr(who, "kind", "") == "service" and getattr(who, "name", "") == self.starts_only_from
+
     async def _start(self) -> tuple[str, int]:
+        if not self._asked_by_allowed_starter():
+            where = self.site_url or "the course site"
+            raise ValueError(
+                f"Labs are opened from the course site ({where}): it keeps your class's start queue "
+                "and your school's lab quota. / 请从课程网站打开实验环境。"
+            )
         name = self.profile["name"]  # validates the profile before anything is created
         if self.profiles[name].get("gpu") and self.local_profiles_only:
             raise ValueError("The GPU profile is only available on the cluster deployment.")
