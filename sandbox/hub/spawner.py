@@ -469,7 +469,7 @@ class LiangzhiSpawner(LocalProcessSpawner):
             return True
         try:
             who = self.handler.current_user
-        except Exception:  # noqa: BLE001  # a handler without a resolved user is not the service
+        except Exception:  # a handler without a resolved user is not the service
             return False
         return getattr(who, "kind", "") == "service" and getattr(who, "name", "") == self.starts_only_from
 
