@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from .models import Competition, CompetitionGrade, Phase, Submission, Team, TeamMembership
+from .models import Competition, CompetitionGrade, Phase, Registration, Submission, Team, TeamMembership
 
 
 class PhaseInline(admin.TabularInline):
@@ -21,12 +21,22 @@ class PhaseInline(admin.TabularInline):
 
 @admin.register(Competition)
 class CompetitionAdmin(admin.ModelAdmin):
-    list_display = ("slug", "title", "task", "course", "max_team_size", "created_at")
-    list_filter = ("task",)
-    list_select_related = ("course",)
-    search_fields = ("slug", "title", "title_zh", "course__slug")
-    raw_id_fields = ("course", "hosts")
+    list_display = ("slug", "title", "task", "course", "scope", "org", "school_ranking", "synchronised", "created_at")
+    list_filter = ("task", "scope", "synchronised")
+    list_select_related = ("course", "org")
+    search_fields = ("slug", "title", "title_zh", "course__slug", "org__slug")
+    raw_id_fields = ("course", "hosts", "org")
+    filter_horizontal = ("eligible_schools",)
     inlines = (PhaseInline,)
+
+
+@admin.register(Registration)
+class RegistrationAdmin(admin.ModelAdmin):
+    list_display = ("user", "competition", "school", "grade", "registered_at")
+    list_filter = (("competition", admin.RelatedOnlyFieldListFilter),)
+    list_select_related = ("user", "competition", "school")
+    search_fields = ("user__username", "competition__slug", "school__slug")
+    raw_id_fields = ("competition", "user", "school")
 
 
 @admin.register(Phase)
@@ -40,11 +50,11 @@ class PhaseAdmin(admin.ModelAdmin):
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
-    list_display = ("name", "competition", "created_by", "created_at")
+    list_display = ("name", "competition", "school", "created_by", "created_at")
     list_filter = (("competition", admin.RelatedOnlyFieldListFilter),)
-    list_select_related = ("competition", "created_by")
+    list_select_related = ("competition", "created_by", "school")
     search_fields = ("name", "invite_code", "competition__slug", "created_by__username")
-    raw_id_fields = ("competition", "created_by")
+    raw_id_fields = ("competition", "created_by", "school")
 
 
 @admin.register(TeamMembership)

@@ -73,6 +73,22 @@ def generate_phase_data(phase: Phase, *, scale: float, force: bool = False) -> d
     return result
 
 
+def _tenancy(spec: dict[str, Any]) -> dict[str, Any]:
+    """Scope and schools-ranking keys, only those the definition names (a reload keeps what a
+    host set in the admin otherwise): ``scope`` + ``org`` (a district's or school's slug),
+    ``entry_mode``, ``school_ranking``, ``school_ranking_k``, ``synchronised``, ``eligible_grades``."""
+    from orgs.models import Organisation
+
+    out: dict[str, Any] = {}
+    if "scope" in spec:
+        out["scope"] = spec["scope"]
+        out["org"] = Organisation.objects.get(slug=spec["org"]) if spec.get("org") else None
+    for name in ("entry_mode", "school_ranking", "school_ranking_k", "synchronised", "eligible_grades"):
+        if name in spec:
+            out[name] = spec[name]
+    return out
+
+
 def load_definition(  # type: ignore[no-untyped-def]
     folder: Path, *, scale: float | None = None, force: bool = False, now=None, course_slug: str | None = None
 ) -> Competition:
@@ -109,6 +125,7 @@ def load_definition(  # type: ignore[no-untyped-def]
                 if "team_freeze_days" in spec
                 else None,
                 "grade_mapping": spec.get("grade_mapping", {}),
+                **_tenancy(spec),
             },
         )
         phases = []

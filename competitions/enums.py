@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from grading.enums import SubmissionStatus
 
-__all__ = ["FAILED", "PENDING", "Split", "SubmissionKind", "SubmissionStatus", "Task"]
+__all__ = ["FAILED", "PENDING", "EntryMode", "SchoolRanking", "Split", "SubmissionKind", "SubmissionStatus", "Task"]
 
 
 class Task(models.TextChoices):
@@ -34,3 +34,18 @@ FAILED = (
     SubmissionStatus.ERROR,
     SubmissionStatus.NEEDS_ATTENTION,
 )
+
+
+class EntryMode(models.TextChoices):
+    """Who enters: people on their own, school teams, or either (the default, as before)."""
+
+    EITHER = "either", _("Individuals or school teams")
+    INDIVIDUALS = "individuals", _("Individuals only")
+    TEAMS = "teams", _("School teams only")
+
+
+class SchoolRanking(models.TextChoices):
+    """How the schools ranking scores a school from its participants' best scores."""
+
+    BEST = "best", _("Best entry of the school")
+    TOPK_MEAN = "topk_mean", _("Mean of the school's top k entries")

@@ -15,8 +15,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from orgs.enums import CompetitionScope
 
-from .enums import SubmissionKind, SubmissionStatus, Task
+from .enums import EntryMode, SchoolRanking, SubmissionKind, SubmissionStatus, Task
 
 
 def new_invite_code() -> str:
@@ -46,10 +47,45 @@ class Competition(models.Model):
     team_freeze_at = models.DateTimeField(null=True, blank=True)
     # Optional course-grade mapping: {"points": 10, "top": 10, "floor": 4} (see selectors.grade_mapping).
     grade_mapping = models.JSONField(default=dict, blank=True)
+    # Who may see and enter: everyone (site), the schools of one district, or one school. ``org``
+    # is that district or school (empty for site-wide). Existing competitions are site-wide.
+    scope = models.CharField(
+        _("open to"), max_length=16, choices=CompetitionScope.choices, default=CompetitionScope.SITE
+    )
+    org = models.ForeignKey(
+        "orgs.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="competitions",
+        verbose_name=_("district or school"),
+    )
+    # Eligibility, checked at registration: empty means every school in scope / every grade.
+    eligible_schools = models.ManyToManyField(
+        "orgs.Organisation", blank=True, related_name="eligible_competitions", verbose_name=_("eligible schools")
+    )
+    eligible_grades = models.JSONField(
+        _("eligible grades"), default=list, blank=True, help_text=_("A list of grades, e.g. [10, 11]; empty: all.")
+    )
+    entry_mode = models.CharField(_("entries"), max_length=16, choices=EntryMode.choices, default=EntryMode.EITHER)
+    school_ranking = models.CharField(
+        _("schools ranking"), max_length=16, choices=SchoolRanking.choices, default=SchoolRanking.BEST
+    )
+    school_ranking_k = models.PositiveSmallIntegerField(_("k (entries counted per school)"), default=3)
+    # Every participant's phase opens and closes at the same instants, by the server's clock.
+    synchronised = models.BooleanField(_("synchronised start"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ("slug",)
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(scope=CompetitionScope.SITE) & models.Q(org__isnull=True))
+                | (~models.Q(scope=CompetitionScope.SITE) & models.Q(org__isnull=False)),
+                name="competition_scope_has_org",
+            ),
+            models.CheckConstraint(condition=models.Q(school_ranking_k__gte=1), name="competition_k_positive"),
+        ]
 
     def __str__(self) -> str:
         return self.slug
@@ -113,6 +149,10 @@ class Team(models.Model):
     competition = models.ForeignKey(Competition, on_delete=models.CASCADE, related_name="teams")
     name = models.CharField(max_length=80)
     invite_code = models.CharField(max_length=20, default=new_invite_code, unique=True)
+    # A school team: every member is of this school (empty: members without a school).
+    school = models.ForeignKey(
+        "orgs.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="competition_teams"
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -135,6 +175,32 @@ class TeamMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.team}"
+
+
+class Registration(models.Model):
+    """A person entered in a competition, with the school and grade they entered from.
+
+    Made by :func:`services.registration_create` (explicitly, or at a first submission or team
+    action) once eligibility holds; the school decides where the person's entries count in the
+    schools ranking, fixed at registration (moving school later does not move past entries).
+    """
+
+    competition = models.ForeignKey(Competition, on_delete=models.CASCADE, related_name="registrations")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="competition_registrations"
+    )
+    school = models.ForeignKey(
+        "orgs.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="competition_registrations"
+    )
+    grade = models.PositiveSmallIntegerField(null=True, blank=True)
+    registered_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=("competition", "user"), name="one_registration_per_user")]
+        indexes = [models.Index(fields=("competition", "school"), name="creg_comp_school")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in {self.competition_id}"
 
 
 class Submission(models.Model):

@@ -13,11 +13,15 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib.auth import get_user_model
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from orgs.enums import CompetitionScope, OrgKind, OrgRole
+from orgs.models import Membership, Organisation
+from orgs.selectors import org_is_admin
 
-from .enums import PENDING, SubmissionStatus
-from .models import Competition, Phase, Submission, Team, TeamMembership
+from .enums import PENDING, SchoolRanking, SubmissionStatus
+from .models import Competition, Phase, Registration, Submission, Team, TeamMembership
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -34,29 +38,65 @@ class CompAccess:
     can_participate: bool
 
 
+def _scope_memberships(*, competition: Competition, user: User) -> QuerySet[Membership]:
+    """The user's live memberships that put them inside the competition's scope (any role).
+
+    District scope: the district itself or any of its schools; school scope: that school.
+    Site scope is not a membership question (everyone is inside): callers check it first.
+    """
+    qs = Membership.objects.filter(user=user, archived=False)
+    if competition.scope == CompetitionScope.DISTRICT:
+        return qs.filter(Q(org_id=competition.org_id) | Q(org__parent_id=competition.org_id))
+    return qs.filter(org_id=competition.org_id)
+
+
+def entrant_membership(*, competition: Competition, user: User) -> Membership | None:
+    """The student membership a person enters from: a school inside the scope (any school for a
+    site-wide competition), with its class; None for someone who is no school's student."""
+    qs = Membership.objects.filter(
+        user=user, archived=False, role=OrgRole.STUDENT, org__kind=OrgKind.SCHOOL
+    ).select_related("org", "school_class")
+    if competition.scope == CompetitionScope.DISTRICT:
+        qs = qs.filter(org__parent_id=competition.org_id)
+    elif competition.scope == CompetitionScope.SCHOOL:
+        qs = qs.filter(org_id=competition.org_id)
+    return qs.order_by("pk").first()
+
+
 def competition_access(*, user: AnyUser, slug: str) -> CompAccess:
     """The competition and what the user may do there; 404 for anyone who may not see it.
 
     A course's competition is visible to the course's members (students participate; teachers and
-    site admins host); a site-wide one to every signed-in user. Named hosts always host.
+    site admins host); a site-wide one to every signed-in user. Named hosts always host; so do the
+    admins of a district- or school-wide competition's organisation. Outside a course, a district
+    or school competition is visible to that district's or school's members only (404 for the
+    rest, a student of another district included) and entered by its students; a course's
+    competition with a narrower scope also needs the student to be inside it.
     """
-    comp = Competition.objects.select_related("course").filter(slug=slug).first()
+    comp = Competition.objects.select_related("course", "org").filter(slug=slug).first()
     if comp is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         raise Http404("No such competition.")
     user = cast("User", user)  # an anonymous visitor got the 404 above
     is_admin = bool(user.is_superuser)
     named_host = comp.hosts.filter(pk=user.pk).exists()
+    org_admin = comp.org is not None and org_is_admin(user=user, org=comp.org)
+    site_wide = comp.scope == CompetitionScope.SITE
+    in_scope = site_wide or _scope_memberships(competition=comp, user=user).exists()
+    student_in_scope = site_wide or entrant_membership(competition=comp, user=user) is not None
     if comp.course_id is None:
-        return CompAccess(comp, user, is_host=is_admin or named_host, can_participate=not (is_admin or named_host))
+        host = is_admin or named_host or org_admin
+        if not (host or in_scope):
+            raise Http404("No such competition.")
+        return CompAccess(comp, user, is_host=host, can_participate=not host and student_in_scope)
     from courses.enums import Role
     from courses.selectors import course_role
 
     assert comp.course is not None  # course_id was checked above
     role = course_role(user=user, course=comp.course)
-    if role is None and not is_admin and not named_host:
+    is_host = is_admin or named_host or org_admin or role == Role.TEACHER
+    if not is_host and (role is None or not in_scope):
         raise Http404("No such competition.")
-    is_host = is_admin or named_host or role == Role.TEACHER
-    return CompAccess(comp, user, is_host=is_host, can_participate=role == Role.STUDENT)
+    return CompAccess(comp, user, is_host=is_host, can_participate=role == Role.STUDENT and student_in_scope)
 
 
 def competitions_for_user(*, user: AnyUser) -> list[Competition]:
@@ -65,11 +105,78 @@ def competitions_for_user(*, user: AnyUser) -> list[Competition]:
     user = cast("User", user)  # signed in (checked above)
     from courses.models import Enrollment
 
-    courses = Enrollment.objects.filter(user=user).values("course_id")
-    qs = Competition.objects.filter(course__isnull=True) | Competition.objects.filter(course__in=courses)
     if user.is_superuser:
-        qs = Competition.objects.all()
-    return list(qs.distinct().order_by("slug"))
+        return list(Competition.objects.select_related("course", "org").order_by("slug"))
+    courses = Enrollment.objects.filter(user=user).values("course_id")
+    qs = Competition.objects.filter(Q(course__isnull=True) | Q(course__in=courses))
+    # Scope: the organisations the user belongs to, their districts, and the schools of the
+    # districts they administer (a district admin sees its schools' competitions).
+    mine = list(Membership.objects.filter(user=user, archived=False).values_list("org_id", "org__parent_id", "role"))
+    orgs = {org for org, _parent, _role in mine} | {parent for _org, parent, _role in mine if parent}
+    admin_of = [org for org, _parent, role in mine if role == OrgRole.ADMIN]
+    orgs |= set(Organisation.objects.filter(parent_id__in=admin_of).values_list("pk", flat=True))
+    qs = qs.filter(Q(scope=CompetitionScope.SITE) | Q(org_id__in=orgs)) | Competition.objects.filter(hosts=user)
+    return list(qs.select_related("course", "org").distinct().order_by("slug"))
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    """Whether a person may register, and the school and grade they would enter from."""
+
+    school: Organisation | None
+    grade: int | None
+    reason: str = ""  # translated; empty: eligible
+
+    @property
+    def ok(self) -> bool:
+        return not self.reason
+
+
+def eligibility(*, competition: Competition, user: User) -> Eligibility:
+    """Registration's check: inside the scope as a student, one of the eligible schools (none
+    listed: every school in scope), one of the eligible grades (the grade of the student's class
+    in that school; none listed: every grade)."""
+    from django.utils.translation import gettext as _
+
+    m = entrant_membership(competition=competition, user=user)
+    school = m.org if m is not None else None
+    grade = m.school_class.grade if m is not None and m.school_class is not None else None
+    if competition.scope != CompetitionScope.SITE and m is None:
+        assert competition.org is not None
+        return Eligibility(
+            None, None, _("Only students of %(org)s may register.") % {"org": competition.org.local_name}
+        )
+    allowed = list(competition.eligible_schools.all())
+    if allowed and (school is None or school.pk not in {o.pk for o in allowed}):
+        names = ", ".join(o.local_name for o in allowed)
+        return Eligibility(
+            school, grade, _("This competition is open to students of these schools only: %(schools)s.") % {"schools": names}
+        )
+    grades = sorted({int(g) for g in (competition.eligible_grades or [])})
+    if grades:
+        listed = ", ".join(str(g) for g in grades)
+        if grade is None:
+            return Eligibility(
+                school,
+                None,
+                _(
+                    "This competition is open to grades %(grades)s, and your class has no grade on record; "
+                    "ask your school's administrator."
+                )
+                % {"grades": listed},
+            )
+        if grade not in grades:
+            return Eligibility(
+                school,
+                grade,
+                _("This competition is open to grades %(grades)s; your class is in grade %(grade)d.")
+                % {"grades": listed, "grade": grade},
+            )
+    return Eligibility(school, grade)
+
+
+def registration_of(*, competition: Competition, user: User) -> Registration | None:
+    return Registration.objects.filter(competition=competition, user=user).select_related("school").first()
 
 
 def phases_of(*, competition: Competition) -> list[Phase]:
@@ -174,6 +281,8 @@ class Row:
     entries: int = 0
     is_you: bool = False
     detail: dict[str, Any] = field(default_factory=dict)
+    school_id: int | None = None  # the team's school, or the person's at registration
+    school: str = ""  # its name in the viewer's language (filled per request, not cached)
 
 
 def _names(keys: set[str]) -> dict[str, str]:
@@ -202,12 +311,15 @@ def _sort_key(higher: bool):  # type: ignore[no-untyped-def]
     return key
 
 
-def leaderboard(*, phase: Phase, split: str, viewer: User | None = None) -> list[Row]:
+def leaderboard(
+    *, phase: Phase, split: str, viewer: User | None = None, school_id: int | None = None
+) -> list[Row]:
     """Ranked rows, one per participant plus one per baseline; ties go to the earlier submission.
 
     ``split="public"``: each participant's best public score over all their graded submissions.
     ``split="private"``: the best private score among their final selection (callers check
-    :func:`private_visible` first).
+    :func:`private_visible` first). ``school_id`` keeps that school's participants (and the
+    baselines), each with their rank in the whole competition.
     """
     import copy
 
@@ -224,12 +336,103 @@ def leaderboard(*, phase: Phase, split: str, viewer: User | None = None) -> list
         # The cache holds JSON only (core.cache: never pickles), so rows travel as dicts.
         cache.set(cache_key, [_row_dump(r) for r in ranked], 3600)
     rows = copy.deepcopy(ranked)
+    if school_id is not None:
+        rows = [r for r in rows if r.is_baseline or r.school_id == school_id]
+    names = _school_names({r.school_id for r in rows if r.school_id})
+    for r in rows:
+        r.school = names.get(r.school_id or 0, "")
     if viewer is not None:
         me = f"u{getattr(viewer, 'pk', 0)}"
         team = team_of(competition=phase.competition, user=viewer)
         for r in rows:
             r.is_you = r.participant == me or (team is not None and r.participant == f"t{team.pk}")
     return rows
+
+
+def _school_names(ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    return {o.pk: o.local_name for o in Organisation.objects.filter(pk__in=ids).only("pk", "name", "name_zh")}
+
+
+def _schools_of(*, competition_id: int, keys: set[str]) -> dict[str, int | None]:
+    """Each participant's school: a team's own, a person's at registration (two queries)."""
+    users = {int(k[1:]) for k in keys if k.startswith("u")}
+    teams = {int(k[1:]) for k in keys if k.startswith("t")}
+    out: dict[str, int | None] = {}
+    regs = Registration.objects.filter(competition_id=competition_id, user_id__in=users)
+    for uid, sid in regs.values_list("user_id", "school_id"):
+        out[f"u{uid}"] = sid
+    for tid, sid in Team.objects.filter(pk__in=teams).values_list("pk", "school_id"):
+        out[f"t{tid}"] = sid
+    return out
+
+
+@dataclass(frozen=True)
+class SchoolRow:
+    """One school on the schools ranking."""
+
+    rank: int
+    school_id: int
+    name: str
+    score: float
+    counted: int  # entries whose scores make the school's score (1 for "best"; up to k)
+    participants: int  # the school's participants with a score on the board
+    last_at: datetime  # receipt time of the latest counted entry (a tie-break)
+
+
+def school_ranking(*, phase: Phase, split: str) -> list[SchoolRow]:
+    """The schools ranking of a phase: the one place that scores and orders schools.
+
+    Built from the participant ranking of :func:`leaderboard` (each participant's best score:
+    a person's, or a school team's), without baselines or participants without a school.
+
+    * ``best``: a school scores its best participant's score; schools are ordered as those
+      participants are on the board (so ties follow the board's rule: tie-break value, then the
+      earlier submission).
+    * ``topk_mean``: a school scores the mean of its top ``k`` participants' scores. A school with
+      fewer than ``k`` scored participants is scored on **the mean of those it has** (missing
+      entries are not counted as zeros or as the worst score). Equal means go to the school with
+      more counted entries, then to the one whose latest counted entry came in earlier, then by
+      name.
+    """
+    import math
+
+    comp = phase.competition
+    higher = comp.higher_is_better
+    rows = [
+        r
+        for r in leaderboard(phase=phase, split=split)
+        if not r.is_baseline and r.score is not None and r.school_id is not None
+    ]
+    by_school: dict[int, list[tuple[int, Row]]] = {}
+    for pos, r in enumerate(rows):  # rows are in ranked order
+        assert r.school_id is not None
+        by_school.setdefault(r.school_id, []).append((pos, r))
+    k = comp.school_ranking_k if comp.school_ranking == SchoolRanking.TOPK_MEAN else 1
+    scored: list[tuple[tuple[Any, ...], SchoolRow]] = []
+    for sid, items in by_school.items():
+        top = items[: max(1, k)]
+        scores = [r.score for _pos, r in top if r.score is not None]
+        mean = math.fsum(scores) / len(scores)  # fsum: the same mean whatever the order
+        last_at = max(r.received_at for _pos, r in top)
+        row = SchoolRow(0, sid, items[0][1].school, mean, len(top), len(items), last_at)
+        if comp.school_ranking == SchoolRanking.TOPK_MEAN:
+            key: tuple[Any, ...] = ((-mean if higher else mean), -len(top), last_at, row.name, sid)
+        else:
+            key = (top[0][0],)
+        scored.append((key, row))
+    scored.sort(key=lambda item: item[0])
+    return [
+        SchoolRow(i, r.school_id, r.name, r.score, r.counted, r.participants, r.last_at)
+        for i, (_key, r) in enumerate(scored, start=1)
+    ]
+
+
+def board_schools(*, phase: Phase, split: str) -> list[tuple[int, str]]:
+    """The schools with participants on a phase's board, for the leaderboard's school filter."""
+    ids = {r.school_id for r in leaderboard(phase=phase, split=split) if r.school_id}
+    return sorted(_school_names(ids).items(), key=lambda item: item[1])
 
 
 def _row_dump(row: Row) -> dict[str, Any]:
@@ -290,8 +493,10 @@ def _ranking(*, phase: Phase, split: str) -> list[Row]:
             best.entries = len(items)
             rows.append(best)
     names = _names({r.participant for r in rows})
+    schools = _schools_of(competition_id=phase.competition_id, keys={r.participant for r in rows})
     for r in rows:
         r.name = names.get(r.participant, r.participant)
+        r.school_id = schools.get(r.participant)
     rows.sort(key=key)
     for i, r in enumerate(rows, start=1):
         r.rank = i

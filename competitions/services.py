@@ -27,9 +27,9 @@ from core import jobs
 from core.blobs import blob_get, blob_put
 
 from . import datasets
-from .enums import SubmissionKind, SubmissionStatus, Task
-from .models import Competition, Phase, Submission, Team, TeamMembership
-from .selectors import participant_key, quota_for
+from .enums import EntryMode, SubmissionKind, SubmissionStatus, Task
+from .models import Competition, Phase, Registration, Submission, Team, TeamMembership
+from .selectors import eligibility, participant_key, phases_of, quota_for
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -46,6 +46,32 @@ class SubmissionRefused(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+
+# --- registration ------------------------------------------------------------------------------
+
+
+def registration_create(*, competition: Competition, user: User, at: datetime | None = None) -> Registration:
+    """Register a person (idempotent): refused, with the reason, when :func:`selectors.eligibility`
+    says no or the competition's last phase has closed. Records the school and grade they enter
+    from; that school is where their entries count in the schools ranking."""
+    existing = Registration.objects.filter(competition=competition, user=user).first()
+    if existing is not None:
+        return existing
+    now = at or timezone.now()
+    phases = phases_of(competition=competition)
+    if phases and all(ph.is_closed(now) for ph in phases):
+        raise SubmissionRefused(_("This competition has closed; registration is over."), 403)
+    verdict = eligibility(competition=competition, user=user)
+    if not verdict.ok:
+        raise SubmissionRefused(verdict.reason, 403)
+    try:
+        with transaction.atomic():
+            return Registration.objects.create(
+                competition=competition, user=user, school=verdict.school, grade=verdict.grade, registered_at=now
+            )
+    except IntegrityError:  # a parallel request registered first
+        return Registration.objects.get(competition=competition, user=user)
 
 
 # --- receiving ---------------------------------------------------------------------------------
@@ -88,7 +114,14 @@ def submission_receive(
             raise SubmissionRefused(
                 _("This phase closed at %(t)s; no more submissions.") % {"t": locked.ends_at.isoformat()}, 403
             )
+        # The window above is the phase's, the same instants for everyone: a late registration
+        # or team change never moves it (in a synchronised competition teams are fixed while it runs).
+        registration_create(competition=locked.competition, user=user, at=now)
         key, team = participant_key(competition=locked.competition, user=user)
+        if team is None and locked.competition.entry_mode == EntryMode.TEAMS:
+            raise SubmissionRefused(
+                _("This competition takes school-team entries only: create or join your school's team first."), 403
+            )
         quota = quota_for(phase=locked, participant=key, at=now)
         if not quota.allowed:
             raise SubmissionRefused(quota.reason, 429, quota.next_allowed_at)
@@ -496,9 +529,12 @@ def baseline_record(*, phase: Phase, label: str, user: User) -> Submission:
 
 
 def final_selection_set(*, phase: Phase, user: User, submission_ids: list[int], at: datetime | None = None) -> list[int]:
-    """Mark up to K of the participant's graded submissions as their final ones (before the close)."""
+    """Mark up to K of the participant's graded submissions as their final ones (before the close;
+    in a synchronised competition, also not before the phase opens)."""
     if phase.is_closed(at):
         raise SubmissionRefused(_("The phase has closed; the final selection is frozen."), 403)
+    if phase.competition.synchronised and (at or timezone.now()) < phase.starts_at:
+        raise SubmissionRefused(_("This phase has not started yet."), 403)
     limit = phase.competition.final_selection_limit
     ids = list(dict.fromkeys(int(i) for i in submission_ids))
     if len(ids) > limit:
@@ -516,16 +552,24 @@ def final_selection_set(*, phase: Phase, user: User, submission_ids: list[int], 
 
 
 def _teams_open(comp: Competition, at: datetime | None = None) -> None:
-    if comp.team_freeze_at and (at or timezone.now()) >= comp.team_freeze_at:
+    now = at or timezone.now()
+    if comp.entry_mode == EntryMode.INDIVIDUALS:
+        raise SubmissionRefused(_("This competition takes individual entries only; there are no teams."), 403)
+    if comp.team_freeze_at and now >= comp.team_freeze_at:
         raise SubmissionRefused(_("Teams are frozen since %(t)s.") % {"t": comp.team_freeze_at.isoformat()}, 403)
+    if comp.synchronised and any(ph.is_open(now) for ph in phases_of(competition=comp)):
+        raise SubmissionRefused(
+            _("Teams are fixed while a phase runs: every participant starts and stops at the same time."), 403
+        )
 
 
 def _has_submissions(comp: Competition, user: User) -> bool:
     return Submission.objects.filter(phase__competition=comp, user=user, is_baseline=False).exists()
 
 
-def team_create(*, competition: Competition, user: User, name: str) -> Team:
-    _teams_open(competition)
+def team_create(*, competition: Competition, user: User, name: str, at: datetime | None = None) -> Team:
+    """A team of the creator's school (the school they registered from), the creator its first member."""
+    _teams_open(competition, at)
     name = name.strip()[:80]
     if not name:
         raise SubmissionRefused(_("A team needs a name."), 400)
@@ -533,20 +577,30 @@ def team_create(*, competition: Competition, user: User, name: str) -> Team:
         raise SubmissionRefused(
             _("You have already submitted on your own; teams must form before a first submission."), 409
         )
+    reg = registration_create(competition=competition, user=user, at=at)
     try:
         with transaction.atomic():
-            team = Team.objects.create(competition=competition, name=name, created_by=user)
+            team = Team.objects.create(competition=competition, name=name, created_by=user, school_id=reg.school_id)
             TeamMembership.objects.create(competition=competition, team=team, user=user)
     except IntegrityError:
         raise SubmissionRefused(_("That name is taken, or you are already in a team."), 409) from None
     return team
 
 
-def team_join(*, competition: Competition, user: User, code: str) -> Team:
-    _teams_open(competition)
-    team = Team.objects.filter(competition=competition, invite_code=code.strip()).first()
+def team_join(*, competition: Competition, user: User, code: str, at: datetime | None = None) -> Team:
+    """Join by invitation code; a school team takes members of its own school only."""
+    _teams_open(competition, at)
+    team = Team.objects.filter(competition=competition, invite_code=code.strip()).select_related("school").first()
     if team is None:
         raise SubmissionRefused(_("No team has that invitation code."), 404)
+    reg = registration_create(competition=competition, user=user, at=at)
+    if reg.school_id != team.school_id:
+        if team.school is None:
+            raise SubmissionRefused(_("That team is for participants without a school."), 403)
+        raise SubmissionRefused(
+            _("Every member of a school team must be of its school (%(school)s).") % {"school": team.school.local_name},
+            403,
+        )
     if team.memberships.count() >= competition.max_team_size:
         raise SubmissionRefused(_("That team is full."), 409)
     if _has_submissions(competition, user):
@@ -560,8 +614,8 @@ def team_join(*, competition: Competition, user: User, code: str) -> Team:
     return team
 
 
-def team_leave(*, competition: Competition, user: User) -> None:
-    _teams_open(competition)
+def team_leave(*, competition: Competition, user: User, at: datetime | None = None) -> None:
+    _teams_open(competition, at)
     m = TeamMembership.objects.filter(competition=competition, user=user).select_related("team").first()
     if m is None:
         raise SubmissionRefused(_("You are not in a team."), 400)

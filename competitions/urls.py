@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.competition_list, name="list"),
     path("<slug:slug>/", views.competition_home, name="home"),
     path("<slug:slug>/team/", views.team, name="team"),
+    path("<slug:slug>/register/", views.register, name="register"),
     path("<slug:slug>/submissions/<int:pk>/", views.submission_detail, name="submission"),
     path("<slug:slug>/submissions/<int:pk>/requeue/", views.requeue, name="requeue"),
     path("<slug:slug>/course-grades/", views.grades_apply, name="grades_apply"),

@@ -49,7 +49,8 @@ def _board_context(request: HttpRequest, access: selectors.CompAccess, phase: Ph
     can_private = selectors.private_visible(access=access, phase=phase)
     if split == "private" and not can_private:
         split = "public"
-    rows = selectors.leaderboard(phase=phase, split=split, viewer=_user(request))
+    school = _school_param(request)
+    rows = selectors.leaderboard(phase=phase, split=split, viewer=_user(request), school_id=school)
     total = sum(1 for r in rows if not r.is_baseline)
     limit = settings.COMPETITIONS_LEADERBOARD_ROWS
     show_all = request.GET.get("all") == "1"
@@ -69,7 +70,28 @@ def _board_context(request: HttpRequest, access: selectors.CompAccess, phase: Ph
         "closed": phase.is_closed(),
         "poll": settings.COMPETITIONS_LEADERBOARD_POLL_SECONDS,
         "lower_better": not access.competition.higher_is_better,
+        "school": school,
+        "board_schools": selectors.board_schools(phase=phase, split=split),
+        "schools": selectors.school_ranking(phase=phase, split=split),
     }
+
+
+def _school_param(request: HttpRequest) -> int | None:
+    raw = request.GET.get("school", "")
+    return int(raw) if raw.isdigit() else None
+
+
+def _countdown(phase: Phase) -> dict[str, Any] | None:
+    """A synchronised competition's countdown, in seconds by the server's clock (the page counts
+    down from this figure, never from the browser's own clock)."""
+    if not phase.competition.synchronised:
+        return None
+    now = timezone.now()
+    if now < phase.starts_at:
+        return {"seconds": int((phase.starts_at - now).total_seconds()), "label": _("Opens for everyone in")}
+    if now < phase.ends_at:
+        return {"seconds": int((phase.ends_at - now).total_seconds()), "label": _("Closes for everyone in")}
+    return None
 
 
 def _chart(phase: Phase, higher: bool) -> dict[str, Any]:
@@ -157,9 +179,41 @@ def competition_home(request: HttpRequest, slug: str, phase: str | None = None) 
             "accept": {"module": ".py", "notebook": ".ipynb", "predictions": ".csv"}[ph.submission_kind],
             "lab_path": services.lab_path_default(phase=ph),
             "now": timezone.now(),
+            "countdown": _countdown(ph),
+            "registration": selectors.registration_of(competition=access.competition, user=_user(request)),
+            "eligibility": selectors.eligibility(competition=access.competition, user=_user(request))
+            if access.can_participate
+            else None,
         }
     )
     return render(request, "competitions/home.html", ctx)
+
+
+@login_required
+@require_POST
+def register(request: HttpRequest, slug: str) -> HttpResponse:
+    """Register for the competition; an ineligible participant gets the reason (403)."""
+    access = selectors.competition_access(user=_user(request), slug=slug)
+    if not access.can_participate:
+        raise PermissionDenied(_("Only students inside the competition's scope may register."))
+    try:
+        services.registration_create(competition=access.competition, user=_user(request))
+    except services.SubmissionRefused as exc:
+        ph = selectors.phase_current(competition=access.competition)
+        return render(
+            request,
+            "competitions/refused.html",
+            {
+                "competition": access.competition,
+                "phase": ph,
+                "message": exc.message,
+                "retry_at": None,
+                "heading": _("Registration refused"),
+            },
+            status=exc.status,
+        )
+    messages.success(request, _("You are registered."))
+    return redirect("competitions:home", slug)
 
 
 def _downloads(access: selectors.CompAccess, phase: Phase) -> list[str]:
@@ -175,7 +229,10 @@ def leaderboard(request: HttpRequest, slug: str, phase: str) -> HttpResponse:
     ctx = _board_context(request, access, ph)
     if request.GET.get("split") == "private" and not ctx["can_private"]:
         raise PermissionDenied(_("The private leaderboard is revealed when the phase closes."))
-    template = "competitions/partials/leaderboard.html" if request.htmx else "competitions/leaderboard.html"  # type: ignore[attr-defined]
+    if request.GET.get("view") == "schools":
+        template = "competitions/partials/schools.html"
+    else:
+        template = "competitions/partials/leaderboard.html" if request.htmx else "competitions/leaderboard.html"  # type: ignore[attr-defined]
     return render(request, template, ctx)
 
 
@@ -395,6 +452,7 @@ def export_csv(request: HttpRequest, slug: str, phase: str) -> HttpResponse:
             "submission_id",
             "received_at",
             "entries",
+            "school",
         ]
     ]
     for r in selectors.leaderboard(phase=ph, split="private"):
@@ -412,6 +470,7 @@ def export_csv(request: HttpRequest, slug: str, phase: str) -> HttpResponse:
                 r.submission_id,
                 _iso(r.received_at),
                 r.entries,
+                r.school,
             ]
         )
     # Team and display names are the participants' own text: the shared writer neutralises formulas.

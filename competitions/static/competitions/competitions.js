@@ -18,3 +18,29 @@
     }
   });
 })();
+
+// Synchronised start: count down from the seconds the server computed when it rendered the page
+// (its clock is the authority; the browser's own clock is never read), then reload at zero so the
+// submit form appears or disappears as the server decides.
+(function () {
+  "use strict";
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+  function start(el) {
+    var total = parseInt(el.getAttribute("data-countdown"), 10);
+    if (isNaN(total)) { return; }
+    var clock = el.querySelector(".cmp-countdown-clock");
+    var t0 = performance.now();
+    function tick() {
+      var left = Math.max(0, Math.ceil(total - (performance.now() - t0) / 1000));
+      var d = Math.floor(left / 86400), h = Math.floor(left % 86400 / 3600);
+      var m = Math.floor(left % 3600 / 60), s = left % 60;
+      if (clock) { clock.textContent = (d ? d + "d " : "") + pad(h) + ":" + pad(m) + ":" + pad(s); }
+      el.setAttribute("data-left", String(left));
+      if (left <= 0) { window.setTimeout(function () { window.location.reload(); }, 1000); return; }
+      window.setTimeout(tick, 250);
+    }
+    tick();
+  }
+  function init() { document.querySelectorAll("[data-countdown]").forEach(start); }
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", init); } else { init(); }
+})();
