@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from django.db import transaction
@@ -275,3 +275,50 @@ def member_update(
         if school_class != membership.school_class:
             student_move_class(membership=membership, to=school_class)
     return membership
+
+
+def offering_teacher_enrol(*, offering: Offering, teacher: User) -> None:
+    """The offering's teacher is enrolled in its course with the offering set.
+
+    A teacher enrolled without an offering (a template's author) or in an ended one moves to
+    this offering; one teaching a current offering keeps it (they still see the offerings they
+    created: ``courses.selectors.offering_scope``).
+    """
+    from courses.enums import Role
+    from courses.models import Enrollment
+
+    enrollment = (
+        Enrollment.objects.filter(course_id=offering.course_id, user=teacher).select_related("offering__term").first()
+    )
+    if enrollment is None:
+        Enrollment.objects.create(course_id=offering.course_id, user=teacher, role=Role.TEACHER, offering=offering)
+    elif enrollment.offering is None or enrollment.offering.read_only:
+        enrollment.offering = offering
+        enrollment.save(update_fields=["offering"])
+
+
+def offering_add_class(*, offering: Offering, school_class: SchoolClass) -> int:
+    """Teach the offering to one more class of its school and enrol its students (returns how many)."""
+    if offering.read_only:
+        raise OrgError("read_only", _("This offering's term has ended: it is read-only."))
+    if school_class.school_id != offering.school_id:
+        raise OrgError("foreign_class", _("Every class must belong to the school."))
+    with transaction.atomic():
+        offering.classes.add(school_class)
+        return offering_sync_enrollments(offering=offering)
+
+
+def offering_due_set(*, offering: Offering, activity_id: int, due_at: datetime | None) -> None:
+    """Set (or with None clear) the offering's own due time for one activity of its course."""
+    from courses.models import Activity
+
+    from .models import OfferingDue
+
+    if offering.read_only:
+        raise OrgError("read_only", _("This offering's term has ended: it is read-only."))
+    if not Activity.objects.filter(pk=activity_id, course_id=offering.course_id).exists():
+        raise OrgError("foreign_activity", _("The activity belongs to another course."))
+    if due_at is None:
+        OfferingDue.objects.filter(offering=offering, activity_id=activity_id).delete()
+    else:
+        OfferingDue.objects.update_or_create(offering=offering, activity_id=activity_id, defaults={"due_at": due_at})
