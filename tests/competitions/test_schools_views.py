@@ -169,7 +169,7 @@ def test_permission_matrix_of_a_district_competition(d, client):
 
     from tests.factories import UserFactory
 
-    admin_c = UserFactory(username="admin-c")
+    admin_c: Any = UserFactory(username="admin-c")
     Membership.objects.create(user=admin_c, org=d.c, role=OrgRole.ADMIN)
     phase = make_competition(org=d.north)
     sub = Submission.objects.create(
