@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from courses import selectors as course_selectors
 
+from . import quota
 from .client import HubClient, HubError, HubUnavailable
 from .hub.constants import DEFAULT_PROFILE, KERNEL_DISPLAY_NAME, KERNEL_NAME, PROFILES
 from .models import (
@@ -129,8 +130,11 @@ def queue_enqueue(
     reason: str = StartReason.CLICK,
     preparation: LabPreparation | None = None,
 ) -> LabStart:
-    """The user's queued-or-starting row, created if there is none (one per user, whoever asks)."""
+    """The user's queued-or-starting row, created if there is none (one per user, whoever asks).
+
+    A school's ``lab_profile`` is its students' profile, whatever the caller asked for."""
     now = timezone.now()
+    profile = quota.lab_profile_for(user=user) or profile
     existing = LabStart.objects.filter(user=user, state__in=ACTIVE_STATES).first()
     if existing is None:
         try:
@@ -190,11 +194,15 @@ def queue_expire(*, now: datetime | None = None) -> int:
     return abandoned + expired
 
 
-def queue_admit(*, now: datetime | None = None, limit: int | None = None) -> list[LabStart]:
+def queue_admit(
+    *, now: datetime | None = None, limit: int | None = None, running: quota.Running | None = None
+) -> list[LabStart]:
     """Admit waiting starts in (priority, id) order while fewer than the limit are starting.
 
     Admitters take turns (``_gate``); the rows are claimed with ``select_for_update(skip_locked)``
-    where the database has it (PostgreSQL), so a row is admitted exactly once.
+    where the database has it (PostgreSQL), so a row is admitted exactly once. A start of a school
+    at its ``lab_concurrent_limit`` keeps its place and the next one is taken (``quota``);
+    ``running`` is the hub's list of labs (``quota.running_read``; None: only starting rows count).
     """
     now = now or timezone.now()
     limit = settings.LAB_START_CONCURRENCY if limit is None else limit
@@ -206,7 +214,16 @@ def queue_admit(*, now: datetime | None = None, limit: int | None = None) -> lis
         waiting = LabStart.objects.filter(state=StartState.QUEUED).order_by("priority", "id")
         if connection.features.has_select_for_update_skip_locked:
             waiting = waiting.select_for_update(skip_locked=True, of=("self",))
-        rows = list(waiting.select_related("user")[:free])
+        limits = quota.limited_schools()
+        if limits:
+            rows = quota.admissible(
+                list(waiting.select_related("user")),
+                free=free,
+                limits=limits,
+                running=running or quota.Running(names=None),
+            )
+        else:
+            rows = list(waiting.select_related("user")[:free])
         if rows:
             LabStart.objects.filter(pk__in=[r.pk for r in rows], state=StartState.QUEUED).update(
                 state=StartState.STARTING, admitted_at=now
@@ -297,7 +314,8 @@ def queue_pump(*, check_hub: bool = False) -> dict[int, str]:
             queue_check_hub()
         except HubError as exc:
             log.warning("lab queue: hub unavailable: %s", exc)
-    return queue_post(queue_admit())
+    running = quota.running_read(hub_client()) if quota.waiting_under_limits() else None
+    return queue_post(queue_admit(running=running))
 
 
 @dataclass(frozen=True)
@@ -310,6 +328,7 @@ class WaitStep:
     eta_seconds: int = 0
     error: str = ""
     posted: bool = False
+    school_full: quota.SchoolLoad | None = None  # waiting because the school's labs are all in use
 
 
 def queue_wait_step(*, user: User, row_id: int | None = None) -> WaitStep:
@@ -330,7 +349,9 @@ def queue_wait_step(*, user: User, row_id: int | None = None) -> WaitStep:
         row.refresh_from_db()
     if row.state == StartState.QUEUED:
         position, eta = queue_position(row=row)
-        return WaitStep(state=row.state, row_id=row.pk, position=position, eta_seconds=eta)
+        load = quota.school_load(user=user, client=hub_client())
+        full = load if load is not None and load.full else None
+        return WaitStep(state=row.state, row_id=row.pk, position=position, eta_seconds=eta, school_full=full)
     return WaitStep(state=row.state, row_id=row.pk, error=row.error, posted=row.posted_at is not None)
 
 

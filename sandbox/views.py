@@ -31,7 +31,7 @@ from accounts.models import User
 from courses import selectors as course_selectors
 from courses.enums import ActivityKind
 
-from . import selectors, services
+from . import quota, selectors, services
 from .client import HubError, HubUnavailable, SpawnFailed
 from .models import ScheduledLesson, StartState
 
@@ -101,6 +101,7 @@ def open_lab(request: HttpRequest, slug: str, activity: str) -> HttpResponse:
         log.error("open lab for %s: %s", _hub_name(request), exc)
         return render(request, "sandbox/opening.html", {**ctx, "error": str(exc)}, status=502)
     queue = selectors.queue_place(user=_user(request)) if outcome == "queued" else None
+    load = quota.school_load(user=_user(request), client=services.hub_client()) if queue else None
     return render(
         request,
         "sandbox/opening.html",
@@ -108,7 +109,9 @@ def open_lab(request: HttpRequest, slug: str, activity: str) -> HttpResponse:
             **ctx,
             "outcome": outcome,
             "reset": request.POST.get("reset") == "1",
-            "queue_message": _queue_text(*queue) if queue else "",
+            "queue_message": (_school_full_text(queue[0], load) if load and load.full else _queue_text(*queue))
+            if queue
+            else "",
         },
     )
 
@@ -237,15 +240,24 @@ def _queue_text(position: int, seconds: int) -> str:
     return _("You are number %(position)s in line, about %(seconds)s s.") % {"position": position, "seconds": seconds}
 
 
+def _school_full_text(position: int, load: quota.SchoolLoad) -> str:
+    return _(
+        "Your school's labs are full (%(limit)s at once). You are number %(position)s in line; "
+        "your lab starts as soon as one of your school's labs stops."
+    ) % {"limit": load.limit, "position": position}
+
+
 def _queue_event(step: services.WaitStep) -> dict[str, Any] | None:
     """The page's event while the start waits in line; None once the hub has it."""
     if step.state == StartState.QUEUED:
+        full = step.school_full
         return {
             "progress": 0,
             "queued": True,
             "position": step.position,
             "eta": step.eta_seconds,
-            "message": _queue_text(step.position, step.eta_seconds),
+            "school_full": full is not None,
+            "message": _school_full_text(step.position, full) if full else _queue_text(step.position, step.eta_seconds),
         }
     if step.state == StartState.STARTING and not step.posted:
         return {"progress": 1, "message": _("Server requested")}
