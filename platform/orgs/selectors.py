@@ -145,3 +145,83 @@ def offering_of_enrollment(*, course_id: int, user_id: int) -> Offering | None:
         .first()
     )
     return row.offering if row is not None else None
+
+
+# --- Reads of the admin pages (/orgs/) -----------------------------------------------------------
+
+
+def orgs_for_user(*, user: AnyUser) -> QuerySet[Organisation]:
+    """Every organisation the user administers or belongs to (the /orgs/ list), districts first."""
+    if _site_admin(user):
+        return Organisation.objects.all().select_related("parent").order_by("kind", "name")
+    if not _active(user):
+        return Organisation.objects.none()
+    mine = Membership.objects.filter(user=cast("User", user), archived=False).values("org_id")
+    admin_of = Membership.objects.filter(user=cast("User", user), role=OrgRole.ADMIN, archived=False).values("org_id")
+    return (
+        Organisation.objects.filter(Q(pk__in=mine) | Q(parent_id__in=admin_of))
+        .select_related("parent")
+        .order_by("kind", "name")
+    )
+
+
+def classes_with_counts(*, school: Organisation, include_archived: bool = False) -> QuerySet[SchoolClass]:
+    """The school's classes, each with ``n_students`` (active students) and ``n_offerings``."""
+    from django.db.models import Count
+
+    return (
+        classes_of_school(school=school, include_archived=include_archived)
+        .annotate(
+            n_students=Count(
+                "members",
+                filter=Q(members__role=OrgRole.STUDENT, members__archived=False),
+                distinct=True,
+            ),
+            n_offerings=Count("offerings", distinct=True),
+        )
+        .order_by("archived", "grade", "name")
+    )
+
+
+def members_of(
+    *,
+    org: Organisation,
+    query: str = "",
+    role: str = "",
+    school_class_id: int | None = None,
+    include_archived: bool = False,
+) -> QuerySet[Membership]:
+    """An organisation's members for the people page: searched by name, username, number or e-mail."""
+    qs = Membership.objects.filter(org=org).select_related("user", "school_class")
+    if not include_archived:
+        qs = qs.filter(archived=False)
+    if role:
+        qs = qs.filter(role=role)
+    if school_class_id:
+        qs = qs.filter(school_class_id=school_class_id)
+    if query:
+        qs = qs.filter(
+            Q(user__username__icontains=query)
+            | Q(user__display_name__icontains=query)
+            | Q(user__first_name__icontains=query)
+            | Q(user__last_name__icontains=query)
+            | Q(user__email__icontains=query)
+            | Q(student_number__icontains=query)
+        )
+    return qs.order_by("role", "school_class__name", "student_number", "user__username")
+
+
+def members_count_by_role(*, org: Organisation) -> dict[str, int]:
+    from django.db.models import Count
+
+    rows = Membership.objects.filter(org=org, archived=False).values("role").annotate(n=Count("pk"))
+    return {r["role"]: r["n"] for r in rows}
+
+
+def offerings_of_school(*, school: Organisation) -> QuerySet[Offering]:
+    return (
+        Offering.objects.filter(school=school)
+        .select_related("course", "term")
+        .prefetch_related("classes")
+        .order_by("-term__starts_on", "course__title")
+    )
