@@ -1018,7 +1018,9 @@ def import_course(root: Path, *, teacher: Any | None = None, expect_slug: str | 
         if course is not None and course.source_digest == folder_digest:
             return ImportReport(course=course, created=False, unchanged=True)
         if course is None:
-            course = Course(slug=spec.slug)
+            from .services import course_owner_for
+
+            course = Course(slug=spec.slug, owner=course_owner_for(teacher=teacher))
         for attr in ("title", "title_zh", "summary", "summary_zh", "language"):
             setattr(course, attr, getattr(spec, attr))
         course.source_digest = folder_digest

@@ -17,6 +17,8 @@ from django.utils.translation import gettext as _
 from .enums import Role
 
 if TYPE_CHECKING:
+    from orgs.models import Organisation
+
     from accounts.models import User
 from .models import Course, Enrollment, new_join_code
 
@@ -28,9 +30,27 @@ class RosterError(ValueError):
 def course_create(*, slug: str, title: str, teacher: User, title_zh: str = "", summary: str = "") -> Course:
     """Create an empty course with ``teacher`` as its first teacher."""
     with transaction.atomic():
-        course = Course.objects.create(slug=slug, title=title, title_zh=title_zh, summary=summary)
+        course = Course.objects.create(
+            slug=slug, title=title, title_zh=title_zh, summary=summary, owner=course_owner_for(teacher=teacher)
+        )
         Enrollment.objects.create(course=course, user=teacher, role=Role.TEACHER)
     return course
+
+
+def course_owner_for(*, teacher: User | None) -> Organisation | None:
+    """The owner of a course a teacher creates or imports: their school (None without one)."""
+    from orgs.selectors import school_of_user
+
+    return school_of_user(user=teacher) if teacher is not None else None
+
+
+def _refuse_read_only(enrollment: Enrollment) -> None:
+    """A member of an offering whose term has ended stays as they were: last term keeps its roster."""
+    offering = enrollment.offering
+    if offering is not None and offering.read_only:
+        raise RosterError(
+            _("%(user)s is in an offering whose term has ended: it is read-only.") % {"user": enrollment.user}
+        )
 
 
 def course_join(*, user: User, code: str) -> tuple[Course, bool]:
@@ -64,12 +84,13 @@ def roster_add(*, course: Course, username: str, role: Role = Role.STUDENT) -> E
         raise RosterError(_("No active user is called %(name)r.") % {"name": username.strip()})
     enrollment, created = Enrollment.objects.get_or_create(course=course, user=user, defaults={"role": role})
     if not created and enrollment.role != role:
-        roster_set_role(enrollment=enrollment, role=role)
+        roster_set_role(enrollment=enrollment, role=role)  # refuses a read-only offering's member
     return enrollment
 
 
 def roster_set_role(*, enrollment: Enrollment, role: Role) -> Enrollment:
     """Change a member's role; a course never loses its last teacher."""
+    _refuse_read_only(enrollment)
     with transaction.atomic():
         if enrollment.role == Role.TEACHER and role != Role.TEACHER:
             _ensure_other_teacher(enrollment)
@@ -80,6 +101,7 @@ def roster_set_role(*, enrollment: Enrollment, role: Role) -> Enrollment:
 
 def roster_remove(*, enrollment: Enrollment) -> None:
     """Remove a member. Their submissions stay (they belong to the course's history)."""
+    _refuse_read_only(enrollment)
     with transaction.atomic():
         if enrollment.role == Role.TEACHER:
             _ensure_other_teacher(enrollment)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import announcement_views, views
+from . import announcement_views, offering_views, views
 
 app_name = "courses"
 
@@ -17,6 +17,13 @@ urlpatterns = [
     path("<slug:slug>/manage/roster/csv/", views.roster_csv, name="roster_csv"),
     path("<slug:slug>/manage/roster/onboard/", views.roster_onboard, name="roster_onboard"),
     path("<slug:slug>/manage/roster/<int:enrollment_id>/", views.roster_change, name="roster_change"),
+    path("<slug:slug>/manage/offerings/", offering_views.offering_list, name="offerings"),
+    path(
+        "<slug:slug>/manage/offerings/<int:offering_id>/classes/",
+        offering_views.offering_add_class,
+        name="offering_add_class",
+    ),
+    path("<slug:slug>/manage/offerings/<int:offering_id>/dues/", offering_views.offering_dues, name="offering_dues"),
     path("<slug:slug>/announcements/", announcement_views.announcement_list, name="announcements"),
     path(
         "<slug:slug>/announcements/<int:pk>/delete/",

@@ -144,6 +144,8 @@ class CourseGrades:
     counted_by_key: dict[tuple[int, int], Counted] = field(default_factory=dict)
     counting: dict[int, str] = field(default_factory=dict)  # activity_id -> counting setting
     notebook_max: dict[int, dict[str, Decimal | None]] = field(default_factory=dict)
+    # (user_id, activity_id) -> the due time the student's offering sets (courses.selectors.offering_dues)
+    offering_dues: dict[tuple[int, int], datetime] = field(default_factory=dict)
 
     def counted(self, user_id: int, activity_id: int) -> Counted | None:
         """What counts for this student and activity (see ``grading.scoring``)."""
@@ -202,6 +204,7 @@ def course_grades(
     from django.db.models import BooleanField, Case, Q, TextField, Value, When
     from django.db.models.functions import Cast
 
+    from courses import selectors as course_selectors
     from courses.models import Activity
 
     subs = Submission.objects.filter(activity_id__in=activity_ids)
@@ -321,6 +324,7 @@ def course_grades(
         counted_by_key=counted,
         counting=counting,
         notebook_max=notebook_max,
+        offering_dues=course_selectors.offering_dues(activity_ids=activity_ids, user_ids=user_ids),
     )
 
 

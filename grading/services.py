@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from core import jobs
 from core.blobs import blob_get, blob_put
+from courses import selectors as course_selectors
 from courses.enums import ActivityKind, FileKind, Role
 from courses.models import Activity, ActivityFile
 from courses.selectors import course_role
@@ -60,9 +61,9 @@ class Lateness:
 
 
 def due_for(*, activity: Activity, user: User) -> datetime | None:
-    """The due time in force for this student: their extension, else the activity's."""
-    ext = Extension.objects.filter(activity=activity, user=user).values_list("due_at", flat=True).first()
-    return ext or activity.due_at
+    """The due time in force for this student: their extension, else their offering's, else the
+    activity's (the one rule: ``courses.selectors.due_in_force``)."""
+    return course_selectors.due_in_force(activity=activity, user_id=user.pk)
 
 
 def lateness_at(*, activity: Activity, user: User, at: datetime) -> Lateness:
@@ -238,6 +239,8 @@ def submission_receive(
         return _same_or_reject(existing, data)
 
     is_staff = _check_role(user=user, activity=activity)
+    if not is_staff and course_selectors.enrollment_read_only(user=user, course=activity.course_id):
+        raise SubmissionRejected(course_selectors.read_only_message())
     version_facts = (activity.current_version.facts if activity.current_version else None) or {}
     # An exam made of questions (assessments app) is answered on its own page, never with a notebook.
     if activity.kind not in GRADABLE_KINDS or "assessment_blob" in version_facts:

@@ -20,11 +20,10 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, OuterRef, Subquery
 from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 # Attributes that ``AttemptQuerySet.with_deadline_inputs`` annotates (dropped on refresh_from_db).
-DEADLINE_INPUTS = ("deadline_due", "deadline_factor", "deadline_blob")
+DEADLINE_INPUTS = ("deadline_due", "deadline_factor", "deadline_blob", "deadline_read_only")
 
 
 class AttemptStatus(models.TextChoices):
@@ -43,21 +42,25 @@ class AttemptQuerySet(models.QuerySet["Attempt"]):
     def with_deadline_inputs(self) -> AttemptQuerySet:
         """Annotate what the deadline rule needs, in the same query (no query per attempt later):
 
-        ``deadline_due``: the due time in force for the student (their extension, else the
-        activity's: ``grading.services.due_for``); ``deadline_factor``: their extra-time factor in
+        ``deadline_due``: the due time in force for the student (their extension, else their
+        offering's, else the activity's: ``courses.selectors.due_in_force_expression``); ``deadline_factor``: their extra-time factor in
         the course (``grading.selectors.extra_time_factor``, None without an accommodation);
-        ``deadline_blob``: the digest of the version's assessment definition (time limit, IP ranges).
+        ``deadline_blob``: the digest of the version's assessment definition (time limit, IP ranges);
+        ``deadline_read_only``: the student's offering's term has ended (``courses.selectors.enrollment_read_only``).
         """
-        from grading.models import Accommodation, Extension
+        from courses.selectors import due_in_force_expression, read_only_expression
+        from grading.models import Accommodation
 
-        extension = Extension.objects.filter(activity_id=OuterRef("activity_id"), user_id=OuterRef("user_id"))
         accommodation = Accommodation.objects.filter(
             course_id=OuterRef("activity__course_id"), user_id=OuterRef("user_id")
         )
         return self.annotate(
-            deadline_due=Coalesce(Subquery(extension.values("due_at")[:1]), F("activity__due_at")),
+            deadline_due=due_in_force_expression(
+                activity_id=OuterRef("activity_id"), user_id=OuterRef("user_id"), activity_due=F("activity__due_at")
+            ),
             deadline_factor=Subquery(accommodation.values("extra_time_factor")[:1]),
             deadline_blob=KeyTextTransform("assessment_blob", "version__facts"),
+            deadline_read_only=read_only_expression(course_id=OuterRef("activity__course_id"), user_id=OuterRef("user_id")),
         )
 
 

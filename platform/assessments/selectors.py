@@ -50,7 +50,10 @@ def _own_attempt_sql() -> str:
 
     qn = connection.ops.quote_name
     t = {m.__name__: qn(m._meta.db_table) for m in (Attempt, Activity, ActivityVersion, Course, Enrollment)}
+    from orgs.models import Offering, OfferingDue, Term
+
     ext, acc = qn(Extension._meta.db_table), qn(Accommodation._meta.db_table)
+    odue, off, term = (qn(m._meta.db_table) for m in (OfferingDue, Offering, Term))
     blob = (
         "(v.facts ->> 'assessment_blob')"
         if connection.vendor == "postgresql"
@@ -58,8 +61,15 @@ def _own_attempt_sql() -> str:
     )
     return (
         f"SELECT a.id, a.activity_id, a.version_id, a.user_id, a.{qn('number')}, a.status, a.started_at, a.layout, "  # noqa: S608 (names from _meta; values are parameters)
+        # the due time in force: courses.selectors.due_in_force_expression (extension, offering's, activity's)
         f"COALESCE((SELECT e.due_at FROM {ext} e WHERE e.activity_id = a.activity_id AND e.user_id = a.user_id), "
+        f"(SELECT od.due_at FROM {odue} od JOIN {t['Enrollment']} oe ON oe.offering_id = od.offering_id "
+        f"WHERE od.activity_id = a.activity_id AND oe.user_id = a.user_id), "
         f"act.due_at) AS deadline_due, "
+        # courses.selectors.read_only_expression: the student's offering's term has ended
+        f"EXISTS (SELECT 1 FROM {t['Enrollment']} re JOIN {off} ro ON ro.id = re.offering_id "
+        f"JOIN {term} rt ON rt.id = ro.term_id WHERE re.course_id = act.course_id AND re.user_id = a.user_id "
+        f"AND rt.ends_on < %s) AS deadline_read_only, "
         f"(SELECT m.extra_time_factor FROM {acc} m WHERE m.course_id = act.course_id AND m.user_id = a.user_id) "
         f"AS deadline_factor, {blob} AS deadline_blob "
         f"FROM {t['Attempt']} a JOIN {t['Activity']} act ON act.id = a.activity_id "
@@ -93,13 +103,15 @@ def own_attempt_by_path(*, user: Any, course_slug: str, activity_slug: str, numb
     sql = _SQL_BY_VENDOR.get(connection.vendor)
     if sql is None:
         sql = _SQL_BY_VENDOR[connection.vendor] = _own_attempt_sql()
-    attempt = next(iter(Attempt.objects.raw(sql, [user.pk, number, activity_slug, course_slug])), None)
+    today = timezone.localdate()
+    attempt = next(iter(Attempt.objects.raw(sql, [today, user.pk, number, activity_slug, course_slug])), None)
     if attempt is None:
         raise Http404("No such attempt.")
     inputs = attempt.__dict__
     inputs["deadline_due"] = _as_datetime(inputs.get("deadline_due"))
     factor = inputs.get("deadline_factor")
     inputs["deadline_factor"] = None if factor is None else Decimal(str(factor))
+    inputs["deadline_read_only"] = bool(inputs.get("deadline_read_only"))
     return attempt
 
 

@@ -247,11 +247,29 @@ def ip_allowed(ip: str | None, ranges: list[str]) -> bool:
     return any(address in ipaddress.ip_network(r, strict=False) for r in ranges)
 
 
+def _refuse_read_only(*, course_id: int | None = None, user: Any = None, attempt: Attempt | None = None) -> None:
+    """Refuse a write to a student's work in an offering whose term has ended (grades stay readable).
+
+    With an attempt, the flag its deadline inputs carry (read in the same query) decides.
+    """
+    from courses.selectors import enrollment_read_only, read_only_message
+
+    if attempt is not None:
+        if "deadline_read_only" not in attempt.__dict__:
+            attempt_deadline(attempt)  # reads the inputs, the flag among them, in one query
+        read_only = bool(attempt.__dict__.get("deadline_read_only"))
+    else:
+        read_only = course_id is not None and enrollment_read_only(user=user, course=course_id)
+    if read_only:
+        raise AssessmentError("read_only", read_only_message())
+
+
 def attempt_start(
     *, activity: Any, user: Any, access_code: str = "", ip: str | None = None, now: datetime | None = None
 ) -> Attempt:
     """Start (or resume) the student's attempt; refuses outside the window, past the attempts, wrong code or IP."""
     now = now or timezone.now()
+    _refuse_read_only(course_id=activity.course_id, user=user)
     policy = policy_for(activity=activity, user=user, now=now)
     definition = policy.definition
     if not ip_allowed(ip, definition.get("ip_ranges") or []):
@@ -380,6 +398,7 @@ def answer_save(*, attempt: Attempt, key: str, value: Any, seq: int, now: dateti
     closed = AssessmentError("closed", _("Time is up: this attempt is closed and no more answers are accepted."))
     if attempt.status != AttemptStatus.OPEN or attempt_close_if_expired(attempt=attempt, now=now):
         raise closed
+    _refuse_read_only(attempt=attempt)
     if key not in attempt_keys(attempt):
         raise AssessmentError("bad_key", _("No such question in this attempt."))
     if len(json.dumps(value)) > 20_000:
@@ -397,6 +416,7 @@ def answer_save(*, attempt: Attempt, key: str, value: Any, seq: int, now: dateti
 def attempt_submit(*, attempt: Attempt, now: datetime | None = None) -> Attempt:
     """The student hands in: closed now (or at the deadline if that has passed), then graded."""
     now = now or timezone.now()
+    _refuse_read_only(attempt=attempt)
     if attempt_close_if_expired(attempt=attempt, now=now):
         return attempt
     updated = Attempt.objects.filter(pk=attempt.pk, status=AttemptStatus.OPEN).update(

@@ -18,7 +18,7 @@ from courses import selectors as course_selectors
 from . import selectors, services
 from .models import AttemptStatus
 
-STATUS_OF_CODE = {"closed": 409, "bad_key": 400, "too_large": 413, "ip": 403, "access_code": 403, "no_attempts": 409}
+STATUS_OF_CODE = {"read_only": 409, "closed": 409, "bad_key": 400, "too_large": 413, "ip": 403, "access_code": 403, "no_attempts": 409}
 
 
 def _now(request: HttpRequest) -> Any:
@@ -149,7 +149,12 @@ def answer_save_view(request: HttpRequest, slug: str, activity: str, number: int
 def attempt_submit_view(request: HttpRequest, slug: str, activity: str, number: int) -> HttpResponse:
     _access, act = _load(request, slug, activity)
     attempt = selectors.attempt_of(activity=act, user=request.user, number=number)
-    services.attempt_submit(attempt=attempt, now=_now(request))
+    try:
+        services.attempt_submit(attempt=attempt, now=_now(request))
+    except services.AssessmentError as exc:  # a term that has ended: read-only
+        from django.contrib import messages
+
+        messages.error(request, str(exc.message))
     return redirect("assessments:attempt", slug, activity, number)
 
 

@@ -46,8 +46,9 @@ class Student:
 
 
 def students_of(*, access: Access) -> list[Student]:
-    """The course's students, by username (one query, rows not model instances)."""
-    rows = course_selectors.course_students(course=access.course).values_list(
+    """The course's students the viewer may see (their offering's: ``courses.selectors.students_in_scope``),
+    by username (one query, rows not model instances)."""
+    rows = course_selectors.students_in_scope(access=access).values_list(
         "user_id", "user__username", "user__display_name", "user__hub_name", "created_at"
     )
     return [
@@ -86,7 +87,11 @@ def _mean(values: list[float]) -> float | None:
 
 
 def due_in_force(grades: CourseGrades, activity: Activity, user_id: int) -> datetime | None:
-    return grades.extensions.get((user_id, activity.pk)) or activity.due_at
+    """The due time in force by the one rule (``courses.selectors.due_pick``) from the loaded grades."""
+    key = (user_id, activity.pk)
+    return course_selectors.due_pick(
+        extension=grades.extensions.get(key), offering_due=grades.offering_dues.get(key), activity_due=activity.due_at
+    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -614,7 +619,7 @@ def gradebook(
                     )
                 )
             else:
-                due = extension or a.due_at
+                due = due_in_force(grades, a, s.id)
                 missing = due is not None and due < now
                 cells.append(GradeCell(a, None, None, default_max[a.pk], None, 0, False, extension, False, missing, ""))
         return cells
@@ -642,7 +647,7 @@ def gradebook(
             else:
                 maximum += default_max[a.pk]
                 scores.append(None)
-                due = extension or a.due_at
+                due = due_in_force(grades, a, s.id)
                 missing += due is not None and due < now
         mapped = [comp_points.get((s.id, a.pk)) for a in comp_activities]
         total += sum((p or Decimal(0) for p in mapped), Decimal(0))
