@@ -33,7 +33,7 @@ class ProviderForm(forms.ModelForm):
 
     class Meta:
         model = Provider
-        fields: tuple[str, ...] = ("label", "issuer", "client_id", "scopes", "match_by", "claim", "enabled")
+        fields: tuple[str, ...] = ("issuer", "client_id", "scopes", "match_by", "claim", "enabled")
 
     def clean_issuer(self) -> str:
         issuer = oidc.issuer_normalise(self.cleaned_data["issuer"])

@@ -24,9 +24,6 @@ class Provider(models.Model):
     org = models.OneToOneField(
         "orgs.Organisation", on_delete=models.CASCADE, related_name="sso_provider", verbose_name=_("organisation")
     )
-    label = models.CharField(
-        _("button label"), max_length=100, blank=True, help_text=_("Shown on the sign-in button, e.g. “Haidian ID”.")
-    )
     issuer = models.URLField(
         _("issuer URL"),
         max_length=500,

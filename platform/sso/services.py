@@ -274,7 +274,8 @@ def identity_bind(*, provider: Provider, subject: str, user: User) -> Identity:
         identity.last_login_at = timezone.now()
         identity.save(update_fields=["last_login_at"])
         if user.must_change_password:
-            user.set_unusable_password()  # also clears must_change_password (accounts.models.User)
+            user.set_unusable_password()
+            user.must_change_password = False
             user.save(update_fields=["password", "must_change_password"])
     return identity
 
