@@ -4,6 +4,7 @@ site-wide, its phases, teams and submissions untouched, its board unchanged."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -22,7 +23,7 @@ def test_existing_competitions_become_site_wide():
     old = executor.loader.project_state(BEFORE).apps
     from tests.factories import UserFactory
 
-    user = UserFactory(username="old-timer")  # accounts is at its latest state throughout
+    user: Any = UserFactory(username="old-timer")  # accounts is at its latest state throughout
     comp = old.get_model("competitions", "Competition").objects.create(slug="old-cup", title="Old cup", task="decoder")
     now = timezone.now()
     phase = old.get_model("competitions", "Phase").objects.create(
@@ -55,7 +56,7 @@ def test_existing_competitions_become_site_wide():
     )
     assert list(comp.eligible_schools.all()) == [] and comp.eligible_grades == []
     assert comp.teams.get().school is None
-    newcomer = UserFactory(username="newcomer")
+    newcomer: Any = UserFactory(username="newcomer")
     assert competition_access(user=newcomer, slug="old-cup").can_participate
     phase = comp.phases.get()
     rows = leaderboard(phase=phase, split="public")
