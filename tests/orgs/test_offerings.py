@@ -313,3 +313,16 @@ def test_a_new_course_belongs_to_its_teachers_school_or_to_nobody(world: World) 
     orphan = course_create(slug="new-x", title="New X", teacher=world.users["nobody"])  # type: ignore[arg-type]
     assert orphan.owner is None
     assert Enrollment.objects.get(course=mine).role == Role.TEACHER
+
+
+def test_the_offering_page_and_the_read_only_message_in_chinese(world: World) -> None:
+    from django.utils import translation
+
+    from courses.selectors import read_only_message
+
+    c = _client(world.users["tea_a"])
+    c.cookies["django_language"] = "zh-hans"
+    page = c.get(URL, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "在甲校开课" in page and "本课程尚未在你的学校开课。" in page
+    with translation.override("zh-hans"):
+        assert read_only_message() == "本课程的学期已结束，课程为只读。你的作业和成绩仍可查看。"
