@@ -370,3 +370,9 @@ def test_plausible_wrong_answers_fail_their_self_checks(path: Path, runs) -> Non
         for line in _solution_lines(run["solutions"][ex]):
             assert not any(line in text for text in texts), (ex, line)
     assert all(_solution_lines(s) for s in run["solutions"].values())
+
+
+# The high-school course keeps its exercises' wrong answers beside its own tests (tests/content/test_hs_course.py).
+from tests.content.test_hs_course import WRONG as _HS_WRONG  # noqa: E402
+
+WRONG.update(_HS_WRONG)
