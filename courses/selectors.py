@@ -352,7 +352,7 @@ def offerings_for_teacher(*, access: Access, user: AnyUser) -> QuerySet[Offering
 @dataclass
 class OfferingRow:
     offering: Offering
-    classes: list[tuple[SchoolClass, int]]  # each class with its students enrolled through this offering
+    classes: list[tuple[SchoolClass, list[str]]]  # each class with its students' names enrolled through this offering
     students: int
     addable: list[SchoolClass]  # the school's classes not in the offering yet
 
@@ -372,14 +372,18 @@ def offering_rows(*, access: Access, user: AnyUser) -> list[OfferingRow]:
         .prefetch_related("classes")
         .annotate(students=Count("enrollments", filter=Q(enrollments__role=Role.STUDENT)))
     )
-    per_class: dict[tuple[int, int], int] = {}
-    for offering_id, class_id in Enrollment.objects.filter(
-        offering__in=[o.pk for o in offerings],
-        role=Role.STUDENT,
-        user__memberships__role=OrgRole.STUDENT,
-        user__memberships__school_class__isnull=False,
-    ).values_list("offering_id", "user__memberships__school_class_id"):
-        per_class[(offering_id, class_id)] = per_class.get((offering_id, class_id), 0) + 1
+    per_class: dict[tuple[int, int], list[str]] = {}
+    for offering_id, class_id, username, display in (
+        Enrollment.objects.filter(
+            offering__in=[o.pk for o in offerings],
+            role=Role.STUDENT,
+            user__memberships__role=OrgRole.STUDENT,
+            user__memberships__school_class__isnull=False,
+        )
+        .order_by("user__display_name", "user__username")
+        .values_list("offering_id", "user__memberships__school_class_id", "user__username", "user__display_name")
+    ):
+        per_class.setdefault((offering_id, class_id), []).append(display or username)
     school_ids = {o.school_id for o in offerings}
     classes_by_school: dict[int, list[SchoolClass]] = {}
     for c in SchoolClass.objects.filter(school_id__in=school_ids, archived=False):
@@ -391,7 +395,7 @@ def offering_rows(*, access: Access, user: AnyUser) -> list[OfferingRow]:
         rows.append(
             OfferingRow(
                 offering=o,
-                classes=[(c, per_class.get((o.pk, c.pk), 0)) for c in mine],
+                classes=[(c, per_class.get((o.pk, c.pk), [])) for c in mine],
                 students=o.students,  # type: ignore[attr-defined]
                 addable=[c for c in classes_by_school.get(o.school_id, []) if c.pk not in ids],
             )
