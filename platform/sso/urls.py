@@ -9,7 +9,6 @@ app_name = "sso"
 urlpatterns = [
     # one redirect URI for the whole site: a district registers it once for all its schools
     path("callback/", views.callback, name="callback"),
-    path("choose/", views.choose, name="choose"),
     path("<slug:slug>/login/", views.login_start, name="login"),
     path("<slug:slug>/settings/", views.provider_settings, name="settings"),
 ]

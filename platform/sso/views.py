@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 from orgs.enums import OrgKind
@@ -74,17 +74,6 @@ def callback(request: HttpRequest) -> HttpResponse:
         return _refused(request, exc, status=403)
     auth_login(request, user, backend=SESSION_BACKEND)
     return redirect(_safe_next(request, next_url) or settings.LOGIN_REDIRECT_URL)
-
-
-@require_GET
-def choose(request: HttpRequest) -> HttpResponse:
-    """The login page's school picker (a plain GET form) lands here."""
-    slug = request.GET.get("school", "")
-    if not slug:
-        return redirect("login")
-    url = reverse("sso:login", kwargs={"slug": slug})
-    next_url = _safe_next(request, request.GET.get("next", ""))
-    return redirect(f"{url}?{urlencode({'next': next_url})}" if next_url else url)
 
 
 @login_required

@@ -12,13 +12,16 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import pytest
@@ -45,7 +48,7 @@ app = Application(
     client_id=%(client_id)r,
     client_type=Application.CLIENT_CONFIDENTIAL,
     authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE,
-    redirect_uris=%(callback)r,
+    redirect_uris=%(callback)r,  # space-separated
     skip_authorization=True,
     algorithm=Application.RS256_ALGORITHM,
     client_secret=%(client_secret)r,
@@ -72,11 +75,7 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def idp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IdP]:
-    root = tmp_path_factory.mktemp("idp")
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
+def _idp_env(root: Path, base: str, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("OIDC_RSA_PRIVATE_KEY", "REDIS_URL", "DJANGO_SECRET_KEY")}
     env.update(
         {
@@ -84,27 +83,47 @@ def idp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IdP]:
             "DJANGO_ENV": "development",
             "DJANGO_DEBUG": "0",
             "DATABASE_URL": f"sqlite:///{root / 'idp.sqlite3'}",
-            "LIANGZHI_DATA_DIR": str(root / "var"),
+            "LIANGZHI_DATA_DIR": str(root / "var"),  # its own secret key and OIDC signing key
             "SITE_URL": base,
             "PYTHONPATH": f"{REPO}:{REPO / 'platform'}",
+            **extra,
         }
     )
-    manage = [sys.executable, str(REPO / "manage.py")]
-    subprocess.run([*manage, "migrate", "--noinput"], env=env, cwd=REPO, check=True, capture_output=True, timeout=900)
+    return env
+
+
+MANAGE = [sys.executable, str(REPO / "manage.py")]
+
+
+@pytest.fixture(scope="session")
+def idp_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated, empty database for the providers (migrated once, copied for each)."""
+    root = tmp_path_factory.mktemp("idp-template")
+    env = _idp_env(root, "http://127.0.0.1")
+    subprocess.run([*MANAGE, "migrate", "--noinput"], env=env, cwd=REPO, check=True, capture_output=True, timeout=900)
+    return root / "idp.sqlite3"
+
+
+@contextmanager
+def _idp_running(root: Path, template: Path, *, host: str, callbacks: list[str], **extra: str) -> Iterator[IdP]:
+    port = _free_port()
+    base = f"http://{host}:{port}"
+    env = _idp_env(root, base, **extra)
+    shutil.copyfile(template, root / "idp.sqlite3")
     client_id, client_secret = "lab-rp", secrets.token_urlsafe(32)
     seed = SEED % {
         "users": json.dumps(IDP_USERS),
         "password": IDP_PASSWORD,
         "client_id": client_id,
         "client_secret": client_secret,
-        "callback": CALLBACK,
+        "callback": " ".join(callbacks),
     }
-    seeded = subprocess.run([*manage, "shell", "-c", seed], env=env, cwd=REPO, capture_output=True, text=True, timeout=300)
+    seeded = subprocess.run([*MANAGE, "shell", "-c", seed], env=env, cwd=REPO, capture_output=True, text=True, timeout=300)
     assert "SEEDED" in seeded.stdout, seeded.stderr[-3000:]
     log_path = root / "idp.log"
     with open(log_path, "wb") as log:
         server = subprocess.Popen(
-            [*manage, "runserver", f"127.0.0.1:{port}", "--noreload"],
+            [*MANAGE, "runserver", f"127.0.0.1:{port}", "--noreload"],
             env=env,
             cwd=REPO,
             stdout=log,
@@ -130,6 +149,31 @@ def idp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IdP]:
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def idp(tmp_path_factory: pytest.TempPathFactory, idp_database: Path) -> Iterator[IdP]:
+    """The provider for Django's test client (the first site is http://testserver)."""
+    with _idp_running(tmp_path_factory.mktemp("idp"), idp_database, host="127.0.0.1", callbacks=[CALLBACK]) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def idp_for_browser(tmp_path_factory: pytest.TempPathFactory, idp_database: Path, live_server: Any) -> Iterator[IdP]:
+    """The provider for a real browser signing in to the live server.
+
+    It answers as localhost, the live server as 127.0.0.1: two hosts, so two cookie jars, as two
+    sites have. Its HUB_URL names the live server: the site's CSP lets its login form's redirects
+    end only at itself and at HUB_URL, and here the redirect ends at the first site's callback.
+    """
+    with _idp_running(
+        tmp_path_factory.mktemp("idp-browser"),
+        idp_database,
+        host="localhost",
+        callbacks=[f"{live_server.url}/sso/callback/"],
+        HUB_URL=live_server.url,
+    ) as running:
+        yield running
 
 
 def idp_sign_in(authorize_url: str, *, username: str, password: str = IDP_PASSWORD) -> str:

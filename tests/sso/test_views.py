@@ -137,19 +137,22 @@ def test_district_admin_configures_the_district_provider(client: Client, orgs: d
     assert client.get("/sso/dist/settings/").status_code == 404  # a school's admin is no member of the district
 
 
-def test_login_page_has_a_picker_when_many_schools_offer_sso(client: Client, orgs: dict[str, Any]) -> None:
+def test_login_page_folds_many_schools_by_district(client: Client, orgs: dict[str, Any]) -> None:
+    """Links, never a form (a form's cross-origin redirect is blocked by the CSP's form-action)."""
     district = orgs["district"]
     for i in range(7):
         Organisation.objects.create(kind=OrgKind.SCHOOL, slug=f"s{i}", name=f"School {i}", parent=district, username_prefix=f"s{i}")
+    lone = Organisation.objects.create(kind=OrgKind.SCHOOL, slug="lone", name="Lone School", username_prefix="lone")
     Provider.objects.create(org=district, issuer="https://idp.dist.example", client_id="lab", enabled=True)
+    Provider.objects.create(org=lone, issuer="https://idp.lone.example", client_id="lab", enabled=True)
     page = client.get("/accounts/login/?next=/courses/").content.decode()
-    assert '<select id="sso-school" name="school"' in page
-    assert page.count("<option value=") == 9
-    assert '<input type="hidden" name="next" value="/courses/">' in page
-    response = client.get("/sso/choose/", {"school": "s3", "next": "/courses/"})
-    assert response.status_code == 302 and response["Location"] == "/sso/s3/login/?next=%2Fcourses%2F"
-    evil = client.get("/sso/choose/", {"school": "s3", "next": "https://evil.example/"})
-    assert evil["Location"] == "/sso/s3/login/"
+    section = page[page.index('class="sso-choices"') :]
+    assert "<form" not in section.split("</section>")[0]
+    assert "<details><summary>District</summary>" in section and "<details><summary>Other schools</summary>" in section
+    assert section.count('href="/sso/') == 10  # 9 schools of the district, the lone school
+    assert 'href="/sso/s3/login/?next=/courses/"' in section
+    evil = client.get("/accounts/login/?next=https://evil.example/").content.decode()
+    assert "evil.example" not in evil[evil.index('class="sso-choices"') :]
 
 
 def test_login_page_translated(client: Client, orgs: dict[str, Any]) -> None:
