@@ -4,13 +4,14 @@ imported student; in Chinese, an unknown student reads the refusal."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import pytest
-
 from orgs.enums import OrgKind, OrgRole
 from orgs.models import Membership, Organisation
 from sso.models import MatchBy, Provider
+
+from accounts.models import User
 from tests.factories import UserFactory
 from tests.sso.conftest import IDP_PASSWORD, IdP
 
@@ -20,7 +21,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.slow, pytest
 @pytest.fixture
 def school(idp_for_browser: IdP) -> Organisation:
     a = Organisation.objects.create(kind=OrgKind.SCHOOL, slug="school-a", name="School A", name_zh="甲中学", username_prefix="a")
-    ann = UserFactory(username="a-S1001", display_name="Ann of A")
+    ann = cast(User, UserFactory(username="a-S1001", display_name="Ann of A"))
     Membership.objects.create(org=a, user=ann, role=OrgRole.STUDENT, student_number="S1001")
     Provider.objects.create(
         org=a,
