@@ -12,7 +12,9 @@ from django.utils.translation import gettext_lazy as _
 from .enums import OrgRole
 from .models import Organisation, SchoolClass
 
-_prefix = RegexValidator(r"^[a-z][a-z0-9]{1,15}$", _("2 to 16 lower-case letters and digits, starting with a letter."))
+_prefix = RegexValidator(
+    r"^[A-Za-z][A-Za-z0-9]{1,15}$", _("2 to 16 letters and digits, starting with a letter (kept in lower case).")
+)
 
 ROLE_CHOICES = [("", _("Any role")), *OrgRole.choices]
 
