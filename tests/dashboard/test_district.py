@@ -411,3 +411,13 @@ def _teardown() -> None:
     Organisation.objects.all().delete()
     Activity.objects.all().delete()
     Course.objects.all().delete()
+
+
+def test_district_dashboard_in_chinese(district: District, settings) -> None:  # type: ignore[no-untyped-def]
+    c = _client(district.admin)
+    c.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    html = c.get("/orgs/haidian/dashboard/").content.decode()
+    assert "学区看板" in html and "参与率" in html and "仅显示汇总数据" in html
+    north = district.schools["north"]
+    html = c.get(f"/orgs/north/classes/{north.klass.pk}/gradebook/").content.decode()
+    assert "学生 1" in html and "班级成绩册" in html
