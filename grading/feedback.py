@@ -79,6 +79,12 @@ _RUNNER_SENTENCES: list[tuple[re.Pattern[str], Any]] = [
     ),
     (re.compile(r"Grading hit a problem; trying again\."), _("Grading hit a problem; trying again.")),
     (
+        re.compile(
+            r"Queued: your school's grading quota for this hour is in use; grading starts in about (?P<minutes>\d+) min\."
+        ),
+        _("Queued: your school's grading quota for this hour is in use; grading starts in about %(minutes)s min."),
+    ),
+    (
         re.compile(r"Grading is paused: the grading sandbox is not available on this server\."),
         _("Grading is paused: the grading sandbox is not available on this server."),
     ),

@@ -29,6 +29,7 @@ from courses.enums import ActivityKind, FileKind, Role
 from courses.models import Activity, ActivityFile
 from courses.selectors import course_role
 
+from . import quota as grading_quota
 from .enums import SubmissionSource, SubmissionStatus
 from .models import Extension, ManualGrade, Override, ScoreRelease, Submission
 
@@ -402,7 +403,8 @@ def submission_grade(*, submission_id: int, force: bool = False) -> Submission |
     from .runner import autograde
     from .runner.sandbox import sandbox_probe
 
-    sub = jobs.claim(GRADING_QUEUE, submission_id, force=force)
+    # within the author's school's hourly quota: over it, the job waits queued (grading.quota)
+    sub = grading_quota.claim(GRADING_QUEUE, submission_id, force=force)
     if sub is None:
         return None
     probe = sandbox_probe()
