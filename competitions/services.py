@@ -74,6 +74,37 @@ def registration_create(*, competition: Competition, user: User, at: datetime | 
         return Registration.objects.get(competition=competition, user=user)
 
 
+def competition_scope_set(
+    *,
+    competition: Competition,
+    scope: str,
+    org: Any = None,
+    school_ranking: str | None = None,
+    school_ranking_k: int | None = None,
+) -> Competition:
+    """Open a competition to the site, one district (``org`` a district) or one school (``org`` a
+    school), and optionally choose how schools are ranked. Refused when the organisation's kind
+    does not match the scope."""
+    from orgs.enums import CompetitionScope, OrgKind
+
+    from .enums import SchoolRanking
+
+    wanted = {CompetitionScope.DISTRICT: OrgKind.DISTRICT, CompetitionScope.SCHOOL: OrgKind.SCHOOL}
+    if scope == CompetitionScope.SITE:
+        org = None
+    elif scope not in wanted or org is None or org.kind != wanted[CompetitionScope(scope)]:
+        raise SubmissionRefused(_("A district-wide competition needs a district; a school-only one, a school."), 400)
+    competition.scope, competition.org = scope, org
+    if school_ranking is not None:
+        competition.school_ranking = SchoolRanking(school_ranking)
+    if school_ranking_k is not None:
+        if school_ranking_k < 1:
+            raise SubmissionRefused(_("k must be at least 1."), 400)
+        competition.school_ranking_k = school_ranking_k
+    competition.save(update_fields=["scope", "org", "school_ranking", "school_ranking_k"])
+    return competition
+
+
 # --- receiving ---------------------------------------------------------------------------------
 
 

@@ -417,3 +417,21 @@ def test_registration_closes_with_the_last_phase(d, clock):
     with pytest.raises(SubmissionRefused) as exc:
         registration_create(competition=phase.competition, user=d.ann)
     assert "closed" in exc.value.message
+
+
+def test_scope_set_matches_the_organisation_kind(d):
+    from competitions.services import competition_scope_set
+
+    comp = make_competition("open-cup", scope=CompetitionScope.SITE).competition
+    with pytest.raises(SubmissionRefused):
+        competition_scope_set(competition=comp, scope=CompetitionScope.DISTRICT, org=d.a)  # a school, not a district
+    with pytest.raises(SubmissionRefused):
+        competition_scope_set(competition=comp, scope=CompetitionScope.SCHOOL, org=d.north)
+    competition_scope_set(
+        competition=comp, scope=CompetitionScope.SCHOOL, org=d.b, school_ranking="topk_mean", school_ranking_k=4
+    )
+    comp.refresh_from_db()
+    assert (comp.scope, comp.org, comp.school_ranking, comp.school_ranking_k) == ("school", d.b, "topk_mean", 4)
+    competition_scope_set(competition=comp, scope=CompetitionScope.SITE, org=d.b)
+    comp.refresh_from_db()
+    assert (comp.scope, comp.org) == ("site", None)

@@ -71,3 +71,21 @@ def test_district_decoder_cup_ranks_its_schools(evaluate):
     best = school_ranking(phase=dev, split="public")
     assert [(s.rank, s.name, s.counted) for s in best] == [(1, "School A", 1), (2, "School B", 1)]
     assert best[0].score == pytest.approx(score["ann"])
+
+
+def test_load_competitions_opens_the_cup_to_a_district():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from competitions.models import Competition
+
+    d = make_district()
+    out = StringIO()
+    call_command(
+        "load_competitions", "--only", "decoder-cup", "--scale", str(SCALE), "--district", "north",
+        "--school-k", "2", stdout=out,
+    )  # fmt: skip
+    cup = Competition.objects.get(slug="decoder-cup")
+    assert (cup.scope, cup.org, cup.school_ranking, cup.school_ranking_k) == ("district", d.north, "topk_mean", 2)
+    assert "The district's schools north" in out.getvalue()
