@@ -326,3 +326,54 @@ def test_the_offering_page_and_the_read_only_message_in_chinese(world: World) ->
     assert "在甲校开课" in page and "本课程尚未在你的学校开课。" in page
     with translation.override("zh-hans"):
         assert read_only_message() == "本课程的学期已结束，课程为只读。你的作业和成绩仍可查看。"
+
+
+# ---------------------------------------------------------------------------------------
+# the offering views × every role (a teacher and an admin of another school included)
+
+ANON, OK, F, N = "login", 200, 403, 404
+
+
+def test_offering_views_permission_matrix(world: World) -> None:
+    from courses.models import Enrollment as E
+
+    offering_a = _offer(world, "tea_a", world.school_a, world.term_a, [world.a1])
+    offering_b = _offer(world, "tea_b", world.school_b, world.term_b, [world.b1])
+    ta = UserFactory(username="ta_a", display_name="TA Ay")
+    Membership.objects.create(org=world.school_a, user=ta, role=OrgRole.TA)
+    E.objects.create(course=world.course, user=ta, role=Role.TA, offering=offering_a)
+    admin_b = UserFactory(username="admin_b")
+    Membership.objects.create(org=world.school_b, user=admin_b, role=OrgRole.ADMIN)
+    site = UserFactory(username="root", is_superuser=True, is_staff=True)
+    who = {
+        "anonymous": None, "outsider": world.users["outsider"], "student": world.users["sa1"], "ta": ta,
+        "no_school_teacher": world.users["nobody"], "teacher_a": world.users["tea_a"], "teacher_b": world.users["tea_b"],
+        "admin_a (not in the course)": world.users["admin_a"], "admin_b (not in the course)": admin_b, "site_admin": site,
+    }
+    a_dues, b_dues = f"{URL}{offering_a.pk}/dues/", f"{URL}{offering_b.pk}/dues/"
+    expected = {
+        URL: dict(anonymous=ANON, outsider=N, student=F, ta=F, no_school_teacher=OK, teacher_a=OK, teacher_b=OK, site_admin=OK),
+        a_dues: dict(anonymous=ANON, outsider=N, student=F, ta=F, no_school_teacher=N, teacher_a=OK, teacher_b=N, site_admin=OK),
+        b_dues: dict(anonymous=ANON, outsider=N, student=F, ta=F, no_school_teacher=N, teacher_a=N, teacher_b=OK, site_admin=OK),
+    }
+    for url, row in expected.items():
+        row["admin_a (not in the course)"] = N  # a school admin outside the course: no course
+        row["admin_b (not in the course)"] = N
+        for name, user in who.items():
+            c = Client()
+            if user is not None:
+                c.force_login(user)  # type: ignore[arg-type]
+            response = c.get(url)
+            want = row[name]
+            if want == ANON:
+                assert response.status_code == 302 and "/accounts/login/" in response["Location"], (url, name)
+            else:
+                assert response.status_code == want, (url, name, response.status_code)
+                if want == OK:
+                    assert ("Offerings" if url == URL else "Due dates for") in response.content.decode(), (url, name)
+    # writes: another school's teacher cannot add a class to, or move a due date of, offering A
+    b = _client(world.users["tea_b"])
+    assert b.post(f"{URL}{offering_a.pk}/classes/", {"school_class": world.a2.pk}).status_code == 404
+    assert b.post(a_dues, {f"a{world.hw.pk}-due_at": "2030-01-01T10:00"}).status_code == 404
+    assert _client(world.users["sa1"]).post(a_dues, {f"a{world.hw.pk}-due_at": "2030-01-01T10:00"}).status_code == 403
+    assert not OfferingDue.objects.exists() and list(offering_a.classes.all()) == [world.a1]
