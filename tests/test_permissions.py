@@ -33,6 +33,8 @@ MATRIX: list[tuple[str, str, str, dict[str, int]]] = [
     ("post", "/courses/qc101/manage/roster/onboard/", "", dict(anonymous=L, outsider=N, student=F, ta=F, other_teacher=N, teacher=GO, admin=GO)),
     ("get", "/accounts/settings/", "Time zone", dict(anonymous=L, outsider=OK, student=OK, ta=OK, other_teacher=OK, teacher=OK, admin=OK)),
     ("post", "/courses/qc101/manage/import/", "", dict(anonymous=L, outsider=N, student=F, ta=F, other_teacher=N, teacher=400, admin=400)),
+    # offerings of a course template (issue #16): its teachers (the page says when they teach at no school)
+    ("get", "/courses/qc101/manage/offerings/", "Offerings", dict(anonymous=L, outsider=N, student=F, ta=F, other_teacher=N, teacher=OK, admin=OK)),
     ("get", "/courses/qc101/dashboard/", "Course dashboard", dict(anonymous=L, outsider=N, student=F, ta=OK, other_teacher=N, teacher=OK, admin=OK)),
     ("get", "/courses/qc101/progress/", "My progress", dict(anonymous=L, outsider=N, student=OK, ta=OK, other_teacher=N, teacher=OK, admin=OK)),
     # grading by hand, extensions, sections (helper G1): staff only; sections and rubrics for teachers
