@@ -224,3 +224,17 @@ def test_school_without_a_provider_has_no_sso_login(client: Client, world: World
     world.provider.save()
     assert client.get("/sso/school-a/login/").status_code == 404
     assert "Sign in with your school" not in client.get("/accounts/login/").content.decode()
+
+
+def test_school_admin_enables_the_provider_after_its_discovery_answers(client: Client, idp: IdP, world: World) -> None:
+    admin = _user(username="a-admin")
+    Membership.objects.create(org=world.b, user=admin, role=OrgRole.ADMIN)
+    client.force_login(admin)
+    data = {"issuer": idp.issuer + "/", "client_id": idp.client_id, "new_secret": idp.client_secret, "scopes": "openid profile", "match_by": "student_number", "claim": "liangzhi_username", "enabled": "on"}
+    response = client.post("/sso/school-b/settings/", data)
+    assert response.status_code == 302, response.content.decode()[-2000:]
+    provider = Provider.objects.get(org=world.b)
+    assert provider.enabled and provider.issuer == idp.issuer and provider.client_secret == idp.client_secret
+    client.post("/accounts/logout/")
+    _callback(client, idp_sign_in(_start(client, "school-b"), username="S1002"))
+    assert _signed_in_as(client) == str(world.ben.pk)
