@@ -6,12 +6,13 @@ import io
 from datetime import date
 
 import pytest
+from django.test import Client
 
 from accounts.models import User
 from courses.models import Enrollment
 from orgs import roster, services
 from orgs.enums import OrgRole
-from orgs.models import Membership, SchoolClass
+from orgs.models import Membership, Organisation, SchoolClass
 from tests.factories import CourseFactory
 from tests.orgs.test_org_permissions import OrgWorld, build_world
 
@@ -278,3 +279,20 @@ def test_school_prefix_must_be_free(w) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(services.OrgError) as used:
         services.school_create(district=w.district, name="X", slug="x", username_prefix="zz")
     assert used.value.code == "prefix_in_use"
+
+
+def test_load_district_demo_is_idempotent(db) -> None:  # type: ignore[no-untyped-def]
+    from django.core.management import call_command
+
+    call_command("load_district", stdout=io.StringIO())
+    counts = (Organisation.objects.count(), SchoolClass.objects.count(), User.objects.count(), Membership.objects.count())
+    assert counts == (3, 4, 1 + 2 + 2 + 12, 1 + 2 + 2 + 12)  # district admin, school admins, teachers, students
+    call_command("load_district", stdout=io.StringIO())
+    assert (Organisation.objects.count(), SchoolClass.objects.count(), User.objects.count(), Membership.objects.count()) == counts
+    student = User.objects.get(username="hb1-202601")
+    assert student.check_password("quantum-demo") and not student.must_change_password
+    m = Membership.objects.get(user=student)
+    assert m.org.slug == "harbour-no1" and m.school_class.name_zh == "高一(1)班" and m.org.parent.name_zh == "海港区"
+    client = Client()
+    client.force_login(User.objects.get(username="harbour-admin"))
+    assert "Harbour Experimental School" in client.get("/orgs/harbour/").content.decode()
