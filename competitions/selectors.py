@@ -356,16 +356,14 @@ def _school_names(ids: set[int]) -> dict[int, str]:
 
 
 def _schools_of(*, competition_id: int, keys: set[str]) -> dict[str, int | None]:
-    """Each participant's school: a team's own, a person's at registration (two queries)."""
-    users = {int(k[1:]) for k in keys if k.startswith("u")}
-    teams = {int(k[1:]) for k in keys if k.startswith("t")}
+    """Each participant's school: a team's own, a person's at registration. Two queries by
+    competition (no IN list of every participant: a large board stays within SQLite's limits)."""
     out: dict[str, int | None] = {}
-    regs = Registration.objects.filter(competition_id=competition_id, user_id__in=users)
-    for uid, sid in regs.values_list("user_id", "school_id"):
+    for uid, sid in Registration.objects.filter(competition_id=competition_id).values_list("user_id", "school_id"):
         out[f"u{uid}"] = sid
-    for tid, sid in Team.objects.filter(pk__in=teams).values_list("pk", "school_id"):
+    for tid, sid in Team.objects.filter(competition_id=competition_id).values_list("pk", "school_id"):
         out[f"t{tid}"] = sid
-    return out
+    return {k: out.get(k) for k in keys}
 
 
 @dataclass(frozen=True)
