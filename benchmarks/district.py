@@ -280,6 +280,7 @@ def _generate(sizes: dict[str, int], seed: int = 7) -> dict[str, Any]:
                 counts[skip] -= 1
                 counts[again] += 1
         for (a, manual), k in zip(acts, counts, strict=True):
+            assert a.release_at is not None and a.due_at is not None
             for attempt in range(k):
                 at = a.release_at + timedelta(hours=rng.uniform(1, 24 * 12) + attempt * 24)
                 if at > now:

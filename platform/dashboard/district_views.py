@@ -210,7 +210,7 @@ def _class_book(request: HttpRequest, slug: str, class_id: int) -> tuple[OrgAcce
     teaches = (
         access.role in (OrgRole.TEACHER, OrgRole.TA)
         and Enrollment.objects.filter(
-            user_id=request.user.pk, role__in=(Role.TEACHER, Role.TA), offering__classes=school_class
+            user_id=int(request.user.pk or 0), role__in=(Role.TEACHER, Role.TA), offering__classes=school_class
         ).exists()
     )
     if not (access.is_admin or teaches):
