@@ -12,9 +12,9 @@ from datetime import date
 
 import pytest
 from django.test import Client
-
 from orgs.enums import OrgKind, OrgRole
 from orgs.models import Membership, Organisation, SchoolClass, Term
+
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -7,10 +7,10 @@ import re
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-
-from accounts.models import User
 from orgs.enums import OrgRole
 from orgs.models import Membership, Organisation, SchoolClass, Term
+
+from accounts.models import User
 from tests.orgs.test_org_permissions import OrgWorld, build_world
 
 pytestmark = pytest.mark.django_db

@@ -7,12 +7,12 @@ from datetime import date
 
 import pytest
 from django.test import Client
-
-from accounts.models import User
-from courses.models import Enrollment
 from orgs import roster, services
 from orgs.enums import OrgRole
 from orgs.models import Membership, Organisation, SchoolClass
+
+from accounts.models import User
+from courses.models import Enrollment
 from tests.factories import CourseFactory
 from tests.orgs.test_org_permissions import OrgWorld, build_world
 
@@ -289,7 +289,7 @@ def test_load_district_demo_is_idempotent(db) -> None:  # type: ignore[no-untype
     assert counts == (3, 4, 1 + 2 + 2 + 12, 1 + 2 + 2 + 12)  # district admin, school admins, teachers, students
     call_command("load_district", stdout=io.StringIO())
     assert (Organisation.objects.count(), SchoolClass.objects.count(), User.objects.count(), Membership.objects.count()) == counts
-    student = User.objects.get(username="hb1-202601")
+    student = User.objects.get(username="hb1-2026101")
     assert student.check_password("quantum-demo") and not student.must_change_password
     m = Membership.objects.get(user=student)
     assert m.org.slug == "harbour-no1" and m.school_class.name_zh == "高一(1)班" and m.org.parent.name_zh == "海港区"

@@ -93,6 +93,6 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"Harbour District: 2 schools, 4 classes; {len(made)} new accounts"
                 f" (password {DEMO_PASSWORD}): harbour-admin (district), harbour-no1-admin and harbour-exp-admin"
-                " (schools), students hb1-202601.., hbx-202601.."
+                " (schools), students hb1-2026101.., hbx-2026101.."
             )
         )
