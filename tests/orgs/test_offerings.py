@@ -377,3 +377,18 @@ def test_offering_views_permission_matrix(world: World) -> None:
     assert b.post(a_dues, {f"a{world.hw.pk}-due_at": "2030-01-01T10:00"}).status_code == 404
     assert _client(world.users["sa1"]).post(a_dues, {f"a{world.hw.pk}-due_at": "2030-01-01T10:00"}).status_code == 403
     assert not OfferingDue.objects.exists() and list(offering_a.classes.all()) == [world.a1]
+
+
+def test_an_imported_course_belongs_to_its_teachers_school(world: World, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+    from pathlib import Path
+
+    from courses.importer import import_course
+
+    demo = Path(__file__).resolve().parents[2] / "content" / "demo"
+    shutil.copytree(demo, tmp_path / "course")
+    report = import_course(tmp_path / "course", teacher=world.users["tea_b"])
+    assert report.created and report.course.owner == world.school_b
+    Course.objects.filter(pk=report.course.pk).update(owner=None)
+    again = import_course(tmp_path / "course", teacher=world.users["tea_b"])  # an update leaves the owner alone
+    assert not again.created and Course.objects.get(pk=report.course.pk).owner is None
