@@ -404,7 +404,6 @@ def labs_prepare(
     )
     used = sum(known_mb.get(n) or default_mb for n in active_names)
     used += sum(r.memory_mb for r in queued_rows.values() if (r.user.hub_name or "") not in active_names)
-    need = profile_memory_mb(profile)
     preparation = LabPreparation.objects.create(
         course=course, section=section, lesson=lesson, created_by=by, students=len(users), budget_mb=budget
     )
@@ -419,6 +418,7 @@ def labs_prepare(
             )
             queued += 1
             continue
+        need = profile_memory_mb(quota.lab_profile_for(user=user) or profile)  # the school's, if it sets one
         if used + need > budget:
             skipped += 1
             continue

@@ -230,3 +230,17 @@ def test_a_remembered_hub_list_never_lets_a_school_over_its_limit(hub, settings)
     LabStart.objects.filter(user=a).update(posted_at=timezone.now())
     services.queue_pump()
     assert [_state(u) for u in (b, c)] == ["queued", "none"]
+
+
+def test_prepare_labs_counts_the_school_profile_against_its_budget(hub, world, cast):  # type: ignore[no-untyped-def]
+    from orgs.models import Membership
+
+    from sandbox import services
+
+    big = _school("bigger", lab_profile="cpu-large")  # 2 GiB planned per lab
+    Membership.objects.create(org=big, user=cast.alice, role="student")
+    result = services.labs_prepare(course=world.course, profile="cpu", budget_mb=3072)
+    # alice 2048 + bob 1024 fill the budget; charlie (1024 more) is skipped
+    assert (result.queued, result.skipped_budget) == (2, 1)
+    assert sorted(_state(u) for u in (cast.alice, cast.bob, cast.charlie)) == ["none", "queued", "queued"]
+    assert _state(cast.charlie) == "none"
