@@ -3,7 +3,8 @@
     .venv/bin/python content/qec-ai/tools/make_figures.py
 
 Writes lessons/figures/*.svg and lessons/figures/numbers.json (the numbers quoted in the lessons).
-Seeds are fixed, so a rerun reproduces the same figures. Takes about a minute on one core.
+Seeds are fixed, so a rerun reproduces the same figures. Takes about two minutes on one core.
+``make_figures.py by_hand suppression`` reruns only those parts (units 6 and 7, about a minute).
 """
 
 from __future__ import annotations
@@ -193,8 +194,183 @@ def decoder_cup(numbers: dict) -> None:
                               "pooled_relative_se": 1 / np.sqrt(pooled)}
 
 
-def main() -> None:
+# ---------------------------------------------------------------------------------------------------------------
+# Unit 6: a repetition-code memory written by hand; unit 7: a sinter-style sweep and the suppression factor Λ
+# ---------------------------------------------------------------------------------------------------------------
+
+def repetition_by_hand(d: int, rounds: int, p: float):
+    """The distance-d repetition-code memory of lesson 06, instruction by instruction (data qubits 0, 2, …,
+    measure qubits 1, 3, …; X-basis noise knobs as in ``stim.Circuit.generated("repetition_code:memory")``)."""
+    import stim
+
+    data = " ".join(str(q) for q in range(0, 2 * d - 1, 2))
+    anc = " ".join(str(q) for q in range(1, 2 * d - 1, 2))
+    every = " ".join(str(q) for q in range(2 * d - 1))
+    cx1 = " ".join(f"{a - 1} {a}" for a in range(1, 2 * d - 1, 2))
+    cx2 = " ".join(f"{a + 1} {a}" for a in range(1, 2 * d - 1, 2))
+    n = d - 1
+    body = (f"DEPOLARIZE1({p}) {data}\nCX {cx1}\nDEPOLARIZE2({p}) {cx1}\nTICK\n"
+            f"CX {cx2}\nDEPOLARIZE2({p}) {cx2}\nTICK\n"
+            f"X_ERROR({p}) {anc}\nMR {anc}\nX_ERROR({p}) {anc}\n")
+    text = f"R {every}\nX_ERROR({p}) {every}\nTICK\n" + body
+    text += "".join(f"DETECTOR({2 * k + 1}, 0) rec[{k - n}]\n" for k in range(n))
+    if rounds > 1:
+        text += f"REPEAT {rounds - 1} {{\nTICK\n" + body + "SHIFT_COORDS(0, 1)\n"
+        text += "".join(f"DETECTOR({2 * k + 1}, 0) rec[{k - n}] rec[{k - 2 * n}]\n" for k in range(n)) + "}\n"
+    text += f"X_ERROR({p}) {data}\nM {data}\n"
+    text += "".join(f"DETECTOR({2 * k + 1}, 1) rec[{k - d + 1}] rec[{k - d}] rec[{k - d - n}]\n" for k in range(n))
+    text += "OBSERVABLE_INCLUDE(0) rec[-1]\n"
+    return stim.Circuit(text)
+
+
+def generated_repetition(d: int, rounds: int, p: float):
+    import stim
+
+    return stim.Circuit.generated("repetition_code:memory", distance=d, rounds=rounds,
+                                  after_clifford_depolarization=p, before_round_data_depolarization=p,
+                                  before_measure_flip_probability=p, after_reset_flip_probability=p)
+
+
+def two_sample_z(errors_a: int, shots_a: int, errors_b: int, shots_b: int) -> float:
+    pa, pb = errors_a / shots_a, errors_b / shots_b
+    return (pa - pb) / np.sqrt(pa * (1 - pa) / shots_a + pb * (1 - pb) / shots_b)
+
+
+def by_hand(numbers: dict) -> None:
+    """Lesson 06: the hand-written circuit is Stim's generated one; same detectors, same detector error model,
+    and the same logical error rate within statistical error (independent seeds)."""
+    out: dict = {"p": 0.02, "shots": 200_000}
+    for d in (3, 5):
+        hand, gen = repetition_by_hand(d, d, 0.02), generated_repetition(d, d, 0.02)
+        row = {"detectors": hand.num_detectors, "detectors_generated": gen.num_detectors,
+               "identical_circuit": hand == gen,
+               "dem_errors": hand.detector_error_model(decompose_errors=True).num_errors,
+               "graphlike_distance": len(hand.shortest_graphlike_error())}
+        counts = {}
+        for label, circuit, seed in (("hand", hand, 61 + d), ("generated", gen, 71 + d)):
+            det, obs = circuit.compile_detector_sampler(seed=seed).sample(out["shots"], separate_observables=True)
+            pred = qec.matching_decoder(circuit)(det)
+            counts[label] = int(np.any(pred != obs, axis=1).sum())
+        row["errors_hand"], row["errors_generated"] = counts["hand"], counts["generated"]
+        row["p_L_hand"], row["p_L_generated"] = counts["hand"] / out["shots"], counts["generated"] / out["shots"]
+        row["z"] = float(two_sample_z(counts["hand"], out["shots"], counts["generated"], out["shots"]))
+        out[f"d={d}"] = row
+    # the surface code's first round: only the Z-checks are deterministic in a Z-basis memory
+    import stim
+
+    surf = qec.surface_code_circuit(3, 0.0)
+    first = next(i for i, inst in enumerate(surf) if isinstance(inst, stim.CircuitRepeatBlock))
+    out["surface_d3"] = {"detectors": surf.num_detectors,
+                         "first_round_detectors": sum(1 for inst in surf[:first] if inst.name == "DETECTOR")}
+    numbers["by_hand"] = out
+
+
+SWEEP_PS = (0.002, 0.003, 0.004, 0.005, 0.006, 0.008, 0.010, 0.012, 0.015)
+SWEEP_DS = (3, 5, 7)
+
+
+def collect(circuit, *, max_shots: int, max_errors: int, seed: int, batch: int = 5_000) -> tuple[int, int]:
+    """What sinter.collect does for one task, on one core: sample and decode in batches until max_errors
+    logical errors or max_shots shots, whichever comes first."""
+    sampler = circuit.compile_detector_sampler(seed=seed)
+    decode = qec.matching_decoder(circuit)
+    errors = shots = 0
+    while shots < max_shots and errors < max_errors:
+        n = min(batch, max_shots - shots)
+        det, obs = sampler.sample(n, separate_observables=True)
+        errors += int(np.any(decode(det) != obs, axis=1).sum())
+        shots += n
+    return errors, shots
+
+
+def per_round(rate: float, rounds: int) -> float:
+    """Logical error per round from the error of a whole experiment of ``rounds`` rounds (independent rounds)."""
+    return (1 - (1 - 2 * rate) ** (1 / rounds)) / 2
+
+
+def _crossing(ps, ra, rb) -> float | None:
+    """Where log r_b - log r_a changes sign from negative to positive, interpolated in log p."""
+    diff = np.log(np.asarray(rb)) - np.log(np.asarray(ra))
+    for i in range(len(ps) - 1):
+        if diff[i] < 0 <= diff[i + 1]:
+            x0, x1 = np.log(ps[i]), np.log(ps[i + 1])
+            return float(np.exp(x0 + (x1 - x0) * (-diff[i]) / (diff[i + 1] - diff[i])))
+    return None
+
+
+def suppression(numbers: dict) -> None:
+    """Lesson 07: d = 3, 5, 7 swept over p, sinter-style (stop at 500 errors or 200 000 shots), rounds = d;
+    per-round error rates, Λ = ε_d / ε_(d+2) with binomial (delta-method) error bars, and both crossings."""
+    max_shots, max_errors = 200_000, 500
+    table: dict = {}
+    for d in SWEEP_DS:
+        for p in SWEEP_PS:
+            errors, shots = collect(qec.surface_code_circuit(d, p), max_shots=max_shots, max_errors=max_errors,
+                                    seed=700_000 + 1000 * d + round(p * 1e4))
+            rate = errors / shots
+            sigma = np.sqrt(rate * (1 - rate) / shots)
+            eps = per_round(rate, d)
+            slope = (1 - 2 * rate) ** (1 / d - 1) / d  # d eps / d rate
+            table.setdefault(str(d), {})[f"{p:.3f}"] = {
+                "errors": errors, "shots": shots, "p_L": rate, "sigma": float(sigma),
+                "eps": float(eps), "sigma_eps": float(sigma * slope)}
+    lam: dict = {}
+    for a, b in ((3, 5), (5, 7)):
+        rows = {}
+        for p in SWEEP_PS:
+            ra, rb = table[str(a)][f"{p:.3f}"], table[str(b)][f"{p:.3f}"]
+            value = ra["eps"] / rb["eps"]
+            rel = np.hypot(ra["sigma_eps"] / ra["eps"], rb["sigma_eps"] / rb["eps"])
+            rows[f"{p:.3f}"] = {"lambda": float(value), "sigma": float(value * rel)}
+        lam[f"{a}->{b}"] = rows
+    crossings = {}
+    for a, b in ((3, 5), (5, 7)):
+        for key, label in (("p_L", "per_experiment"), ("eps", "per_round")):
+            ra = [table[str(a)][f"{p:.3f}"][key] for p in SWEEP_PS]
+            rb = [table[str(b)][f"{p:.3f}"][key] for p in SWEEP_PS]
+            crossings[f"{label} {a}-{b}"] = _crossing(SWEEP_PS, ra, rb)
+    numbers["suppression"] = {"max_shots": max_shots, "max_errors": max_errors, "rates": table,
+                              "lambda": lam, "crossings": crossings}
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
+    for d in SWEEP_DS:
+        rows = [table[str(d)][f"{p:.3f}"] for p in SWEEP_PS]
+        ax1.errorbar(SWEEP_PS, [r["eps"] for r in rows], yerr=[r["sigma_eps"] for r in rows], marker="o", ms=4,
+                     capsize=2, label=f"d = {d}")
+    ax1.set_xscale("log")
+    ax1.set_yscale("log")
+    ax1.set_xlabel("physical error rate p")
+    ax1.set_ylabel("logical error rate per round $\\varepsilon_d$")
+    ax1.set_title("Per-round logical error (rounds = d)")
+    ax1.legend()
+    for (pair, rows), marker in zip(lam.items(), ("o", "s"), strict=True):
+        ax2.errorbar(SWEEP_PS, [rows[f"{p:.3f}"]["lambda"] for p in SWEEP_PS],
+                     yerr=[rows[f"{p:.3f}"]["sigma"] for p in SWEEP_PS], marker=marker, ms=4, capsize=2,
+                     label=f"$\\Lambda$ = $\\varepsilon_{{{pair[0]}}} / \\varepsilon_{{{pair[-1]}}}$")
+    ax2.axhline(1, color="k", lw=0.8, ls="--")
+    ax2.set_xscale("log")
+    ax2.set_yscale("log")
+    ax2.set_xlabel("physical error rate p")
+    ax2.set_ylabel("error-suppression factor $\\Lambda$")
+    ax2.set_title("$\\Lambda$ > 1: a larger code is better")
+    ax2.legend()
+    save(fig, "lambda.svg")
+
+
+PARTS = {"by_hand": by_hand, "suppression": suppression}  # units 6-7: runnable on their own
+
+
+def main(argv: list[str] | None = None) -> None:
+    """No arguments: every figure and number. ``make_figures.py by_hand suppression``: only those parts,
+    merged into the numbers.json already there (the other figures are left as they are)."""
     FIG.mkdir(parents=True, exist_ok=True)
+    parts = list(sys.argv[1:] if argv is None else argv)
+    if parts:
+        numbers = json.loads((FIG / "numbers.json").read_text())
+        for name in parts:
+            PARTS[name](numbers)
+        (FIG / "numbers.json").write_text(json.dumps(numbers, indent=1) + "\n")
+        print(json.dumps({name: numbers[name] for name in parts}, indent=1))
+        return
     numbers: dict = {}
     repetition(numbers)
     layout()
@@ -202,9 +378,10 @@ def main() -> None:
     neural(numbers)
     raw_flip(numbers)
     decoder_cup(numbers)
+    by_hand(numbers)
+    suppression(numbers)
     (FIG / "numbers.json").write_text(json.dumps(numbers, indent=1) + "\n")
     print(json.dumps(numbers, indent=1))
-
 
 if __name__ == "__main__":
     main()
