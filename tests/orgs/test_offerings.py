@@ -13,15 +13,16 @@ import csv
 import io
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.test import Client
 from django.utils import timezone
+from orgs.enums import OrgKind, OrgRole
+from orgs.models import Membership, Offering, OfferingDue, Organisation, SchoolClass, Term
 
 from courses.enums import ActivityKind, Role
 from courses.models import Activity, Course, Enrollment
-from orgs.enums import OrgKind, OrgRole
-from orgs.models import Membership, Offering, OfferingDue, Organisation, SchoolClass, Term
 from tests.factories import ActivityFactory, CourseFactory, EnrollmentFactory, UnitFactory, UserFactory, add_version
 
 pytestmark = pytest.mark.django_db
@@ -29,8 +30,8 @@ pytestmark = pytest.mark.django_db
 
 @dataclass
 class World:
-    course: Course
-    hw: Activity
+    course: Any  # Course (factory-made)
+    hw: Any  # Activity
     school_a: Organisation
     school_b: Organisation
     a1: SchoolClass
@@ -39,7 +40,7 @@ class World:
     term_a: Term
     past_a: Term
     term_b: Term
-    users: dict[str, object]
+    users: dict[str, Any]
 
 
 def build_world() -> World:
@@ -57,14 +58,14 @@ def build_world() -> World:
         org=school_a, name="Spring past", starts_on=today - timedelta(days=300), ends_on=today - timedelta(days=1)
     )
     term_b = Term.objects.create(org=school_b, name="B autumn", starts_on=today - timedelta(days=30), ends_on=None)
-    course = CourseFactory(slug="qt", title="Quantum template", owner=district)
+    course: Any = CourseFactory(slug="qt", title="Quantum template", owner=district)
     unit = UnitFactory(course=course, slug="u1", title="Unit one")
-    hw = ActivityFactory(
+    hw: Any = ActivityFactory(
         unit=unit, slug="hw", title="Homework", kind=ActivityKind.ASSIGNMENT, points=10,
         due_at=timezone.now() + timedelta(days=3),
     )
     add_version(hw)
-    users: dict[str, object] = {}
+    users: dict[str, Any] = {}
     for name, display in (
         ("author", "Template Author"), ("tea_a", "Teacher Ay"), ("tea_b", "Teacher Bee"),
         ("admin_a", "Admin Ay"), ("sa1", "Student Ay-one"), ("sa2", "Student Ay-two"), ("sb1", "Student Bee-one"),
@@ -87,17 +88,17 @@ def world(db) -> World:  # type: ignore[no-untyped-def]
     return build_world()
 
 
-def _client(user: object) -> Client:
+def _client(user: Any) -> Client:
     c = Client()
-    c.force_login(user)  # type: ignore[arg-type]
+    c.force_login(user)
     return c
 
 
 def _offer(world: World, teacher: str, school: Organisation, term: Term, classes: list[SchoolClass]) -> Offering:
     from orgs.services import offering_create, offering_teacher_enrol
 
-    offering = offering_create(course=world.course, school=school, term=term, classes=classes, by=world.users[teacher])  # type: ignore[arg-type]
-    offering_teacher_enrol(offering=offering, teacher=world.users[teacher])  # type: ignore[arg-type]
+    offering = offering_create(course=world.course, school=school, term=term, classes=classes, by=world.users[teacher])
+    offering_teacher_enrol(offering=offering, teacher=world.users[teacher])
     return offering
 
 
@@ -190,8 +191,8 @@ def test_due_dates_are_moved_for_one_offering_only(world: World) -> None:
     assert OfferingDue.objects.get().due_at == local and OfferingDue.objects.get().offering == offering_a
     from courses.selectors import due_in_force
 
-    assert due_in_force(activity=world.hw, user_id=world.users["sa1"].pk) == local  # type: ignore[attr-defined]
-    assert due_in_force(activity=world.hw, user_id=world.users["sb1"].pk) == world.hw.due_at  # type: ignore[attr-defined]
+    assert due_in_force(activity=world.hw, user_id=world.users["sa1"].pk) == local
+    assert due_in_force(activity=world.hw, user_id=world.users["sb1"].pk) == world.hw.due_at
     assert local.strftime("%Y-%m-%dT%H:%M") in c.get(f"{URL}{offering_a.pk}/dues/").content.decode()
     c.post(f"{URL}{offering_a.pk}/dues/", {f"a{world.hw.pk}-due_at": ""})  # empty: back to the template's
     assert not OfferingDue.objects.exists()
@@ -201,25 +202,25 @@ def test_due_dates_are_moved_for_one_offering_only(world: World) -> None:
 # one rule for the due time in force
 
 
-def _dues_everywhere(world: World, user: object) -> dict[str, object]:
+def _dues_everywhere(world: World, user: Any) -> dict[str, object]:
     """The due time in force for one student and the homework, by every reader of it."""
     from assessments.models import Attempt
     from assessments.selectors import own_attempt_by_path
+
+    from courses.selectors import due_in_force
     from dashboard.selectors import due_in_force as dashboard_due
     from grading.analytics import course_grades
     from grading.services import due_for
-
-    from courses.selectors import due_in_force
 
     attempt = Attempt.objects.filter(activity=world.hw, user=user).first() or Attempt.objects.create(
         activity=world.hw, version=world.hw.current_version, user=user, number=1, started_at=timezone.now()
     )
     grades = course_grades(activity_ids=[world.hw.pk])
     return {
-        "selector": due_in_force(activity=world.hw, user_id=user.pk),  # type: ignore[attr-defined]
-        "grading.due_for": due_for(activity=world.hw, user=user),  # type: ignore[arg-type]
-        "dashboard": dashboard_due(grades, world.hw, user.pk),  # type: ignore[attr-defined]
-        "attempt annotation": Attempt.objects.with_deadline_inputs().get(pk=attempt.pk).deadline_due,  # type: ignore[attr-defined]
+        "selector": due_in_force(activity=world.hw, user_id=user.pk),
+        "grading.due_for": due_for(activity=world.hw, user=user),
+        "dashboard": dashboard_due(grades, world.hw, user.pk),
+        "attempt annotation": Attempt.objects.with_deadline_inputs().get(pk=attempt.pk).__dict__["deadline_due"],
         "autosave lookup": own_attempt_by_path(user=user, course_slug="qt", activity_slug="hw", number=1).__dict__["deadline_due"],
     }
 
@@ -279,7 +280,7 @@ def test_a_teacher_sees_only_their_offerings_students_in_gradebook_dashboard_and
     rows = list(csv.reader(io.StringIO(a.get("/courses/qt/gradebook.csv").content.decode("utf-8-sig"))))
     assert sorted(r[0] for r in rows[1:]) == ["sa1", "sa2"]
     sb1 = world.users["sb1"]
-    assert a.get(f"/courses/qt/gradebook/students/{sb1.pk}/").status_code == 404  # type: ignore[attr-defined]
+    assert a.get(f"/courses/qt/gradebook/students/{sb1.pk}/").status_code == 404
     b_rows = list(csv.reader(io.StringIO(_client(world.users["tea_b"]).get("/courses/qt/gradebook.csv").content.decode("utf-8-sig"))))
     assert [r[0] for r in b_rows[1:]] == ["sb1"]
     # the template's author (no offering) and a school admin see more
@@ -308,9 +309,9 @@ def test_a_school_admin_teaching_an_offering_sees_every_student() -> None:
 def test_a_new_course_belongs_to_its_teachers_school_or_to_nobody(world: World) -> None:
     from courses.services import course_create
 
-    mine = course_create(slug="new-a", title="New A", teacher=world.users["tea_a"])  # type: ignore[arg-type]
+    mine = course_create(slug="new-a", title="New A", teacher=world.users["tea_a"])
     assert mine.owner == world.school_a
-    orphan = course_create(slug="new-x", title="New X", teacher=world.users["nobody"])  # type: ignore[arg-type]
+    orphan = course_create(slug="new-x", title="New X", teacher=world.users["nobody"])
     assert orphan.owner is None
     assert Enrollment.objects.get(course=mine).role == Role.TEACHER
 
@@ -339,12 +340,12 @@ def test_offering_views_permission_matrix(world: World) -> None:
 
     offering_a = _offer(world, "tea_a", world.school_a, world.term_a, [world.a1])
     offering_b = _offer(world, "tea_b", world.school_b, world.term_b, [world.b1])
-    ta = UserFactory(username="ta_a", display_name="TA Ay")
+    ta: Any = UserFactory(username="ta_a", display_name="TA Ay")
     Membership.objects.create(org=world.school_a, user=ta, role=OrgRole.TA)
     E.objects.create(course=world.course, user=ta, role=Role.TA, offering=offering_a)
-    admin_b = UserFactory(username="admin_b")
+    admin_b: Any = UserFactory(username="admin_b")
     Membership.objects.create(org=world.school_b, user=admin_b, role=OrgRole.ADMIN)
-    site = UserFactory(username="root", is_superuser=True, is_staff=True)
+    site: Any = UserFactory(username="root", is_superuser=True, is_staff=True)
     who = {
         "anonymous": None, "outsider": world.users["outsider"], "student": world.users["sa1"], "ta": ta,
         "no_school_teacher": world.users["nobody"], "teacher_a": world.users["tea_a"], "teacher_b": world.users["tea_b"],
@@ -362,7 +363,7 @@ def test_offering_views_permission_matrix(world: World) -> None:
         for name, user in who.items():
             c = Client()
             if user is not None:
-                c.force_login(user)  # type: ignore[arg-type]
+                c.force_login(user)
             response = c.get(url)
             want = row[name]
             if want == ANON:

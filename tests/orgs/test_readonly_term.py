@@ -8,14 +8,15 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.test import Client
 from django.utils import timezone
+from orgs.models import Offering, OfferingDue
 
 from courses.enums import Role
 from courses.models import Enrollment
-from orgs.models import Offering, OfferingDue
 from tests.orgs.test_offerings import World, _offer, build_world
 
 pytestmark = pytest.mark.django_db
@@ -30,11 +31,11 @@ def past() -> tuple[World, Offering]:
     world = build_world()
     offering = Offering.objects.create(course=world.course, school=world.school_a, term=world.past_a)
     offering.classes.set([world.a1])
-    Enrollment.objects.create(course=world.course, user=world.users["sa1"], role=Role.STUDENT, offering=offering)  # type: ignore[misc]
+    Enrollment.objects.create(course=world.course, user=world.users["sa1"], role=Role.STUDENT, offering=offering)
     return world, offering
 
 
-def _graded_submission(world: World, user: object) -> object:
+def _graded_submission(world: World, user: Any) -> Any:
     from core.blobs import blob_put
     from grading.enums import SubmissionSource, SubmissionStatus
     from grading.models import Submission
@@ -64,20 +65,20 @@ def test_submitting_an_assignment_is_refused(past: tuple[World, Offering]) -> No
 
     world, _ = past
     with pytest.raises(SubmissionRejected) as refused:
-        submission_receive(user=world.users["sa1"], activity=world.hw, data=b"{}", source="upload", idempotency_key="x")  # type: ignore[arg-type]
+        submission_receive(user=world.users["sa1"], activity=world.hw, data=b"{}", source="upload", idempotency_key="x")
     assert refused.value.reason == PLAIN
     assert not Submission.objects.exists()
     # a current offering's student gets past this check (refused later for the empty notebook, not the term)
     _offer(world, "tea_a", world.school_a, world.term_a, [world.a2])
     with pytest.raises(SubmissionRejected) as other:
-        submission_receive(user=world.users["sa2"], activity=world.hw, data=b"{}", source="upload", idempotency_key="y")  # type: ignore[arg-type]
+        submission_receive(user=world.users["sa2"], activity=world.hw, data=b"{}", source="upload", idempotency_key="y")
     assert other.value.reason != PLAIN
 
 
 def test_submitting_over_http_shows_the_message(past: tuple[World, Offering]) -> None:
     world, _ = past
     c = Client()
-    c.force_login(world.users["sa1"])  # type: ignore[arg-type]
+    c.force_login(world.users["sa1"])
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from grading.models import Submission
@@ -91,7 +92,7 @@ def test_submitting_over_http_shows_the_message(past: tuple[World, Offering]) ->
     assert not Submission.objects.exists()
 
 
-def _attempt(world: World, user: object) -> object:
+def _attempt(world: World, user: Any) -> Any:
     from assessments.models import Attempt
 
     return Attempt.objects.create(
@@ -118,16 +119,16 @@ def test_saving_an_answer_is_refused_in_the_service_and_the_autosave(past: tuple
     world, _ = past
     attempt = _attempt(world, world.users["sa1"])
     with pytest.raises(AssessmentError) as refused:
-        answer_save(attempt=Attempt.objects.get(pk=attempt.pk), key="q.a", value="1", seq=1)  # type: ignore[attr-defined]
+        answer_save(attempt=Attempt.objects.get(pk=attempt.pk), key="q.a", value="1", seq=1)
     assert refused.value.code == "read_only"
     c = Client()
-    c.force_login(world.users["sa1"])  # type: ignore[arg-type]
+    c.force_login(world.users["sa1"])
     response = c.post(
         "/quiz/qt/hw/attempt/1/save/", json.dumps({"key": "q.a", "value": "1", "seq": 2}), content_type="application/json"
     )
     assert response.status_code == 409 and response.json() == {"error": PLAIN, "code": "read_only"}
     assert not Answer.objects.exists()
-    assert Attempt.objects.get(pk=attempt.pk).status == AttemptStatus.OPEN  # type: ignore[attr-defined]
+    assert Attempt.objects.get(pk=attempt.pk).status == AttemptStatus.OPEN
 
 
 def test_handing_in_an_attempt_is_refused(past: tuple[World, Offering]) -> None:
@@ -137,14 +138,15 @@ def test_handing_in_an_attempt_is_refused(past: tuple[World, Offering]) -> None:
     world, _ = past
     attempt = _attempt(world, world.users["sa1"])
     with pytest.raises(AssessmentError) as refused:
-        attempt_submit(attempt=Attempt.objects.with_deadline_inputs().get(pk=attempt.pk))  # type: ignore[attr-defined]
+        attempt_submit(attempt=Attempt.objects.with_deadline_inputs().get(pk=attempt.pk))
     assert refused.value.code == "read_only"
-    assert Attempt.objects.get(pk=attempt.pk).status == AttemptStatus.OPEN  # type: ignore[attr-defined]
+    assert Attempt.objects.get(pk=attempt.pk).status == AttemptStatus.OPEN
 
 
 def test_roster_changes_of_the_offering_are_refused(past: tuple[World, Offering]) -> None:
-    from courses.services import RosterError, roster_add, roster_remove, roster_set_role
     from orgs.services import OrgError, offering_add_class, offering_due_set
+
+    from courses.services import RosterError, roster_add, roster_remove, roster_set_role
 
     world, offering = past
     enrollment = Enrollment.objects.get(user=world.users["sa1"], course=world.course)
@@ -164,7 +166,7 @@ def test_roster_changes_of_the_offering_are_refused(past: tuple[World, Offering]
     assert not Enrollment.objects.filter(user=world.users["sa2"]).exists()
     # over HTTP: the teacher's roster form says why
     c = Client()
-    c.force_login(world.users["author"])  # type: ignore[arg-type]
+    c.force_login(world.users["author"])
     response = c.post(f"/courses/qt/manage/roster/{enrollment.pk}/", {"role": "ta"}, follow=True)
     assert "read-only" in response.content.decode()
     assert Enrollment.objects.get(pk=enrollment.pk).role == Role.STUDENT
@@ -172,10 +174,10 @@ def test_roster_changes_of_the_offering_are_refused(past: tuple[World, Offering]
 
 def test_the_offering_page_marks_it_read_only_and_offers_no_class(past: tuple[World, Offering]) -> None:
     world, offering = past
-    offering.created_by = world.users["tea_a"]  # type: ignore[assignment]
+    offering.created_by = world.users["tea_a"]
     offering.save()
     c = Client()
-    c.force_login(world.users["tea_a"])  # type: ignore[arg-type]
+    c.force_login(world.users["tea_a"])
     page = c.get("/courses/qt/manage/offerings/").content.decode()
     row = page[page.index(f'data-offering="{offering.pk}"'):]
     assert 'data-testid="read-only"' in row.split("</tr>")[0]
@@ -189,11 +191,11 @@ def test_grades_stay_visible_to_the_student_and_in_the_gradebook(past: tuple[Wor
     _graded_submission(world, world.users["sa1"])
     ScoreRelease.objects.create(activity=world.hw, hidden=False)
     teacher = Client()
-    teacher.force_login(world.users["author"])  # type: ignore[arg-type]
+    teacher.force_login(world.users["author"])
     csv_text = teacher.get("/courses/qt/gradebook.csv").content.decode("utf-8-sig")
     line = next(line for line in csv_text.splitlines() if line.startswith("sa1,"))
     assert "7.5" in line
     student = Client()
-    student.force_login(world.users["sa1"])  # type: ignore[arg-type]
+    student.force_login(world.users["sa1"])
     progress = student.get("/courses/qt/progress/")
     assert progress.status_code == 200 and "7.5" in progress.content.decode()
