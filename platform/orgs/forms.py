@@ -115,7 +115,10 @@ class ImportConfirmForm(forms.Form):
 
 
 class PeopleFilterForm(forms.Form):
-    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    q = forms.CharField(
+        label=_("Search"), required=False, max_length=100,
+        widget=forms.TextInput(attrs={"placeholder": _("Name, user name, number or e-mail"), "type": "search"}),
+    )
     role = forms.ChoiceField(label=_("Role"), choices=ROLE_CHOICES, required=False)
     klass = ClassChoiceField(label=_("Class"), queryset=SchoolClass.objects.none(), required=False, empty_label=_("Any class"))
     archived = forms.BooleanField(label=_("Show archived"), required=False)
@@ -128,10 +131,17 @@ class PeopleFilterForm(forms.Form):
 
 
 class MemberAddForm(forms.Form):
-    username = forms.CharField(label=_("User name"), max_length=150)
+    username = forms.CharField(
+        label=_("User name"), max_length=150, widget=forms.TextInput(attrs={"placeholder": _("User name")})
+    )
     role = forms.ChoiceField(label=_("Role"), choices=OrgRole.choices, initial=OrgRole.TEACHER)
-    student_number = forms.CharField(label=_("Student or staff number"), max_length=48, required=False)
-    school_class = ClassChoiceField(label=_("Class"), queryset=SchoolClass.objects.none(), required=False)
+    student_number = forms.CharField(
+        label=_("Student or staff number"), max_length=48, required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("Number (optional)")}),
+    )
+    school_class = ClassChoiceField(
+        label=_("Class"), queryset=SchoolClass.objects.none(), required=False, empty_label=_("No class")
+    )
 
     def __init__(self, *args: Any, org: Organisation, **kwargs: Any):
         super().__init__(*args, **kwargs)
