@@ -264,6 +264,47 @@ def test_course_imports_with_no_problem_and_every_unit_complete(imported) -> Non
     assert kinds == {"choice", "numeric", "circuit"}
 
 
+@pytest.mark.integration
+def test_a_student_reads_each_lesson_and_practice_in_both_languages_and_never_a_solution(imported, cast) -> None:  # type: ignore[no-untyped-def]
+    from django.test import Client
+
+    from courses.models import Activity
+    from tests.factories import EnrollmentFactory
+
+    course = imported.course
+    EnrollmentFactory(course=course, user=cast.alice)
+    client = Client()
+    client.force_login(cast.alice)
+    for unit in UNITS:
+        for spec in unit["activities"]:
+            act = Activity.objects.get(course=course, slug=spec["slug"])
+            url = f"/courses/{course.slug}/a/{act.slug}/"
+            if spec["kind"] == "quiz":
+                assert client.get(url).status_code in (200, 302), act.slug
+                continue
+            en = client.get(url + "?lang=en").content.decode()
+            zh = client.get(url + "?lang=zh-hans").content.decode()
+            if spec["kind"] == "lesson":
+                lesson = COURSE / spec["file"]
+                first_en = lesson.read_text(encoding="utf-8").splitlines()[0].lstrip("# ")
+                first_zh = lesson.with_name(lesson.stem + ".zh.md").read_text(encoding="utf-8").splitlines()[0]
+                assert first_en in en and first_zh.lstrip("# ") in zh, act.slug
+            else:
+                nb = json.loads((COURSE / spec["notebook"]).read_text(encoding="utf-8"))
+                assert "YOUR CODE HERE" in en and "练习" in zh and "练习" not in en.split("<main", 1)[-1], act.slug
+                # the reference solutions stay in the notebook's metadata: a line of one shows only where a hint gives it
+                hints = " ".join(
+                    "".join(c["source"]) + (c["metadata"].get("liangzhi") or {}).get("zh", "")
+                    for c in nb["cells"]
+                    if c["cell_type"] == "markdown"
+                )
+                for cell in nb["cells"]:
+                    solution = (cell["metadata"].get("liangzhi") or {}).get("solution") or ""
+                    for line in solution.splitlines()[2:]:  # past the def line and its docstring
+                        if len(line.strip()) > 12 and line.strip() not in hints:
+                            assert line.strip() not in en and line.strip() not in zh, (act.slug, line)
+
+
 def _reference_and_wrong(part: dict[str, Any], variant: dict[str, Any]) -> tuple[float, float]:
     """The score (0..1) of the answer the course holds as correct, and of a plausible wrong one."""
     from assessments.runner import values
