@@ -476,20 +476,34 @@ def roster_onboard(*, users: list[User], how: str) -> tuple[list[tuple[User, str
     return slips, invited
 
 
+def account_is_schools_own(*, membership: Membership) -> bool:
+    """Whether the school's admins may set this account's password: one made by the school's own
+    import (named with its prefix), belonging to no other organisation, not an admin's and not a
+    site administrator's. Adding an existing account to a school never hands its password over.
+    """
+    user, org = membership.user, membership.org
+    if not org.username_prefix or not user.username.lower().startswith(f"{org.username_prefix}-"):
+        return False
+    if user.is_superuser or user.is_staff or membership.role == OrgRole.ADMIN:
+        return False
+    return not Membership.objects.filter(user=user).exclude(org_id=membership.org_id).exists()
+
+
 def class_slips(*, school_class: SchoolClass) -> list[tuple[User, str]]:
     """New one-time passwords for a class's students who have never logged in (lost slips).
 
-    Only they: a student who has used their account keeps their password.
+    Only they: a student who has used their account keeps their password; and only accounts
+    that are the school's own (account_is_schools_own).
     """
     from accounts.services import one_time_password_issue
 
     members = (
         Membership.objects.filter(school_class=school_class, role=OrgRole.STUDENT, archived=False, user__last_login=None)
-        .filter(user__is_active=True, user__is_staff=False, user__is_superuser=False)
-        .select_related("user")
+        .filter(user__is_active=True)
+        .select_related("user", "org")
         .order_by("user__username")
     )
-    return [(m.user, one_time_password_issue(user=m.user)) for m in members]
+    return [(m.user, one_time_password_issue(user=m.user)) for m in members if account_is_schools_own(membership=m)]
 
 
 # --- carrying a checked file from the preview to the confirmation -----------------------------

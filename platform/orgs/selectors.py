@@ -225,3 +225,18 @@ def offerings_of_school(*, school: Organisation) -> QuerySet[Offering]:
         .prefetch_related("classes")
         .order_by("-term__starts_on", "course__title")
     )
+
+
+def members_count_by_role_of_schools(*, district: Organisation) -> dict[int, dict[str, int]]:
+    """Active members per role of every school of a district, in one query: {school id: {role: n}}."""
+    from django.db.models import Count
+
+    rows = (
+        Membership.objects.filter(org__parent=district, archived=False)
+        .values("org_id", "role")
+        .annotate(n=Count("pk"))
+    )
+    counts: dict[int, dict[str, int]] = {}
+    for r in rows:
+        counts.setdefault(r["org_id"], {})[r["role"]] = r["n"]
+    return counts

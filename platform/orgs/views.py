@@ -143,8 +143,8 @@ def org_home(request: HttpRequest, slug: str) -> HttpResponse:
             Organisation.objects.filter(parent=org)
             .order_by("name")
         )
-        counts = {s.pk: selectors.members_count_by_role(org=s) for s in schools}
-        rows = [{"school": s, "counts": counts[s.pk]} for s in schools]
+        counts = selectors.members_count_by_role_of_schools(district=org)
+        rows = [{"school": s, "counts": counts.get(s.pk, {})} for s in schools]
         admins = selectors.members_of(org=org, role=OrgRole.ADMIN)
         return render(request, "orgs/district.html", _ctx(access, "home", rows=rows, admins=admins))
     return render(
@@ -484,15 +484,6 @@ def member_add(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect("orgs:people", slug)
 
 
-def _managed(membership: Membership, org: Organisation) -> bool:
-    """Whether this school's admins may issue a password for the account: an ordinary account of
-    this school only (never an admin, a site admin, or someone who is also elsewhere)."""
-    user = membership.user
-    if user.is_superuser or user.is_staff or membership.role == OrgRole.ADMIN:
-        return False
-    return not Membership.objects.filter(user=user).exclude(org=org).exists()
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def member_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
@@ -527,7 +518,7 @@ def member_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         request,
         "orgs/member.html",
         _ctx(
-            access, "people", form=form, member=membership, managed=_managed(membership, org),
+            access, "people", form=form, member=membership, managed=roster.account_is_schools_own(membership=membership),
             is_self=membership.user_id == request.user.pk,
         ),
         status=400 if form.errors else 200,
@@ -539,8 +530,8 @@ def member_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def member_slip(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """A new one-time password for one member (a lost slip, a forgotten password)."""
     access = _admin(request, slug)
-    membership = get_object_or_404(Membership.objects.select_related("user"), pk=pk, org=access.org)
-    if not _managed(membership, access.org):
+    membership = get_object_or_404(Membership.objects.select_related("user", "org"), pk=pk, org=access.org)
+    if not roster.account_is_schools_own(membership=membership):
         raise PermissionDenied(_("This account is not only this school's: its owner resets the password."))
     from accounts.services import one_time_password_issue
 

@@ -244,3 +244,19 @@ def test_template_csv_round_trips_through_the_importer(w) -> None:  # type: igno
     assert template["Content-Disposition"].startswith("attachment")
     preview = client.post("/orgs/harbour-a/import/", {"file": SimpleUploadedFile("people.csv", template.content), "create_classes": "on"})
     assert preview.status_code == 200 and 'data-testid="plan-new">2<' in preview.content.decode()
+
+
+def test_adding_an_existing_account_never_hands_over_its_password(w) -> None:  # type: ignore[no-untyped-def]
+    """A school admin who adds someone else's account (here: oscar, in no school) as a student of a
+    class cannot then give it a one-time password, one by one or with the class's slips."""
+    client = _as(w, "school_admin")
+    client.post("/orgs/harbour-a/people/add/", {"username": "oscar", "role": "student", "school_class": w.klass.pk})
+    oscar = Membership.objects.get(org=w.school, user=w.users["outsider"])
+    assert oscar.school_class == w.klass
+    page = client.get(f"/orgs/harbour-a/people/{oscar.pk}/").content.decode()
+    assert "its owner resets the password" in page and "New login slip" not in page
+    assert client.post(f"/orgs/harbour-a/people/{oscar.pk}/slip/").status_code == 403
+    slips = client.post(f"/orgs/harbour-a/classes/{w.klass.pk}/slips/").content.decode()
+    assert 'data-username="hba-s1"' in slips and 'data-username="oscar"' not in slips
+    assert w.users["outsider"].check_password("pw-for-tests")  # type: ignore[attr-defined]
+    assert not User.objects.get(username="oscar").must_change_password
