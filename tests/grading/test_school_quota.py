@@ -155,3 +155,58 @@ def test_the_quota_message_reads_in_chinese() -> None:
     with translation.override("zh-hans"):
         text = runner_message_localise(quota.MESSAGE.format(minutes=12))
     assert text == "排队中：你所在学校本小时的评分配额已用完；大约 12 分钟后开始评分。"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_parallel_claims_of_one_school_never_pass_its_quota(cast, bell_assignment):  # type: ignore[no-untyped-def]
+    """Six workers claim six jobs of one school at once against a quota of two: exactly two run
+    (the claims take turns on the school's row), four wait queued with the quota message."""
+    import threading
+
+    from django.db import connection
+
+    from grading import quota
+    from grading.services import GRADING_QUEUE
+
+    _school("busy", 2, cast.alice, cast.bob)
+    subs = [
+        Submission.objects.create(
+            activity=bell_assignment,
+            version=bell_assignment.current_version,
+            user=cast.alice if i % 2 else cast.bob,
+            received_at=timezone.now(),
+            blob="0" * 64,
+            size=1,
+            source=SubmissionSource.UPLOAD,
+            idempotency_key=f"p{i}",
+            status=SubmissionStatus.QUEUED,
+        )
+        for i in range(6)
+    ]
+    barrier = threading.Barrier(len(subs))
+    claimed: list[int] = []
+    errors: list[BaseException] = []
+
+    def one(pk: int) -> None:
+        try:
+            barrier.wait()
+            if quota.claim(GRADING_QUEUE, pk) is not None:
+                claimed.append(pk)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=one, args=(s.pk,)) for s in subs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert len(claimed) == 2
+    rows = {s.pk: s for s in Submission.objects.filter(pk__in=[s.pk for s in subs])}
+    assert {pk for pk, s in rows.items() if s.status == SubmissionStatus.RUNNING} == set(claimed)
+    waiting = [s for s in rows.values() if s.pk not in claimed]
+    assert all(s.status == SubmissionStatus.QUEUED and s.attempts == 0 for s in waiting)
+    assert all(s.message.startswith(quota.MESSAGE_PREFIX) for s in waiting)
