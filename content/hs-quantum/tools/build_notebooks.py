@@ -895,13 +895,13 @@ QEC = [
     *kata(
         "hs-locate",
         1,
-        title=("read the syndrome", "读症状"),
+        title=("read the syndrome", "读校验子"),
         task=(
             "The two parity checks are $s_1 = q_0 \\oplus q_1$ and $s_2 = q_1 \\oplus q_2$. Write `locate(s1, s2)`: "
             "the number (0, 1 or 2) of the qubit that flipped, or `None` when the syndrome says no qubit flipped. "
             "Assume at most one flip.",
             "两个奇偶校验是 $s_1 = q_0 \\oplus q_1$ 和 $s_2 = q_1 \\oplus q_2$。编写 `locate(s1, s2)`："
-            "返回被翻转的量子比特的编号（0、1 或 2）；如果症状表明没有翻转，返回 `None`。假设至多翻转一个。",
+            "返回被翻转的量子比特的编号（0、1 或 2）；如果校验子表明没有翻转，返回 `None`。假设至多翻转一个。",
         ),
         hints=(
             (
@@ -931,7 +931,7 @@ QEC = [
                 q = [0, 0, 0]
                 q[flipped] = 1
                 s = (q[0] ^ q[1], q[1] ^ q[2])
-                expect(locate(*s) == flipped, f"syndrome {s} is not read right", f"症状 {s} 读得不对")
+                expect(locate(*s) == flipped, f"syndrome {s} is not read right", f"校验子 {s} 读得不对")
             """,
     ),
     *kata(
@@ -983,7 +983,7 @@ QEC = [
     ),
     md(
         "## The whole round: encode, an error, the syndrome, the repair",
-        "## 完整的一轮：编码、出错、测症状、修复",
+        "## 完整的一轮：编码、出错、测校验子、修复",
     ),
     code(
         """
