@@ -20,7 +20,9 @@ The rules, in the order a school admin meets them:
 * **Administrators** and archived members are not changed by a file: a file cannot demote an
   admin or bring back a graduate by accident (the people page does both, one by one).
 * **Identity.** A file may rename only accounts made for this school (named with its prefix);
-  an account that also lives elsewhere keeps its name and e-mail.
+  an account that also lives elsewhere keeps its name and e-mail. A file never adopts an
+  existing account that is not the school's member, even one named like the school's: the
+  school's admins could then set its password.
 """
 
 from __future__ import annotations
@@ -369,9 +371,15 @@ def roster_plan(*, school: Organisation, rows: list[RosterRow], create_classes: 
             if other is not None:
                 problem(row, _("the account %(username)s is a member with another number (%(other)s).") % {"username": username, "other": other.student_number or "—"})
                 continue
-            if user.is_superuser or user.is_staff:
-                problem(row, _("the account %(username)s is a site administrator's.") % {"username": username})
-                continue
+            # Never adopt an account the school did not make (a course roster can make any name):
+            # the school's admins would get to set its password. Adding it on the people page with
+            # this number, deliberately, makes the next import find it.
+            problem(
+                row,
+                _("an account called %(username)s exists but is not this school's member: add it on the people page with number %(number)s first.")
+                % {"username": username, "number": number},
+            )
+            continue
         item = PlanItem(row=row, role=role, username=username, membership=membership, user=user, class_key=class_key)
         if membership is not None and user is not None:
             managed = user.username.lower().startswith(f"{school.username_prefix}-")

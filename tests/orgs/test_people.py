@@ -296,3 +296,10 @@ def test_load_district_demo_is_idempotent(db) -> None:  # type: ignore[no-untype
     client = Client()
     client.force_login(User.objects.get(username="harbour-admin"))
     assert "Harbour Experimental School" in client.get("/orgs/harbour/").content.decode()
+
+
+def test_an_existing_account_named_like_the_school_is_never_adopted(w) -> None:  # type: ignore[no-untyped-def]
+    User.objects.create(username="hba-2026001", display_name="Made by a course roster")
+    problems = _problems(w, CSV)
+    assert len(problems) == 1 and problems[0].startswith("Row 2:") and "people page" in problems[0]
+    assert User.objects.get(username="hba-2026001").display_name == "Made by a course roster"
