@@ -7,6 +7,7 @@ The committed .ipynb files are this script's output: edit here, rerun, commit bo
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 from nbbuild import answer, code, locked, md, save, tests, written
@@ -1037,6 +1038,591 @@ A5 = [
 ]
 
 
+# ----------------------------------------------------------------------------------------------------------------
+# Units 6-7: exercises written here (not carried from the .ipynb), so these notebooks are saved fresh
+# ----------------------------------------------------------------------------------------------------------------
+def kata(exercise: str, task: str, template: str, solution: str, check_src: str) -> list[dict]:
+    """A practice exercise in the Katas style: the task (Markdown, hints nested in <details>, Chinese text from
+    notebooks_zh.json), the blank answer cell (reference solution in metadata.liangzhi.solution) and its
+    self-check (liangzhi_checks.katas.check)."""
+    cells = [md(task), code(template), code(check_src)]
+    for cell, kind in zip(cells, ("task", "answer", "check"), strict=True):
+        cell["metadata"] = {"liangzhi": {"kata": kind, "exercise": exercise}}
+    cells[1]["metadata"]["liangzhi"]["solution"] = textwrap.dedent(solution).strip("\n") + "\n"
+    return cells
+
+
+def save_fresh(path: Path, cells: list[dict]) -> None:
+    """Save a notebook whose exercises are written in this script: nbbuild.save would otherwise carry the
+    exercises of the previous build over and duplicate them."""
+    path.unlink(missing_ok=True)
+    save(path, cells)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Unit 6: building a Stim circuit by hand
+# ----------------------------------------------------------------------------------------------------------------
+PRACTICE_6 = [
+    md(r"""
+    # Practice: a Stim circuit written by hand
+
+    We write the repetition-code memory of the lesson instruction by instruction, check it against
+    `stim.Circuit.generated`, then generalise it to any distance and number of rounds. Cells starting with
+    `# Self-check` print ✓ when the result is right.
+    """),
+    code(r"""
+    import numpy as np
+    import stim
+    from liangzhi_checks.qec import logical_error_rate, matching_decoder, surface_code_circuit
+
+    P = 0.02   # every noise channel of the course's model at strength p
+
+    def generated_repetition(d, rounds, p):
+        return stim.Circuit.generated("repetition_code:memory", distance=d, rounds=rounds,
+                                      after_clifford_depolarization=p, before_round_data_depolarization=p,
+                                      before_measure_flip_probability=p, after_reset_flip_probability=p)
+    """),
+    md(r"""
+    ## 1. The distance-3 memory, line by line
+
+    Data qubits 0, 2, 4; measure qubits 1 (parity $Z_0Z_2$) and 3 (parity $Z_2Z_4$); three rounds. This is the
+    circuit of the lesson, with the noise strength filled in from `P`. Change a lookback (for instance
+    `rec[-4]` into `rec[-3]`) and run the cells again to see what breaks.
+    """),
+    code(r"""
+    hand3 = stim.Circuit(f'''
+        R 0 1 2 3 4
+        X_ERROR({P}) 0 1 2 3 4
+        TICK
+        DEPOLARIZE1({P}) 0 2 4
+        CX 0 1 2 3
+        DEPOLARIZE2({P}) 0 1 2 3
+        TICK
+        CX 2 1 4 3
+        DEPOLARIZE2({P}) 2 1 4 3
+        TICK
+        X_ERROR({P}) 1 3
+        MR 1 3
+        X_ERROR({P}) 1 3
+        DETECTOR(1, 0) rec[-2]
+        DETECTOR(3, 0) rec[-1]
+        REPEAT 2 {{
+            TICK
+            DEPOLARIZE1({P}) 0 2 4
+            CX 0 1 2 3
+            DEPOLARIZE2({P}) 0 1 2 3
+            TICK
+            CX 2 1 4 3
+            DEPOLARIZE2({P}) 2 1 4 3
+            TICK
+            X_ERROR({P}) 1 3
+            MR 1 3
+            X_ERROR({P}) 1 3
+            SHIFT_COORDS(0, 1)
+            DETECTOR(1, 0) rec[-2] rec[-4]
+            DETECTOR(3, 0) rec[-1] rec[-3]
+        }}
+        X_ERROR({P}) 0 2 4
+        M 0 2 4
+        DETECTOR(1, 1) rec[-2] rec[-3] rec[-5]
+        DETECTOR(3, 1) rec[-1] rec[-2] rec[-4]
+        OBSERVABLE_INCLUDE(0) rec[-1]
+    ''')
+    gen3 = generated_repetition(3, 3, P)
+    print("detectors:", hand3.num_detectors, "(by hand)", gen3.num_detectors, "(generated)")
+    print("identical circuits:", hand3 == gen3)
+    print(hand3.diagram("timeline-text"))
+    """),
+    code(r"""
+    # Self-check: the hand-written circuit is Stim's generated one, with (d - 1)(rounds + 1) = 8 detectors
+    assert hand3.num_detectors == gen3.num_detectors == 8
+    assert hand3.num_observables == 1
+    assert hand3 == gen3
+    print("✓ 8 detectors, one observable, instruction for instruction the generated circuit")
+    """),
+    md(r"""
+    ## 2. What the detector error model says
+
+    `detector_error_model` fails unless every detector is deterministic without noise; each line it prints is
+    one independent error mechanism, the detectors it flips and whether it flips the observable `L0`.
+    `shortest_graphlike_error` finds the fewest such mechanisms that flip `L0` without any detection event.
+    """),
+    code(r"""
+    dem = hand3.detector_error_model(decompose_errors=True)
+    print(dem.num_errors, "error mechanisms; the first five:")
+    print("\n".join(str(line) for line in list(dem.flattened())[:5]))
+    print("circuit distance:", len(hand3.shortest_graphlike_error()))
+    """),
+    code(r"""
+    # Self-check: the numbers of the lesson
+    assert dem.num_errors == 27
+    assert len(hand3.shortest_graphlike_error()) == 3
+    print("✓ 27 error mechanisms, circuit distance 3")
+    """),
+    *kata(
+        "byhand-repetition-memory",
+        r"""
+        ### Exercise 1: the repetition-code memory for any d and any number of rounds
+
+        Write `repetition_memory(d, rounds, p)` returning a `stim.Circuit`: data qubits $0, 2, \dots, 2d-2$,
+        measure qubits $1, 3, \dots, 2d-3$, the noise of section 1, `rounds` rounds of parity checks, a final
+        measurement of the data, $(d-1)(\text{rounds}+1)$ detectors and observable 0 on the last data qubit.
+        Detector coordinates, `TICK` and `REPEAT` are optional. The self-check compares your circuit with
+        `stim.Circuit.generated` by its detectors, its circuit distance and its decoded logical error rate.
+
+        Write your code in the cell below, then run the self-check after it.
+
+        <details><summary>Hint 1</summary>
+
+        Build the text of one round once (a string with `DEPOLARIZE1`, two layers of `CX` each followed by
+        `DEPOLARIZE2`, then `X_ERROR`, `MR`, `X_ERROR` on the measure qubits), then add it `rounds` times, each
+        followed by its detectors. With $n = d - 1$ measure qubits, measure qubit $k$ ($k = 0 \dots n-1$) was
+        written at `rec[k - n]`, and one round earlier at `rec[k - 2n]`.
+
+        <details><summary>Hint 2</summary>
+
+        After `M` on the $d$ data qubits, data qubit $j$ is at `rec[j - d]` and the last result of measure qubit
+        $k$ at `rec[k - d - n]`. The closing detector of check $k$ is `rec[k - d] rec[k - d + 1] rec[k - d - n]`;
+        the observable is `OBSERVABLE_INCLUDE(0) rec[-1]`. The first round's detectors are `rec[k - n]` alone.
+
+        </details>
+
+        </details>
+        """,
+        r'''
+        def repetition_memory(d, rounds, p):
+            """The distance-d repetition-code memory: `rounds` rounds of noisy parity checks."""
+            # YOUR CODE HERE
+            raise NotImplementedError
+        ''',
+        r'''
+        def repetition_memory(d, rounds, p):
+            """The distance-d repetition-code memory: `rounds` rounds of noisy parity checks."""
+            n = d - 1
+            data = " ".join(str(q) for q in range(0, 2 * d - 1, 2))
+            anc = " ".join(str(q) for q in range(1, 2 * d - 1, 2))
+            cx1 = " ".join(f"{a - 1} {a}" for a in range(1, 2 * d - 1, 2))
+            cx2 = " ".join(f"{a + 1} {a}" for a in range(1, 2 * d - 1, 2))
+            one_round = (f"TICK\nDEPOLARIZE1({p}) {data}\nCX {cx1}\nDEPOLARIZE2({p}) {cx1}\nTICK\n"
+                         f"CX {cx2}\nDEPOLARIZE2({p}) {cx2}\nTICK\n"
+                         f"X_ERROR({p}) {anc}\nMR {anc}\nX_ERROR({p}) {anc}\n")
+            text = f"R {data} {anc}\nX_ERROR({p}) {data} {anc}\n" + one_round
+            text += "".join(f"DETECTOR rec[{k - n}]\n" for k in range(n))
+            for _ in range(rounds - 1):
+                text += one_round + "".join(f"DETECTOR rec[{k - n}] rec[{k - 2 * n}]\n" for k in range(n))
+            text += f"X_ERROR({p}) {data}\nM {data}\n"
+            text += "".join(f"DETECTOR rec[{k - d}] rec[{k - d + 1}] rec[{k - d - n}]\n" for k in range(n))
+            text += "OBSERVABLE_INCLUDE(0) rec[-1]\n"
+            return stim.Circuit(text)
+        ''',
+        r"""
+        # Self-check (exercise 1)
+        from liangzhi_checks.katas import check, expect
+
+        def _test():
+            for d, rounds in ((3, 3), (5, 5), (3, 1), (7, 2)):
+                c = repetition_memory(d, rounds, P)
+                expect(isinstance(c, stim.Circuit), "return a stim.Circuit", "请返回一个 stim.Circuit")
+                expect(c.num_detectors == (d - 1) * (rounds + 1),
+                       f"d = {d}, {rounds} round(s): expected (d - 1)(rounds + 1) detectors, got {c.num_detectors}",
+                       f"d = {d}、{rounds} 轮：应有 (d - 1)(轮数 + 1) 个探测器，实际为 {c.num_detectors}")
+                expect(c.num_observables == 1, "declare exactly one observable (number 0)", "只声明一个可观测量（0 号）")
+                try:
+                    c.detector_error_model(decompose_errors=True)
+                except ValueError:
+                    expect(False, f"d = {d}: a detector or the observable is not deterministic, or an error flips "
+                           "more than two detectors: check the lookbacks",
+                           f"d = {d}：有探测器或可观测量不确定，或某个错误翻转了两个以上的探测器：请检查回溯")
+                expect(len(c.shortest_graphlike_error()) == d,
+                       f"d = {d}: a circuit distance below d means some errors go unseen",
+                       f"d = {d}：线路距离小于 d，说明有错误未被察觉")
+            for d, seed in ((3, 11), (5, 12)):
+                mine, ref = repetition_memory(d, d, P), generated_repetition(d, d, P)
+                shots = 20_000
+                rates = []
+                for circuit, s in ((mine, seed), (ref, seed + 100)):
+                    det, obs = circuit.compile_detector_sampler(seed=s).sample(shots, separate_observables=True)
+                    rates.append(logical_error_rate(matching_decoder(circuit)(det), obs))
+                se = np.sqrt(sum(r * (1 - r) / shots for r in rates))
+                expect(abs(rates[0] - rates[1]) < 5 * se,
+                       f"d = {d}: your circuit's decoded logical error rate differs from the generated one's by more "
+                       "than 5 standard errors", f"d = {d}：你的线路解码后的逻辑错误率与生成线路相差超过 5 个标准误差")
+                print(f"d = {d}: p_L = {rates[0]:.4f} (yours) vs {rates[1]:.4f} (generated)")
+
+        check('Exercise 1 · repetition_memory', _test)
+        """,
+    ),
+    *kata(
+        "byhand-z-score",
+        r"""
+        ### Exercise 2: equal within statistical error?
+
+        Write `z_score(errors_a, shots_a, errors_b, shots_b)`: the difference of the two estimated logical error
+        rates divided by its standard error, each estimate with its **own** binomial variance, as in the lesson:
+
+        $$ z = \frac{\hat p_a - \hat p_b}{\sqrt{\hat p_a(1-\hat p_a)/n_a + \hat p_b(1-\hat p_b)/n_b}} $$
+
+        Write your code in the cell below, then run the self-check after it.
+
+        <details><summary>Hint 1</summary>
+
+        $\hat p_a$ is `errors_a / shots_a`. The variance of a difference of independent estimates is the sum of
+        their variances.
+
+        <details><summary>Hint 2</summary>
+
+        `np.sqrt(pa * (1 - pa) / shots_a + pb * (1 - pb) / shots_b)` is the denominator; keep the sign of
+        `pa - pb`.
+
+        </details>
+
+        </details>
+        """,
+        r'''
+        def z_score(errors_a, shots_a, errors_b, shots_b):
+            """How many standard errors apart two estimated error rates are."""
+            # YOUR CODE HERE
+            raise NotImplementedError
+        ''',
+        r'''
+        def z_score(errors_a, shots_a, errors_b, shots_b):
+            """How many standard errors apart two estimated error rates are."""
+            pa, pb = errors_a / shots_a, errors_b / shots_b
+            return float((pa - pb) / np.sqrt(pa * (1 - pa) / shots_a + pb * (1 - pb) / shots_b))
+        ''',
+        r"""
+        # Self-check (exercise 2)
+        from liangzhi_checks.katas import check, expect
+
+        def _test():
+            expect(abs(z_score(260, 10_000, 200, 10_000) - 2.8309) < 1e-3,
+                   "260 vs 200 errors in 10 000 shots each are about 2.8 standard errors apart",
+                   "各 10 000 次 shot 中 260 次与 200 次错误，相差约 2.8 个标准误差")
+            expect(abs(z_score(200, 10_000, 260, 10_000) + z_score(260, 10_000, 200, 10_000)) < 1e-9,
+                   "swapping the two samples flips the sign of z", "交换两个样本，z 应变号")
+            expect(abs(z_score(50, 1_000, 500, 20_000) - 3.5817) < 1e-3,
+                   "with different numbers of shots, give each estimate its own variance (not a pooled one)",
+                   "两个样本的 shot 数不同时，每个估计值用它自己的方差（不要合并方差）")
+            expect(abs(z_score(5249, 200_000, 5196, 200_000) - 0.5255) < 1e-3,
+                   "the lesson's d = 3 comparison has z = 0.53", "课文中 d = 3 的比较 z = 0.53")
+
+        check('Exercise 2 · z score', _test)
+        """,
+    ),
+    md(r"""
+    ## 3. The z test at work
+
+    Run this after both exercises: your circuit against the generated one (they should agree), and a circuit
+    with one wrong lookback (qubit 1 compared with qubit 3's previous result), which must not. A $z$ far from 0 in
+    *either* direction means a bug: far *fewer* errors than the generated circuit usually means a detector that
+    reads the logical value itself (for instance $b_0 \oplus b_2 \oplus b_4$ at the end), so the decoder is told the
+    answer.
+    """),
+    code(r"""
+    def decoded_errors(circuit, shots, seed):
+        det, obs = circuit.compile_detector_sampler(seed=seed).sample(shots, separate_observables=True)
+        return int(np.any(matching_decoder(circuit)(det) != obs, axis=1).sum())
+
+    wrong_lookback = stim.Circuit(str(hand3).replace("DETECTOR(1, 0) rec[-2] rec[-4]", "DETECTOR(1, 0) rec[-2] rec[-3]"))
+    shots = 20_000
+    try:
+        k_gen = decoded_errors(gen3, shots, seed=1)
+        for name, circuit in (("your repetition_memory(3, 3, P)", repetition_memory(3, 3, P)),
+                              ("one wrong lookback", wrong_lookback)):
+            k = decoded_errors(circuit, shots, seed=2)
+            print(f"{name}: {k} errors vs {k_gen} generated, z = {z_score(k, shots, k_gen, shots):+.1f}")
+    except NotImplementedError:
+        print("finish exercises 1 and 2 first")
+    """),
+    md(r"""
+    ## 4. A surface-code patch with the same eyes
+
+    In a $Z$-basis memory only the Z-checks are deterministic in the first round. Count the detectors written
+    before the first `REPEAT` block of the course's $d = 3$ surface-code circuit.
+    """),
+    code(r"""
+    surf = surface_code_circuit(3, 0.0)
+    first_repeat = next(i for i, inst in enumerate(surf) if isinstance(inst, stim.CircuitRepeatBlock))
+    first_round = sum(1 for inst in surf[:first_repeat] if inst.name == "DETECTOR")
+    print("qubits:", surf.num_qubits, " detectors:", surf.num_detectors, " of them in the first round:", first_round)
+    """),
+    code(r"""
+    # Self-check: 4 Z-check detectors in round 1, 8 in each of the 2 later rounds, 4 from the final data: 24
+    assert first_round == 4 and surf.num_detectors == 4 + 8 * 2 + 4 == 24
+    print("✓ 4 + 8 + 8 + 4 = 24 detectors")
+    """),
+]
+
+# ----------------------------------------------------------------------------------------------------------------
+# Unit 7: thresholds and the error-suppression factor Λ
+# ----------------------------------------------------------------------------------------------------------------
+# Per-experiment logical error rates of lesson 07 (tools/make_figures.py suppression(), 3 significant figures);
+# tests/content/test_qec_units_6_7.py checks they are numbers.json's.
+ANCHORS_7 = {
+    3: {0.003: 0.00672, 0.005: 0.0181, 0.008: 0.0405, 0.012: 0.0821, 0.015: 0.108},
+    5: {0.003: 0.00343, 0.005: 0.0134, 0.008: 0.0506, 0.012: 0.134, 0.015: 0.188},
+    7: {0.003: 0.00141, 0.005: 0.0103, 0.008: 0.0518, 0.012: 0.165, 0.015: 0.272},
+}
+
+PRACTICE_7 = [
+    md(r"""
+    # Practice: a threshold sweep and the error-suppression factor Λ
+
+    A small sinter-style sweep over $d = 3, 5, 7$ and five noise strengths, then the analysis an experiment
+    reports: the logical error per round, $\Lambda$ with its error bar, and the crossing. The sweep stops each
+    point at 200 errors or 20 000 shots, so it runs in seconds (the lesson's figure: 500 errors or 200 000 shots).
+    """),
+    code(r"""
+    import numpy as np
+    import plotly.graph_objects as go
+    from liangzhi_checks.qec import assert_rate_close, matching_decoder, surface_code_circuit
+
+    def collect(circuit, max_shots, max_errors, seed, batch=2_000):
+        # what sinter.collect does for one task: sample and decode in batches until enough errors (or shots)
+        sampler = circuit.compile_detector_sampler(seed=seed)
+        decode = matching_decoder(circuit)
+        errors = shots = 0
+        while shots < max_shots and errors < max_errors:
+            n = min(batch, max_shots - shots)
+            det, obs = sampler.sample(n, separate_observables=True)
+            errors += int(np.any(decode(det) != obs, axis=1).sum())
+            shots += n
+        return errors, shots
+    """),
+    md(r"""
+    ## 1. The sweep
+
+    `stats[d][p]` holds `(errors, shots)`. Points with a high logical error rate stop after a few batches; rare
+    ones run to the shot limit.
+    """),
+    code(r"""
+    DS, PS = (3, 5, 7), (0.003, 0.005, 0.008, 0.012, 0.015)
+    stats = {d: {p: collect(surface_code_circuit(d, p), max_shots=20_000, max_errors=200, seed=100 * d + round(p * 1e4))
+                 for p in PS} for d in DS}
+    for d in DS:
+        print(f"d = {d}: " + "  ".join(f"p={p}: {k}/{n} = {k / n:.4f}" for p, (k, n) in stats[d].items()))
+    fig = go.Figure()
+    for d in DS:
+        rates = [k / n for k, n in stats[d].values()]
+        errs = [np.sqrt(r * (1 - r) / n) for r, (_, n) in zip(rates, stats[d].values())]
+        fig.add_scatter(x=PS, y=rates, error_y=dict(array=errs), mode="lines+markers", name=f"d = {d}")
+    fig.update_layout(xaxis_type="log", yaxis_type="log", xaxis_title="p",
+                      yaxis_title="logical error rate per experiment (d rounds)", width=700, height=420)
+    fig.show()
+    """),
+    code(r"""
+    # Self-check: every point agrees with the lesson's sweep (5 standard errors of this notebook's shots)
+    ANCHORS = {d: {p: rate for p, rate in row.items()} for d, row in __ANCHORS__.items()}
+    for d in DS:
+        for p, (k, n) in stats[d].items():
+            assert_rate_close(k / n, ANCHORS[d][p], n, what=f"p_L(d={d}, p={p})")
+    print("✓ the sweep reproduces the lesson's logical error rates")
+    """.replace("__ANCHORS__", repr(ANCHORS_7))),
+    *kata(
+        "lambda-per-round",
+        r"""
+        ### Exercise 1: logical error per round
+
+        An experiment of $r$ rounds fails with probability $P$. If each round flips the logical qubit independently
+        with probability $\varepsilon$, the experiment ends flipped when an odd number of rounds flipped. Write
+        `per_round(P, rounds)` returning $\varepsilon$ (it should work on numbers and on numpy arrays).
+
+        Write your code in the cell below, then run the self-check after it.
+
+        <details><summary>Hint 1</summary>
+
+        The probability of an odd number of flips in $r$ independent rounds is $\tfrac12\left(1-(1-2\varepsilon)^r\right)$.
+        Solve that for $\varepsilon$. $P/r$ is only its small-$P$ approximation.
+
+        <details><summary>Hint 2</summary>
+
+        $1 - 2P = (1 - 2\varepsilon)^r$, so $\varepsilon = \tfrac12\left(1 - (1 - 2P)^{1/r}\right)$.
+
+        </details>
+
+        </details>
+        """,
+        r'''
+        def per_round(P, rounds):
+            """Logical error per round from the error P of a whole experiment of `rounds` rounds."""
+            # YOUR CODE HERE
+            raise NotImplementedError
+        ''',
+        r'''
+        def per_round(P, rounds):
+            """Logical error per round from the error P of a whole experiment of `rounds` rounds."""
+            return (1 - (1 - 2 * np.asarray(P, dtype=float)) ** (1 / rounds)) / 2
+        ''',
+        r"""
+        # Self-check (exercise 1)
+        from liangzhi_checks.katas import check, expect
+
+        def _test():
+            expect(abs(float(per_round(0.01, 1)) - 0.01) < 1e-12, "one round: the rate per round is P itself",
+                   "只有一轮时，每轮错误率就是 P 本身")
+            expect(abs(float(per_round(0.272, 7)) - 0.053058) < 1e-5,
+                   "for P = 0.272 over 7 rounds, ε is about 0.053: an odd number of flipped rounds flips the experiment",
+                   "P = 0.272、7 轮时 ε 约为 0.053：奇数轮翻转才使整个实验翻转")
+            eps = 0.004
+            P5 = (1 - (1 - 2 * eps) ** 5) / 2
+            expect(abs(float(per_round(P5, 5)) - eps) < 1e-12, "per_round must undo P = (1 - (1 - 2ε)^r) / 2",
+                   "per_round 必须是 P = (1 - (1 - 2ε)^r) / 2 的反函数")
+            arr = np.asarray(per_round(np.array([0.01, 0.02]), 3), dtype=float)
+            expect(arr.shape == (2,), "it should work on a numpy array too", "它也应能作用于 numpy 数组")
+            for d in DS:
+                k, n = stats[d][0.005]
+                print(f"d = {d}, p = 0.005: ε = {float(per_round(k / n, d)):.5f} per round")
+
+        check('Exercise 1 · per_round', _test)
+        """,
+    ),
+    *kata(
+        "lambda-with-error",
+        r"""
+        ### Exercise 2: Λ with its error bar
+
+        Write `lambda_with_error(eps_a, sigma_a, eps_b, sigma_b)` returning the pair $(\Lambda, \sigma_\Lambda)$ with
+        $\Lambda = \varepsilon_a / \varepsilon_b$ (distance $d$ over distance $d + 2$) and the error bar of two
+        independent measurements, as in the lesson:
+
+        $$ \frac{\sigma_\Lambda}{\Lambda} = \sqrt{\left(\frac{\sigma_a}{\varepsilon_a}\right)^2 + \left(\frac{\sigma_b}{\varepsilon_b}\right)^2} $$
+
+        Write your code in the cell below, then run the self-check after it.
+
+        <details><summary>Hint 1</summary>
+
+        For a ratio, *relative* errors combine, not absolute ones; independent errors add in quadrature, not
+        linearly.
+
+        <details><summary>Hint 2</summary>
+
+        `lam = eps_a / eps_b` and `lam * np.hypot(sigma_a / eps_a, sigma_b / eps_b)`.
+
+        </details>
+
+        </details>
+        """,
+        r'''
+        def lambda_with_error(eps_a, sigma_a, eps_b, sigma_b):
+            """(Λ, σ_Λ) for Λ = eps_a / eps_b from two independent measurements."""
+            # YOUR CODE HERE
+            raise NotImplementedError
+        ''',
+        r'''
+        def lambda_with_error(eps_a, sigma_a, eps_b, sigma_b):
+            """(Λ, σ_Λ) for Λ = eps_a / eps_b from two independent measurements."""
+            lam = eps_a / eps_b
+            return float(lam), float(lam * np.hypot(sigma_a / eps_a, sigma_b / eps_b))
+        ''',
+        r"""
+        # Self-check (exercise 2)
+        from liangzhi_checks.katas import check, expect
+
+        def _test():
+            lam, sigma = lambda_with_error(0.01, 0.001, 0.002, 0.0002)
+            expect(abs(lam - 5) < 1e-9, "Λ is the smaller distance's error over the larger distance's",
+                   "Λ 是较小码距的错误率除以较大码距的错误率")
+            expect(abs(sigma - 5 * np.sqrt(0.02)) < 1e-9,
+                   "two 10 % relative errors give about 14 % on the ratio (quadrature), not 20 %",
+                   "两个 10 % 的相对误差合成后比值的误差约为 14 %（平方和），而不是 20 %")
+            lam, sigma = lambda_with_error(0.00611, 0.00026, 0.00270, 0.00012)
+            expect(abs(lam - 2.263) < 1e-3 and abs(sigma - 0.1392) < 1e-3,
+                   "the lesson's Λ(3→5) at p = 0.005 is 2.26 ± 0.14", "课文中 p = 0.005 处 Λ(3→5) 为 2.26 ± 0.14")
+
+        check('Exercise 2 · Λ with its error bar', _test)
+        """,
+    ),
+    *kata(
+        "lambda-crossing",
+        r"""
+        ### Exercise 3: where the curves cross
+
+        Write `crossing(ps, rates_a, rates_b)` for a smaller distance $a$ and a larger distance $b$ measured on the same
+        increasing grid `ps`: find the first interval where $\log r_b - \log r_a$ goes from negative to $\ge 0$ and
+        interpolate linearly **in $\log p$**; return `None` if the curves do not cross on the grid.
+
+        Write your code in the cell below, then run the self-check after it.
+
+        <details><summary>Hint 1</summary>
+
+        Work with `x = np.log(ps)` and `y = np.log(rates_b) - np.log(rates_a)`. Power laws are straight lines in these
+        variables, so the interpolation is exact for them.
+
+        <details><summary>Hint 2</summary>
+
+        For the first `i` with `y[i] < 0 <= y[i + 1]`: `x_c = x[i] + (x[i + 1] - x[i]) * (-y[i]) / (y[i + 1] - y[i])`,
+        and return `np.exp(x_c)`.
+
+        </details>
+
+        </details>
+        """,
+        r'''
+        def crossing(ps, rates_a, rates_b):
+            """The p where the larger code stops being better, interpolated in log-log; None if no crossing."""
+            # YOUR CODE HERE
+            raise NotImplementedError
+        ''',
+        r'''
+        def crossing(ps, rates_a, rates_b):
+            """The p where the larger code stops being better, interpolated in log-log; None if no crossing."""
+            x = np.log(np.asarray(ps, dtype=float))
+            y = np.log(np.asarray(rates_b, dtype=float)) - np.log(np.asarray(rates_a, dtype=float))
+            for i in range(len(x) - 1):
+                if y[i] < 0 <= y[i + 1]:
+                    return float(np.exp(x[i] + (x[i + 1] - x[i]) * (-y[i]) / (y[i + 1] - y[i])))
+            return None
+        ''',
+        r"""
+        # Self-check (exercise 3)
+        from liangzhi_checks.katas import check, expect
+
+        def _test():
+            grid = np.array([0.004, 0.008, 0.016])
+            c = crossing(grid, 10 * grid**2, 1000 * grid**3)   # equal at p = 0.01 exactly
+            expect(c is not None and abs(c - 0.01) < 1e-12,
+                   "power laws cross at p = 0.01 here; interpolate in log p and log rate",
+                   "这里两条幂律在 p = 0.01 相交；请对 log p 与 log 错误率插值")
+            expect(crossing(grid, 10 * grid**2, 0.1 * grid**2) is None, "no crossing on the grid: return None",
+                   "网格上没有交点时返回 None")
+            rates = {d: [k / n for k, n in stats[d].values()] for d in DS}
+            c35 = crossing(PS, rates[3], rates[5])
+            expect(c35 is not None and 0.005 < c35 < 0.008,
+                   "on this sweep, d = 3 and 5 (per experiment) cross between p = 0.005 and 0.008",
+                   "在本次扫描中，d = 3 与 5（按实验计）在 p = 0.005 与 0.008 之间相交")
+            print(f"crossing of d = 3 and 5 per experiment: p = {100 * c35:.2f} %")
+
+        check('Exercise 3 · crossing', _test)
+        """,
+    ),
+    md(r"""
+    ## 2. Your Λ from the sweep
+
+    Run this after the exercises: $\Lambda$ per round for each step $d \to d + 2$ with its error bar, and the
+    crossing of the per-round rates. Compare with the lesson's table (made with more errors per point).
+    """),
+    code(r"""
+    try:
+        for p in PS:
+            eps = {d: float(per_round(stats[d][p][0] / stats[d][p][1], d)) for d in DS}
+            row = []
+            for a, b in ((3, 5), (5, 7)):
+                (ka, na), (kb, nb) = stats[a][p], stats[b][p]
+                sa = np.sqrt(ka / na * (1 - ka / na) / na) * eps[a] / (ka / na)   # relative error of P carries over
+                sb = np.sqrt(kb / nb * (1 - kb / nb) / nb) * eps[b] / (kb / nb)
+                lam, sigma = lambda_with_error(eps[a], sa, eps[b], sb)
+                row.append(f"Λ({a}→{b}) = {lam:.2f} ± {sigma:.2f}")
+            print(f"p = {p}: " + "   ".join(row))
+        per_round_rates = {d: [float(per_round(k / n, d)) for k, n in stats[d].values()] for d in DS}
+        for a, b in ((3, 5), (5, 7)):
+            c = crossing(PS, per_round_rates[a], per_round_rates[b])
+            print(f"per-round crossing of d = {a} and {b}:", f"p = {100 * c:.2f} %" if c else "none on this grid")
+    except NotImplementedError:
+        print("finish the exercises first")
+    """),
+]
+
+
 def main() -> None:
     save(ROOT / "practice" / "01-repetition-practice.ipynb", PRACTICE_1)
     save(ROOT / "practice" / "02-surface-code-practice.ipynb", PRACTICE_2)
@@ -1048,7 +1634,19 @@ def main() -> None:
     save(ROOT / "assignments" / "matching" / "matching.ipynb", A3)
     save(ROOT / "assignments" / "neural-decoder" / "neural-decoder.ipynb", A4)
     save(ROOT / "assignments" / "decoder-cup-prep" / "decoder-cup-prep.ipynb", A5)
+    build_units_6_7()
+
+
+def build_units_6_7() -> None:
+    """``build_notebooks.py 6 7`` writes only these two practice notebooks."""
+    save_fresh(ROOT / "practice" / "06-stim-by-hand-practice.ipynb", PRACTICE_6)
+    save_fresh(ROOT / "practice" / "07-threshold-lambda-practice.ipynb", PRACTICE_7)
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    if sys.argv[1:] == ["6", "7"]:
+        build_units_6_7()
+    else:
+        main()
