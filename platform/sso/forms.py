@@ -31,6 +31,8 @@ class ProviderForm(forms.ModelForm):
         help_text=_("Leave empty to keep the secret already saved. It is never shown again."),
     )
 
+    field_order = ("org", "issuer", "client_id", "new_secret", "scopes", "match_by", "claim", "enabled")
+
     class Meta:
         model = Provider
         fields: tuple[str, ...] = ("issuer", "client_id", "scopes", "match_by", "claim", "enabled")
