@@ -263,6 +263,6 @@ def id_token_verify(
     sent = claims.get("nonce")
     if not isinstance(sent, str) or not hmac.compare_digest(sent.encode(), nonce.encode()):
         raise OIDCError("nonce", "nonce does not match")
-    if not isinstance(claims.get("sub"), str) or not claims["sub"]:
-        raise OIDCError("claims", "sub is missing")
+    if not isinstance(claims.get("sub"), str) or not 0 < len(claims["sub"]) <= 255:  # OIDC Core §2: at most 255 ASCII characters
+        raise OIDCError("claims", "sub is missing or longer than 255 characters")
     return claims

@@ -77,6 +77,7 @@ def test_verify_accepts_an_audience_list_with_azp(key: jwk.JWK) -> None:
         ({"exp": None}, "claims"),
         ({"iat": int(time.time()) + 3600}, "claims"),
         ({"sub": ""}, "claims"),
+        ({"sub": "x" * 256}, "claims"),
     ],
 )
 def test_verify_refuses_wrong_claims(key: jwk.JWK, over: dict[str, Any], code: str) -> None:
