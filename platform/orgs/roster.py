@@ -40,8 +40,8 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from .enums import OrgRole
-from .models import Membership, Organisation, SchoolClass
-from .services import OrgError, student_move_class
+from .models import Membership, Offering, Organisation, SchoolClass
+from .services import OrgError, offering_sync_enrollments, student_move_class
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -420,6 +420,7 @@ def roster_apply(*, school: Organisation, rows: list[RosterRow], create_classes:
             if plan.problems:
                 raise RosterRefused(plan.problems)
             classes = _class_index(school)
+            joined: set[int] = set()
             for name in plan.new_classes:
                 classes[name.lower()] = SchoolClass.objects.create(school=school, name=name)
                 result.classes_created.append(name)
@@ -445,10 +446,14 @@ def roster_apply(*, school: Organisation, rows: list[RosterRow], create_classes:
                         user.save(update_fields=fields)
                 membership = item.membership
                 if membership is None:
-                    membership = Membership.objects.create(
-                        org=school, user=user, role=item.role, student_number=row.number
+                    # A new member has no enrolments to move: they join their class here and are
+                    # enrolled below, once per offering of the classes that got new students
+                    # (student_move_class per row re-read a class's offerings for every row).
+                    Membership.objects.create(
+                        org=school, user=user, role=item.role, student_number=row.number, school_class=target
                     )
-                    student_move_class(membership=membership, to=target)
+                    if target is not None and item.role == OrgRole.STUDENT:
+                        joined.add(target.pk)
                     continue
                 if not item.changes:
                     result.unchanged += 1
@@ -459,6 +464,8 @@ def roster_apply(*, school: Organisation, rows: list[RosterRow], create_classes:
                 if target is not None and membership.school_class_id != target.pk:
                     student_move_class(membership=membership, to=target)
                 result.updated += 1
+            for offering in Offering.objects.filter(classes__in=joined).distinct().select_related("term"):
+                offering_sync_enrollments(offering=offering)
     except (IntegrityError, OrgError) as exc:
         raise RosterRefused(
             [_("The school's people changed while importing; nothing was imported. Try again. (%(error)s)") % {"error": exc}]
