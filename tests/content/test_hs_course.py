@@ -247,6 +247,8 @@ def test_course_imports_with_no_problem_and_every_unit_complete(imported) -> Non
         assert lesson is not None
         assert '<span class="arithmatex">' in lesson.body_html and '<span class="arithmatex">' in lesson.body_html_zh
         assert len(re.findall(r"[\u4e00-\u9fff]", lesson.body_html_zh)) > 300, unit.slug
+        figures = lesson.body_html.count("<img")
+        assert lesson.body_html_zh.count("<img") == figures == lesson.files.filter(kind="asset").count(), unit.slug
         practice = acts["practice"].current_version
         assert practice is not None
         assert "# YOUR CODE HERE" in practice.body_html and "练习" in practice.body_html_zh, unit.slug
@@ -255,6 +257,7 @@ def test_course_imports_with_no_problem_and_every_unit_complete(imported) -> Non
         for qid, question in definition["questions"].items():
             assert question["title_zh"] and re.search(r"[\u4e00-\u9fff]", question["html_zh"]), qid
             assert question["html"] and not re.search(r"[\u4e00-\u9fff]", question["html"]), qid
+    assert Activity.objects.filter(course=course, kind="lesson", current_version__files__kind="asset").count() >= 3
     kinds = {
         p["type"]
         for a in Activity.objects.filter(course=course, kind="quiz")
@@ -289,6 +292,10 @@ def test_a_student_reads_each_lesson_and_practice_in_both_languages_and_never_a_
                 first_en = lesson.read_text(encoding="utf-8").splitlines()[0].lstrip("# ")
                 first_zh = lesson.with_name(lesson.stem + ".zh.md").read_text(encoding="utf-8").splitlines()[0]
                 assert first_en in en and first_zh.lstrip("# ") in zh, act.slug
+                for asset in act.current_version.files.filter(kind="asset"):  # type: ignore[union-attr]
+                    img = client.get(f"/courses/{course.slug}/a/{act.slug}/files/{asset.path}")
+                    assert img.status_code == 200 and b"<svg" in b"".join(img), (act.slug, asset.path)  # type: ignore[attr-defined]
+                    assert asset.path in en and asset.path in zh
             else:
                 nb = json.loads((COURSE / spec["notebook"]).read_text(encoding="utf-8"))
                 assert "YOUR CODE HERE" in en and "练习" in zh and "练习" not in en.split("<main", 1)[-1], act.slug
@@ -392,6 +399,7 @@ def _structure(text: str) -> dict[str, Any]:
         "inline": sorted(set(re.findall(r"\$([^$\n]+)\$", inline_text))),
         "code": re.findall(r"^```.*?^```", text, flags=re.MULTILINE | re.DOTALL),
         "table_rows": len(re.findall(r"^\|", prose, flags=re.MULTILINE)),
+        "figures": re.findall(r"!\[[^\]]*\]\(([^)]+)\)", prose),
     }
 
 
@@ -410,6 +418,7 @@ def test_lesson_has_both_languages_with_the_same_headings_and_formulas(lesson: P
     assert other["inline"] == en["inline"], set(other["inline"]) ^ set(en["inline"])
     assert other["code"] == en["code"]
     assert other["table_rows"] == en["table_rows"]
+    assert other["figures"] == en["figures"] and all((lesson.parent / f).is_file() for f in en["figures"])
     assert len(re.findall(r"[\u4e00-\u9fff]", _prose(zh_text))) > 300
     # a short lesson: a 45-minute class reads it in about ten minutes
     assert 250 <= len(en_text.split()) <= 700
