@@ -11,7 +11,7 @@ the same page computed on every view (snapshot off).
 Baseline, measured in the same run on the same data: the per-row shape, one student at a
 time through the same scoring rule (``grading.analytics.course_grades`` for one user: the
 gradebook's own path for one student), summed into the same tallies. The district's
-baseline walks ``BENCH_DISTRICT_BASELINE_SCHOOLS`` schools (4 by default, all of them with
+baseline walks ``BENCH_DISTRICT_BASELINE_SCHOOLS`` schools (1 by default, all of them with
 ``0``) and is scaled to the district by its number of students; the line says so.
 
 Data: each class takes two district course templates of five assignments; every student
@@ -54,7 +54,7 @@ def _sizes() -> dict[str, int]:
         "students": _env_int("BENCH_DISTRICT_STUDENTS", 40_000),
         "submissions": _env_int("BENCH_DISTRICT_SUBMISSIONS", 400_000),
         "reps": _env_int("BENCH_DISTRICT_REPS", 20),
-        "baseline_schools": _env_int("BENCH_DISTRICT_BASELINE_SCHOOLS", 4),
+        "baseline_schools": _env_int("BENCH_DISTRICT_BASELINE_SCHOOLS", 1),
     }
 
 
@@ -471,7 +471,7 @@ def child(sizes: dict[str, int], label: str) -> dict[str, Any]:
     district_client.get(district_url)  # warm: imports, templates, the snapshot
     out["district"] = _time_pages(district_client, district_url, reps)
     # Taking the snapshot: a view that finds none (fewer repetitions: each reads every submission).
-    cold_reps = max(2, min(5, reps // 4))
+    cold_reps = max(2, min(3, reps // 4))
     out["district_cold"] = _time_pages(district_client, district_url, cold_reps, before=cache.clear)
     school_client.get(school_url)
     out["school"] = _time_pages(school_client, school_url, reps)
@@ -479,8 +479,8 @@ def child(sizes: dict[str, int], label: str) -> dict[str, Any]:
     out["class"] = _time_pages(teacher_client, class_url, reps)
     # baselines: one student at a time
     school = data["school"]
-    out["class_base"] = _time_call(lambda: _baseline([school.pk], data["klass"].pk), max(3, reps // 4))
-    out["school_base"] = _time_call(lambda: _baseline([school.pk]), 2)
+    out["class_base"] = _time_call(lambda: _baseline([school.pk], data["klass"].pk), 3)
+    out["school_base"] = _time_call(lambda: _baseline([school.pk]), 1)
     walked = data["schools"] if sizes["baseline_schools"] <= 0 else data["schools"][: sizes["baseline_schools"]]
     walk = _time_call(lambda: _baseline([s.pk for s in walked]), 1)
     scale = len(data["schools"]) / len(walked)
@@ -576,7 +576,8 @@ def main(argv: list[str] | None = None) -> None:
         try:
             result = _run_child("postgres", f"{PG_BASE}/{PG_DB}", sizes)
         finally:
-            _postgres("drop")
+            if os.environ.get("BENCH_DISTRICT_KEEP") != "1":  # kept for a closer look when asked
+                _postgres("drop")
     if result is None:
         raise RuntimeError("the district benchmark produced no figures")
     _report(result)

@@ -2,8 +2,8 @@
 
 Participation, completion and average score are taken per (school, class, course template)
 and per offering from the same per-student results the course gradebook shows: each
-(student, activity) result is ``grading.analytics.course_grades``'s counted attempt under the
-one scoring rule (``grading.scoring``), as a percent of the activity's maximum
+(student, activity) result is the counted attempt (:func:`counted_results`: the steps of
+``grading.analytics.course_grades`` through ``analytics.counted_for``) under the one scoring rule (``grading.scoring``), as a percent of the activity's maximum
 (``dashboard.selectors.max_points``/``percent``). Nothing here adds up points of its own.
 
 * **participation**: enrolled students with at least one submission to a graded activity of
@@ -131,6 +131,98 @@ def _graded_activities(course_ids: set[int], now: datetime) -> dict[int, list[Ac
     return acts
 
 
+def counted_results(
+    *, activity_ids: list[int], user_ids: list[int] | None = None
+) -> dict[tuple[int, int], grading_analytics.Counted]:
+    """The counted result of each (student, activity) that has a submission, under the one rule.
+
+    The same rule and the same steps as ``grading.analytics.course_grades`` (each submission
+    through ``scoring.submission_score`` with its newest manual grades and override, then
+    ``analytics.counted_for``: the counted attempt per notebook under the activity's counting
+    setting, summed by ``scoring.activity_total``), reading only what a score needs: no cell
+    lists, no pending-manual check, no extensions. Four queries; a district's submissions are
+    read once, unsorted (``counted_attempt`` orders them itself).
+    """
+    from grading.models import ManualGrade, Override, Submission
+
+    if not activity_ids:
+        return {}
+    subs = Submission.objects.filter(activity_id__in=activity_ids)
+    manual_qs = ManualGrade.objects.filter(submission__activity_id__in=activity_ids)
+    over_qs = Override.objects.filter(submission__activity_id__in=activity_ids)
+    if user_ids is not None:
+        subs = subs.filter(user_id__in=user_ids)
+        manual_qs = manual_qs.filter(submission__user_id__in=user_ids)
+        over_qs = over_qs.filter(submission__user_id__in=user_ids)
+    counting: dict[int, str] = {}
+    notebook_max: dict[int, dict[str, Decimal | None]] = {}
+    for aid, mode, facts in Activity.objects.filter(pk__in=activity_ids).values_list(
+        "id", "counting", "current_version__facts"
+    ):
+        counting[aid] = str(scoring.counting_of(mode))
+        notebook_max[aid] = grading_analytics.notebook_maxima(facts)
+    manual: dict[int, dict[str, Decimal]] = {}
+    for sid, gid, score in manual_qs.order_by("created_at", "id").values_list("submission_id", "grade_id", "score"):
+        manual.setdefault(sid, {})[gid] = score  # oldest first: the newest wins
+    overrides: dict[int, Decimal | None] = {}
+    for sid, override_score in over_qs.order_by("created_at", "id").values_list("submission_id", "score"):
+        overrides[sid] = override_score
+    none: dict[str, Decimal] = {}
+    grouped: dict[tuple[int, int], list[grading_analytics.Attempt]] = {}
+    attempt_of = grading_analytics.Attempt
+    submission_score = scoring.submission_score
+    rows = subs.order_by().values_list(
+        "id",
+        "user_id",
+        "activity_id",
+        "filename",
+        "received_at",
+        "status",
+        "late_seconds",
+        "penalty",
+        "auto_score",
+        "max_score",
+    )
+    for sid, uid, aid, notebook, received, status, late, penalty, auto, maximum in rows:
+        sub_manual = manual.get(sid, none)
+        override = overrides.get(sid)
+        result = submission_score(
+            status=status, auto_score=auto, max_score=maximum, penalty=penalty, manual=sub_manual, override=override
+        )
+        attempt = attempt_of(
+            id=sid,
+            user_id=uid,
+            activity_id=aid,
+            received_at=received,
+            status=status,
+            late_seconds=late,
+            penalty=result.penalty,
+            max_score=result.maximum,
+            score=result.total,
+            auto_score=auto,
+            manual=sub_manual,
+            overridden=override is not None,
+            override=override,
+            notebook=notebook or "",
+        )
+        items = grouped.get((uid, aid))
+        if items is None:
+            grouped[(uid, aid)] = [attempt]
+        else:
+            items.append(attempt)
+    out = {}
+    counted_for = grading_analytics.counted_for
+    for key, items in grouped.items():
+        counted = counted_for(
+            items,
+            counting=counting.get(key[1], scoring.DEFAULT_COUNTING),
+            notebook_max=notebook_max.get(key[1]) or {"": None},
+        )
+        if counted is not None:
+            out[key] = counted
+    return out
+
+
 def _student_enrolments(
     *, school_ids: list[int], school_class: int | None = None
 ) -> list[tuple[int, int, int, int, int]]:
@@ -166,23 +258,20 @@ def snapshot_build(*, school_ids: list[int], restrict_users: bool, now: datetime
     acts = _graded_activities(course_ids, now)
     activity_ids = [a.pk for items in acts.values() for a in items]
     users = sorted({u for u, *_ in rows}) if restrict_users else None
-    grades = (
-        grading_analytics.course_grades(activity_ids=activity_ids, user_ids=users) if activity_ids and rows else None
-    )
+    results = counted_results(activity_ids=activity_ids, user_ids=users) if rows else {}
     maxima = {a.pk: max_points(a) for items in acts.values() for a in items}
     groups: dict[GroupKey, Tally] = defaultdict(Tally)
     for user_id, course_id, school_id, offering_id, class_id in rows:
         one = Tally(enrolled=1)
         course_acts = acts.get(course_id, [])
         one.expected = len(course_acts)
-        if grades is not None:
+        if results:
             for a in course_acts:
-                key = (user_id, a.pk)
-                if key not in grades.attempts:
+                counted = results.get((user_id, a.pk))
+                if counted is None:
                     continue
                 one.handed_in += 1
-                counted = grades.counted_by_key.get(key)
-                if counted is not None and counted.is_graded:
+                if counted.is_graded:
                     p = percent(counted.score, counted.max_score or maxima[a.pk])
                     if p is not None:
                         one.score_sum += p
@@ -478,18 +567,14 @@ def class_gradebook(
     now: datetime | None = None,
 ) -> ClassGradebook:
     """The class's students × the offering's graded activities, each cell the gradebook's counted
-    score (``course_grades``, the one rule), totals as the course gradebook adds them."""
+    score (:func:`counted_results`, the one rule), totals as the course gradebook adds them."""
     now = now or timezone.now()
     if offering is None:
         return ClassGradebook(school_class, offerings, None, [], [], names)
     rows = _student_enrolments(school_ids=[school_class.school_id], school_class=school_class.pk)
     user_ids = sorted({u for u, c, *_ in rows if c == offering.course_id})
     acts = _graded_activities({offering.course_id}, now).get(offering.course_id, [])
-    grades = (
-        grading_analytics.course_grades(activity_ids=[a.pk for a in acts], user_ids=user_ids)
-        if acts and user_ids
-        else None
-    )
+    results = counted_results(activity_ids=[a.pk for a in acts], user_ids=user_ids) if user_ids else {}
     from accounts.models import User
 
     people = {
@@ -503,7 +588,7 @@ def class_gradebook(
         total = maximum = Decimal(0)
         for a in acts:
             key = (uid, a.pk)
-            counted = grades.counted_by_key.get(key) if grades is not None else None
+            counted = results.get(key)
             if counted is None:
                 cells.append(ClassCell(None, defaults[a.pk], None, False, False))
                 maximum += defaults[a.pk]
