@@ -175,6 +175,16 @@ def eligibility(*, competition: Competition, user: User) -> Eligibility:
     return Eligibility(school, grade)
 
 
+def schools_in_scope(*, competition: Competition) -> QuerySet[Organisation]:
+    """The schools a competition is open to: every school (site), the district's, or the one school."""
+    qs = Organisation.objects.filter(kind=OrgKind.SCHOOL)
+    if competition.scope == CompetitionScope.DISTRICT:
+        return qs.filter(parent_id=competition.org_id)
+    if competition.scope == CompetitionScope.SCHOOL:
+        return qs.filter(pk=competition.org_id or 0)
+    return qs
+
+
 def registration_of(*, competition: Competition, user: User) -> Registration | None:
     return Registration.objects.filter(competition=competition, user=user).select_related("school").first()
 

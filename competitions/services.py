@@ -105,6 +105,39 @@ def competition_scope_set(
     return competition
 
 
+def competition_school_settings_set(
+    *,
+    competition: Competition,
+    entry_mode: str,
+    school_ranking: str,
+    school_ranking_k: int,
+    synchronised: bool,
+    eligible_schools: list[Any],
+    eligible_grades: list[int],
+) -> Competition:
+    """A host's choices: entries, the schools ranking rule and its k, synchronised start, and
+    eligibility. Eligible schools must lie inside the scope. Registrations already made stay
+    (eligibility is checked when a person registers)."""
+    from .selectors import schools_in_scope
+
+    inside = set(schools_in_scope(competition=competition).values_list("pk", flat=True))
+    if any(o.pk not in inside for o in eligible_schools):
+        raise SubmissionRefused(_("Eligible schools must be inside the competition's scope."), 400)
+    if school_ranking_k < 1:
+        raise SubmissionRefused(_("k must be at least 1."), 400)
+    competition.entry_mode = EntryMode(entry_mode)
+    competition.school_ranking = school_ranking
+    competition.school_ranking_k = school_ranking_k
+    competition.synchronised = synchronised
+    competition.eligible_grades = sorted({int(g) for g in eligible_grades})
+    with transaction.atomic():
+        competition.save(
+            update_fields=["entry_mode", "school_ranking", "school_ranking_k", "synchronised", "eligible_grades"]
+        )
+        competition.eligible_schools.set(eligible_schools)
+    return competition
+
+
 # --- receiving ---------------------------------------------------------------------------------
 
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("<slug:slug>/", views.competition_home, name="home"),
     path("<slug:slug>/team/", views.team, name="team"),
     path("<slug:slug>/register/", views.register, name="register"),
+    path("<slug:slug>/settings/", views.school_settings, name="school_settings"),
     path("<slug:slug>/submissions/<int:pk>/", views.submission_detail, name="submission"),
     path("<slug:slug>/submissions/<int:pk>/requeue/", views.requeue, name="requeue"),
     path("<slug:slug>/course-grades/", views.grades_apply, name="grades_apply"),

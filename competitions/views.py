@@ -190,6 +190,42 @@ def competition_home(request: HttpRequest, slug: str, phase: str | None = None) 
 
 
 @login_required
+def school_settings(request: HttpRequest, slug: str) -> HttpResponse:
+    """Hosts choose entries, the schools ranking, synchronised start and eligibility."""
+    from .forms import SchoolSettingsForm
+
+    access = selectors.competition_access(user=_user(request), slug=slug)
+    _host(access)
+    comp = access.competition
+    schools = selectors.schools_in_scope(competition=comp)
+    status = 200
+    if request.method == "POST":
+        form = SchoolSettingsForm(request.POST, schools=schools)
+        if form.is_valid():
+            try:
+                services.competition_school_settings_set(competition=comp, **form.cleaned_data)
+            except services.SubmissionRefused as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, _("Settings saved."))
+                return redirect("competitions:school_settings", slug)
+        status = 400
+    else:
+        form = SchoolSettingsForm(
+            schools=schools,
+            initial={
+                "entry_mode": comp.entry_mode,
+                "school_ranking": comp.school_ranking,
+                "school_ranking_k": comp.school_ranking_k,
+                "synchronised": comp.synchronised,
+                "eligible_schools": list(comp.eligible_schools.all()),
+                "eligible_grades": ", ".join(str(g) for g in comp.eligible_grades or []),
+            },
+        )
+    return render(request, "competitions/settings.html", {"competition": comp, "form": form}, status=status)
+
+
+@login_required
 @require_POST
 def register(request: HttpRequest, slug: str) -> HttpResponse:
     """Register for the competition; an ineligible participant gets the reason (403)."""

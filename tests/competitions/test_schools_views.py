@@ -136,6 +136,7 @@ PAGES = [
     ("get", "competitions:submission", lambda p, s: [p.competition.slug, s.pk]),
     ("get", "competitions:export", lambda p, s: [p.competition.slug, p.slug]),
     ("get", "competitions:grades", lambda p, s: [p.competition.slug, p.slug]),
+    ("get", "competitions:school_settings", lambda p, s: [p.competition.slug]),
     ("post", "competitions:register", lambda p, s: [p.competition.slug]),
     ("post", "competitions:submit", lambda p, s: [p.competition.slug, p.slug]),
     ("post", "competitions:select", lambda p, s: [p.competition.slug, p.slug]),
@@ -145,21 +146,21 @@ PAGES = [
 SEES = {"home": 200, "phase": 200, "leaderboard": 200, "mine": 200}
 EXPECTED: dict[str, dict[str, int]] = {
     # the owner of the submission (a student of school A)
-    "ann": {**SEES, "submission": 200, "export": 403, "grades": 403, "register": 302, "submit": 400,
+    "ann": {**SEES, "school_settings": 403, "submission": 200, "export": 403, "grades": 403, "register": 302, "submit": 400,
             "select": 302, "team": 302, "requeue": 403},
     # another student of the district: not theirs
-    "ben": {**SEES, "submission": 404, "export": 403, "grades": 403, "register": 302, "submit": 400,
+    "ben": {**SEES, "school_settings": 403, "submission": 404, "export": 403, "grades": 403, "register": 302, "submit": 400,
             "select": 302, "team": 302, "requeue": 403},
-    "teacher_a": {**SEES, "submission": 404, "export": 403, "grades": 403, "register": 403, "submit": 403,
+    "teacher_a": {**SEES, "school_settings": 403, "submission": 404, "export": 403, "grades": 403, "register": 403, "submit": 403,
                   "select": 403, "team": 403, "requeue": 403},
-    "admin_b": {**SEES, "submission": 404, "export": 403, "grades": 403, "register": 403, "submit": 403,
+    "admin_b": {**SEES, "school_settings": 403, "submission": 404, "export": 403, "grades": 403, "register": 403, "submit": 403,
                 "select": 403, "team": 403, "requeue": 403},
-    "admin_north": {**SEES, "submission": 200, "export": 200, "grades": 200, "register": 403, "submit": 403,
+    "admin_north": {**SEES, "school_settings": 200, "submission": 200, "export": 200, "grades": 200, "register": 403, "submit": 403,
                     "select": 403, "team": 403, "requeue": 302},
-    "cat": dict.fromkeys(["home", "phase", "leaderboard", "mine", "submission", "export", "grades", "register",
-                          "submit", "select", "team", "requeue"], 404),
+    "cat": dict.fromkeys(["home", "phase", "leaderboard", "mine", "submission", "export", "grades",
+                          "school_settings", "register", "submit", "select", "team", "requeue"], 404),
     "admin_c": dict.fromkeys(["home", "phase", "leaderboard", "mine", "submission", "export", "grades",
-                              "register", "submit", "select", "team", "requeue"], 404),
+                              "school_settings", "register", "submit", "select", "team", "requeue"], 404),
 }  # fmt: skip
 
 
@@ -190,3 +191,42 @@ def test_permission_matrix_of_a_district_competition(d, client):
                 failures.append(f"{role} {method.upper()} {short}: {resp.status_code} != {expected[short]}")
     assert not failures, "\n".join(failures)
     assert set(Registration.objects.values_list("user__username", flat=True)) == {"ann", "ben"}
+
+
+def test_host_picks_the_ranking_rule_and_eligibility_on_the_settings_page(d, client):
+    phase = make_competition(org=d.north)
+    comp = phase.competition
+    scored(phase, d.ann, 0.5, minutes=1)
+    scored(phase, d.abe, 3.5, minutes=2)  # School A: best 0.5, top-2 mean 2.0
+    scored(phase, d.ben, 1.0, minutes=3)  # School B: 1.0 either way
+    url = reverse("competitions:school_settings", args=[comp.slug])
+    board = reverse("competitions:leaderboard", args=[comp.slug, phase.slug])
+    form = _page(client, d.admin_north, url)
+    assert 'name="school_ranking"' in form and f'value="{d.a.pk}"' in form and f'value="{d.c.pk}"' not in form
+
+    def first_school() -> str:
+        html = client.get(board, {"view": "schools"}, HTTP_HX_REQUEST="true").content.decode()
+        return "A" if html.index(f'data-school="{d.a.pk}"') < html.index(f'data-school="{d.b.pk}"') else "B"
+
+    assert first_school() == "A"  # best entry (the default)
+    data = {"entry_mode": "either", "school_ranking": "topk_mean", "school_ranking_k": "2",
+            "synchronised": "on", "eligible_schools": [str(d.a.pk)], "eligible_grades": "10，11"}  # fmt: skip
+    assert client.post(url, data).status_code == 302
+    comp.refresh_from_db()
+    assert (comp.school_ranking, comp.school_ranking_k, comp.synchronised) == ("topk_mean", 2, True)
+    assert list(comp.eligible_schools.all()) == [d.a] and comp.eligible_grades == [10, 11]
+    assert first_school() == "B"
+    # A school outside the district and a malformed grade list are refused; nothing changes.
+    bad = client.post(url, {**data, "eligible_schools": [str(d.c.pk)], "eligible_grades": "ten"})
+    assert bad.status_code == 400
+    text = bad.content.decode()
+    assert "Grades are whole numbers from 1 to 12" in text and "Select a valid choice" in text
+    comp.refresh_from_db()
+    assert list(comp.eligible_schools.all()) == [d.a]
+    # Participants may not change it (403); another district's people do not see it (404).
+    client.force_login(d.ann)
+    assert client.post(url, data).status_code == 403
+    client.force_login(d.cat)
+    assert client.get(url).status_code == 404
+    zh = _page(client, d.admin_north, url, "zh-hans")
+    assert "学校与参赛方式" in zh and "可参赛年级" in zh
