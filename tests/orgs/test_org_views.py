@@ -260,3 +260,34 @@ def test_adding_an_existing_account_never_hands_over_its_password(w) -> None:  #
     assert 'data-username="hba-s1"' in slips and 'data-username="oscar"' not in slips
     assert w.users["outsider"].check_password("pw-for-tests")  # type: ignore[attr-defined]
     assert not User.objects.get(username="oscar").must_change_password
+
+
+def test_pages_make_a_bounded_number_of_queries(w) -> None:  # type: ignore[no-untyped-def]
+    """The people, class, classes and district pages read the same number of queries for 5 or 40 more students."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import UserFactory
+
+    client = _as(w, "district_admin")
+    pages = ["/orgs/harbour-a/people/", f"/orgs/harbour-a/classes/{w.klass.pk}/", "/orgs/harbour-a/classes/", "/orgs/harbour-a/", "/orgs/harbour/"]
+
+    def counts() -> list[int]:
+        result = []
+        for path in pages:
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(path).status_code == 200
+            result.append(len(queries))
+        return result
+
+    def add(n: int, start: int) -> None:
+        for i in range(start, start + n):
+            Membership.objects.create(
+                org=w.school, user=UserFactory(username=f"hba-q{i}"), role=OrgRole.STUDENT, student_number=f"q{i}", school_class=w.klass
+            )
+
+    add(5, 0)
+    counts()  # the first request also reads the session and warms caches
+    few = counts()
+    add(35, 5)
+    assert counts() == few
