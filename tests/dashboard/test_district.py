@@ -421,3 +421,46 @@ def test_district_dashboard_in_chinese(district: District, settings) -> None:  #
     north = district.schools["north"]
     html = c.get(f"/orgs/north/classes/{north.klass.pk}/gradebook/").content.decode()
     assert "学生 1" in html and "班级成绩册" in html
+
+
+def test_counted_results_agree_with_the_gradebooks_reader(district: District) -> None:
+    """The district's lean reader gives every (student, activity) the score course_grades gives it:
+    manual grades, overrides, late penalties and the counted attempt included."""
+    from decimal import Decimal
+
+    from dashboard.district import counted_results
+    from grading import analytics
+    from grading.models import ManualGrade, Override
+
+    north = district.schools["north"]
+    nina, noah, nora = north.students
+    now = timezone.now()
+    manual = submission(
+        activity=district.hw1,
+        user=nora,
+        received_at=now - timedelta(days=2),
+        cells=[
+            {"grade_id": "q1", "kind": "autograded_test", "max_points": 6, "score": 6.0},
+            {"grade_id": "q2", "kind": "manual", "max_points": 4, "score": None},
+        ],
+        late_seconds=3600,
+        penalty="0.25",
+    )
+    ManualGrade.objects.create(submission=manual, grade_id="q2", score=Decimal(1), graded_by=north.teacher)
+    ManualGrade.objects.create(submission=manual, grade_id="q2", score=Decimal(3), graded_by=north.teacher)
+    later = submission(
+        activity=district.hw0, user=noah, received_at=now - timedelta(hours=1), auto_score=4, max_score=10
+    )
+    Override.objects.create(submission=later, score=Decimal("9.5"), reason="re-marked", created_by=north.teacher)
+    ids = [district.hw0.pk, district.hw1.pk]
+    ours = counted_results(activity_ids=ids)
+    theirs = analytics.course_grades(activity_ids=ids).counted_by_key
+    assert set(ours) == set(theirs)
+    assert {k: (c.score, c.max_score, c.id) for k, c in ours.items()} == {
+        k: (c.score, c.max_score, c.id) for k, c in theirs.items()
+    }
+    assert ours[(nora.pk, district.hw1.pk)].score == Decimal("6.75")  # (6 + 3) × 0.75
+    assert ours[(noah.pk, district.hw0.pk)].score == Decimal("9.50")
+    assert ours[(nina.pk, district.hw1.pk)].score == Decimal("10.00")  # the on-time attempt
+    only = counted_results(activity_ids=ids, user_ids=[nora.pk])
+    assert set(only) == {(nora.pk, district.hw1.pk)}
