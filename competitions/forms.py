@@ -21,7 +21,9 @@ class SchoolSettingsForm(forms.Form):
         label=_("k"),
         min_value=1,
         max_value=100,
-        help_text=_("Top-k mean: a school with fewer than k scored participants is scored on the mean of those it has."),
+        help_text=_(
+            "Top-k mean: a school with fewer than k scored participants is scored on the mean of those it has."
+        ),
     )
     synchronised = forms.BooleanField(
         label=_("Synchronised start"),

@@ -230,3 +230,12 @@ def test_host_picks_the_ranking_rule_and_eligibility_on_the_settings_page(d, cli
     assert client.get(url).status_code == 404
     zh = _page(client, d.admin_north, url, "zh-hans")
     assert "学校与参赛方式" in zh and "可参赛年级" in zh
+
+
+def test_home_names_the_team_school(d, client):
+    from competitions.services import team_create
+
+    phase = make_competition(org=d.north)
+    team_create(competition=phase.competition, user=d.ben, name="Quantum Owls")
+    page = _page(client, d.ben, reverse("competitions:home", args=[phase.competition.slug]))
+    assert '<b>Quantum Owls</b> <span class="badge badge-muted">School B</span>' in page
