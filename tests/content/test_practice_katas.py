@@ -376,3 +376,6 @@ def test_plausible_wrong_answers_fail_their_self_checks(path: Path, runs) -> Non
 from tests.content.test_hs_course import WRONG as _HS_WRONG  # noqa: E402
 
 WRONG.update(_HS_WRONG)
+from tests.content.test_qec_units_6_7 import WRONG as _QEC_6_7_WRONG  # noqa: E402
+
+WRONG.update(_QEC_6_7_WRONG)
