@@ -365,6 +365,11 @@ if PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
 
+# Where this site's forms may lead besides itself and the hub: when the site is also the OpenID
+# Connect provider of other sites (a district's instance signing in its schools' own sites), their
+# callback origins, since browsers apply form-action to the redirect after the login form.
+CSP_FORM_ACTION_EXTRA = env_list("CSP_FORM_ACTION_EXTRA", [])
+
 # A strict policy: no inline script anywhere, every asset from the site itself.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -376,7 +381,7 @@ CONTENT_SECURITY_POLICY = {
         "font-src": ["'self'", "data:"],
         "connect-src": ["'self'"],
         "frame-ancestors": ["'none'"],
-        "form-action": ["'self'", HUB_URL],
+        "form-action": ["'self'", HUB_URL, *CSP_FORM_ACTION_EXTRA],
         "base-uri": ["'self'"],
         "object-src": ["'none'"],
     }

@@ -163,15 +163,15 @@ def idp_for_browser(tmp_path_factory: pytest.TempPathFactory, idp_database: Path
     """The provider for a real browser signing in to the live server.
 
     It answers as localhost, the live server as 127.0.0.1: two hosts, so two cookie jars, as two
-    sites have. Its HUB_URL names the live server: the site's CSP lets its login form's redirects
-    end only at itself and at HUB_URL, and here the redirect ends at the first site's callback.
+    sites have. The redirect after its login form ends at the first site's callback, so the
+    provider names that origin in CSP_FORM_ACTION_EXTRA (the browser applies form-action to it).
     """
     with _idp_running(
         tmp_path_factory.mktemp("idp-browser"),
         idp_database,
         host="localhost",
         callbacks=[f"{live_server.url}/sso/callback/"],
-        HUB_URL=live_server.url,
+        CSP_FORM_ACTION_EXTRA=live_server.url,
     ) as running:
         yield running
 
