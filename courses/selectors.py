@@ -312,10 +312,14 @@ def offering_scope(*, access: Access) -> list[int] | None:
 
 
 def students_in_scope(*, access: Access) -> QuerySet[Enrollment]:
-    """The course's students this viewer may see (:func:`offering_scope`): gradebook, dashboard, exports."""
+    """The course's students this viewer may see (:func:`offering_scope`): gradebook, dashboard, exports.
+
+    Students enrolled without an offering (by join code or by hand: the course's, not a school's)
+    are seen by all its staff, so an upgraded course's teacher still sees who joined since.
+    """
     qs = course_students(course=access.course)
     scope = offering_scope(access=access)
-    return qs if scope is None else qs.filter(offering_id__in=scope)
+    return qs if scope is None else qs.filter(Q(offering_id__in=scope) | Q(offering__isnull=True))
 
 
 # ---------------------------------------------------------------------------------------

@@ -393,3 +393,15 @@ def test_an_imported_course_belongs_to_its_teachers_school(world: World, tmp_pat
     Course.objects.filter(pk=report.course.pk).update(owner=None)
     again = import_course(tmp_path / "course", teacher=world.users["tea_b"])  # an update leaves the owner alone
     assert not again.created and Course.objects.get(pk=report.course.pk).owner is None
+
+
+def test_a_student_who_joined_by_code_is_seen_by_every_teacher_of_the_course(world: World) -> None:
+    from courses.selectors import course_access, students_in_scope
+    from courses.services import course_join
+
+    _offer(world, "tea_a", world.school_a, world.term_a, [world.a1])
+    _offer(world, "tea_b", world.school_b, world.term_b, [world.b1])
+    course_join(user=world.users["outsider"], code=world.course.join_code)
+    seen_a = {e.user.username for e in students_in_scope(access=course_access(user=world.users["tea_a"], slug="qt"))}
+    seen_b = {e.user.username for e in students_in_scope(access=course_access(user=world.users["tea_b"], slug="qt"))}
+    assert seen_a == {"sa1", "outsider"} and seen_b == {"sb1", "outsider"}
