@@ -52,7 +52,8 @@ def test_school_admin_imports_students_by_class(browser, login_page, live_server
     admin.set_viewport_size({"width": 390, "height": 844})  # a phone: the page still works
     admin.screenshot(path=str(output_dir / "orgs-class-mobile.png"), full_page=True)
     assert admin.locator("#class-members").is_visible()
-    assert Membership.objects.get(user__username="hba-2026003").school_class.name == "Grade 10 Class 3"
+    moved = Membership.objects.get(user__username="hba-2026003").school_class
+    assert moved is not None and moved.name == "Grade 10 Class 3"
 
     # the student logs in with the printed slip and must choose a password first
     student = browser.new_context().new_page()

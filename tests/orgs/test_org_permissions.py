@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any, cast
 
 import pytest
 from django.test import Client
 from orgs.enums import OrgKind, OrgRole
 from orgs.models import Membership, Organisation, SchoolClass, Term
 
+from accounts.models import User
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -30,8 +32,12 @@ class OrgWorld:
     klass: SchoolClass
     other_klass: SchoolClass
     term: Term
-    users: dict[str, object]
+    users: dict[str, Any]
     student_membership: Membership
+
+
+def make_user(**fields: Any) -> User:
+    return cast(User, UserFactory(**fields))
 
 
 def build_world() -> OrgWorld:
@@ -46,15 +52,15 @@ def build_world() -> OrgWorld:
     SchoolClass.objects.create(school=other_school, name="B Class 1")
     term = Term.objects.create(org=school, name="Autumn 2026", starts_on=date(2026, 9, 1), ends_on=date(2027, 1, 20))
     users = {
-        "outsider": UserFactory(username="oscar", display_name="Oscar Outsider"),
-        "student": UserFactory(username="hba-s1", display_name="Stu Dent"),
-        "teacher": UserFactory(username="tea", display_name="Tea Cher"),
-        "other_teacher": UserFactory(username="otea", display_name="Other Teacher"),
-        "school_admin": UserFactory(username="sadmin", display_name="School Admin"),
-        "other_admin": UserFactory(username="oadmin", display_name="Other Admin"),
-        "district_admin": UserFactory(username="dadmin", display_name="District Admin"),
-        "other_district_admin": UserFactory(username="odadmin", display_name="Hill Admin"),
-        "site_admin": UserFactory(username="root", is_superuser=True, is_staff=True),
+        "outsider": make_user(username="oscar", display_name="Oscar Outsider"),
+        "student": make_user(username="hba-s1", display_name="Stu Dent"),
+        "teacher": make_user(username="tea", display_name="Tea Cher"),
+        "other_teacher": make_user(username="otea", display_name="Other Teacher"),
+        "school_admin": make_user(username="sadmin", display_name="School Admin"),
+        "other_admin": make_user(username="oadmin", display_name="Other Admin"),
+        "district_admin": make_user(username="dadmin", display_name="District Admin"),
+        "other_district_admin": make_user(username="odadmin", display_name="Hill Admin"),
+        "site_admin": make_user(username="root", is_superuser=True, is_staff=True),
     }
     student_membership = Membership.objects.create(
         org=school, user=users["student"], role=OrgRole.STUDENT, student_number="s1", school_class=klass

@@ -11,7 +11,7 @@ from orgs.enums import OrgRole
 from orgs.models import Membership, Organisation, SchoolClass, Term
 
 from accounts.models import User
-from tests.orgs.test_org_permissions import OrgWorld, build_world
+from tests.orgs.test_org_permissions import OrgWorld, build_world, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +42,9 @@ def _upload(client: Client, text: str, *, create_classes: bool = True, name: str
 
 
 def _token(response) -> str:  # type: ignore[no-untyped-def]
-    return re.search(r'name="token" value="([^"]+)"', response.content.decode()).group(1)
+    found = re.search(r'name="token" value="([^"]+)"', response.content.decode())
+    assert found is not None
+    return found.group(1)
 
 
 def test_import_preview_then_confirm_creates_people_and_prints_slips(w) -> None:  # type: ignore[no-untyped-def]
@@ -56,7 +58,9 @@ def test_import_preview_then_confirm_creates_people_and_prints_slips(w) -> None:
     assert done.status_code == 200 and done["Cache-Control"] == "no-store"
     page = done.content.decode()
     assert page.count('class="slip"') == 3 and "hba-2026001" in page and "Grade 10 Class 3" in page
-    password = re.search(r'data-username="hba-2026001".*?slip-password"><code>(\w+)</code>', page, re.S).group(1)
+    found = re.search(r'data-username="hba-2026001".*?slip-password"><code>(\w+)</code>', page, re.S)
+    assert found is not None
+    password = found.group(1)
     assert User.objects.get(username="hba-2026001").check_password(password)
     assert "3 new, 0 updated, 0 unchanged" in page
     # the same preview confirmed again (a reload) creates nobody and prints no new passwords
@@ -136,11 +140,9 @@ def test_district_admin_creates_a_school_and_site_admin_a_district(w) -> None:  
 
 
 def test_people_search_filter_and_paging(w) -> None:  # type: ignore[no-untyped-def]
-    from tests.factories import UserFactory
-
     for n in range(60):
         Membership.objects.create(
-            org=w.school, user=UserFactory(username=f"hba-p{n:02d}", display_name=f"Pupil {n:02d}"),
+            org=w.school, user=make_user(username=f"hba-p{n:02d}", display_name=f"Pupil {n:02d}"),
             role=OrgRole.STUDENT, student_number=f"p{n:02d}", school_class=w.other_klass,
         )
     client = _as(w, "school_admin")
@@ -267,8 +269,6 @@ def test_pages_make_a_bounded_number_of_queries(w) -> None:  # type: ignore[no-u
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from tests.factories import UserFactory
-
     client = _as(w, "district_admin")
     pages = ["/orgs/harbour-a/people/", f"/orgs/harbour-a/classes/{w.klass.pk}/", "/orgs/harbour-a/classes/", "/orgs/harbour-a/", "/orgs/harbour/"]
 
@@ -283,7 +283,7 @@ def test_pages_make_a_bounded_number_of_queries(w) -> None:  # type: ignore[no-u
     def add(n: int, start: int) -> None:
         for i in range(start, start + n):
             Membership.objects.create(
-                org=w.school, user=UserFactory(username=f"hba-q{i}"), role=OrgRole.STUDENT, student_number=f"q{i}", school_class=w.klass
+                org=w.school, user=make_user(username=f"hba-q{i}"), role=OrgRole.STUDENT, student_number=f"q{i}", school_class=w.klass
             )
 
     add(5, 0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from datetime import date
+from typing import cast
 
 import pytest
 from django.test import Client
@@ -12,7 +13,7 @@ from orgs.enums import OrgRole
 from orgs.models import Membership, Organisation, SchoolClass
 
 from accounts.models import User
-from courses.models import Enrollment
+from courses.models import Course, Enrollment
 from tests.factories import CourseFactory
 from tests.orgs.test_org_permissions import OrgWorld, build_world
 
@@ -53,7 +54,7 @@ def test_import_creates_people_in_their_classes_with_prefixed_usernames(w) -> No
     mei = Membership.objects.get(org=w.school, student_number="2026001")
     assert mei.user.username == "hba-2026001" and mei.user.display_name == "Li Mei" and mei.user.email == "mei@school.example"
     assert mei.role == OrgRole.STUDENT and mei.school_class == w.klass
-    assert Membership.objects.get(org=w.school, student_number="2026003").school_class.name == "Grade 10 Class 3"
+    assert Membership.objects.get(org=w.school, student_number="2026003").school_class == SchoolClass.objects.get(name="Grade 10 Class 3")
     teacher = Membership.objects.get(org=w.school, student_number="T100")
     assert teacher.role == OrgRole.TEACHER and teacher.school_class is None
     # new accounts cannot log in until they get a slip or an invitation
@@ -117,7 +118,7 @@ def test_reimporting_the_same_file_changes_nothing(w) -> None:  # type: ignore[n
 
 
 def test_reimport_updates_names_and_moves_students_into_the_new_class_offerings(w) -> None:  # type: ignore[no-untyped-def]
-    course = CourseFactory(slug="qc", title="QC")
+    course = cast(Course, CourseFactory(slug="qc", title="QC"))
     first = services.offering_create(course=course, school=w.school, term=w.term, classes=[w.klass], by=None)
     second = services.offering_create(course=course, school=w.school, term=w.term, classes=[w.other_klass], by=None)
     _import(w, CSV)
@@ -224,7 +225,7 @@ def test_signed_preview_is_bound_to_school_and_admin(w) -> None:  # type: ignore
 
 
 def test_move_a_whole_class_moves_its_students_offerings(w) -> None:  # type: ignore[no-untyped-def]
-    course = CourseFactory(slug="qc", title="QC")
+    course = cast(Course, CourseFactory(slug="qc", title="QC"))
     services.offering_create(course=course, school=w.school, term=w.term, classes=[w.klass], by=None)
     target = services.offering_create(course=course, school=w.school, term=w.term, classes=[w.other_klass], by=None)
     _import(w, CSV)
@@ -237,7 +238,7 @@ def test_move_a_whole_class_moves_its_students_offerings(w) -> None:  # type: ig
 
 
 def test_graduating_a_class_archives_it_and_its_students_but_keeps_grades(w) -> None:  # type: ignore[no-untyped-def]
-    course = CourseFactory(slug="qc", title="QC")
+    course = cast(Course, CourseFactory(slug="qc", title="QC"))
     offering = services.offering_create(course=course, school=w.school, term=w.term, classes=[w.klass], by=None)
     enrolled = Enrollment.objects.get(user=w.users["student"], course=course)
     n = services.class_graduate(school_class=w.klass, on=date(2027, 6, 30))
@@ -292,7 +293,8 @@ def test_load_district_demo_is_idempotent(db) -> None:  # type: ignore[no-untype
     student = User.objects.get(username="hb1-2026101")
     assert student.check_password("quantum-demo") and not student.must_change_password
     m = Membership.objects.get(user=student)
-    assert m.org.slug == "harbour-no1" and m.school_class.name_zh == "高一(1)班" and m.org.parent.name_zh == "海港区"
+    assert m.org.slug == "harbour-no1" and m.org.parent is not None and m.org.parent.name_zh == "海港区"
+    assert m.school_class is not None and m.school_class.name_zh == "高一(1)班"
     client = Client()
     client.force_login(User.objects.get(username="harbour-admin"))
     assert "Harbour Experimental School" in client.get("/orgs/harbour/").content.decode()
