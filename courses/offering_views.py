@@ -85,9 +85,14 @@ def offering_list(request: HttpRequest, slug: str) -> HttpResponse:
     access = _teacher_access(request, slug)
     user = cast(User, request.user)
     schools = list(selectors.offering_schools(user=user))
-    forms_by_school = {s.pk: OfferingCreateForm(school=s) for s in schools}
+    # A form for each school the viewer belongs to; a district's or the site's admin picks another.
+    own = set(org_selectors.schools_of(user=user).values_list("pk", flat=True))
+    picked = request.GET.get("school") or request.POST.get("school") or ""
+    shown = [s for s in schools if s.pk in own or str(s.pk) == picked]
+    others = [s for s in schools if s not in shown]
+    forms_by_school = {s.pk: OfferingCreateForm(school=s) for s in shown}
     if request.method == "POST":
-        school = next((s for s in schools if str(s.pk) == request.POST.get("school")), None)
+        school = next((s for s in shown if str(s.pk) == request.POST.get("school")), None)
         if school is None:
             raise Http404("No such school.")
         form = forms_by_school[school.pk] = OfferingCreateForm(request.POST, school=school)
@@ -121,7 +126,8 @@ def offering_list(request: HttpRequest, slug: str) -> HttpResponse:
             "access": access,
             "course": access.course,
             "rows": rows,
-            "create_forms": [(s, forms_by_school[s.pk]) for s in schools],
+            "create_forms": [(s, forms_by_school[s.pk]) for s in shown],
+            "other_schools": others,
         },
     )
 

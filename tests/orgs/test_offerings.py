@@ -405,3 +405,18 @@ def test_a_student_who_joined_by_code_is_seen_by_every_teacher_of_the_course(wor
     seen_a = {e.user.username for e in students_in_scope(access=course_access(user=world.users["tea_a"], slug="qt"))}
     seen_b = {e.user.username for e in students_in_scope(access=course_access(user=world.users["tea_b"], slug="qt"))}
     assert seen_a == {"sa1", "outsider"} and seen_b == {"sb1", "outsider"}
+
+
+def test_a_site_admin_picks_the_school_then_offers(world: World) -> None:
+    site: Any = UserFactory(username="root", is_superuser=True, is_staff=True)
+    c = _client(site)
+    page = c.get(URL).content.decode()
+    assert 'data-testid="pick-school"' in page and "Offer it at School A" not in page  # no form per school
+    assert "School A" in page and "School B" in page
+    page = c.get(URL, {"school": world.school_b.pk}).content.decode()
+    assert "Offer it at School B" in page and "Offer it at School A" not in page
+    prefix = f"school-{world.school_b.pk}"
+    c.post(URL, {"school": world.school_b.pk, f"{prefix}-term": world.term_b.pk, f"{prefix}-classes": [world.b1.pk]})
+    offering = Offering.objects.get()
+    assert offering.school == world.school_b and list(offering.classes.all()) == [world.b1]
+    assert Enrollment.objects.get(user=world.users["sb1"]).offering == offering
