@@ -29,6 +29,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<slug:slug>/terms/<int:pk>/delete/", views.term_delete, name="term_delete"),
     path("<slug:slug>/people/", views.people, name="people"),
     path("<slug:slug>/people/add/", views.member_add, name="member_add"),
+    path("<slug:slug>/people.csv", views.people_export, name="people_export"),
     path("<slug:slug>/people/<int:pk>/", views.member_edit, name="member"),
     path("<slug:slug>/people/<int:pk>/slip/", views.member_slip, name="member_slip"),
     path("<slug:slug>/import/", views.import_people, name="import"),

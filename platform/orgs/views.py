@@ -634,3 +634,14 @@ def import_template(request: HttpRequest, slug: str) -> HttpResponse:
     response = HttpResponse(roster.TEMPLATE_CSV.encode("utf-8-sig"), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="people.csv"'
     return response
+
+
+@login_required
+@require_GET
+def people_export(request: HttpRequest, slug: str) -> HttpResponse:
+    """The school's people as a CSV that the import reads back unchanged."""
+    access = _school(request, slug)
+    response = HttpResponse(roster.roster_export(school=access.org).encode("utf-8-sig"), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{access.org.slug}-people.csv"'
+    response["Cache-Control"] = "no-store"
+    return response

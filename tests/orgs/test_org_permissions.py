@@ -145,6 +145,7 @@ MATRIX: list[tuple[str, str, dict[str, str], str, dict[str, int]]] = [
     ("post", "/orgs/harbour-a/import/", {}, "", _row(BAD)),  # no file: the form's problem, nothing imported
     ("post", "/orgs/harbour-a/import/confirm/", {"token": "forged", "onboarding": "slips"}, "", _row(BAD)),
     ("get", "/orgs/harbour-a/import/people.csv", {}, "student_number,name,class,role,email", _row(OK)),
+    ("get", "/orgs/harbour-a/people.csv", {}, "s1,Stu Dent,Grade 10 Class 1,student", _row(OK)),
 ]
 
 # Text of school A that no refused page may show.

@@ -305,3 +305,16 @@ def test_an_existing_account_named_like_the_school_is_never_adopted(w) -> None: 
     problems = _problems(w, CSV)
     assert len(problems) == 1 and problems[0].startswith("Row 2:") and "people page" in problems[0]
     assert User.objects.get(username="hba-2026001").display_name == "Made by a course roster"
+
+
+def test_export_reads_back_unchanged_and_defuses_formulas(w) -> None:  # type: ignore[no-untyped-def]
+    _import(w, CSV + "2026010,=HYPERLINK(\"http://x\"),Grade 10 Class 1,student,\n")
+    text = roster.roster_export(school=w.school)
+    assert text.splitlines()[0] == "student_number,name,class,role,email"
+    assert "'=HYPERLINK" in text and "sadmin" not in text and "School Admin" not in text  # no admins in it
+    rows, problems = roster.roster_read(name="export.csv", data=text.encode())
+    assert problems == []
+    plan = roster.roster_plan(school=w.school, rows=rows, create_classes=False)
+    # the defused cell reads back as a new name for that one student; everyone else is unchanged
+    assert plan.problems == [] and plan.new == []
+    assert [i.username for i in plan.changed] == ["hba-2026010"] and plan.unchanged == len(rows) - 1
