@@ -291,3 +291,20 @@ def test_pages_make_a_bounded_number_of_queries(w) -> None:  # type: ignore[no-u
     few = counts()
     add(35, 5)
     assert counts() == few
+
+
+def test_a_graduated_student_still_reads_their_course(w) -> None:  # type: ignore[no-untyped-def]
+    from typing import cast
+
+    from orgs import services
+
+    from courses.models import Course
+    from tests.factories import CourseFactory
+
+    course = cast(Course, CourseFactory(slug="qc-grad", title="Quantum for graduates"))
+    services.offering_create(course=course, school=w.school, term=w.term, classes=[w.klass], by=None)
+    _as(w, "school_admin").post(f"/orgs/harbour-a/classes/{w.klass.pk}/graduate/", {"graduated_on": "2027-06-30"})
+    w.student_membership.refresh_from_db()
+    assert w.student_membership.archived
+    page = _as(w, "student").get("/courses/qc-grad/")
+    assert page.status_code == 200 and "Quantum for graduates" in page.content.decode()
