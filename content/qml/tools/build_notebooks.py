@@ -7,6 +7,8 @@ The committed .ipynb files are this script's output: edit here, rerun, commit bo
 
 from __future__ import annotations
 
+import sys
+import textwrap
 from pathlib import Path
 
 from nbbuild import answer, code, locked, md, save, tests, written
@@ -1180,18 +1182,574 @@ A5 = [
 ]
 
 
-def main() -> None:
-    save(ROOT / "practice" / "01-qiskit-basics-practice.ipynb", PRACTICE_1)
-    save(ROOT / "practice" / "02-parameter-shift-practice.ipynb", PRACTICE_2)
-    save(ROOT / "practice" / "03-vqc-practice.ipynb", PRACTICE_3)
-    save(ROOT / "practice" / "04-hybrid-regression-practice.ipynb", PRACTICE_4)
-    save(ROOT / "practice" / "05-qml-challenge-practice.ipynb", PRACTICE_5)
-    save(ROOT / "assignments" / "qiskit-basics" / "qiskit-basics.ipynb", A1)
-    save(ROOT / "assignments" / "parameter-shift" / "parameter-shift.ipynb", A2)
-    save(ROOT / "assignments" / "variational-classifier" / "variational-classifier.ipynb", A3)
-    save(ROOT / "assignments" / "hybrid-regression" / "hybrid-regression.ipynb", A4)
-    save(ROOT / "assignments" / "qml-challenge-prep" / "qml-challenge-prep.ipynb", A5)
+# ----------------------------------------------------------------------------------------------------------------
+# Units 6-7: exercises written here (not carried from the .ipynb), so these notebooks are saved fresh
+# ----------------------------------------------------------------------------------------------------------------
+def kata(exercise: str, task: str, template: str, solution: str, check_src: str) -> list[dict]:
+    """A practice exercise in the Katas style: the task (Markdown, hints nested in <details>, Chinese text from
+    notebooks_zh.json), the blank answer cell (reference solution in metadata.liangzhi.solution) and its
+    self-check (liangzhi_checks.katas.check)."""
+    cells = [md(task), code(template), code(check_src)]
+    for cell, kind in zip(cells, ("task", "answer", "check"), strict=True):
+        cell["metadata"] = {"liangzhi": {"kata": kind, "exercise": exercise}}
+    cells[1]["metadata"]["liangzhi"]["solution"] = textwrap.dedent(solution).strip("\n") + "\n"
+    return cells
+
+
+def save_fresh(path: Path, cells: list[dict]) -> None:
+    """Save a notebook whose exercises are written in this script: nbbuild.save would otherwise carry the
+    exercises of the previous build over and duplicate them."""
+    path.unlink(missing_ok=True)
+    save(path, cells)
+
+
+# The ZZ feature map of unit 6 as plain numpy state vectors (Qiskit's zz_feature_map, checked in the notebook).
+KERNELS = r"""
+import numpy as np
+
+def basis_bits(n):
+    # row z holds the bits of basis state z; column q is qubit q (Qiskit's order: qubit 0 = least significant bit)
+    z = np.arange(2 ** n)
+    return (z[:, None] >> np.arange(n)) & 1
+
+def zz_diagonal(X):
+    # one layer's diagonal gates, for each row x of X: exp(i [sum_i 2 x_i z_i + sum_{i<j} 2 (pi - x_i)(pi - x_j) (z_i xor z_j)])
+    n = X.shape[1]
+    z = basis_bits(n)
+    phase = 2 * X @ z.T
+    for i in range(n):
+        for j in range(i + 1, n):
+            phase = phase + 2 * np.outer((np.pi - X[:, i]) * (np.pi - X[:, j]), z[:, i] ^ z[:, j])
+    return np.exp(1j * phase)
+
+def hadamard_all(states):
+    # H on every qubit of each row (a state vector of 2**n amplitudes)
+    m, dim = states.shape
+    n = dim.bit_length() - 1
+    psi = states.reshape(m, *([2] * n))
+    for axis in range(1, n + 1):
+        a0, a1 = psi.take(0, axis=axis), psi.take(1, axis=axis)
+        psi = np.stack([a0 + a1, a0 - a1], axis=axis) / np.sqrt(2)
+    return psi.reshape(m, dim)
+
+def feature_states(X, reps=2):
+    # |phi(x)> = (U_Phi(x) H^n)^reps |0...0> for each row x of X: shape (points, 2**n), complex
+    X = np.atleast_2d(np.asarray(X, dtype=float))
+    states = np.zeros((X.shape[0], 2 ** X.shape[1]), dtype=complex)
+    states[:, 0] = 1
+    diagonal = zz_diagonal(X)
+    for _ in range(reps):
+        states = diagonal * hadamard_all(states)
+    return states
+
+def fidelity_gram(A, B):
+    # K[i, j] = |<a_i|b_j>|^2 for the rows of A and B
+    return np.abs(A.conj() @ B.T) ** 2
+
+def rbf_kernel(X1, X2, gamma):
+    # the classical baseline: exp(-gamma |x - x'|^2)
+    return np.exp(-gamma * ((X1[:, None, :] - X2[None, :, :]) ** 2).sum(-1))
+
+def kernel_ridge_fit(K, y, lam):
+    # weights alpha of the decision function f(x) = sum_i alpha_i k(x, x_i); targets +1 / -1
+    return np.linalg.solve(K + lam * np.eye(len(y)), 2 * np.asarray(y) - 1)
+
+def accuracy(decision, y):
+    return float(((np.asarray(decision) > 0).astype(int) == np.asarray(y)).mean())
+"""
+
+KERNEL_COMPARE = r"""
+x_train, y_train = two_moons(200, seed=1)      # the split of unit 3
+x_test, y_test = two_moons(200, seed=2)
+fit, val = slice(0, 150), slice(150, 200)      # hyperparameters are chosen on the last 50 training points
+LAMBDAS = [1e-3, 1e-2, 1e-1, 1.0]
+
+def select(grams):
+    # grams: {setting: (K_train, K_test)}; the best validation accuracy (the first on ties), refit on all 200
+    best = None
+    for setting, (k_tr, _) in grams.items():
+        for lam in LAMBDAS:
+            alpha = kernel_ridge_fit(k_tr[fit, fit], y_train[fit], lam)
+            acc_val = accuracy(k_tr[val, fit] @ alpha, y_train[val])
+            if best is None or acc_val > best[0]:
+                best = (acc_val, setting, lam)
+    acc_val, setting, lam = best
+    k_tr, k_te = grams[setting]
+    return setting, lam, acc_val, accuracy(k_te @ kernel_ridge_fit(k_tr, y_train, lam), y_test)
+
+quantum = {}
+for s in (0.25, 0.5, 1.0, 2.0):
+    s_tr, s_te = feature_states(s * x_train), feature_states(s * x_test)
+    quantum[s] = (fidelity_gram(s_tr, s_tr), fidelity_gram(s_te, s_tr))
+classical = {g: (rbf_kernel(x_train, x_train, g), rbf_kernel(x_test, x_train, g)) for g in (0.5, 1, 2, 5, 10, 20)}
+for s in quantum:
+    _, lam, acc_val, acc_test = select({s: quantum[s]})
+    print(f"ZZ kernel, scale s = {s}: validation {acc_val:.2f}, test {acc_test:.3f} (lambda = {lam:g})")
+q_scale, q_lam, q_val, q_test = select(quantum)
+c_gamma, c_lam, c_val, c_test = select(classical)
+print(f"chosen ZZ kernel: s = {q_scale}, lambda = {q_lam:g}: test accuracy {q_test:.3f}")
+print(f"chosen RBF kernel: gamma = {c_gamma}, lambda = {c_lam:g}: test accuracy {c_test:.3f}")
+"""
+
+CONCENTRATION = r"""
+rng = np.random.default_rng(7)
+concentration = {}
+for n in range(2, 9):
+    X = rng.uniform(0, 2 * np.pi, (60, n))      # 60 random inputs, 1770 pairs
+    S = feature_states(X)
+    off = fidelity_gram(S, S)[np.triu_indices(len(X), 1)]
+    concentration[n] = (float(off.mean()), float(off.var()))
+    print(f"{n} qubits: mean kernel value {off.mean():.4f} (2^-n = {2.0 ** -n:.4f}), variance {off.var():.1e}")
+ns = np.array(sorted(concentration))
+kernel_rate = -np.polyfit(ns, np.log([concentration[n][1] for n in ns]), 1)[0]
+print(f"variance of the kernel values ~ exp(-{kernel_rate:.2f} n): {np.exp(kernel_rate):.1f} times smaller per qubit")
+"""
+
+PRACTICE_6 = [
+    md(r"""
+    # Practice: quantum kernels
+
+    We build the ZZ feature map's states, check them against Qiskit, train a kernel classifier on the two moons of
+    unit 3 with a quantum kernel and with a classical RBF kernel, and measure how kernel values concentrate as
+    qubits are added. Cells starting with `# Self-check` print ✓ when the result is right.
+    """),
+    code(MOONS + KERNELS + r"""
+from qiskit.circuit.library import zz_feature_map
+from qiskit.quantum_info import Statevector
+"""),
+    md(r"""
+    ## 1. The feature map's states, checked against Qiskit
+
+    `feature_states` writes $|\phi(x)\rangle = \big(U_\Phi(x)H^{\otimes n}\big)^2|0\cdots0\rangle$ directly as vectors
+    (the $ZZ$ layer is diagonal). Qiskit's `zz_feature_map(n, reps=2)` builds the same circuit from gates.
+    """),
+    code(r"""
+    rng = np.random.default_rng(0)
+    for n in (2, 3):
+        x = rng.uniform(-2, 2, n)
+        ours = feature_states(x)[0]
+        theirs = Statevector(zz_feature_map(n, reps=2).assign_parameters(x)).data
+        print(n, "qubits: largest difference", np.abs(ours - theirs).max())
+        # Self-check: the same amplitudes (same qubit order, same phase)
+        assert np.allclose(ours, theirs, atol=1e-12)
+    print("✓ feature_states equals Qiskit's zz_feature_map")
+    """),
+    md(r"""
+    ## 2. The kernel matrix
+
+    $K_{ij} = |\langle\phi(x_i)|\phi(x_j)\rangle|^2$: ones on the diagonal, symmetric, every entry in $[0, 1]$.
+    """),
+    code(r"""
+    x_small, _ = two_moons(6, seed=5)
+    S = feature_states(0.5 * x_small)
+    K = fidelity_gram(S, S)
+    print(np.round(K, 3))
+    # Self-check: a kernel (Gram) matrix is symmetric and positive semi-definite
+    assert np.allclose(K, K.T) and np.allclose(np.diag(K), 1)
+    assert np.linalg.eigvalsh(K).min() > -1e-12
+    print("✓ symmetric, ones on the diagonal, no negative eigenvalue")
+    """),
+    md(r"""
+    ## 3. Quantum kernel versus RBF kernel, same split, same selection
+
+    Each kernel gets the same treatment: kernel ridge classification, its hyperparameters (the input scale $s$ or
+    $\gamma$, and $\lambda$) chosen on 50 held-out training points, then refitted on all 200 and tested once.
+    """),
+    code(KERNEL_COMPARE),
+    code(r"""
+    # Self-check: the numbers of the lesson
+    assert (q_scale, q_test) == (0.25, 0.97) and (c_gamma, c_test) == (0.5, 0.99)
+    print("✓ ZZ kernel 0.970, RBF kernel 0.990 on the same 200 test points")
+    """),
+    md(r"""
+    ## 4. Kernel values concentrate as qubits are added
+
+    For inputs spread over $[0, 2\pi)^n$ the states are nearly orthogonal: the off-diagonal kernel values shrink
+    towards $2^{-n}$ and vary less and less from pair to pair.
+    """),
+    code(CONCENTRATION),
+    code(r"""
+    # Self-check: the variance falls by more than a factor 2 per qubit
+    assert kernel_rate > np.log(2)
+    assert concentration[8][1] < concentration[2][1] / 1000
+    print("✓ exponential concentration")
+    """),
+    *kata(
+        "kernel-overlap-circuit",
+        r"""
+        ### Exercise 1: the kernel on a quantum computer
+
+        A device cannot read amplitudes. It runs the feature map for $x$ followed by the **inverse** of the feature
+        map for $x'$, and measures: the probability of reading all zeros is
+
+        $$ P(0\cdots0) = |\langle 0|U(x')^\dagger U(x)|0\rangle|^2 = |\langle\phi(x')|\phi(x)\rangle|^2 = k(x, x') . $$
+
+        Write `overlap_circuit(x, xp)`: a Qiskit circuit (no measurements) on `len(x)` qubits that does this with
+        `zz_feature_map(len(x), reps=2)`.
+
+        Write your code in the cell below, then run the self-check after it.
+
+        <details><summary>Hint 1</summary>
+
+        `zz_feature_map(n, reps=2).assign_parameters(x)` is $U(x)$; a circuit's `.inverse()` is its adjoint.
+
+        <details><summary>Hint 2</summary>
+
+        `circuit = U_x.compose(U_xp.inverse())` applies $U(x)$ first, then $U(x')^\dagger$.
+
+        </details>
+
+        </details>
+        """,
+        r'''
+        def overlap_circuit(x, xp):
+            """U(x') adjoint after U(x): P(all zeros) is the kernel value k(x, x')."""
+            # YOUR CODE HERE
+            raise NotImplementedError
+        ''',
+        r'''
+        def overlap_circuit(x, xp):
+            """U(x') adjoint after U(x): P(all zeros) is the kernel value k(x, x')."""
+            n = len(x)
+            u_x = zz_feature_map(n, reps=2).assign_parameters(x)
+            u_xp = zz_feature_map(n, reps=2).assign_parameters(xp)
+            return u_x.compose(u_xp.inverse())
+        ''',
+        r"""
+        # Self-check (exercise 1)
+        from liangzhi_checks.katas import check, expect
+
+        def _test():
+            rng = np.random.default_rng(11)
+            for n in (2, 3):
+                for _ in range(4):
+                    x, xp = rng.uniform(-1.5, 1.5, n), rng.uniform(-1.5, 1.5, n)
+                    circuit = overlap_circuit(x, xp)
+                    expect(circuit.num_qubits == n, f"use {n} qubits for {n} features", f"{n} 个特征用 {n} 个量子比特")
+                    p0 = Statevector(circuit).probabilities()[0]
+                    k = fidelity_gram(feature_states(x), feature_states(xp))[0, 0]
+                    expect(abs(p0 - k) < 1e-9, "P(all zeros) is not the kernel value |<phi(x')|phi(x)>|^2",
+                           "全零的概率不等于核函数值 |<phi(x')|phi(x)>|^2")
+
+        check('Exercise 1 · overlap_circuit', _test)
+        """,
+    ),
+    *kata(
+        "kernel-shots",
+        r"""
+        ### Exercise 2: how many shots does one kernel entry cost?
+
+        On a device, $k$ is the fraction of $N$ shots that read all zeros, with standard error $\sqrt{k(1-k)/N}$.
+        Write `shots_needed(k, rel)`: the **smallest** whole number $N$ for which the standard error is at most
+        `rel` times $k$. With section 4's mean kernel values you will see what concentration costs.
+
+        Write your code in the cell below, then run the self-check after it.
+
+        <details><summary>Hint 1</summary>
+
+        Solve $\sqrt{k(1-k)/N} \le \text{rel}\cdot k$ for $N$: square both sides.
+
+        <details><summary>Hint 2</summary>
+
+        $N \ge (1-k)/(\text{rel}^2\,k)$; round **up** with `math.ceil` and return an `int`.
+
+        </details>
+
+        </details>
+        """,
+        r'''
+        def shots_needed(k, rel):
+            """The fewest shots that estimate a kernel value k with standard error <= rel * k."""
+            # YOUR CODE HERE
+            raise NotImplementedError
+        ''',
+        r'''
+        import math
+
+        def shots_needed(k, rel):
+            """The fewest shots that estimate a kernel value k with standard error <= rel * k."""
+            return int(math.ceil((1 - k) / (rel ** 2 * k)))
+        ''',
+        r"""
+        # Self-check (exercise 2)
+        from liangzhi_checks.katas import check, expect
+
+        def _test():
+            for k in (0.3, 0.07, 0.004, 0.85):
+                for rel in (0.1, 0.03):
+                    n_shots = shots_needed(k, rel)
+                    expect(isinstance(n_shots, (int, np.integer)), "return a whole number of shots", "请返回整数次 shot")
+                    se = lambda m: np.sqrt(k * (1 - k) / m)
+                    expect(se(n_shots) <= rel * k, f"k = {k}, rel = {rel}: the standard error is still above rel·k",
+                           f"k = {k}、rel = {rel}：标准误差仍大于 rel·k")
+                    expect(n_shots == 1 or se(n_shots - 1) > rel * k,
+                           f"k = {k}, rel = {rel}: fewer shots would already do", f"k = {k}、rel = {rel}：更少的 shot 已经足够")
+            for n in (2, 8):
+                print(f"{n} qubits: {shots_needed(concentration[n][0], 0.1)} shots per entry for 10 % error")
+
+        check('Exercise 2 · shots_needed', _test)
+        """,
+    ),
+]
+
+
+# The hardware-efficient ansatz of unit 7 (RY layers and a CZ chain: real amplitudes), in plain numpy.
+BARREN = r"""
+import numpy as np
+
+def hea_states(thetas):
+    # thetas: (batch, layers, n). Each layer: RY(theta) on every qubit, then CZ on (0,1), (1,2), ..., (n-2,n-1).
+    # Returns (batch, 2**n) real amplitudes, qubit 0 = the first (most significant) index bit.
+    batch, layers, n = thetas.shape
+    z = (np.arange(2 ** n)[:, None] >> np.arange(n)[::-1]) & 1
+    cz_chain = np.prod(np.where(z[:, :-1] & z[:, 1:], -1.0, 1.0), axis=1)
+    state = np.zeros((batch, 2 ** n))
+    state[:, 0] = 1.0
+    shape = (batch,) + (1,) * (n - 1)
+    for layer in range(layers):
+        psi = state.reshape(batch, *([2] * n))
+        for q in range(n):
+            c = np.cos(thetas[:, layer, q] / 2).reshape(shape)
+            s = np.sin(thetas[:, layer, q] / 2).reshape(shape)
+            a0, a1 = psi.take(0, axis=q + 1), psi.take(1, axis=q + 1)
+            psi = np.stack([c * a0 - s * a1, s * a0 + c * a1], axis=q + 1)
+        state = psi.reshape(batch, -1) * cz_chain
+    return state
+
+def global_cost(states):
+    # 1 - P(all qubits read 0)
+    return 1 - states[:, 0] ** 2
+
+def local_cost(states):
+    # 1 - (1/n) sum_j P(qubit j reads 0)
+    batch, dim = states.shape
+    n = dim.bit_length() - 1
+    probs = (states ** 2).reshape(batch, *([2] * n))
+    return 1 - np.mean([probs.take(0, axis=q + 1).reshape(batch, -1).sum(1) for q in range(n)], axis=0)
+
+def shift_gradient(cost, thetas, layer=0, qubit=0):
+    # parameter-shift rule for one angle, for every row of the batch
+    plus, minus = thetas.copy(), thetas.copy()
+    plus[:, layer, qubit] += np.pi / 2
+    minus[:, layer, qubit] -= np.pi / 2
+    return (cost(hea_states(plus)) - cost(hea_states(minus))) / 2
+"""
+
+BARREN_EXPERIMENT = r"""
+LAYERS, SAMPLES = 4, 500
+rng = np.random.default_rng(0)
+variances = {"global": {}, "local": {}}
+for n in range(2, 11):
+    thetas = rng.uniform(0, 2 * np.pi, (SAMPLES, LAYERS, n))   # random initialisations
+    for name, cost in (("global", global_cost), ("local", local_cost)):
+        variances[name][n] = float(shift_gradient(cost, thetas).var())
+    print(f"n = {n:2d}: Var dC/dtheta_1  global {variances['global'][n]:.2e}   local {variances['local'][n]:.2e}")
+ns = np.arange(2, 11)
+rate = {name: -np.polyfit(ns, np.log([v[n] for n in ns]), 1)[0] for name, v in variances.items()}
+power = -np.polyfit(np.log(ns), np.log([variances["local"][n] for n in ns]), 1)[0]
+print(f"global cost: variance ~ exp(-{rate['global']:.2f} n)")
+print(f"local cost:  variance ~ exp(-{rate['local']:.2f} n), or as a power law ~ n^-{power:.1f}")
+"""
+
+PRACTICE_7 = [
+    md(r"""
+    # Practice: barren plateaus
+
+    We sample random initialisations of a hardware-efficient ansatz, compute one gradient component with the
+    parameter-shift rule, and watch its variance shrink as qubits are added — exponentially for a global cost,
+    slowly for a local one. Cells starting with `# Self-check` print ✓ when the result is right.
+    """),
+    code(BARREN + r"""
+from qiskit import QuantumCircuit
+from qiskit.quantum_info import Statevector
+"""),
+    md(r"""
+    ## 1. The ansatz, checked against Qiskit
+
+    One layer is $R_Y$ on every qubit followed by a chain of CZ gates. Qiskit puts qubit 0 last in the index, so we
+    reverse its qubits (`reverse_bits`) before comparing.
+    """),
+    code(r"""
+    rng = np.random.default_rng(1)
+    n, layers = 3, 2
+    thetas = rng.uniform(0, 2 * np.pi, (1, layers, n))
+    qc = QuantumCircuit(n)
+    for layer in range(layers):
+        for q in range(n):
+            qc.ry(thetas[0, layer, q], q)
+        for q in range(n - 1):
+            qc.cz(q, q + 1)
+    theirs = Statevector(qc.reverse_bits()).data
+    ours = hea_states(thetas)[0]
+    print("largest difference:", np.abs(ours - theirs).max())
+    # Self-check
+    assert np.allclose(ours, theirs, atol=1e-12)
+    print("✓ hea_states equals Qiskit's state vector")
+    """),
+    md(r"""
+    ## 2. Parameter shift against a finite difference
+
+    Both costs are expectation values of observables, so the parameter-shift rule is exact for them.
+    """),
+    code(r"""
+    thetas = rng.uniform(0, 2 * np.pi, (5, 3, 4))
+    h = 1e-6
+    for cost in (global_cost, local_cost):
+        plus, minus = thetas.copy(), thetas.copy()
+        plus[:, 0, 0] += h
+        minus[:, 0, 0] -= h
+        fd = (cost(hea_states(plus)) - cost(hea_states(minus))) / (2 * h)
+        print(cost.__name__, np.abs(shift_gradient(cost, thetas) - fd).max())
+        # Self-check
+        assert np.allclose(shift_gradient(cost, thetas), fd, atol=1e-8)
+    print("✓ parameter shift equals the finite difference to 1e-8")
+    """),
+    md(r"""
+    ## 3. Gradient variance against the number of qubits
+
+    Four layers, 500 random initialisations per size, the derivative with respect to the first angle. The average
+    gradient is zero; its variance says how far a typical starting point is from flat.
+    """),
+    code(BARREN_EXPERIMENT),
+    code(r"""
+    # Self-check: exponential decay for the global cost, much slower for the local one
+    assert rate["global"] > 1.0 and rate["local"] < 0.5
+    assert variances["local"][10] > 100 * variances["global"][10]
+    print("✓ the global cost has a barren plateau; the local cost, at this depth, does not")
+    """),
+    *kata(
+        "barren-product-variance",
+        r"""
+        ### Exercise 1: the variance for one layer, exactly
+
+        With a single layer the CZ gates only change signs, so $P(0\cdots0) = \prod_j \cos^2(\theta_j/2)$ and
+        the global cost's derivative with respect to $\theta_1$ is a product of independent factors. For
+        independent angles, each uniform on $[0, 2\pi)$, the mean of a product is the product of the means.
+        Write `one_layer_variance(n)`: the exact variance of $\partial C_G/\partial\theta_1$ for $n$ qubits
+        (its mean is zero).
+
+        Write your code in the cell below, then run the self-check after it.
+
+        <details><summary>Hint 1</summary>
+
+        $\partial C_G/\partial\theta_1 = \sin\frac{\theta_1}2\cos\frac{\theta_1}2\prod_{j\ge2}\cos^2\frac{\theta_j}2$,
+        so its square is $\sin^2\frac{\theta_1}2\cos^2\frac{\theta_1}2\prod_{j\ge2}\cos^4\frac{\theta_j}2$.
+
+        <details><summary>Hint 2</summary>
+
+        Over a full period, $\overline{\sin^2 u\cos^2 u} = \overline{\sin^2 2u}/4 = 1/8$ and
+        $\overline{\cos^4 u} = 3/8$: the variance is $\frac18\left(\frac38\right)^{n-1}$.
+
+        </details>
+
+        </details>
+        """,
+        r'''
+        def one_layer_variance(n):
+            """Var of dC_G/dtheta_1 for one layer of RY (and CZ) on n qubits, angles uniform on [0, 2 pi)."""
+            # YOUR CODE HERE
+            raise NotImplementedError
+        ''',
+        r'''
+        def one_layer_variance(n):
+            """Var of dC_G/dtheta_1 for one layer of RY (and CZ) on n qubits, angles uniform on [0, 2 pi)."""
+            return (1 / 8) * (3 / 8) ** (n - 1)
+        ''',
+        r"""
+        # Self-check (exercise 1): against 40 000 sampled initialisations per size
+        from liangzhi_checks.katas import check, expect
+
+        def _test():
+            sampler = np.random.default_rng(5)
+            for n in range(1, 6):
+                thetas = sampler.uniform(0, 2 * np.pi, (40_000, 1, n))
+                sampled = shift_gradient(global_cost, thetas).var()
+                mine = float(one_layer_variance(n))
+                expect(abs(mine / sampled - 1) < 0.1,
+                       f"n = {n}: your variance is {mine / sampled:.2f} times the sampled one",
+                       f"n = {n}：你的方差是抽样方差的 {mine / sampled:.2f} 倍")
+
+        check('Exercise 1 · one_layer_variance', _test)
+        """,
+    ),
+    *kata(
+        "barren-shots",
+        r"""
+        ### Exercise 2: shots to see the slope
+
+        On a device each cost value is a fraction of $N$ shots, with variance at most $1/(4N)$; the parameter-shift
+        gradient is half the difference of two such estimates. Write `shots_for_gradient(var)`: the smallest whole
+        $N$ for which this worst-case shot-noise variance of the gradient is at most `var`, the variance of the
+        gradient over initialisations (so that noise is no larger than a typical gradient).
+
+        Write your code in the cell below, then run the self-check after it.
+
+        <details><summary>Hint 1</summary>
+
+        $\mathrm{Var}\big[(\hat C_+ - \hat C_-)/2\big] = \big(\mathrm{Var}\,\hat C_+ + \mathrm{Var}\,\hat C_-\big)/4$ for
+        independent runs.
+
+        <details><summary>Hint 2</summary>
+
+        That is at most $2/(4N)/4 = 1/(8N)$; solve $1/(8N) \le \text{var}$ and round up with `math.ceil`.
+
+        </details>
+
+        </details>
+        """,
+        r'''
+        def shots_for_gradient(var):
+            """The fewest shots per circuit for which the shot noise of a shift gradient is at most var."""
+            # YOUR CODE HERE
+            raise NotImplementedError
+        ''',
+        r'''
+        import math
+
+        def shots_for_gradient(var):
+            """The fewest shots per circuit for which the shot noise of a shift gradient is at most var."""
+            return int(math.ceil(1 / (8 * var)))
+        ''',
+        r"""
+        # Self-check (exercise 2)
+        from liangzhi_checks.katas import check, expect
+
+        def _test():
+            for var in (0.03, 1.3e-3, 7e-5, 3.3e-6):
+                n_shots = shots_for_gradient(var)
+                expect(isinstance(n_shots, (int, np.integer)), "return a whole number of shots", "请返回整数次 shot")
+                noise = lambda m: 2 * (1 / (4 * m)) / 4
+                expect(noise(n_shots) <= var, f"var = {var:g}: with that many shots the noise is still larger",
+                       f"var = {var:g}：用这么多 shot，噪声仍然更大")
+                expect(n_shots == 1 or noise(n_shots - 1) > var, f"var = {var:g}: fewer shots would already do",
+                       f"var = {var:g}：更少的 shot 已经足够")
+            for name in ("global", "local"):
+                print(f"{name} cost, 10 qubits: {shots_for_gradient(variances[name][10])} shots per circuit")
+
+        check('Exercise 2 · shots_for_gradient', _test)
+        """,
+    ),
+]
+
+
+def main(units: list[str]) -> None:
+    """Build every notebook, or only those of the units named (``build_notebooks.py 6 7``)."""
+    if not units:
+        save(ROOT / "practice" / "01-qiskit-basics-practice.ipynb", PRACTICE_1)
+        save(ROOT / "practice" / "02-parameter-shift-practice.ipynb", PRACTICE_2)
+        save(ROOT / "practice" / "03-vqc-practice.ipynb", PRACTICE_3)
+        save(ROOT / "practice" / "04-hybrid-regression-practice.ipynb", PRACTICE_4)
+        save(ROOT / "practice" / "05-qml-challenge-practice.ipynb", PRACTICE_5)
+        save(ROOT / "assignments" / "qiskit-basics" / "qiskit-basics.ipynb", A1)
+        save(ROOT / "assignments" / "parameter-shift" / "parameter-shift.ipynb", A2)
+        save(ROOT / "assignments" / "variational-classifier" / "variational-classifier.ipynb", A3)
+        save(ROOT / "assignments" / "hybrid-regression" / "hybrid-regression.ipynb", A4)
+        save(ROOT / "assignments" / "qml-challenge-prep" / "qml-challenge-prep.ipynb", A5)
+    if not units or "6" in units:
+        save_fresh(ROOT / "practice" / "06-quantum-kernels-practice.ipynb", PRACTICE_6)
+    if not units or "7" in units:
+        save_fresh(ROOT / "practice" / "07-barren-plateaus-practice.ipynb", PRACTICE_7)
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

@@ -290,9 +290,102 @@ def challenge() -> None:
     save(fig, "challenge-data.svg")
 
 
-def main() -> None:
+def _run(src: str, env: dict) -> str:
+    """Run notebook code (this repository's own, from build_notebooks.py) in ``env``; what it prints."""
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(src, env)  # noqa: S102 -- the practice notebook's own code, from this repository
+    return out.getvalue()
+
+
+def kernels(numbers: dict) -> None:
+    """Unit 6: practice 06's own cells (ZZ kernel vs RBF kernel on the moons split, kernel concentration)."""
+    import math
+
+    env: dict = {}
+    _run(nb.MOONS + nb.KERNELS, env)
+    printed = _run(nb.KERNEL_COMPARE, env) + _run(nb.CONCENTRATION, env)
+    per_scale = {}
+    for s in env["quantum"]:
+        _, lam, acc_val, acc_test = env["select"]({s: env["quantum"][s]})
+        per_scale[str(s)] = {"lambda": lam, "validation": acc_val, "test": acc_test}
+    conc = env["concentration"]
+    numbers["kernels"] = {
+        "per_scale": per_scale,
+        "quantum": {"scale": env["q_scale"], "lambda": env["q_lam"], "validation": env["q_val"], "test": env["q_test"]},
+        "rbf": {"gamma": env["c_gamma"], "lambda": env["c_lam"], "validation": env["c_val"], "test": env["c_test"]},
+        "test_points": len(env["y_test"]),
+        "concentration": {str(n): {"mean": m, "variance": v} for n, (m, v) in conc.items()},
+        "variance_rate": float(env["kernel_rate"]),
+        "shots_10pct_of_mean": {str(n): math.ceil((1 - m) / (0.1**2 * m)) for n, (m, _) in conc.items()},
+        "printed": printed.splitlines(),
+    }
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.8))
+    scales = [float(s) for s in per_scale]
+    ax1.plot(scales, [r["validation"] for r in per_scale.values()], "o-", label="ZZ kernel, validation (50 points)")
+    ax1.plot(scales, [r["test"] for r in per_scale.values()], "s-", label="ZZ kernel, test (200 points)")
+    ax1.axhline(env["c_test"], color="C2", ls="--", label=f"RBF kernel, test ({env['c_test']:.3f})")
+    ax1.set_xscale("log", base=2)
+    ax1.set_xlabel("input scale s (angles s·x)")
+    ax1.set_ylabel("accuracy")
+    ax1.set_title("two moons, kernel ridge classifier")
+    ax1.legend(fontsize=7)
+    ns = sorted(conc)
+    ax2.semilogy(ns, [conc[n][0] for n in ns], "o-", label="mean of k(x, x')")
+    ax2.semilogy(ns, [conc[n][1] for n in ns], "s-", label="variance of k(x, x')")
+    ax2.semilogy(ns, [2.0**-n for n in ns], "k--", lw=0.8, label="$2^{-n}$")
+    ax2.set_xlabel("qubits n (inputs uniform on $[0, 2\\pi)^n$)")
+    ax2.set_title("kernel concentration (1770 pairs per n)")
+    ax2.legend(fontsize=7)
+    save(fig, "quantum-kernels.svg")
+
+
+def barren(numbers: dict) -> None:
+    """Unit 7: practice 07's own cells (gradient variance of a hardware-efficient ansatz, global vs local cost)."""
+    import math
+
+    env: dict = {}
+    _run(nb.BARREN, env)
+    printed = _run(nb.BARREN_EXPERIMENT, env)
+    var, rate = env["variances"], env["rate"]
+    numbers["barren"] = {
+        "layers": env["LAYERS"],
+        "samples": env["SAMPLES"],
+        "variance": {name: {str(n): v for n, v in per_n.items()} for name, per_n in var.items()},
+        "rate_global": float(rate["global"]),
+        "rate_local": float(rate["local"]),
+        "power_local": float(env["power"]),
+        "shots_for_gradient_10_qubits": {name: math.ceil(1 / (8 * var[name][10])) for name in var},
+        "printed": printed.splitlines(),
+    }
+    ns = np.arange(2, 11)
+    fig, ax = plt.subplots()
+    for name, color in (("global", "C3"), ("local", "C0")):
+        ax.semilogy(ns, [var[name][n] for n in ns], "o", color=color, label=f"{name} cost ({env['SAMPLES']} samples)")
+        slope, icpt = np.polyfit(ns, np.log([var[name][n] for n in ns]), 1)
+        ax.semilogy(ns, np.exp(icpt + slope * ns), "-", color=color, lw=0.8,
+                    label=f"fit: exp(-{-slope:.2f} n)")
+    ax.set_xlabel("qubits n")
+    ax.set_ylabel(r"Var $\partial C/\partial\theta_1$ over random initialisations")
+    ax.set_title(f"hardware-efficient ansatz, {env['LAYERS']} layers")
+    ax.legend(fontsize=8)
+    save(fig, "barren-plateaus.svg")
+
+
+def main(parts: list[str]) -> None:
+    """Everything, or only the named parts (``make_figures.py kernels barren``), merged into numbers.json."""
     FIG.mkdir(parents=True, exist_ok=True)
-    numbers: dict = {}
+    if parts:
+        numbers = json.loads((FIG / "numbers.json").read_text())
+        for part in parts:
+            {"kernels": kernels, "barren": barren}[part](numbers)
+        (FIG / "numbers.json").write_text(json.dumps(numbers, indent=1) + "\n")
+        print(json.dumps({p: numbers[p] for p in parts}, indent=1))
+        return
+    numbers = {}
     born_rule()
     gradients(numbers)
     vqc(numbers)
@@ -301,9 +394,13 @@ def main() -> None:
     hybrid_practice(numbers)
     permeability(numbers)
     challenge()
+    kernels(numbers)
+    barren(numbers)
     (FIG / "numbers.json").write_text(json.dumps(numbers, indent=1) + "\n")
     print(json.dumps(numbers, indent=1))
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    main(sys.argv[1:])
