@@ -1623,6 +1623,273 @@ PRACTICE_7 = [
 ]
 
 
+# ----------------------------------------------------------------------------------------------------------------
+# Assignments of units 6-7 (ask for what the practice did not show: the phase-flip code, reading a DEM, fitting Λ)
+# ----------------------------------------------------------------------------------------------------------------
+A6 = [
+    md(r"""
+    # Assignment: a phase-flip memory written by hand
+
+    Fill in every cell that says `YOUR CODE HERE` (delete the `raise NotImplementedError()` line). Visible tests run
+    when you execute the cell below your answer; hidden tests check more when you submit. Points: 10 (7 autograded,
+    3 written).
+    """),
+    locked("byhand_imports", r"""
+    import numpy as np
+    import stim
+    from liangzhi_checks.qec import logical_error_rate, matching_decoder
+
+    def generated_repetition(d, rounds, p):
+        return stim.Circuit.generated("repetition_code:memory", distance=d, rounds=rounds,
+                                      after_clifford_depolarization=p, before_round_data_depolarization=p,
+                                      before_measure_flip_probability=p, after_reset_flip_probability=p)
+    """),
+    md(r"""
+    **Q1 (4 points).** The repetition code of the practice protects against bit flips. Write
+    `phase_flip_memory(d, rounds, p)`: the same memory experiment for the **phase-flip** code, which protects against
+    $Z$ errors. Data qubits $0, 2, \dots, 2d-2$ start in $\lvert +\rangle$ (`RX`); measure qubit $2k+1$ measures
+    $X_{2k}X_{2k+2}$: prepare it in $\lvert +\rangle$, apply a CNOT *from* it to each neighbour, measure it in the $X$
+    basis and reset it (`MRX`). At the end measure the data with `MX`. Noise: `Z_ERROR(p)` after every reset and before
+    every measurement (an $X$-basis result flips under $Z$), `DEPOLARIZE1(p)` on the data before each round,
+    `DEPOLARIZE2(p)` after each layer of CNOTs. $(d-1)(\text{rounds}+1)$ detectors; observable 0 on the last data
+    qubit's final result.
+    """),
+    answer("phase_flip_memory", r"""
+    def phase_flip_memory(d, rounds, p):
+        ### BEGIN SOLUTION
+        n = d - 1
+        data = " ".join(str(q) for q in range(0, 2 * d - 1, 2))
+        anc = " ".join(str(q) for q in range(1, 2 * d - 1, 2))
+        cx1 = " ".join(f"{a} {a - 1}" for a in range(1, 2 * d - 1, 2))
+        cx2 = " ".join(f"{a} {a + 1}" for a in range(1, 2 * d - 1, 2))
+        one_round = (f"DEPOLARIZE1({p}) {data}\nCX {cx1}\nDEPOLARIZE2({p}) {cx1}\nTICK\n"
+                     f"CX {cx2}\nDEPOLARIZE2({p}) {cx2}\nTICK\n"
+                     f"Z_ERROR({p}) {anc}\nMRX {anc}\nZ_ERROR({p}) {anc}\n")
+        text = f"RX {data} {anc}\nZ_ERROR({p}) {data} {anc}\nTICK\n" + one_round
+        text += "".join(f"DETECTOR rec[{k - n}]\n" for k in range(n))
+        for _ in range(rounds - 1):
+            text += one_round + "".join(f"DETECTOR rec[{k - n}] rec[{k - 2 * n}]\n" for k in range(n))
+        text += f"Z_ERROR({p}) {data}\nMX {data}\n"
+        text += "".join(f"DETECTOR rec[{k - d}] rec[{k - d + 1}] rec[{k - d - n}]\n" for k in range(n))
+        text += "OBSERVABLE_INCLUDE(0) rec[-1]\n"
+        return stim.Circuit(text)
+        ### END SOLUTION
+    """),
+    tests("test_phase_flip_structure", 2, r"""
+    c = phase_flip_memory(3, 3, 0.02)
+    assert c.num_detectors == 8, c.num_detectors
+    assert c.num_observables == 1
+    c.detector_error_model(decompose_errors=True)   # fails if a detector or the observable is not deterministic
+    assert len(c.shortest_graphlike_error()) == 3
+    ### BEGIN HIDDEN TESTS
+    for d, rounds in ((5, 2), (7, 1), (3, 4)):
+        c = phase_flip_memory(d, rounds, 0.01)
+        assert c.num_detectors == (d - 1) * (rounds + 1), (d, rounds)
+        assert len(c.shortest_graphlike_error()) == d, (d, rounds)
+    # a phase-flip code ignores bit flips: X errors after every gate fire no detector and never flip the observable
+    quiet = phase_flip_memory(3, 3, 0.0)
+    hit = stim.Circuit()
+    for inst in quiet.flattened():
+        hit.append(inst)
+        if inst.name in ("CX", "CNOT", "ZCX"):
+            hit.append("X_ERROR", list(range(quiet.num_qubits)), 0.2)
+    det, obs = hit.compile_detector_sampler(seed=3).sample(500, separate_observables=True)
+    assert not det.any() and not obs.any(), "X errors should be invisible to the phase-flip code"
+    ### END HIDDEN TESTS
+    """),
+    tests("test_phase_flip_rate", 2, r"""
+    # Conjugating every qubit by H maps the bit-flip memory onto the phase-flip one: same logical error rate
+    shots = 20_000
+    mine = phase_flip_memory(3, 3, 0.02)
+    det, obs = mine.compile_detector_sampler(seed=21).sample(shots, separate_observables=True)
+    rate = logical_error_rate(matching_decoder(mine)(det), obs)
+    ref = generated_repetition(3, 3, 0.02)
+    det, obs = ref.compile_detector_sampler(seed=22).sample(shots, separate_observables=True)
+    base = logical_error_rate(matching_decoder(ref)(det), obs)
+    print(f"phase-flip memory: p_L = {rate:.4f}; bit-flip memory (generated): {base:.4f}")
+    assert abs(rate - base) < 5 * np.sqrt(rate * (1 - rate) / shots + base * (1 - base) / shots)
+    ### BEGIN HIDDEN TESTS
+    mine = phase_flip_memory(5, 5, 0.02)
+    det, obs = mine.compile_detector_sampler(seed=23).sample(shots, separate_observables=True)
+    rate = logical_error_rate(matching_decoder(mine)(det), obs)
+    ref = generated_repetition(5, 5, 0.02)
+    det, obs = ref.compile_detector_sampler(seed=24).sample(shots, separate_observables=True)
+    base = logical_error_rate(matching_decoder(ref)(det), obs)
+    assert abs(rate - base) < 5 * np.sqrt(rate * (1 - rate) / shots + base * (1 - base) / shots), (rate, base)
+    ### END HIDDEN TESTS
+    """),
+    md(r"""
+    **Q2 (3 points).** Write `count_mechanisms(dem)` for a `stim.DetectorErrorModel` (not decomposed): return a dict
+    with `"boundary"`, the number of error mechanisms that flip exactly one detector, `"edge"`, those that flip exactly
+    two, and `"observable"`, those that flip logical observable 0. Lines that are not `error(...)` do not count.
+    """),
+    answer("count_mechanisms", r"""
+    def count_mechanisms(dem):
+        ### BEGIN SOLUTION
+        out = {"boundary": 0, "edge": 0, "observable": 0}
+        for inst in dem.flattened():
+            if inst.type != "error":
+                continue
+            targets = inst.targets_copy()
+            detectors = sum(1 for t in targets if t.is_relative_detector_id())
+            if detectors == 1:
+                out["boundary"] += 1
+            elif detectors == 2:
+                out["edge"] += 1
+            if any(t.is_logical_observable_id() and t.val == 0 for t in targets):
+                out["observable"] += 1
+        return out
+        ### END SOLUTION
+    """),
+    tests("test_count_mechanisms", 3, r"""
+    toy = stim.DetectorErrorModel('''
+        error(0.1) D0
+        error(0.1) D0 D1
+        error(0.2) D1 L0
+        error(0.05) D2 D3 L0
+        detector(1, 0) D0
+    ''')
+    assert count_mechanisms(toy) == {"boundary": 2, "edge": 2, "observable": 2}, count_mechanisms(toy)
+    ### BEGIN HIDDEN TESTS
+    toy = stim.DetectorErrorModel('''
+        error(0.1) D0 D1 D2
+        error(0.1) L0
+        error(0.1) D4 L1
+        repeat 2 {
+            error(0.1) D0
+            shift_detectors 1
+        }
+    ''')
+    assert count_mechanisms(toy) == {"boundary": 3, "edge": 0, "observable": 1}, count_mechanisms(toy)
+    dem = generated_repetition(5, 5, 0.02).detector_error_model()
+    ref = {"boundary": 0, "edge": 0, "observable": 0}
+    for inst in dem.flattened():
+        if inst.type == "error":
+            k = [t for t in inst.targets_copy() if t.is_relative_detector_id()]
+            ref["boundary"] += len(k) == 1
+            ref["edge"] += len(k) == 2
+            ref["observable"] += any(t.is_logical_observable_id() for t in inst.targets_copy())
+    assert count_mechanisms(dem) == ref, (count_mechanisms(dem), ref)
+    ### END HIDDEN TESTS
+    """),
+    md(r"""
+    **Q3 (3 points, graded by your teacher).** A classmate writes a distance-5 surface-code memory by hand. Decoded with
+    PyMatching, it shows a logical error rate ten times *lower* than `stim.Circuit.generated` at the same $p$, with
+    $z \approx -30$. Is this good news? Give two mistakes that produce it and, for each, a check (with Stim) that finds it.
+    """),
+    written("too_good", 3, r"""
+    No: a hand-written circuit with the same noise model cannot beat the generated one by 30 standard errors; an
+    unexpectedly *low* rate is a bug just as a high one is. (1) A detector that contains the logical observable (for
+    example a closing detector over a whole row of data qubits, or the observable's records added to a detector): the
+    decoder is then told the answer. Check: compare the detector definitions with the stabilizers; in the DEM, look for
+    error mechanisms whose detectors and L0 differ from the generated circuit's; shortest_graphlike_error may fail or
+    return an odd length. (2) Noise left out or too weak: a missing DEPOLARIZE2 after a CX layer, X_ERROR instead of a
+    depolarising channel, noise placed after the measurement rather than before, or an observable that Z errors cannot
+    flip. Check: compare dem.num_errors and the summed error probabilities with the generated circuit's DEM, and count
+    detection events per round (they should match within statistics). Either way, equal counts of detectors and a
+    z-test within a few sigma are the acceptance criteria.
+    """),
+]
+
+A7 = [
+    md(r"""
+    # Assignment: fitting Λ and planning a sweep
+
+    Fill in every cell that says `YOUR CODE HERE` (delete the `raise NotImplementedError()` line). Points: 10
+    (7 autograded, 3 written).
+    """),
+    locked("lambda_imports", r"""
+    import math
+
+    import numpy as np
+    """),
+    md(r"""
+    **Q1 (4 points).** With more than two distances, $\Lambda$ is fitted rather than taken from one ratio. Below
+    threshold $\varepsilon_d \approx C\,\Lambda^{-(d+1)/2}$, so $\ln \varepsilon_d$ is a straight line in $d$ with slope
+    $s = -\tfrac12 \ln \Lambda$. Write `fit_lambda(distances, eps, sigmas)`: a **weighted** least-squares line through
+    $(d, \ln \varepsilon_d)$ where each point has standard error $\sigma_d/\varepsilon_d$ (weight
+    $(\varepsilon_d/\sigma_d)^2$), returning `(Lambda, sigma_Lambda)` with $\Lambda = e^{-2s}$ and
+    $\sigma_\Lambda = 2\Lambda\sigma_s$, $\sigma_s^2 = 1 / \sum_d w_d (d - \bar d_w)^2$ ($\bar d_w$ the weighted mean).
+    """),
+    answer("fit_lambda", r"""
+    def fit_lambda(distances, eps, sigmas):
+        ### BEGIN SOLUTION
+        d = np.asarray(distances, dtype=float)
+        y = np.log(np.asarray(eps, dtype=float))
+        w = (np.asarray(eps, dtype=float) / np.asarray(sigmas, dtype=float)) ** 2
+        dbar = np.sum(w * d) / np.sum(w)
+        sxx = np.sum(w * (d - dbar) ** 2)
+        slope = np.sum(w * (d - dbar) * y) / sxx
+        lam = math.exp(-2 * slope)
+        return lam, 2 * lam * math.sqrt(1 / sxx)
+        ### END SOLUTION
+    """),
+    tests("test_fit_lambda", 4, r"""
+    ds = [3, 5, 7]
+    eps = [0.1 / 3 ** ((d + 1) / 2) for d in ds]
+    lam, sigma = fit_lambda(ds, eps, [0.05 * e for e in eps])
+    assert abs(lam - 3) < 1e-9, lam
+    # two distances: the fit is the ratio, and its error bar is the quadrature rule of the lesson
+    lam, sigma = fit_lambda([3, 5], [0.01, 0.002], [0.001, 0.0002])
+    assert abs(lam - 5) < 1e-9 and abs(sigma - 5 * math.sqrt(0.02)) < 1e-9, (lam, sigma)
+    ### BEGIN HIDDEN TESTS
+    # a point with a huge error bar barely moves the fit; an unweighted fit would follow it
+    lam, sigma = fit_lambda([3, 5, 7, 9], [0.01, 0.002, 0.0004, 0.0004], [1e-4, 2e-5, 4e-6, 4e-3])
+    ref = np.polyfit([3, 5, 7, 9], np.log([0.01, 0.002, 0.0004, 0.0004]), 1, w=[100, 100, 100, 0.1])
+    assert abs(lam - math.exp(-2 * ref[0])) < 1e-6 and abs(lam - 5) < 0.01, lam
+    # the lesson's sweep at p = 0.003 (per-round rates and their standard errors)
+    lam, sigma = fit_lambda([3, 5, 7], [2.25e-3, 6.89e-4, 2.02e-4], [1.0e-4, 3.0e-5, 1.2e-5])
+    assert 3.1 < lam < 3.6 and 0.1 < sigma < 0.25, (lam, sigma)
+    ### END HIDDEN TESTS
+    """),
+    md(r"""
+    **Q2 (3 points).** Write `shots_for(p_L, rel)`: the smallest number of shots $n$ for which the binomial standard error
+    of an estimated logical error rate $p_L$ is at most the fraction `rel` of $p_L$.
+    """),
+    answer("shots_for", r"""
+    def shots_for(p_L, rel):
+        ### BEGIN SOLUTION
+        n = math.ceil((1 - p_L) / (p_L * rel**2))
+        while n > 1 and math.sqrt(p_L * (1 - p_L) / (n - 1)) <= rel * p_L:
+            n -= 1
+        while math.sqrt(p_L * (1 - p_L) / n) > rel * p_L:
+            n += 1
+        return n
+        ### END SOLUTION
+    """),
+    tests("test_shots_for", 3, r"""
+    def rel_error(p, n):
+        return math.sqrt(p * (1 - p) / n) / p
+
+    n = shots_for(1e-3, 0.2)
+    assert isinstance(n, (int, np.integer)), type(n)
+    assert rel_error(1e-3, n) <= 0.2 + 1e-12 and rel_error(1e-3, n - 1) > 0.2 - 1e-12, n
+    ### BEGIN HIDDEN TESTS
+    for p, rel in ((2.2e-4, 0.05), (0.06, 0.1), (0.3, 0.02), (0.5, 0.5)):
+        n = shots_for(p, rel)
+        assert rel_error(p, n) <= rel + 1e-12, (p, rel, n)
+        assert n == 1 or rel_error(p, n - 1) > rel - 1e-12, (p, rel, n)
+    ### END HIDDEN TESTS
+    """),
+    md(r"""
+    **Q3 (3 points, graded by your teacher).** A lab reports $\Lambda_{3\to5} = 2.3 \pm 0.2$ and $\Lambda_{5\to7} = 1.6 \pm 0.2$
+    from per-round logical error rates. Are the two consistent? Give two physical or methodological reasons why $\Lambda$
+    could fall with distance on a real device, and say which measurement you would add to tell them apart.
+    """),
+    written("lambda_drop", 3, r"""
+    The difference is 0.7 with a combined standard error of about 0.28, i.e. 2.5 sigma: unlikely to be chance, so
+    worth explaining. Reasons: (1) noise that is not local and independent, such as correlated errors from cosmic rays
+    or crosstalk, or leakage out of the qubit subspace, which grows with the number of qubits and rounds and which a
+    larger code does not suppress exponentially; (2) the larger code uses worse qubits or couplers (non-uniform error
+    rates across the chip), so its effective p is higher; (3) methodological: different numbers of rounds, a per-round
+    conversion applied near threshold, too few errors at d = 7, or a decoder whose model was calibrated on the small
+    code. To tell them apart: measure detection-event rates per qubit and per round (non-uniformity, leakage shows as
+    growing rates), repeat d = 5 on the qubits of the d = 7 patch, run more rounds and check that per-round rates do
+    not depend on the number of rounds, and look for bursts of simultaneous detection events (correlated events).
+    """),
+]
+
+
 def main() -> None:
     save(ROOT / "practice" / "01-repetition-practice.ipynb", PRACTICE_1)
     save(ROOT / "practice" / "02-surface-code-practice.ipynb", PRACTICE_2)
@@ -1638,9 +1905,11 @@ def main() -> None:
 
 
 def build_units_6_7() -> None:
-    """``build_notebooks.py 6 7`` writes only these two practice notebooks."""
+    """``build_notebooks.py 6 7`` writes only the notebooks of units 6 and 7."""
     save_fresh(ROOT / "practice" / "06-stim-by-hand-practice.ipynb", PRACTICE_6)
     save_fresh(ROOT / "practice" / "07-threshold-lambda-practice.ipynb", PRACTICE_7)
+    save(ROOT / "assignments" / "stim-by-hand" / "stim-by-hand.ipynb", A6)
+    save(ROOT / "assignments" / "threshold-lambda" / "threshold-lambda.ipynb", A7)
 
 
 if __name__ == "__main__":
