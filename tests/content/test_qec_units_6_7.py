@@ -323,20 +323,36 @@ def test_practice_7_anchors_are_the_lessons_sweep(monkeypatch: pytest.MonkeyPatc
 
 
 @pytest.mark.parametrize(
-    ("name", "cells"), [("06-stim-by-hand-practice", "PRACTICE_6"), ("07-threshold-lambda-practice", "PRACTICE_7")]
+    ("path", "cells"),
+    [
+        ("practice/06-stim-by-hand-practice.ipynb", "PRACTICE_6"),
+        ("practice/07-threshold-lambda-practice.ipynb", "PRACTICE_7"),
+        ("assignments/stim-by-hand/stim-by-hand.ipynb", "A6"),
+        ("assignments/threshold-lambda/threshold-lambda.ipynb", "A7"),
+    ],
 )
-def test_practice_notebooks_are_what_the_builder_writes(
-    name: str, cells: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+def test_notebooks_are_what_the_builder_writes(
+    path: str, cells: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     build = _tool("build_notebooks", monkeypatch)
-    out = tmp_path / f"{name}.ipynb"
+    out = tmp_path / Path(path).name
     build.save_fresh(out, getattr(build, cells))
-    assert out.read_text(encoding="utf-8") == (QEC / "practice" / f"{name}.ipynb").read_text(encoding="utf-8")
+    assert out.read_text(encoding="utf-8") == (QEC / path).read_text(encoding="utf-8")
     nb = json.loads(out.read_text(encoding="utf-8"))
-    katas = [c["metadata"]["liangzhi"] for c in nb["cells"] if (c["metadata"].get("liangzhi") or {}).get("kata")]
-    exercises = {k["exercise"] for k in katas}
-    assert 2 <= len(exercises) <= 3 and exercises <= set(WRONG)
-    assert all(len(WRONG[ex]) >= 2 for ex in exercises)
+    if path.startswith("practice/"):
+        katas = [c["metadata"]["liangzhi"] for c in nb["cells"] if (c["metadata"].get("liangzhi") or {}).get("kata")]
+        exercises = {k["exercise"] for k in katas}
+        assert 2 <= len(exercises) <= 3 and exercises <= set(WRONG)
+        assert all(len(WRONG[ex]) >= 2 for ex in exercises)
+    else:
+        points = [c["metadata"]["nbgrader"].get("points", 0) for c in nb["cells"] if "nbgrader" in c["metadata"]]
+        written = [
+            c["metadata"]["nbgrader"]["points"]
+            for c in nb["cells"]
+            if c["cell_type"] == "markdown" and c["metadata"].get("nbgrader", {}).get("grade")
+        ]
+        assert sum(points) == 10 and sum(written) / sum(points) >= 0.25  # a quarter of the points read by a teacher
+        assert Path(path).parent.name in ASSIGNMENT_WRONG
     sys.modules.pop("nbbuild", None)
 
 
@@ -352,6 +368,8 @@ def test_manifest_lists_units_6_and_7_after_unit_5_with_lesson_practice_and_quiz
         unit = next(u for u in manifest["units"] if u["slug"] == slug)
         assert unit["title_zh"] and unit["summary_zh"]
         acts = {a["kind"]: a for a in unit["activities"]}
+        assert sorted(acts) == ["assignment", "lesson", "practice", "quiz"]
+        assert acts["assignment"]["folder"] == f"assignments/{slug}" and acts["assignment"]["points"] == 10
         assert acts["lesson"]["file"] == f"lessons/{lesson.name}"
         assert acts["practice"]["notebook"] == f"practice/{notebook}"
         questions = acts["quiz"]["questions"]
