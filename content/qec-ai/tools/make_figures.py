@@ -17,6 +17,7 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
+import matplotlib.ticker
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -352,6 +353,11 @@ def suppression(numbers: dict) -> None:
     ax2.set_xlabel("physical error rate p")
     ax2.set_ylabel("error-suppression factor $\\Lambda$")
     ax2.set_title("$\\Lambda$ > 1: a larger code is better")
+    for ax in (ax1, ax2):
+        ax.set_xticks([0.002, 0.003, 0.005, 0.01, 0.015], labels=["0.002", "0.003", "0.005", "0.01", "0.015"])
+        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+    ax2.set_yticks([1, 2, 3, 4, 6], labels=["1", "2", "3", "4", "6"])
+    ax2.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     ax2.legend()
     save(fig, "lambda.svg")
 
