@@ -65,10 +65,17 @@ def _cells(t: sel.Tally) -> str:
 
 def _class_rows(lines: list[sel.Line]) -> SafeString:
     """The district's class table body: every text escaped."""
+    escaped: dict[str, str] = {}  # 40 school names and a few courses, escaped once each
+
+    def esc(text: str) -> str:
+        if text not in escaped:
+            escaped[text] = escape(text)
+        return escaped[text]
+
     return mark_safe(  # every interpolated text goes through escape()
         "".join(
-            f"<tr><td>{escape(line.extra['school'])}</td><td>{escape(line.label)}</td>"
-            f"<td>{escape(line.course)}</td>{_cells(line.tally)}</tr>"
+            f"<tr><td>{esc(line.extra['school'])}</td><td>{esc(line.label)}</td>"
+            f"<td>{esc(line.course)}</td>{_cells(line.tally)}</tr>"
             for line in lines
         )
     )
@@ -177,8 +184,9 @@ def district_csv(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 @login_required
 def district_refresh(request: HttpRequest, slug: str) -> HttpResponse:
-    """Take a new snapshot of the district's scores now (the next view computes it)."""
-    access = _district_access(request, slug)
+    """Take a new snapshot of the district's or the school's scores now (the next view computes it)."""
+    org = Organisation.objects.filter(slug=slug).only("kind").first()
+    access = _district_access(request, slug) if org is not None and org.is_district else _school_access(request, slug)
     sel.snapshot_forget(access.org)
     return redirect("orgs:district_dashboard", slug=slug)
 

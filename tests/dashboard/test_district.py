@@ -347,6 +347,21 @@ def test_refresh_takes_a_new_snapshot(district: District, settings) -> None:  # 
     assert _client(district.schools["south"].admin).post("/orgs/haidian/dashboard/refresh/").status_code == 404
 
 
+def test_school_dashboard_keeps_a_snapshot_and_refreshes(district: District, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.DASHBOARD_DISTRICT_SNAPSHOT_SECONDS = 300
+    south = district.schools["south"]
+    c = _client(south.admin)
+    row = f'data-class="{south.klass.pk}"'
+    assert 'data-k="average">50%' in _row(c.get("/orgs/south/dashboard/").content.decode(), row)
+    submission(activity=district.hw0, user=south.students[1], received_at=timezone.now(), auto_score=10, max_score=10)
+    html = c.get("/orgs/south/dashboard/").content.decode()
+    assert 'data-k="average">50%' in _row(html, row) and 'id="snapshot"' in html
+    assert _client(south.teacher).post("/orgs/south/dashboard/refresh/").status_code == 403
+    assert _client(district.schools["north"].admin).post("/orgs/south/dashboard/refresh/").status_code == 404
+    assert c.post("/orgs/south/dashboard/refresh/").status_code == 302
+    assert 'data-k="average">75%' in _row(c.get("/orgs/south/dashboard/").content.decode(), row)
+
+
 # ---------------------------------------------------------------------------------------
 # queries
 
