@@ -35,6 +35,10 @@ from tests.factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 
+def _user(**fields: Any) -> Any:
+    return UserFactory(**fields)
+
+
 @dataclass
 class School:
     org: Organisation
@@ -80,14 +84,14 @@ def _school(d: District, slug: str, names: list[str], term: Term) -> School:
     klass = SchoolClass.objects.create(school=org, name="Grade 11 Class 1", grade=11)
     students = []
     for n in names:
-        u = UserFactory(username=f"{slug}-{n}", display_name=n.title())
+        u = _user(username=f"{slug}-{n}", display_name=n.title())
         Membership.objects.create(org=org, user=u, role=OrgRole.STUDENT, school_class=klass, student_number=f"{n}-42")
         students.append(u)
-    admin = UserFactory(username=f"{slug}-admin")
+    admin = _user(username=f"{slug}-admin")
     Membership.objects.create(org=org, user=admin, role=OrgRole.ADMIN)
-    teacher = UserFactory(username=f"{slug}-teacher")
+    teacher = _user(username=f"{slug}-teacher")
     Membership.objects.create(org=org, user=teacher, role=OrgRole.TEACHER)
-    idle = UserFactory(username=f"{slug}-idle")
+    idle = _user(username=f"{slug}-idle")
     Membership.objects.create(org=org, user=idle, role=OrgRole.TEACHER)
     s = School(org, klass, students, admin, teacher, idle)
     s.offering = offering_create(course=d.course, school=org, term=term, classes=[klass], by=teacher)
@@ -98,7 +102,7 @@ def _school(d: District, slug: str, names: list[str], term: Term) -> School:
 
 def _district(extra_schools: int = 0) -> District:
     org = Organisation.objects.create(kind=OrgKind.DISTRICT, name="Haidian", slug="haidian")
-    admin = UserFactory(username="district-admin")
+    admin = _user(username="district-admin")
     Membership.objects.create(org=org, user=admin, role=OrgRole.ADMIN)
     course = Course.objects.create(slug="qc", title="Quantum computing")
     unit = Unit.objects.create(course=course, slug="u", title="Unit")
@@ -278,25 +282,25 @@ def test_school_admin_sees_own_school_names(district: District) -> None:
 
 def test_district_dashboard_scope(district: District) -> None:
     north, south = district.schools["north"], district.schools["south"]
-    admin = UserFactory(username="root", is_superuser=True, is_staff=True)
+    admin = _user(username="root", is_superuser=True, is_staff=True)
     assert "North High" in _client(admin).get("/orgs/haidian/dashboard/").content.decode()
     assert "North High" in _client(district.admin).get("/orgs/haidian/dashboard/").content.decode()
-    for user in (north.admin, north.teacher, north.students[0], UserFactory(username="stranger")):
+    for user in (north.admin, north.teacher, north.students[0], _user(username="stranger")):
         response = _client(user).get("/orgs/haidian/dashboard/")
         assert response.status_code == 404, user
         assert b"North High" not in response.content
     # a member of the district without the admin role
-    member = UserFactory(username="district-teacher")
+    member = _user(username="district-teacher")
     Membership.objects.create(org=district.org, user=member, role=OrgRole.TEACHER)
     response = _client(member).get("/orgs/haidian/dashboard/")
     assert response.status_code == 403 and b"North High" not in response.content
     # another district's admin
     other = Organisation.objects.create(kind=OrgKind.DISTRICT, name="Chaoyang", slug="chaoyang")
-    other_admin = UserFactory(username="other-district-admin")
+    other_admin = _user(username="other-district-admin")
     Membership.objects.create(org=other, user=other_admin, role=OrgRole.ADMIN)
     assert _client(other_admin).get("/orgs/haidian/dashboard/").status_code == 404
     assert _client(south.admin).get("/orgs/haidian/dashboard.csv").status_code == 404
-    assert _client(UserFactory(username="anon-ish")).get("/orgs/nowhere/dashboard/").status_code == 404
+    assert _client(_user(username="anon-ish")).get("/orgs/nowhere/dashboard/").status_code == 404
     assert Client().get("/orgs/haidian/dashboard/").status_code == 302  # to the login page
 
 
@@ -402,7 +406,7 @@ def test_class_gradebook_query_count_does_not_grow_with_students(django_assert_m
         c.get(url)
     before = len(ctx.captured_queries)
     for i in range(5):
-        u = UserFactory(username=f"north-more{i}", display_name=f"More {i}")
+        u = _user(username=f"north-more{i}", display_name=f"More {i}")
         Membership.objects.create(org=north.org, user=u, role=OrgRole.STUDENT, school_class=north.klass)
         Enrollment.objects.create(course=d.course, user=u, role=Role.STUDENT, offering=north.offering)
         submission(activity=d.hw0, user=u, received_at=timezone.now(), auto_score=6, max_score=10)
