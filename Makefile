@@ -38,6 +38,7 @@ prepare: venv
 	@mkdir -p var/static
 	$(MANAGE) migrate --noinput
 	$(MANAGE) load_demo
+	$(MANAGE) load_district
 	$(MANAGE) load_competitions
 
 demo: prepare

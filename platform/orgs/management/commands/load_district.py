@@ -17,10 +17,12 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from orgs.enums import OrgKind, OrgRole
-from orgs.models import Membership, Organisation, SchoolClass, Term
+from orgs.models import Membership, Offering, Organisation, SchoolClass, Term
 from orgs.roster import RosterRow, roster_apply
+from orgs.services import offering_create, offering_teacher_enrol
 
 DEMO_PASSWORD = "quantum-demo"  # noqa: S105 -- demo machines only
+DEMO_COURSE = "quantum-first-steps"  # offered to the district's classes when `load_demo` made it
 DISTRICT = ("harbour", "Harbour District", "海港区")
 # slug, name, Chinese name, username prefix, classes [(name, Chinese name, grade)], students per class
 SCHOOLS = [
@@ -41,6 +43,19 @@ SCHOOLS = [
         [("Chen Jing", "陈静"), ("Liu Yang", "刘洋"), ("Zhao Lei", "赵磊")],
     ),
 ]
+
+
+def _offer_demo_course(*, school: Organisation, term: Term, teacher: Any) -> None:
+    """The demo's first course offered by the school's teacher to both its classes (once)."""
+    from courses.models import Course
+
+    course = Course.objects.filter(slug=DEMO_COURSE).first()
+    if course is None or Offering.objects.filter(course=course, school=school, term=term).exists():
+        return
+    offering = offering_create(
+        course=course, school=school, term=term, classes=list(school.classes.all()), by=teacher
+    )
+    offering_teacher_enrol(offering=offering, teacher=teacher)
 
 
 class Command(BaseCommand):
@@ -65,7 +80,7 @@ class Command(BaseCommand):
             district, _ = Organisation.objects.get_or_create(
                 slug=slug, defaults={"kind": OrgKind.DISTRICT, "name": name, "name_zh": name_zh}
             )
-            Term.objects.get_or_create(
+            term, _ = Term.objects.get_or_create(
                 org=district, name="Autumn 2026", defaults={"name_zh": "2026 秋季学期", "starts_on": date(2026, 9, 1), "ends_on": date(2027, 1, 31)}
             )
             admin = account("harbour-admin", "Harbour District Admin 海港区管理员")
@@ -89,6 +104,7 @@ class Command(BaseCommand):
                 made += [u.username for u in result.created]
                 for row in rows:
                     account(f"{prefix}-{row.number.lower()}", row.name)
+                _offer_demo_course(school=school, term=term, teacher=User.objects.get(username=f"{prefix}-t{prefix}"))
         self.stdout.write(
             self.style.SUCCESS(
                 f"Harbour District: 2 schools, 4 classes; {len(made)} new accounts"
