@@ -39,11 +39,12 @@ class CalendarEvent:
 def calendar_for(*, user: User, course: Course | None = None) -> list[CalendarEvent]:
     """Every dated activity in the user's courses (or one course), with the user's extensions applied.
 
-    As a student: released work, the due date in force for them (their extension if any), and
+    As a student: released work, the due date in force for them (``courses.selectors.due_pick``:
+    their extension, else their offering's date, else the activity's), and
     an exam's window when it has a release and a due time. As staff: the activities' own dates.
     """
     from courses.enums import ActivityKind, Role
-    from courses.selectors import courses_for_user, dated_activities
+    from courses.selectors import courses_for_user, dated_activities, due_pick, offering_dues
     from grading.review import extensions_for
 
     memberships = [(c, r) for c, r in courses_for_user(user=user) if course is None or c.pk == course.pk]
@@ -51,10 +52,14 @@ def calendar_for(*, user: User, course: Course | None = None) -> list[CalendarEv
         return []
     student_courses = {c.pk for c, r in memberships if r == Role.STUDENT}
     activities = dated_activities(courses=[c for c, _ in memberships], student_courses=student_courses)
-    extended = extensions_for(user=user, activity_ids=[a.pk for a in activities if a.course_id in student_courses])
+    own = [a.pk for a in activities if a.course_id in student_courses]
+    extended = extensions_for(user=user, activity_ids=own)
+    offered = offering_dues(activity_ids=own, user_ids=[user.pk])
     events = []
     for act in activities:
-        due = extended.get(act.pk) or act.due_at
+        due = due_pick(
+            extension=extended.get(act.pk), offering_due=offered.get((user.pk, act.pk)), activity_due=act.due_at
+        )
         url = reverse("courses:activity", args=[act.course.slug, act.slug])
         if act.kind == ActivityKind.EXAM and act.release_at is not None and due is not None and act.release_at < due:
             events.append(

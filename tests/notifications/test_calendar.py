@@ -106,3 +106,31 @@ def test_rfc5545_text_escaping_and_folding() -> None:
     folded = fold(long)
     assert all(len(part.encode()) <= 75 for part in folded.split("\r\n"))
     assert folded.replace("\r\n ", "") == long  # unfolds to the same line, no character split
+
+
+def test_calendar_shows_the_students_offering_due_date_and_an_extension_beats_it(cast, world) -> None:  # type: ignore[no-untyped-def]
+    """The one rule for the due time in force (courses.selectors.due_pick): extension, else the
+    offering's date, else the activity's; a classmate in another offering sees the template's."""
+    from datetime import date
+
+    from orgs.enums import OrgKind
+    from orgs.models import Offering, OfferingDue, Organisation, Term
+
+    from courses.models import Enrollment
+    from notifications.calendar import calendar_for
+
+    school = Organisation.objects.create(kind=OrgKind.SCHOOL, slug="cal-school", name="Calendar School")
+    term = Term.objects.create(org=school, name="Autumn", starts_on=date(2026, 9, 1))
+    offering = Offering.objects.create(course=world.course, school=school, term=term)
+    Enrollment.objects.filter(course=world.course, user=cast.alice).update(offering=offering)
+    moved = (timezone.now() + timedelta(days=12)).replace(microsecond=0)
+    OfferingDue.objects.create(offering=offering, activity=world.assignment, due_at=moved)
+
+    def due_of(user):  # type: ignore[no-untyped-def]
+        return {e.activity.pk: e.start for e in calendar_for(user=user)}.get(world.assignment.pk)
+
+    assert due_of(cast.alice) == moved
+    assert due_of(cast.bob) == world.assignment.due_at  # not in the offering: the template's date
+    extended = (timezone.now() + timedelta(days=20)).replace(microsecond=0)
+    extension_grant(activity=world.assignment, user=cast.alice, due_at=extended, by=cast.teacher)
+    assert due_of(cast.alice) == extended
