@@ -60,6 +60,32 @@ WRONG: dict[str, list[str]] = {
 }
 
 
+# One plausible wrong answer per assignment of units 6-7 (tests/content/wrong_answers/qml.py adds them to its table).
+ASSIGNMENT_WRONG: dict[str, dict] = {
+    "quantum-kernels": {
+        "why": "the overlap instead of its square: |<phi|phi'>| is not the kernel",
+        "cells": {
+            "angle_kernel": "def angle_kernel(X1, X2):\n"
+            "    X1, X2 = np.asarray(X1, dtype=float), np.asarray(X2, dtype=float)\n"
+            "    return np.prod(np.cos((X1[:, None, :] - X2[None, :, :]) / 2), axis=-1)\n",
+        },
+        "loses": ["test_angle_kernel"],
+    },
+    "barren-plateaus": {
+        "why": "a shift of pi/4 with the pi/2 rule's factor 1/2: not the derivative",
+        "cells": {
+            "all_gradients": "def all_gradients(cost, thetas):\n    grads = np.zeros_like(thetas)\n"
+            "    for layer in range(thetas.shape[1]):\n        for q in range(thetas.shape[2]):\n"
+            "            plus, minus = thetas.copy(), thetas.copy()\n"
+            "            plus[:, layer, q] += np.pi / 4\n            minus[:, layer, q] -= np.pi / 4\n"
+            "            grads[:, layer, q] = (cost(hea_states(plus)) - cost(hea_states(minus))) / 2\n"
+            "    return grads\n",
+        },
+        "loses": ["test_all_gradients"],
+    },
+}
+
+
 def _numbers() -> dict:
     return json.loads((LESSONS / "figures" / "numbers.json").read_text())
 
@@ -214,21 +240,40 @@ def test_one_layer_variance_of_the_exercise_is_exact() -> None:
 
 @pytest.mark.parametrize(
     ("path", "cells"),
-    [("06-quantum-kernels-practice.ipynb", "PRACTICE_6"), ("07-barren-plateaus-practice.ipynb", "PRACTICE_7")],
+    [
+        ("practice/06-quantum-kernels-practice.ipynb", "PRACTICE_6"),
+        ("practice/07-barren-plateaus-practice.ipynb", "PRACTICE_7"),
+        ("assignments/quantum-kernels/quantum-kernels.ipynb", "A6"),
+        ("assignments/barren-plateaus/barren-plateaus.ipynb", "A7"),
+    ],
 )
 def test_notebooks_are_what_the_builder_writes(
     path: str, cells: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     build = _tool("build_notebooks", monkeypatch)
-    out = tmp_path / path
+    out = tmp_path / Path(path).name
     build.save_fresh(out, getattr(build, cells))
-    shipped = QML / "practice" / path
-    assert out.read_text(encoding="utf-8") == shipped.read_text(encoding="utf-8")
+    assert out.read_text(encoding="utf-8") == (QML / path).read_text(encoding="utf-8")
     nb = json.loads(out.read_text(encoding="utf-8"))
-    katas = [c["metadata"]["liangzhi"] for c in nb["cells"] if (c["metadata"].get("liangzhi") or {}).get("kata")]
-    exercises = {k["exercise"] for k in katas}
-    assert 2 <= len(exercises) <= 3 and exercises <= set(WRONG)
-    assert all(len(WRONG[ex]) >= 2 for ex in exercises)
+    if path.startswith("practice/"):
+        katas = [c["metadata"]["liangzhi"] for c in nb["cells"] if (c["metadata"].get("liangzhi") or {}).get("kata")]
+        exercises = {k["exercise"] for k in katas}
+        assert 2 <= len(exercises) <= 3 and exercises <= set(WRONG)
+        assert all(len(WRONG[ex]) >= 2 for ex in exercises)
+    else:
+        points = [c["metadata"]["nbgrader"].get("points", 0) for c in nb["cells"] if "nbgrader" in c["metadata"]]
+        written = [
+            c["metadata"]["nbgrader"]["points"]
+            for c in nb["cells"]
+            if c["cell_type"] == "markdown" and c["metadata"].get("nbgrader", {}).get("grade")
+        ]
+        assert sum(points) == 10 and sum(written) / sum(points) >= 0.25  # a quarter of the points read by a teacher
+        assert all(
+            "Rubric" in "".join(c["source"])
+            for c in nb["cells"]
+            if c["metadata"].get("nbgrader", {}).get("solution") and c["cell_type"] == "markdown"
+        )
+        assert Path(path).parent.name in ASSIGNMENT_WRONG
     sys.modules.pop("nbbuild", None)
 
 
@@ -254,7 +299,9 @@ def test_manifest_lists_units_6_and_7_after_the_first_five_with_lesson_practice_
         unit = next(u for u in manifest["units"] if u["slug"] == slug)
         assert unit["title_zh"] and unit["summary_zh"]
         acts = {a["kind"]: a for a in unit["activities"]}
+        assert sorted(acts) == ["assignment", "lesson", "practice", "quiz"]
         assert acts["lesson"]["file"] == lesson and acts["practice"]["notebook"] == notebook
+        assert acts["assignment"]["folder"] == f"assignments/{slug}" and acts["assignment"]["points"] == 10
         assert all(a["title_zh"] for a in unit["activities"])
         questions = acts["quiz"]["questions"]
         assert 3 <= len(questions) <= 4

@@ -1732,6 +1732,233 @@ from qiskit.quantum_info import Statevector
 ]
 
 
+A6 = [
+    md(r"""
+    # Assignment: a kernel of your own, and choosing its regularisation
+
+    Fill in every cell that says `YOUR CODE HERE`. Visible tests run when you execute the cell below your answer;
+    hidden tests check more when you submit. Points: 10 (7 autograded, 3 written).
+    """),
+    locked("kernels_imports", MOONS + r"""
+from qiskit import QuantumCircuit
+from qiskit.quantum_info import Statevector
+
+def rbf_kernel(X1, X2, gamma):
+    return np.exp(-gamma * ((X1[:, None, :] - X2[None, :, :]) ** 2).sum(-1))
+
+def kernel_ridge_fit(K, y, lam):
+    return np.linalg.solve(K + lam * np.eye(len(y)), 2 * np.asarray(y) - 1)
+
+def accuracy(decision, y):
+    return float(((np.asarray(decision) > 0).astype(int) == np.asarray(y)).mean())
+"""),
+    md(r"""
+    **Q1 (4 points).** The **angle-encoding** feature map puts feature $i$ on qubit $i$ alone:
+    $|\phi(x)\rangle = \bigotimes_i R_Y(x_i)|0\rangle$, with no entangling gates. Work out its kernel
+    $k(x, x') = |\langle\phi(x)|\phi(x')\rangle|^2$ in closed form and write `angle_kernel(X1, X2)`: the matrix
+    $K_{ij} = k(x_i, x'_j)$ for the rows of `X1` (shape $(m_1, n)$) and `X2` (shape $(m_2, n)$), without building any
+    state vector.
+    """),
+    answer("angle_kernel", r"""
+    def angle_kernel(X1, X2):
+        ### BEGIN SOLUTION
+        X1, X2 = np.asarray(X1, dtype=float), np.asarray(X2, dtype=float)
+        return np.prod(np.cos((X1[:, None, :] - X2[None, :, :]) / 2) ** 2, axis=-1)
+        ### END SOLUTION
+    """),
+    tests("test_angle_kernel", 4, r"""
+    K = angle_kernel(np.array([[0.0, 0.0], [np.pi, 0.0]]), np.array([[0.0, 0.0], [0.0, np.pi / 2]]))
+    assert K.shape == (2, 2), K.shape
+    assert np.allclose(K, [[1.0, 0.5], [0.0, 0.0]]), K
+    ### BEGIN HIDDEN TESTS
+    def _state(x):
+        qc = QuantumCircuit(len(x))
+        for i, xi in enumerate(x):
+            qc.ry(xi, i)
+        return Statevector(qc).data
+    rng = np.random.default_rng(17)
+    A, B = rng.uniform(-3, 3, (4, 3)), rng.uniform(-3, 3, (5, 3))
+    ref = np.array([[abs(np.vdot(_state(a), _state(b))) ** 2 for b in B] for a in A])
+    assert np.allclose(angle_kernel(A, B), ref, atol=1e-12)
+    assert np.allclose(angle_kernel(A, A), angle_kernel(A, A).T) and np.allclose(np.diag(angle_kernel(A, A)), 1)
+    ### END HIDDEN TESTS
+    """),
+    md(r"""
+    **Q2 (3 points).** Choose the regularisation by **k-fold cross-validation** instead of a single validation split.
+    Write `select_lambda(K, y, lams, folds=5)`: split the indices into `folds` contiguous blocks with
+    `np.array_split(np.arange(len(y)), folds)`; for each $\lambda$ in `lams` and each block, fit `kernel_ridge_fit` on
+    the other blocks and score `accuracy` on the block; return the $\lambda$ with the highest mean accuracy (the
+    **smallest** such $\lambda$ on ties).
+    """),
+    answer("select_lambda", r"""
+    def select_lambda(K, y, lams, folds=5):
+        ### BEGIN SOLUTION
+        y = np.asarray(y)
+        blocks = np.array_split(np.arange(len(y)), folds)
+        best = None
+        for lam in sorted(lams):
+            scores = []
+            for block in blocks:
+                rest = np.setdiff1d(np.arange(len(y)), block)
+                alpha = kernel_ridge_fit(K[np.ix_(rest, rest)], y[rest], lam)
+                scores.append(accuracy(K[np.ix_(block, rest)] @ alpha, y[block]))
+            if best is None or np.mean(scores) > best[0]:
+                best = (np.mean(scores), lam)
+        return best[1]
+        ### END SOLUTION
+    """),
+    tests("test_select_lambda", 3, r"""
+    x, y = two_moons(120, seed=4)
+    lam = select_lambda(rbf_kernel(x, x, 2.0), y, [1e-3, 1e-1, 10.0, 1e3])
+    assert lam in (1e-3, 1e-1, 10.0, 1e3), lam
+    assert lam < 1e3, "a huge lambda flattens the decision function"
+    ### BEGIN HIDDEN TESTS
+    def _reference(K, y, lams, folds=5):
+        blocks = np.array_split(np.arange(len(y)), folds)
+        means = []
+        for lam in sorted(lams):
+            s = []
+            for b in blocks:
+                r = np.setdiff1d(np.arange(len(y)), b)
+                s.append(accuracy(K[np.ix_(b, r)] @ kernel_ridge_fit(K[np.ix_(r, r)], y[r], lam), y[b]))
+            means.append((-np.mean(s), lam))
+        return min(means)[1]
+    for seed, gamma, folds in ((5, 0.5, 5), (6, 20.0, 4), (7, 2.0, 3)):
+        x, y = two_moons(90, seed=seed)
+        K = rbf_kernel(x, x, gamma)
+        lams = [3.0, 1e-2, 30.0, 1e-4, 0.3]
+        assert select_lambda(K, y, lams, folds=folds) == _reference(K, y, lams, folds), (seed, gamma, folds)
+    # ties go to the smallest lambda
+    K = np.eye(10)
+    assert select_lambda(K, np.arange(10) % 2, [1.0, 0.5, 2.0], folds=5) == 0.5
+    ### END HIDDEN TESTS
+    """),
+    md(r"""
+    **Q3 (3 points, graded by your teacher).** A report trains a 20-qubit quantum kernel on 500 points: training
+    accuracy 100 %, test accuracy 52 % on a balanced binary task, and every off-diagonal kernel value is about
+    $10^{-6}$. Explain what happened, estimate the shots a device needs to measure one such kernel value to 10 %
+    relative error and the total for the training matrix, and propose two remedies with their price.
+    """),
+    written("concentrated_kernel", 3, r"""
+    Model answer. The kernel has concentrated (unit 6): with nearly orthogonal feature states, K is the identity up
+    to 1e-6, so kernel ridge interpolates every training label (100 %) while the decision function on a new point
+    is a sum of ~1e-6 terms that carries no information (52 %, chance on a balanced task). Shots: the standard
+    error of a fraction k from N shots is sqrt(k(1-k)/N); 10 % of k needs N = (1-k)/(0.01 k) ≈ 1e8 shots per
+    entry; the training matrix has 500·499/2 ≈ 1.25e5 entries, about 1.2e13 shots in all. Remedies: (1) shrink the
+    input scale / bandwidth (angles s·x with small s) so that nearby points keep overlapping, chosen by
+    cross-validation; the price is that the kernel then behaves much like a classical smooth kernel. (2) Use fewer
+    qubits or a less expressive (e.g. shallower, local or projected) feature map; the price again is expressivity,
+    and such kernels are often classically simulable. Comparing with a classical kernel on the same split is part
+    of any honest claim.
+
+    Rubric (3 points): 1 point for identifying concentration and explaining both numbers (identity-like Gram
+    matrix, memorisation, chance on test); 1 point for a correct shot estimate per entry (order 1e8) and in total
+    (order 1e13; accept 1e12–1e14 with the method shown); 1 point for two sensible remedies, each with its price.
+    """),
+]
+
+A7 = [
+    md(r"""
+    # Assignment: full gradients and how far a plateau lets you go
+
+    Fill in every cell that says `YOUR CODE HERE`. Visible tests run when you execute the cell below your answer;
+    hidden tests check more when you submit. Points: 10 (7 autograded, 3 written).
+    """),
+    locked("barren_imports", BARREN),
+    md(r"""
+    **Q1 (4 points).** The practice differentiated one angle. Write `all_gradients(cost, thetas)`: the gradient of
+    `cost(hea_states(thetas))` with respect to **every** angle, by the parameter-shift rule, for a batch of
+    parameter arrays `thetas` of shape (batch, layers, n); return an array of the same shape.
+    """),
+    answer("all_gradients", r"""
+    def all_gradients(cost, thetas):
+        ### BEGIN SOLUTION
+        grads = np.zeros_like(thetas)
+        _, layers, n = thetas.shape
+        for layer in range(layers):
+            for q in range(n):
+                plus, minus = thetas.copy(), thetas.copy()
+                plus[:, layer, q] += np.pi / 2
+                minus[:, layer, q] -= np.pi / 2
+                grads[:, layer, q] = (cost(hea_states(plus)) - cost(hea_states(minus))) / 2
+        return grads
+        ### END SOLUTION
+    """),
+    tests("test_all_gradients", 4, r"""
+    rng = np.random.default_rng(8)
+    thetas = rng.uniform(0, 2 * np.pi, (3, 2, 3))
+    g = all_gradients(global_cost, thetas)
+    assert np.shape(g) == thetas.shape, np.shape(g)
+    assert np.allclose(g[:, 0, 0], shift_gradient(global_cost, thetas)), "the first angle differs from shift_gradient"
+    ### BEGIN HIDDEN TESTS
+    h = 1e-6
+    for cost, shape in ((global_cost, (2, 3, 4)), (local_cost, (4, 2, 5))):
+        thetas = rng.uniform(0, 2 * np.pi, shape)
+        g = all_gradients(cost, thetas)
+        for layer in range(shape[1]):
+            for q in range(shape[2]):
+                plus, minus = thetas.copy(), thetas.copy()
+                plus[:, layer, q] += h
+                minus[:, layer, q] -= h
+                fd = (cost(hea_states(plus)) - cost(hea_states(minus))) / (2 * h)
+                assert np.allclose(g[:, layer, q], fd, atol=1e-7), (cost.__name__, layer, q)
+    ### END HIDDEN TESTS
+    """),
+    md(r"""
+    **Q2 (3 points).** Write `qubits_until(ns, variances, target)`: fit $\mathrm{Var} \approx A\,e^{-bn}$ by least squares
+    on $\ln \mathrm{Var}$ against $n$ (`np.polyfit` with degree 1), and return the smallest whole number of qubits
+    $n$ at which the fitted variance is **below** `target`.
+    """),
+    answer("qubits_until", r"""
+    def qubits_until(ns, variances, target):
+        ### BEGIN SOLUTION
+        slope, intercept = np.polyfit(np.asarray(ns, dtype=float), np.log(variances), 1)
+        n_star = (np.log(target) - intercept) / slope
+        n = int(np.floor(n_star)) + 1
+        return n
+        ### END SOLUTION
+    """),
+    tests("test_qubits_until", 3, r"""
+    ns = np.arange(2, 9)
+    exact = 0.5 * np.exp(-1.0 * ns)
+    n = qubits_until(ns, exact, 1e-6)
+    assert isinstance(n, (int, np.integer)), type(n)
+    assert n == 14, n  # 0.5 e^-13 = 1.1e-6, 0.5 e^-14 = 4.2e-7
+    ### BEGIN HIDDEN TESTS
+    assert qubits_until(ns, 2.0 * np.exp(-0.5 * ns), 1e-3) == 16  # 2 e^-7.5 = 1.1e-3, 2 e^-8 = 6.7e-4
+    assert qubits_until(ns, 0.1 * 3.0 ** (-ns.astype(float)), 1e-9) == 17  # 0.1 * 3^-17 = 7.8e-10
+    noisy = 0.3 * np.exp(-1.2 * ns) * np.exp(np.random.default_rng(2).normal(0, 0.2, len(ns)))
+    slope, icpt = np.polyfit(ns, np.log(noisy), 1)
+    expected = int(np.floor((np.log(1e-8) - icpt) / slope)) + 1
+    assert qubits_until(ns, noisy, 1e-8) == expected
+    ### END HIDDEN TESTS
+    """),
+    md(r"""
+    **Q3 (3 points, graded by your teacher).** A colleague trains a 30-qubit hardware-efficient ansatz with 30
+    layers and the global cost $1 - P(0\cdots0)$; from every random start the optimiser stalls at once. Using this
+    unit's measurements, explain why, estimate (order of magnitude) the shots per circuit needed to see a typical
+    gradient, and propose two changes with what each costs.
+    """),
+    written("stalled_training", 3, r"""
+    Model answer. A global cost on a random hardware-efficient circuit has a barren plateau: in the unit's
+    simulation the gradient variance falls as exp(-1.15 n) (about 3.2 times per qubit) with 4 layers, and a deeper
+    circuit only gets closer to the random-circuit limit, so at 30 qubits a typical gradient is tiny and the
+    optimiser sees shot noise. Extrapolating the fit from 7.4e-6 at n = 10 by e^(-1.15·20) ≈ 1e-10 gives a variance
+    of order 1e-15; the shot noise of a shift gradient is at most 1/(8N), so N ≈ 1/(8·1e-15) ≈ 1e14 shots per
+    circuit, for each of the 900 parameters (times two circuits each). Changes: (1) a local cost (the average of
+    single-qubit 0-probabilities), which keeps polynomial gradients for shallow circuits; its price is that the
+    circuit must also be shallow (depth about log n), and a local cost has a different landscape that can have
+    poor local minima. (2) Initialise near a known state or identity / train layer by layer, or use a
+    problem-inspired ansatz with few parameters; the price is less expressivity, and circuits provably free of
+    plateaus are often classically simulable (Cerezo et al. 2023).
+
+    Rubric (3 points): 1 point for naming the barren plateau and tying it to the global cost and the unit's
+    exponential rate; 1 point for a shot estimate of the right order (accept 1e12–1e16 with the method shown); 1
+    point for two changes, each with its price.
+    """),
+]
+
+
 def main(units: list[str]) -> None:
     """Build every notebook, or only those of the units named (``build_notebooks.py 6 7``)."""
     if not units:
@@ -1747,8 +1974,10 @@ def main(units: list[str]) -> None:
         save(ROOT / "assignments" / "qml-challenge-prep" / "qml-challenge-prep.ipynb", A5)
     if not units or "6" in units:
         save_fresh(ROOT / "practice" / "06-quantum-kernels-practice.ipynb", PRACTICE_6)
+        save(ROOT / "assignments" / "quantum-kernels" / "quantum-kernels.ipynb", A6)
     if not units or "7" in units:
         save_fresh(ROOT / "practice" / "07-barren-plateaus-practice.ipynb", PRACTICE_7)
+        save(ROOT / "assignments" / "barren-plateaus" / "barren-plateaus.ipynb", A7)
 
 
 if __name__ == "__main__":
