@@ -368,6 +368,9 @@ def barren(numbers: dict) -> None:
         slope, icpt = np.polyfit(ns, np.log([var[name][n] for n in ns]), 1)
         ax.semilogy(ns, np.exp(icpt + slope * ns), "-", color=color, lw=0.8,
                     label=f"fit: exp(-{-slope:.2f} n)")
+    slope, icpt = np.polyfit(np.log(ns), np.log([var["local"][n] for n in ns]), 1)
+    ax.loglog(ns, np.exp(icpt) * ns**slope, "--", color="C0", lw=0.8, label=f"fit: n^-{-slope:.1f} (local)")
+    ax.set_xscale("linear")
     ax.set_xlabel("qubits n")
     ax.set_ylabel(r"Var $\partial C/\partial\theta_1$ over random initialisations")
     ax.set_title(f"hardware-efficient ansatz, {env['LAYERS']} layers")
