@@ -150,6 +150,14 @@ def test_lesson_6_difference_in_test_points_and_standard_errors() -> None:
     se = math.sqrt(q * (1 - q) / m + c * (1 - c) / m)
     en, zh = _lessons("06-quantum-kernels")
     assert f"{points} of the {m} test points, about {(c - q) / se:.1f} standard errors" in en
+    # the quiz question that asks students to read this comparison quotes the same numbers
+    question = (QML / "questions" / "kernel-comparison" / "question.md").read_text(encoding="utf-8")
+    question_zh = (QML / "questions" / "kernel-comparison" / "question.zh.md").read_text(encoding="utf-8")
+    assert (
+        f"scores\n${q:.3f}$ and an RBF kernel ${c:.3f}$ (a difference of about {(c - q) / se:.1f} standard errors)"
+        in (question)
+    )
+    assert f"${q:.3f}$" in question_zh and f"${c:.3f}$" in question_zh and f"约 {(c - q) / se:.1f} 个" in question_zh
     assert f"{m} 个测试点中的 {points} 个，\n约 {(c - q) / se:.1f} 个标准误差" in zh
 
 
