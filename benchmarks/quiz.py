@@ -100,12 +100,12 @@ def _answers(i: int, rng: random.Random) -> list[Any]:
 
 def child(students: int, threads: int, label: str, window: float) -> dict[str, Any]:
     _setup_django()
-    from assessments.models import Answer, Attempt
     from django.conf import settings
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
     from django.test import Client
 
+    from assessments.models import Answer, Attempt
     from courses.enums import Role
     from courses.importer import import_course
     from courses.models import Enrollment

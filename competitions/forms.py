@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
+
 from orgs.models import Organisation
 
 from .enums import EntryMode, SchoolRanking

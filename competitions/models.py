@@ -15,6 +15,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
 from orgs.enums import CompetitionScope
 
 from .enums import EntryMode, SchoolRanking, SubmissionKind, SubmissionStatus, Task

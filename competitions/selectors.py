@@ -16,6 +16,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+
 from orgs.enums import CompetitionScope, OrgKind, OrgRole
 from orgs.models import Membership, Organisation
 from orgs.selectors import org_is_admin

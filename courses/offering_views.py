@@ -20,11 +20,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.models import User
 from orgs import selectors as org_selectors
 from orgs import services as org_services
 from orgs.models import Offering, Organisation, SchoolClass, Term
-
-from accounts.models import User
 
 from . import selectors
 from .selectors import Access

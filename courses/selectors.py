@@ -16,9 +16,9 @@ from .models import Activity, ActivityFile, ActivityVersion, Course, Enrollment,
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
-    from orgs.models import Offering, Organisation, SchoolClass
 
     from accounts.models import User
+    from orgs.models import Offering, Organisation, SchoolClass
 
 AnyUser = Union["User", "AnonymousUser"]
 
@@ -220,9 +220,8 @@ def due_in_force_expression(*, activity_id: Any, user_id: Any, activity_due: Any
 
     Extensions live in the grading app, which builds on this one: imported here, at call time.
     """
-    from orgs.models import OfferingDue
-
     from grading.models import Extension
+    from orgs.models import OfferingDue
 
     extension = Extension.objects.filter(activity_id=activity_id, user_id=user_id).values("due_at")[:1]
     offering = OfferingDue.objects.filter(

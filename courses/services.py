@@ -17,9 +17,8 @@ from django.utils.translation import gettext as _
 from .enums import Role
 
 if TYPE_CHECKING:
-    from orgs.models import Organisation
-
     from accounts.models import User
+    from orgs.models import Organisation
 from .models import Course, Enrollment, new_join_code
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
+
 from orgs.enums import OrgKind
 from orgs.models import Organisation
 

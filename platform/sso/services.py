@@ -23,6 +23,7 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
 from orgs.models import Membership, Organisation
 
 from . import oidc

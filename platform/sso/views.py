@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
+
 from orgs.enums import OrgKind
 from orgs.models import Organisation
 from orgs.selectors import org_access

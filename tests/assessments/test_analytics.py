@@ -9,7 +9,6 @@ from django.utils import timezone
 
 def _take(course, user, *, right: bool):  # type: ignore[no-untyped-def]
     from assessments.services import answer_save, attempt_start, attempt_submit, definition_of, variant_of
-
     from courses.models import Activity
 
     quiz = Activity.objects.get(course=course, slug="q1")
@@ -25,7 +24,6 @@ def _take(course, user, *, right: bool):  # type: ignore[no-untyped-def]
 
 def test_analytics_difficulty_discrimination_choices(quiz_course, cast, client) -> None:  # type: ignore[no-untyped-def]
     from assessments.selectors import assessment_analytics
-
     from courses.enums import Role
     from courses.models import Activity, Enrollment
 
@@ -64,7 +62,6 @@ def test_analytics_difficulty_discrimination_choices(quiz_course, cast, client) 
 def test_periodic_task_closes_attempts_past_their_deadline(quiz_course, cast) -> None:  # type: ignore[no-untyped-def]
     from assessments.models import Attempt
     from assessments.services import attempt_start, attempts_close_expired
-
     from courses.models import Activity
 
     exam = Activity.objects.get(course=quiz_course, slug="ex")

@@ -106,7 +106,6 @@ def test_server_refuses_answers_after_the_deadline_and_closes_at_it(quiz_course,
 
 def test_timer_uses_extra_time_and_window_close(quiz_course, cast) -> None:  # type: ignore[no-untyped-def]
     from assessments.services import attempt_start
-
     from grading.models import Accommodation
 
     exam = _activity(quiz_course, "ex")
@@ -124,7 +123,6 @@ def test_access_code_and_ip_ranges(quiz_course, cast) -> None:  # type: ignore[n
     import json
 
     from assessments import services
-
     from core.blobs import blob_put
 
     exam = _activity(quiz_course, "ex")
@@ -146,7 +144,6 @@ def test_access_code_and_ip_ranges(quiz_course, cast) -> None:  # type: ignore[n
 def test_graded_quiz_reaches_the_gradebook_through_the_scoring_rule(quiz_course, cast) -> None:  # type: ignore[no-untyped-def]
     from assessments.models import AttemptStatus
     from assessments.services import answer_save, attempt_start, attempt_submit, definition_of, variant_of
-
     from grading.analytics import course_grades
 
     quiz = _activity(quiz_course, "q1")
@@ -210,7 +207,6 @@ def test_students_cannot_fetch_question_files(quiz_course, cast, client) -> None
 
 def test_extension_granted_mid_exam_moves_the_deadline(quiz_course, cast) -> None:  # type: ignore[no-untyped-def]
     from assessments.services import attempt_start
-
     from grading.models import Extension
 
     exam = _activity(quiz_course, "ex")

@@ -12,7 +12,6 @@ CONTENT = Path(__file__).resolve().parents[2] / "content"
 @pytest.mark.parametrize("folder", ["demo", "qec-ai", "qml"])
 def test_course_has_quizzes_per_unit_and_a_timed_exam(folder: str, cast) -> None:  # type: ignore[no-untyped-def]
     from assessments.services import definition_of
-
     from courses.importer import import_course
     from courses.models import Activity, Unit
 

@@ -68,7 +68,6 @@ def test_inputs_read_with_the_attempt_agree_with_grading(quiz_course, cast) -> N
     from assessments.models import Attempt
     from assessments.selectors import own_attempt_by_path
     from assessments.services import attempt_start
-
     from grading.models import Accommodation, Extension
     from grading.selectors import extra_time_factor
     from grading.services import due_for
@@ -98,7 +97,6 @@ def test_inputs_read_with_the_attempt_agree_with_grading(quiz_course, cast) -> N
 def test_save_after_the_old_deadline_but_before_the_new_one_is_accepted(quiz_course, cast) -> None:  # type: ignore[no-untyped-def]
     from assessments.models import AttemptStatus
     from assessments.services import attempt_start
-
     from grading.models import Extension
 
     start = timezone.now()
@@ -120,7 +118,6 @@ def test_save_after_the_old_deadline_but_before_the_new_one_is_accepted(quiz_cou
 
 def test_extension_shortened_mid_exam_brings_the_deadline_forward(quiz_course, cast) -> None:  # type: ignore[no-untyped-def]
     from assessments.services import attempt_start
-
     from grading.models import Extension
 
     start = timezone.now()
@@ -145,7 +142,6 @@ def test_a_closed_attempt_never_reopens(quiz_course, cast) -> None:  # type: ign
     one) after that does not reopen it, nor does the periodic task touch it."""
     from assessments.models import AttemptStatus
     from assessments.services import attempt_start, attempts_close_expired
-
     from grading.models import Extension
 
     start = timezone.now()
@@ -171,7 +167,6 @@ def test_a_closed_attempt_never_reopens(quiz_course, cast) -> None:  # type: ign
 
 def test_accommodation_granted_mid_exam_stretches_the_time_limit(quiz_course, cast) -> None:  # type: ignore[no-untyped-def]
     from assessments.services import attempt_start, attempts_close_expired
-
     from grading.review import accommodation_set
 
     start = timezone.now()
@@ -192,7 +187,6 @@ def test_the_page_and_the_autosave_show_the_moved_countdown(quiz_course, cast, c
     """On the real clock: the limit is 30 minutes, the factor 2 makes it 60; anything over 30 minutes
     left proves the move (no assertion on elapsed time)."""
     from assessments.services import attempt_start
-
     from grading.models import Accommodation
 
     exam = _exam(quiz_course, due_in_minutes=None, start=timezone.now())
@@ -264,7 +258,6 @@ def test_an_exam_autosave_reads_its_deadline_in_the_same_query(  # type: ignore[
     """Session, user, the attempt with its deadline's inputs, the one-statement write: four queries,
     with an extension and an accommodation in force, for a first save and a later one."""
     from assessments.services import attempt_start
-
     from grading.models import Accommodation, Extension
 
     start = timezone.now()

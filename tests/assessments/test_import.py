@@ -9,7 +9,6 @@ import pytest
 
 def test_course_with_quizzes_imports_and_hides_questions(quiz_course) -> None:  # type: ignore[no-untyped-def]
     from assessments.services import definition_of
-
     from courses.models import Activity, FileKind
 
     quiz = Activity.objects.get(course=quiz_course, slug="q1")

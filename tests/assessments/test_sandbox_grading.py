@@ -13,7 +13,6 @@ BELL = {
 
 def _submit(course, user, answers):  # type: ignore[no-untyped-def]
     from assessments.services import answer_save, attempt_start, attempt_submit
-
     from courses.models import Activity
 
     quiz = Activity.objects.get(course=course, slug="mix")

@@ -14,8 +14,6 @@ from typing import Any
 import pytest
 from django.http import Http404
 from django.utils import timezone
-from orgs.enums import CompetitionScope, OrgKind, OrgRole
-from orgs.models import Membership, Organisation, SchoolClass
 
 from competitions.enums import EntryMode, SchoolRanking, SubmissionStatus, Task
 from competitions.models import Competition, Phase, Registration, Submission, Team
@@ -35,6 +33,8 @@ from competitions.services import (
     team_create,
     team_join,
 )
+from orgs.enums import CompetitionScope, OrgKind, OrgRole
+from orgs.models import Membership, Organisation, SchoolClass
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 from django.http import Http404
-from orgs.enums import CompetitionScope
 
 from competitions.enums import SchoolRanking, SubmissionStatus
 from competitions.selectors import competition_access, leaderboard, school_ranking
+from orgs.enums import CompetitionScope
 from tests.competitions.conftest import PYMATCHING_DECODER, SCALE
 from tests.competitions.test_schools import make_district
 

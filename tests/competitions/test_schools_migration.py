@@ -42,10 +42,9 @@ def test_existing_competitions_become_site_wide():
     executor.loader.build_graph()
     executor.migrate(AFTER)
 
-    from orgs.enums import CompetitionScope
-
     from competitions.models import Competition
     from competitions.selectors import competition_access, leaderboard, school_ranking
+    from orgs.enums import CompetitionScope
 
     comp = Competition.objects.get(slug="old-cup")
     assert (comp.scope, comp.org, comp.synchronised, comp.school_ranking) == (

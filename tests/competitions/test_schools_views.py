@@ -12,10 +12,10 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
-from orgs.enums import CompetitionScope
 
 from competitions.enums import SchoolRanking
 from competitions.models import Registration, Submission
+from orgs.enums import CompetitionScope
 from tests.competitions.test_schools import District, make_competition, make_district, scored
 
 pytestmark = pytest.mark.django_db
@@ -167,7 +167,6 @@ EXPECTED: dict[str, dict[str, int]] = {
 def test_permission_matrix_of_a_district_competition(d, client):
     from orgs.enums import OrgRole
     from orgs.models import Membership
-
     from tests.factories import UserFactory
 
     admin_c: Any = UserFactory(username="admin-c")

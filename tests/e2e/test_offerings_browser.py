@@ -4,8 +4,8 @@ sees both classes' students in the offering list; another school's student is no
 from __future__ import annotations
 
 import pytest
-from orgs.models import Offering
 
+from orgs.models import Offering
 from tests.orgs.test_offerings import build_world
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from orgs.models import Membership
 
 from accounts.models import User
+from orgs.models import Membership
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -113,11 +113,10 @@ def test_calendar_shows_the_students_offering_due_date_and_an_extension_beats_it
     offering's date, else the activity's; a classmate in another offering sees the template's."""
     from datetime import date
 
-    from orgs.enums import OrgKind
-    from orgs.models import Offering, OfferingDue, Organisation, Term
-
     from courses.models import Enrollment
     from notifications.calendar import calendar_for
+    from orgs.enums import OrgKind
+    from orgs.models import Offering, OfferingDue, Organisation, Term
 
     school = Organisation.objects.create(kind=OrgKind.SCHOOL, slug="cal-school", name="Calendar School")
     term = Term.objects.create(org=school, name="Autumn", starts_on=date(2026, 9, 1))

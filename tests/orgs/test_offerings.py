@@ -18,11 +18,11 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.utils import timezone
-from orgs.enums import OrgKind, OrgRole
-from orgs.models import Membership, Offering, OfferingDue, Organisation, SchoolClass, Term
 
 from courses.enums import ActivityKind, Role
 from courses.models import Activity, Course, Enrollment
+from orgs.enums import OrgKind, OrgRole
+from orgs.models import Membership, Offering, OfferingDue, Organisation, SchoolClass, Term
 from tests.factories import ActivityFactory, CourseFactory, EnrollmentFactory, UnitFactory, UserFactory, add_version
 
 pytestmark = pytest.mark.django_db
@@ -206,7 +206,6 @@ def _dues_everywhere(world: World, user: Any) -> dict[str, object]:
     """The due time in force for one student and the homework, by every reader of it."""
     from assessments.models import Attempt
     from assessments.selectors import own_attempt_by_path
-
     from courses.selectors import due_in_force
     from dashboard.selectors import due_in_force as dashboard_due
     from grading.analytics import course_grades

@@ -13,10 +13,10 @@ from typing import Any, cast
 
 import pytest
 from django.test import Client
-from orgs.enums import OrgKind, OrgRole
-from orgs.models import Membership, Organisation, SchoolClass, Term
 
 from accounts.models import User
+from orgs.enums import OrgKind, OrgRole
+from orgs.models import Membership, Organisation, SchoolClass, Term
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

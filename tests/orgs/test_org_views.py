@@ -7,10 +7,10 @@ import re
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from orgs.enums import OrgRole
-from orgs.models import Membership, Organisation, SchoolClass, Term
 
 from accounts.models import User
+from orgs.enums import OrgRole
+from orgs.models import Membership, Organisation, SchoolClass, Term
 from tests.orgs.test_org_permissions import OrgWorld, build_world, make_user
 
 pytestmark = pytest.mark.django_db
@@ -296,9 +296,8 @@ def test_pages_make_a_bounded_number_of_queries(w) -> None:  # type: ignore[no-u
 def test_a_graduated_student_still_reads_their_course(w) -> None:  # type: ignore[no-untyped-def]
     from typing import cast
 
-    from orgs import services
-
     from courses.models import Course
+    from orgs import services
     from tests.factories import CourseFactory
 
     course = cast(Course, CourseFactory(slug="qc-grad", title="Quantum for graduates"))

@@ -8,12 +8,12 @@ from typing import cast
 
 import pytest
 from django.test import Client
-from orgs import roster, services
-from orgs.enums import OrgRole
-from orgs.models import Membership, Organisation, SchoolClass
 
 from accounts.models import User
 from courses.models import Course, Enrollment
+from orgs import roster, services
+from orgs.enums import OrgRole
+from orgs.models import Membership, Organisation, SchoolClass
 from tests.factories import CourseFactory
 from tests.orgs.test_org_permissions import OrgWorld, build_world
 

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.utils import timezone
-from orgs.models import Offering, OfferingDue
 
 from courses.enums import Role
 from courses.models import Enrollment
+from orgs.models import Offering, OfferingDue
 from tests.orgs.test_offerings import World, _offer, build_world
 
 pytestmark = pytest.mark.django_db
@@ -144,9 +144,8 @@ def test_handing_in_an_attempt_is_refused(past: tuple[World, Offering]) -> None:
 
 
 def test_roster_changes_of_the_offering_are_refused(past: tuple[World, Offering]) -> None:
-    from orgs.services import OrgError, offering_add_class, offering_due_set
-
     from courses.services import RosterError, roster_add, roster_remove, roster_set_role
+    from orgs.services import OrgError, offering_add_class, offering_due_set
 
     world, offering = past
     enrollment = Enrollment.objects.get(user=world.users["sa1"], course=world.course)

@@ -47,7 +47,6 @@ def _school(slug: str, **quotas):  # type: ignore[no-untyped-def]
 
 def _students(school, n: int, prefix: str):  # type: ignore[no-untyped-def]
     from orgs.models import Membership
-
     from tests.factories import UserFactory
 
     users: list[Any] = [UserFactory(username=f"{prefix}{i}") for i in range(n)]
@@ -170,7 +169,6 @@ def test_the_open_page_says_the_school_is_full(hub, client, world, cast):  # typ
 
 def test_prepared_labs_respect_the_school_limit(hub, world, cast):  # type: ignore[no-untyped-def]
     from orgs.models import Membership
-
     from sandbox import services
 
     school = _school("prep", lab_concurrent_limit=2)
@@ -185,7 +183,6 @@ def test_prepared_labs_respect_the_school_limit(hub, world, cast):  # type: igno
 
 def test_the_school_profile_is_forced_on_its_students(hub, world, cast):  # type: ignore[no-untyped-def]
     from orgs.models import Membership
-
     from sandbox import services
     from sandbox.models import LabStart
 
@@ -234,7 +231,6 @@ def test_a_remembered_hub_list_never_lets_a_school_over_its_limit(hub, settings)
 
 def test_prepare_labs_counts_the_school_profile_against_its_budget(hub, world, cast):  # type: ignore[no-untyped-def]
     from orgs.models import Membership
-
     from sandbox import services
 
     big = _school("bigger", lab_profile="cpu-large")  # 2 GiB planned per lab

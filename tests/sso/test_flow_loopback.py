@@ -13,12 +13,12 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.test import Client
+
+from accounts.models import User
 from orgs.enums import OrgKind, OrgRole
 from orgs.models import Membership, Organisation
 from sso.models import Identity, MatchBy, Provider
 from sso.services import SESSION_KEY
-
-from accounts.models import User
 from tests.factories import UserFactory
 from tests.sso.conftest import IdP, idp_sign_in
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from jwcrypto import jwk, jwt
+
 from sso import oidc
 
 pytestmark = pytest.mark.unit

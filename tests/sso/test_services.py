@@ -10,13 +10,13 @@ from typing import Any, cast
 
 import pytest
 from django.contrib.sessions.backends.db import SessionStore
+
+from accounts.models import User
 from orgs.enums import OrgKind, OrgRole
 from orgs.models import Membership, Organisation
 from sso import oidc
 from sso.models import Identity, MatchBy, Provider
 from sso.services import SESSION_KEY, SSOError, account_match, identity_bind, login_complete
-
-from accounts.models import User
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -7,11 +7,11 @@ from __future__ import annotations
 from typing import Any, cast
 
 import pytest
+
+from accounts.models import User
 from orgs.enums import OrgKind, OrgRole
 from orgs.models import Membership, Organisation
 from sso.models import MatchBy, Provider
-
-from accounts.models import User
 from tests.factories import UserFactory
 from tests.sso.conftest import IDP_PASSWORD, IdP
 

@@ -7,11 +7,11 @@ from typing import Any, cast
 
 import pytest
 from django.test import Client
+
+from accounts.models import User
 from orgs.enums import OrgKind, OrgRole
 from orgs.models import Membership, Organisation
 from sso.models import MatchBy, Provider
-
-from accounts.models import User
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -27,11 +27,11 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, scale: float | None, regenerate: bool, only: list[str] | None, **options: Any) -> None:
         from django.core.management.base import CommandError
-        from orgs.enums import CompetitionScope
-        from orgs.models import Organisation
 
         from competitions.definitions_loader import load_all
         from competitions.services import SubmissionRefused, competition_scope_set
+        from orgs.enums import CompetitionScope
+        from orgs.models import Organisation
 
         district = None
         if options.get("district"):
