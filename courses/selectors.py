@@ -321,6 +321,17 @@ def students_in_scope(*, access: Access) -> QuerySet[Enrollment]:
     return qs if scope is None else qs.filter(Q(offering_id__in=scope) | Q(offering__isnull=True))
 
 
+def roster_in_scope(*, access: Access) -> QuerySet[Enrollment]:
+    """The roster this member may see and change: the course's staff, and its students in their
+    scope (:func:`students_in_scope`): a teacher of one school never lists, removes or re-roles
+    another school's student of a shared template."""
+    qs = roster(course=access.course)
+    scope = offering_scope(access=access)
+    if scope is None:
+        return qs
+    return qs.filter(~Q(role=Role.STUDENT) | Q(offering_id__in=scope) | Q(offering__isnull=True))
+
+
 # ---------------------------------------------------------------------------------------
 # offerings from the course's side (courses/offering_views.py)
 

@@ -24,7 +24,7 @@ from . import selectors, services
 from .enums import NOTEBOOK_KINDS, ActivityKind, FileKind, Role, Stage
 from .forms import CourseCreateForm, CourseZipForm, JoinForm, RoleForm, RosterAddForm, RosterCsvForm
 from .imports import course_import_for, course_import_receive
-from .models import Activity, Course, CourseImport, Enrollment
+from .models import Activity, Course, CourseImport
 from .notebook_lang import notebook_bytes_for_language
 
 
@@ -237,7 +237,7 @@ def course_manage(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "access": access,
             "course": access.course,
-            "roster": selectors.roster(course=access.course),
+            "roster": selectors.roster_in_scope(access=access),
             "add_form": RosterAddForm(),
             "csv_form": RosterCsvForm(),
             "zip_form": CourseZipForm(),
@@ -348,7 +348,7 @@ def roster_onboard(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def roster_change(request: HttpRequest, slug: str, enrollment_id: int) -> HttpResponse:
     access = _teacher_access(request, slug)
-    enrollment = get_object_or_404(Enrollment, pk=enrollment_id, course=access.course)
+    enrollment = get_object_or_404(selectors.roster_in_scope(access=access), pk=enrollment_id)
     try:
         if request.POST.get("action") == "remove":
             services.roster_remove(enrollment=enrollment)
@@ -387,7 +387,7 @@ def course_import_update(request: HttpRequest, slug: str) -> HttpResponse:
             {
                 "access": access,
                 "course": access.course,
-                "roster": selectors.roster(course=access.course),
+                "roster": selectors.roster_in_scope(access=access),
                 "add_form": RosterAddForm(),
                 "csv_form": RosterCsvForm(),
                 "zip_form": CourseZipForm(),

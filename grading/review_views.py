@@ -316,7 +316,7 @@ def sections(request: HttpRequest, slug: str) -> HttpResponse:
         except review.ReviewRejected as exc:
             messages.error(request, exc.reason)
             status = 400
-    roster = list(course_selectors.roster(course=access.course))
+    roster = list(course_selectors.roster_in_scope(access=access))
     context: dict[str, Any] = {
         "course": access.course,
         "access": access,

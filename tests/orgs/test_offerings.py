@@ -419,3 +419,28 @@ def test_a_site_admin_picks_the_school_then_offers(world: World) -> None:
     offering = Offering.objects.get()
     assert offering.school == world.school_b and list(offering.classes.all()) == [world.b1]
     assert Enrollment.objects.get(user=world.users["sb1"]).offering == offering
+
+
+def test_a_teachers_roster_and_sections_hold_only_their_offerings_students(world: World) -> None:
+    """The Manage page's roster and the sections page list only the students in scope, and a
+    teacher of one school cannot remove or re-role another school's student by id."""
+    from courses.models import Enrollment
+
+    _offer(world, "tea_a", world.school_a, world.term_a, [world.a1, world.a2])
+    _offer(world, "tea_b", world.school_b, world.term_b, [world.b1])
+    a = _client(world.users["tea_a"])
+    manage = a.get("/courses/qt/manage/").content.decode()
+    assert "Student Ay-one" in manage and "Student Bee-one" not in manage
+    assert "Teacher Bee" in manage  # colleagues teaching the template stay listed
+    sections = a.get("/grading/qt/sections/").content.decode()
+    assert "Student Ay-two" in sections and "Student Bee-one" not in sections
+    theirs = Enrollment.objects.get(course=world.course, user=world.users["sb1"])
+    for data in ({"action": "remove"}, {"role": "ta"}):
+        assert a.post(f"/courses/qt/manage/roster/{theirs.pk}/", data).status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.role == Role.STUDENT
+    # their own teacher still can
+    b = _client(world.users["tea_b"])
+    assert b.post(f"/courses/qt/manage/roster/{theirs.pk}/", {"role": "ta"}).status_code == 302
+    theirs.refresh_from_db()
+    assert theirs.role == Role.TA
