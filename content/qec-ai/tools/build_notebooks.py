@@ -953,7 +953,9 @@ A5 = [
     Write `make_decoder(circuit)`: it receives a Stim rotated-memory circuit and returns a function
     `decode(detection_events)` that maps a bool array of shape `(shots, num_detectors)` to a bool array of shape
     `(shots, num_observables)` of predicted observable flips. This is the Decoder Cup's interface. The tests compare
-    your decoder with PyMatching on the same samples. Points: 12 (10 autograded, 2 written).
+    your decoder with PyMatching on the same samples. Then go beyond the baseline: `make_adapted_decoder` learns from
+    labelled samples of a device whose noise the stated circuit does not fully describe, and must make clearly fewer
+    logical errors than PyMatching on the stated circuit. Points: 12 (10 autograded, 2 written).
     """),
     locked("cup_setup", r"""
     import time
@@ -969,7 +971,7 @@ A5 = [
         return logical_error_rate(pred, obs), det, obs
     """),
     md(r"""
-    **Q1 (10 points).** Write `make_decoder(circuit)`. A good start is PyMatching on the circuit's detector error
+    **Q1 (4 points).** Write `make_decoder(circuit)`. A good start is PyMatching on the circuit's detector error
     model; anything at least as good is welcome (a neural network trained inside `make_decoder` is allowed if it
     trains in under 20 seconds).
     """),
@@ -984,7 +986,7 @@ A5 = [
         return decode
         ### END SOLUTION
     """),
-    tests("test_interface", 3, r"""
+    tests("test_interface", 1, r"""
     c3 = surface_code_circuit(3, 0.004)
     decode = make_decoder(c3)
     det = c3.compile_detector_sampler(seed=1).sample(100)
@@ -995,7 +997,7 @@ A5 = [
     assert np.asarray(decode(np.zeros((3, c3.num_detectors), dtype=bool))).astype(bool).sum() == 0, "no events, no flip"
     ### END HIDDEN TESTS
     """),
-    tests("test_d3_quality", 3, r"""
+    tests("test_d3_quality", 1, r"""
     c3 = surface_code_circuit(3, 0.004)
     rate, det, obs = run_decoder(make_decoder(c3), c3, 20_000, seed=5)
     print(f"your decoder: p_L = {rate:.4f} (matching baseline ≈ 0.0115)")
@@ -1006,7 +1008,7 @@ A5 = [
     assert rate <= base + 4 * np.sqrt(2 * base / 20_000), (rate, base)
     ### END HIDDEN TESTS
     """),
-    tests("test_d5_and_correlated", 4, r"""
+    tests("test_d5_and_correlated", 2, r"""
     c5 = surface_code_circuit(5, 0.004)
     start = time.perf_counter()
     decode5 = make_decoder(c5)
@@ -1023,7 +1025,69 @@ A5 = [
     ### END HIDDEN TESTS
     """),
     md(r"""
-    **Q2 (2 points, graded by your teacher).** Describe your decoder in three to five sentences: what it knows about
+    **Q2 (6 points): more than the baseline call.** A real device adds noise the stated circuit does not contain. Here
+    it is crosstalk, as in unit 4: each round, neighbouring data qubits flip together (`add_correlated_pairs`) with a
+    strength nobody tells you, possibly zero. Write `make_adapted_decoder(circuit, detection_events, observable_flips)`:
+    it receives the **stated** circuit and 20 000 labelled shots sampled from the device (the two bool arrays of
+    `run_device` below) and returns a `decode` function as in Q1.
+
+    The tests sample fresh shots from devices with hidden seeds and strengths and count, on the same shots, your
+    logical errors $n_{\text{you}}$ and those of PyMatching on the stated circuit $n_{\text{base}}$. With crosstalk you
+    need $n_{\text{you}} \le 0.85\, n_{\text{base}}$ and an improvement of at least three standard errors,
+    $n_{\text{base}} - n_{\text{you}} \ge 3 \sqrt{n_{\text{disc}}}$, where $n_{\text{disc}}$ counts the shots on which
+    exactly one of the two decoders is wrong; on a device without crosstalk you may not be worse by more than three
+    standard errors. The baseline call alone (which ignores the samples) scores no point here, nor does a guessed
+    strength that the data do not support. Q1's `make_decoder` is not called by these tests.
+    """),
+    answer("make_adapted_decoder", r"""
+    def make_adapted_decoder(circuit, detection_events, observable_flips):
+        ### BEGIN SOLUTION
+        # Model selection on the labelled samples: matching graphs for a range of crosstalk strengths (0 = the stated
+        # model); keep the one with the fewest logical errors on the samples (ties: the weaker model).
+        detection_events = np.asarray(detection_events, dtype=bool)
+        observable_flips = np.asarray(observable_flips, dtype=bool)
+        best = None
+        for pc in (0.0, 0.0025, 0.005, 0.01, 0.02, 0.04):
+            model = add_correlated_pairs(circuit, pc) if pc else circuit
+            matcher = pymatching.Matching.from_detector_error_model(model.detector_error_model(decompose_errors=True))
+            errors = int(np.any(matcher.decode_batch(detection_events) != observable_flips, axis=1).sum())
+            if best is None or errors < best[0]:
+                best = (errors, matcher)
+        matcher = best[1]
+
+        def decode(detection_events):
+            return matcher.decode_batch(np.asarray(detection_events, dtype=bool)).astype(bool)
+
+        return decode
+        ### END SOLUTION
+    """),
+    tests("test_adapted_decoder", 6, r"""
+    def run_device(stated, pc, train_seed, test_seed, shots):
+        # the device: the stated circuit plus crosstalk of strength pc; 20 000 labelled shots to learn from
+        device = add_correlated_pairs(stated, pc) if pc else stated
+        train_det, train_obs = device.compile_detector_sampler(seed=train_seed).sample(20_000, separate_observables=True)
+        decode = make_adapted_decoder(stated, train_det, train_obs)
+        det, obs = device.compile_detector_sampler(seed=test_seed).sample(shots, separate_observables=True)
+        yours = np.any(check_decoder_output(decode(det), shots, stated.num_observables) != obs, axis=1)
+        matcher = pymatching.Matching.from_detector_error_model(stated.detector_error_model(decompose_errors=True))
+        base = np.any(matcher.decode_batch(det) != obs, axis=1)
+        n_you, n_base, n_disc = int(yours.sum()), int(base.sum()), int((yours != base).sum())
+        print(f"pc = {pc}: {n_you} logical errors, stated-model matching {n_base} ({n_disc} shots differ)")
+        return n_you, n_base, n_disc
+
+    def assert_beats_baseline(n_you, n_base, n_disc):
+        assert n_you <= 0.85 * n_base, f"{n_you} errors is not 15 % fewer than matching's {n_base}"
+        assert n_base - n_you >= 3 * np.sqrt(max(n_disc, 1)), f"{n_base - n_you} fewer errors is under 3 standard errors"
+
+    assert_beats_baseline(*run_device(surface_code_circuit(3, 0.003), 0.01, train_seed=21, test_seed=22, shots=20_000))
+    ### BEGIN HIDDEN TESTS
+    assert_beats_baseline(*run_device(surface_code_circuit(5, 0.003), 0.006, train_seed=31, test_seed=32, shots=20_000))
+    n_you, n_base, n_disc = run_device(surface_code_circuit(3, 0.004), 0.0, train_seed=41, test_seed=42, shots=30_000)
+    assert n_you - n_base <= 3 * np.sqrt(max(n_disc, 1)), f"no crosstalk: {n_you} errors against matching's {n_base}"
+    ### END HIDDEN TESTS
+    """),
+    md(r"""
+    **Q3 (2 points, graded by your teacher).** Describe your decoder in three to five sentences: what it knows about
     the noise, its validated logical error rate at $d = 3$ and $d = 5$ (with an error bar), and one idea you would try
     for the Decoder Cup if the organisers add noise that the stated circuit does not contain.
     """),
