@@ -1110,22 +1110,78 @@ PRACTICE_5 = [
     """),
 ]
 
+# The lesson's re-upload classifier with the challenge's interface (quantum_layer, head, circuit): the capstone's
+# trusted tests count the qubits of circuit(x) with Qiskit and replace quantum_layer's output (ablation).
+EXAMPLE_REUPLOAD = r"""
+class ExampleReuploadClassifier(torch.nn.Module):
+    # 2 qubits; each layer: RY(a * x + b) per qubit (data re-uploading), then CNOT 0 -> 1; logit = s <Z_0> + c
+    # The challenge's interface: quantum_layer(x) -> <Z_q> of the circuit's qubits, shape (batch, m);
+    # head(z) -> logits, shape (batch,); forward(x) = head(quantum_layer(x));
+    # circuit(x_row) -> the circuit quantum_layer runs for one input, as a Qiskit QuantumCircuit.
+    def __init__(self, layers=3):
+        super().__init__()
+        self.n_qubits = 2
+        self.a = torch.nn.Parameter(torch.randn(layers, 2, dtype=torch.float64))
+        self.b = torch.nn.Parameter(0.1 * torch.randn(layers, 2, dtype=torch.float64))
+        self.s = torch.nn.Parameter(torch.tensor(2.0, dtype=torch.float64))
+        self.c = torch.nn.Parameter(torch.tensor(0.0, dtype=torch.float64))
+
+    def quantum_layer(self, x):
+        state = zero_state(2, x.shape[0])
+        for a, b in zip(self.a, self.b):
+            for q in range(2):
+                state = apply_ry(state, a[q] * x[:, q] + b[q], q)
+            state = apply_cnot(state, 0, 1)
+        return expect_z(state, 0).unsqueeze(1)
+
+    def head(self, z):
+        return self.s * z[:, 0] + self.c
+
+    def forward(self, x):
+        return self.head(self.quantum_layer(x))
+
+    def circuit(self, x_row):
+        qc = QuantumCircuit(2)
+        for a, b in zip(self.a.detach(), self.b.detach()):
+            for q in range(2):
+                qc.ry(float(a[q] * float(x_row[q]) + b[q]), q)
+            qc.cx(0, 1)
+        return qc
+"""
+
 A5 = [
     md(r"""
     # Capstone assignment: your QML challenge entry
 
     Write `fit(X, y)` and `predict(model, X)` for `challenge_train.csv` under the challenge rules: a quantum layer of
     at most 4 qubits that the output passes through, at most 64 trainable parameters, training under 20 s.
-    The model must have an attribute `n_qubits`. Hidden tests score fresh points from the same distribution.
-    Points: 10, all autograded.
+    Hidden tests score fresh points from the same distribution, and the grader **checks the rules on what your model
+    does**, not on what it declares: it runs the circuits your model builds, counts their qubits and your model's
+    trainable parameters, and replaces the quantum layer's output by a constant (an *ablation*): the accuracy must
+    then collapse to chance. Points: 10, all autograded.
     """),
     locked("ch_setup", CHALLENGE_SETUP),
-    locked("ch_sim", SIM + "\ntorch.set_num_threads(1)\nfrom liangzhi_checks.qml import assert_accuracy_at_least, assert_model_within\n" + REUPLOAD.replace("class ReuploadClassifier", "class ExampleReuploadClassifier")),
+    locked("ch_sim", SIM.replace("import torch\n", "import torch\nfrom qiskit import QuantumCircuit\n", 1) + "\ntorch.set_num_threads(1)\nfrom liangzhi_checks.qml import assert_accuracy_at_least, assert_model_within\n" + EXAMPLE_REUPLOAD),
     md(r"""
     The class `ExampleReuploadClassifier` above is the lesson's baseline; you may use it, change it or write your own.
 
     **Q1 (10 points).** Write `fit(X, y)` returning a trained `torch.nn.Module`, and `predict(model, X)` returning a
-    numpy array of integer labels 0/1, one per row of `X`.
+    numpy array of integer labels 0/1, one per row of `X`. Your model must offer the challenge's interface, as the
+    example does:
+
+    - `quantum_layer(x)`: for a `(batch, 2)` float64 tensor, the expectation values $\langle Z_q \rangle$ of qubits
+      $q = 0, \dots, m - 1$ of its circuit, shape `(batch, m)`;
+    - `head(z)`: the logits computed from those values only, shape `(batch,)`; `forward(x)` is
+      `head(quantum_layer(x))` and `predict` labels a point 1 where that logit is positive;
+    - `circuit(x_row)`: the circuit `quantum_layer` runs for one input (a numpy row), as a Qiskit `QuantumCircuit`
+      with every angle bound and no measurements.
+
+    What the tests check (points): the interface and the training time (1); accuracy on a validation split (2) and on
+    hidden points (3); the **resources** (2): every circuit `circuit(x)` returns has at most 4 qubits, your
+    `n_qubits` says how many, its $\langle Z_q \rangle$ computed by Qiskit equal `quantum_layer(x)`, and the model's
+    trainable parameters (`state_dict(keep_vars=True)`, counted by the grader) number at most 64; the **ablation**
+    (2): `predict` agrees with `head(quantum_layer(x))`, and feeding `head` a constant (the mean of
+    `quantum_layer`'s output) or the outputs of other points makes the accuracy fall to chance.
     """),
     answer("fit_predict", r"""
     def fit(X, y):
@@ -1148,7 +1204,7 @@ A5 = [
             return (model(torch.tensor(X, dtype=torch.float64)) > 0).numpy().astype(int)
         ### END SOLUTION
     """),
-    untrusted(tests("test_interface_and_limits", 3, r"""
+    untrusted(tests("test_interface_and_limits", 1, r"""
     import time
     start = time.perf_counter()
     model = fit(X, y)
@@ -1161,14 +1217,14 @@ A5 = [
     assert fit_seconds < 20, fit_seconds
     ### END HIDDEN TESTS
     """)),
-    tests("test_validation_accuracy", 3, r"""
+    tests("test_validation_accuracy", 2, r"""
     order = np.random.default_rng(1).permutation(len(y))
     held_out = order[225:]
     val_model = fit(X[order[:225]], y[order[:225]])
     val_acc = assert_accuracy_at_least(predict(val_model, X[held_out]), y[held_out], 0.85, what="validation accuracy")
     print(f"validation accuracy {val_acc:.3f}")
     """),
-    tests("test_hidden_accuracy", 4, r"""
+    tests("test_hidden_accuracy", 3, r"""
     # Hidden test: accuracy on fresh points from the challenge distribution
     ### BEGIN HIDDEN TESTS
     rng = np.random.default_rng(2024)
@@ -1177,6 +1233,75 @@ A5 = [
     flipped = rng.random(1000) < 0.03
     yh[flipped] = 1 - yh[flipped]
     _ = assert_accuracy_at_least(predict(model, Xh), yh, 0.88, what="hidden-set accuracy")
+    ### END HIDDEN TESTS
+    """),
+    tests("test_quantum_resources", 2, r"""
+    # The rules, measured on the circuits your model runs and on its registered parameters (not on n_qubits alone)
+    from qiskit.quantum_info import Statevector
+
+    def as_array(value):
+        return value.detach().numpy() if isinstance(value, torch.Tensor) else np.asarray(value, dtype=float)
+
+    def circuit_qubits(model, points, max_qubits=4):
+        # runs model.circuit(x) with Qiskit for each point: its <Z_q> must be what quantum_layer(x) returns
+        z = as_array(model.quantum_layer(torch.tensor(points, dtype=torch.float64)))
+        assert z.ndim == 2 and z.shape[0] == len(points) and z.shape[1] >= 1, f"quantum_layer gave shape {z.shape}"
+        widest = 0
+        for row, z_row in zip(points, z):
+            qc = model.circuit(row)
+            assert type(qc) is QuantumCircuit, f"circuit(x) returned {type(qc).__name__}, not a QuantumCircuit"
+            assert qc.num_parameters == 0 and qc.num_clbits == 0, "circuit(x): bind every angle, measure nothing"
+            assert qc.num_qubits <= max_qubits, f"circuit(x) has {qc.num_qubits} qubits: the limit is {max_qubits}"
+            assert z.shape[1] <= qc.num_qubits, f"quantum_layer returns {z.shape[1]} values for {qc.num_qubits} qubits"
+            widest = max(widest, qc.num_qubits)
+            state = Statevector(qc)
+            want = np.array([state.probabilities([q]) @ np.array([1.0, -1.0]) for q in range(z.shape[1])])
+            assert np.allclose(z_row, want, atol=1e-6), f"quantum_layer {z_row} but circuit(x) gives <Z> = {want}"
+        return widest
+
+    def trainable_count(model):
+        params = model.state_dict(destination={}, keep_vars=True)
+        return int(sum(t.numel() for t in params.values() if isinstance(t, torch.Tensor) and t.requires_grad))
+
+    qubits = circuit_qubits(model, X[:5])
+    print(f"{qubits} qubits, {trainable_count(model)} trainable parameters")
+    ### BEGIN HIDDEN TESTS
+    probe = np.random.default_rng(77).uniform(-1, 1, (16, 2))
+    qubits = max(qubits, circuit_qubits(model, probe))
+    declared = model.n_qubits
+    assert type(declared) is int and declared == qubits, f"n_qubits = {declared!r}, its circuits use {qubits}"
+    n_params = trainable_count(model)
+    assert 0 < n_params <= 64, f"{n_params} trainable parameters: the limit is 64"
+    ### END HIDDEN TESTS
+    """),
+    tests("test_quantum_ablation", 2, r"""
+    # Ablation: with the quantum layer's output replaced, the predictions must no longer know the labels
+    def ablation_accuracies(model, points, labels):
+        z = model.quantum_layer(torch.tensor(points, dtype=torch.float64))
+        logits = as_array(model.head(z)).reshape(-1)
+        pred = np.asarray(predict(model, points))
+        agree = float(np.mean((logits > 0).astype(int) == pred))
+        assert agree >= 0.99, f"predict(model, X) agrees with head(quantum_layer(X)) > 0 on {agree:.1%} of points"
+        z = torch.as_tensor(as_array(z))
+        constant = z.mean(0, keepdim=True).repeat(len(points), 1)
+        shuffled = z[torch.randperm(len(points), generator=torch.Generator().manual_seed(0))]
+        acc = {"model": float(np.mean(pred == labels))}
+        for name, fake in (("constant", constant), ("shuffled", shuffled)):
+            acc[name] = float(np.mean((as_array(model.head(fake)).reshape(-1) > 0).astype(int) == labels))
+        return acc
+
+    chance = max(y.mean(), 1 - y.mean())
+    acc = ablation_accuracies(model, X, y)
+    print({k: round(v, 3) for k, v in acc.items()}, f"chance {chance:.3f}")
+    assert acc["constant"] <= chance + 0.02, f"a constant quantum output still gives accuracy {acc['constant']:.3f}"
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(4049)
+    Xa = rng.uniform(-1, 1, (1000, 2))
+    ya = (np.hypot(Xa[:, 0], Xa[:, 1]) < 0.7).astype(int)
+    acc = ablation_accuracies(model, Xa, ya)
+    chance = max(ya.mean(), 1 - ya.mean())
+    assert acc["constant"] <= chance + 0.02, f"constant quantum output: accuracy {acc['constant']:.3f} (chance {chance:.3f})"
+    assert acc["shuffled"] <= chance + 0.06, f"shuffled quantum output: accuracy {acc['shuffled']:.3f} (chance {chance:.3f})"
     ### END HIDDEN TESTS
     """),
 ]
