@@ -42,13 +42,13 @@ from django.core.cache import cache
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from orgs.enums import OrgKind, OrgRole
-from orgs.models import Membership, Offering, Organisation, SchoolClass
 
 from courses.enums import GRADED_KINDS, Role
 from courses.models import Activity, Course, Enrollment
 from grading import analytics as grading_analytics
 from grading import scoring
+from orgs.enums import OrgKind, OrgRole
+from orgs.models import Membership, Offering, Organisation, SchoolClass
 
 from .selectors import max_points, percent
 

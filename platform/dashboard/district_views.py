@@ -21,13 +21,13 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
-from orgs.enums import OrgRole
-from orgs.models import Organisation, SchoolClass
-from orgs.selectors import OrgAccess, org_access
 
 from core.csvexport import csv_response
 from courses.enums import Role
 from courses.models import Enrollment
+from orgs.enums import OrgRole
+from orgs.models import Organisation, SchoolClass
+from orgs.selectors import OrgAccess, org_access
 
 from . import charts
 from . import district as sel

@@ -23,12 +23,12 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.utils import timezone
-from orgs.enums import OrgKind, OrgRole
-from orgs.models import Membership, Organisation, SchoolClass, Term
-from orgs.services import offering_create
 
 from courses.enums import ActivityKind, Role
 from courses.models import Activity, ActivityVersion, Course, Enrollment, Unit
+from orgs.enums import OrgKind, OrgRole
+from orgs.models import Membership, Organisation, SchoolClass, Term
+from orgs.services import offering_create
 from tests.dashboard.builders import submission
 from tests.factories import UserFactory
 
@@ -483,3 +483,70 @@ def test_counted_results_agree_with_the_gradebooks_reader(district: District) ->
     assert ours[(nina.pk, district.hw1.pk)].score == Decimal("10.00")  # the on-time attempt
     only = counted_results(activity_ids=ids, user_ids=[nora.pk])
     assert set(only) == {(nora.pk, district.hw1.pk)}
+
+
+# ---------------------------------------------------------------------------------------
+# the permission matrix: every district view × method × role (the orgs matrix's cast)
+
+ALLOWED_PAGE = {"site_admin", "district_admin"}
+MATRIX_ROLES = (
+    "outsider",
+    "student",
+    "teacher",
+    "other_teacher",
+    "school_admin",
+    "other_admin",
+    "district_admin",
+    "other_district_admin",
+    "site_admin",
+)
+
+
+def _expected(view: str, role: str) -> int:
+    if view.startswith("district"):
+        return 302 if role in ALLOWED_PAGE and view == "district refresh" else 200 if role in ALLOWED_PAGE else 404
+    admins = {"site_admin", "district_admin", "school_admin"}
+    members = {"teacher", "student"}
+    if view.startswith("gradebook"):
+        return 200 if role in admins | {"teacher"} else 403 if role in members else 404
+    if role in admins:
+        return 302 if view == "school refresh" else 200
+    return 403 if role in members else 404
+
+
+def test_permission_matrix_of_the_district_views() -> None:
+    from tests.orgs.test_org_permissions import build_world
+
+    world = build_world()
+    course = Course.objects.create(slug="matrix-course", title="Matrix course")
+    offering = offering_create(course=course, school=world.school, term=world.term, classes=[world.klass], by=None)
+    Enrollment.objects.create(course=course, user=world.users["teacher"], role=Role.TEACHER, offering=offering)
+    k = world.klass.pk
+    views = {
+        "district page": ("get", "/orgs/harbour/dashboard/", 'id="school-table"'),
+        "district csv": ("get", "/orgs/harbour/dashboard.csv", "level,school,class"),
+        "district refresh": ("post", "/orgs/harbour/dashboard/refresh/", "never in a page"),
+        "school page": ("get", "/orgs/harbour-a/dashboard/", 'id="class-table"'),
+        "school csv": ("get", "/orgs/harbour-a/dashboard.csv", "level,class,course"),
+        "school refresh": ("post", "/orgs/harbour-a/dashboard/refresh/", "never in a page"),
+        "gradebook page": ("get", f"/orgs/harbour-a/classes/{k}/gradebook/", 'id="gradebook"'),
+        "gradebook csv": ("get", f"/orgs/harbour-a/classes/{k}/gradebook.csv", "total,max,percent"),
+    }
+    seen = []
+    for role in MATRIX_ROLES:
+        client = _client(world.users[role])
+        for view, (method, url, marker) in views.items():
+            response = getattr(client, method)(url)
+            body = response.content.decode("utf-8-sig")
+            want = _expected(view, role)
+            seen.append((view, role, response.status_code))
+            assert response.status_code == want, (view, role, response.status_code)
+            if want == 200:
+                assert marker in body, (view, role)
+            else:
+                assert marker not in body, (view, role)  # nothing of the page (the header may name the viewer)
+    anonymous = Client()
+    for view, (method, url, _marker) in views.items():
+        response = getattr(anonymous, method)(url)
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"], view
+    assert len(seen) == len(views) * len(MATRIX_ROLES)
