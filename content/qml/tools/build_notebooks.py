@@ -2084,6 +2084,774 @@ A7 = [
 ]
 
 
+# ----------------------------------------------------------------------------------------------------------------
+# Units 8-9: data re-uploading and an honest classical baseline (exercises written here; saved fresh)
+# ----------------------------------------------------------------------------------------------------------------
+# Unit 8's one-qubit re-uploading model, a torch simulator of two complex amplitudes (also used by unit 9).
+REUPLOAD_1Q = r"""
+import math
+import numpy as np
+import torch
+
+# One qubit as two complex amplitudes (a0, a1), one number per data point: gates are a few elementwise operations.
+def ry(a0, a1, angle):
+    c, s = torch.cos(angle / 2), torch.sin(angle / 2)
+    return c * a0 - s * a1, s * a0 + c * a1
+
+def rz(a0, a1, angle):
+    phase = torch.exp(-0.5j * angle)
+    return phase * a0, phase.conj() * a1
+
+def rot(a0, a1, angles):
+    # a general single-qubit rotation RZ(angles[2]) RY(angles[1]) RZ(angles[0]) (up to a global phase)
+    a0, a1 = rz(a0, a1, angles[0])
+    a0, a1 = ry(a0, a1, angles[1])
+    return rz(a0, a1, angles[2])
+
+class Reuploader(torch.nn.Module):
+    # 1-D input: W_L RY(x) ... W_1 RY(x) W_0 |0>, each W_l a trainable rotation and x uploaded L times with
+    # weight 1, so <Z> is a Fourier series in x with frequencies 0, 1, ..., L.
+    # 2-D input (Perez-Salinas et al. 2020): layer l is RY(c_l) RZ(b_l + w_l1 x_1) RY(a_l + w_l0 x_0), weights w
+    # trained too.
+    def __init__(self, layers, features=1, seed=0):
+        super().__init__()
+        g = torch.Generator().manual_seed(seed)
+        blocks = layers + 1 if features == 1 else layers
+        self.theta = torch.nn.Parameter(torch.rand(blocks, 3, generator=g, dtype=torch.float64) * 2 * math.pi)
+        self.features = features
+        if features == 2:
+            self.w = torch.nn.Parameter(torch.ones(layers, 2, dtype=torch.float64))
+
+    def forward(self, x):
+        x = torch.as_tensor(x, dtype=torch.float64).reshape(len(x), -1)
+        a0 = torch.ones(len(x), dtype=torch.complex128)
+        a1 = torch.zeros(len(x), dtype=torch.complex128)
+        if self.features == 1:
+            a0, a1 = rot(a0, a1, self.theta[0])
+            for angles in self.theta[1:]:
+                a0, a1 = ry(a0, a1, x[:, 0])
+                a0, a1 = rot(a0, a1, angles)
+        else:
+            for (a, b, c), w in zip(self.theta, self.w):
+                a0, a1 = ry(a0, a1, a + w[0] * x[:, 0])
+                a0, a1 = rz(a0, a1, b + w[1] * x[:, 1])
+                a0, a1 = ry(a0, a1, c)
+        return a0.abs() ** 2 - a1.abs() ** 2   # <Z>
+"""
+
+# Unit 8: a target with frequencies 1..3 fitted with L = 1..4 uploads; accuracy against layers on a disk.
+FOURIER = r"""
+def target(x):
+    # frequencies 1, 2 and 3
+    return 0.4 * np.cos(x) + 0.3 * np.sin(2 * x) + 0.2 * np.cos(3 * x)
+
+def train(model, x, y, steps=300, lr=0.1):
+    x, y = torch.as_tensor(x, dtype=torch.float64), torch.as_tensor(y, dtype=torch.float64)
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    for _ in range(steps):
+        loss = ((model(x) - y) ** 2).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return float(loss.detach())
+
+def fourier_magnitudes(values):
+    # |c_k| for k = 0 .. len(values)//2 of samples on an evenly spaced grid over [0, 2 pi)
+    return np.abs(np.fft.rfft(values)) / len(values)
+
+torch.set_num_threads(1)
+x_grid = np.linspace(0, 2 * np.pi, 60, endpoint=False)
+fourier = {}
+for L in (1, 2, 3, 4):
+    fits = []
+    for seed in range(2):   # two random starts; keep the best
+        model = Reuploader(L, seed=seed)
+        fits.append((train(model, x_grid, target(x_grid), steps=200), seed, model))
+    mse, seed, model = min(fits, key=lambda t: t[0])
+    with torch.no_grad():
+        c = fourier_magnitudes(model(x_grid).numpy())
+    floor = sum(a ** 2 / 2 for k, a in ((1, 0.4), (2, 0.3), (3, 0.2)) if k > L)
+    fourier[L] = {"mse": mse, "floor": floor, "beyond_L": float(c[L + 1:].max()), "model": model}
+    print(f"L = {L}: mean squared error {mse:.1e} (best possible with frequencies <= {L}: {floor:.4f}); "
+          f"largest |c_k| above k = {L}: {c[L + 1:].max():.1e}")
+"""
+CIRCLE = r"""
+def disk(n, seed):
+    # points uniform on [-1, 1]^2, label 1 inside the circle of radius sqrt(2/pi) (half the square's area)
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(-1, 1, (n, 2))
+    return X, (np.hypot(X[:, 0], X[:, 1]) < math.sqrt(2 / math.pi)).astype(int)
+
+def predict(model, X):
+    with torch.no_grad():
+        return (model(torch.as_tensor(X)) < 0).numpy().astype(int)   # <Z> < 0: class 1
+
+X_train, y_train = disk(200, seed=1)
+X_test, y_test = disk(500, seed=2)
+layers_accuracy = {}
+for L in (1, 2, 3, 4):
+    accs = []
+    for seed in range(3):
+        model = Reuploader(L, features=2, seed=seed)
+        train(model, X_train, 1 - 2 * y_train, steps=150)
+        accs.append(float((predict(model, X_test) == y_test).mean()))
+    layers_accuracy[L] = accs
+    print(f"L = {L} ({5 * L} parameters): test accuracy {np.mean(accs):.3f} ± {np.std(accs):.3f} over 3 starts")
+"""
+
+# Unit 9: six models, the same data, the same budget of four settings, three seeds.
+BASELINE = r"""
+class VQC(torch.nn.Module):
+    # unit 3's classifier: 2 qubits, data RY(pi/2 x_q) re-uploaded before each trainable RY layer and CNOT
+    def __init__(self, layers=3):
+        super().__init__()
+        self.w = torch.nn.Parameter(0.1 * torch.randn(layers, 2, dtype=torch.float64))
+        self.a = torch.nn.Parameter(torch.tensor(3.0, dtype=torch.float64))
+        self.b = torch.nn.Parameter(torch.tensor(0.0, dtype=torch.float64))
+
+    def forward(self, x):
+        state = zero_state(2, x.shape[0])
+        for layer in self.w:
+            for q in range(2):
+                state = apply_ry(state, math.pi / 2 * x[:, q], q)
+            for q in range(2):
+                state = apply_ry(state, layer[q], q)
+            state = apply_cnot(state, 0, 1)
+        return self.a * expect_z(state, 0) + self.b
+
+class ReuploadLogit(torch.nn.Module):
+    # unit 8's one-qubit re-uploading classifier, read out as a logit a <Z> + b
+    def __init__(self, layers):
+        super().__init__()
+        self.q = Reuploader(layers, features=2, seed=int(torch.randint(0, 10 ** 6, ())))
+        self.a = torch.nn.Parameter(torch.tensor(3.0, dtype=torch.float64))
+        self.b = torch.nn.Parameter(torch.tensor(0.0, dtype=torch.float64))
+
+    def forward(self, x):
+        return self.a * self.q(x) + self.b
+
+def mlp(hidden):
+    return torch.nn.Sequential(torch.nn.Linear(2, hidden, dtype=torch.float64), torch.nn.Tanh(),
+                               torch.nn.Linear(hidden, 1, dtype=torch.float64))
+
+def fit_logits(model, x, y, steps=100, weight_decay=0.0):
+    x, y = torch.as_tensor(x, dtype=torch.float64), torch.as_tensor(y, dtype=torch.float64)
+    opt = torch.optim.Adam(model.parameters(), lr=0.1, weight_decay=weight_decay)
+    for _ in range(steps):
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(model(x).reshape(-1), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return model
+
+def trained(make, setting, x, y, seed):
+    torch.manual_seed(seed)
+    model = make(setting)
+    fit_logits(model, x, y, weight_decay=setting if make is logistic else 0.0)
+
+    def decide(X):
+        with torch.no_grad():
+            return model(torch.as_tensor(X, dtype=torch.float64)).reshape(-1).numpy()
+    return decide, model
+
+def logistic(weight_decay):
+    return torch.nn.Linear(2, 1, dtype=torch.float64)
+
+def kernel_model(kernel, lam=1e-3):
+    # kernel ridge classification (unit 6): setting -> a function of (x, y) returning a decision function
+    def fit(setting, x, y, seed):
+        alpha = kernel_ridge_fit(kernel(x, x, setting), y, lam)
+        return (lambda X: kernel(X, x, setting) @ alpha), None
+    return fit
+
+def zz_kernel(A, B, s):
+    return fidelity_gram(feature_states(s * A), feature_states(s * B))
+
+# every model gets the same budget: four settings, chosen on a validation split of the same data
+MODELS = {
+    "logistic regression": (lambda s, x, y, seed: trained(logistic, s, x, y, seed), [0.0, 1e-3, 1e-2, 1e-1]),
+    "MLP 2-h-1 (tanh)": (lambda s, x, y, seed: trained(mlp, s, x, y, seed), [2, 4, 8, 16]),
+    "RBF kernel ridge": (kernel_model(rbf_kernel), [0.5, 2.0, 5.0, 20.0]),
+    "VQC, 2 qubits (unit 3)": (lambda s, x, y, seed: trained(VQC, s, x, y, seed), [1, 2, 3, 4]),
+    "re-uploading, 1 qubit (unit 8)": (lambda s, x, y, seed: trained(ReuploadLogit, s, x, y, seed), [1, 2, 3, 4]),
+    "ZZ quantum kernel (unit 6)": (kernel_model(zz_kernel), [0.25, 0.5, 1.0, 2.0]),
+}
+
+def n_parameters(name, setting, model):
+    if model is None:    # kernel ridge keeps one weight per training point (and the training points themselves)
+        return 150
+    return sum(p.numel() for p in model.parameters())
+
+torch.set_num_threads(1)
+SEEDS = (0, 1, 2)
+results = {name: [] for name in MODELS}
+for seed in SEEDS:
+    x_all, y_all = two_moons(200, seed=10 + seed)      # a fresh draw of the data for every seed
+    x_test, y_test = two_moons(200, seed=20 + seed)
+    fit, val = slice(0, 150), slice(150, 200)
+    for name, (make, settings) in MODELS.items():
+        best = None
+        for setting in settings:
+            decide, model = make(setting, x_all[fit], y_all[fit], seed)
+            acc_val = accuracy(decide(x_all[val]), y_all[val])
+            if best is None or acc_val > best[0]:
+                best = (acc_val, setting, decide, model)
+        acc_val, setting, decide, model = best
+        results[name].append((setting, accuracy(decide(x_test), y_test), n_parameters(name, setting, model)))
+for name, rows in results.items():
+    accs = [r[1] for r in rows]
+    print(f"{name}: test accuracy {np.mean(accs):.3f} ± {np.std(accs):.3f}; settings {[r[0] for r in rows]}, "
+          f"parameters {[r[2] for r in rows]}")
+"""
+
+PRACTICE_8 = [
+    md(r"""
+    # Practice: data re-uploading
+
+    One qubit, the data uploaded again in every layer. We check the model against Qiskit, fit a target with
+    frequencies 1, 2 and 3 with $L = 1, \dots, 4$ layers, read the model's Fourier spectrum, and train the
+    re-uploading classifier of Pérez-Salinas et al. on a disk. Cells starting with `# Self-check` print ✓ when the
+    result is right.
+    """),
+    code(REUPLOAD_1Q + r"""
+from qiskit import QuantumCircuit
+from qiskit.quantum_info import SparsePauliOp, Statevector
+"""),
+    md(r"""
+    ## 1. The model is a circuit
+
+    For a 1-D input the model is $W_L R_Y(x) \cdots W_1 R_Y(x) W_0|0\rangle$, read out as $\langle Z\rangle$; each $W_l$
+    is $R_Z R_Y R_Z$ with trainable angles. The same circuit in Qiskit gives the same numbers.
+    """),
+    code(r"""
+    model = Reuploader(2, seed=3)
+    xs = np.array([-1.2, 0.4, 2.5])
+    with torch.no_grad():
+        ours = model(xs).numpy()
+    theta = model.theta.detach().numpy()
+    theirs = []
+    for x in xs:
+        qc = QuantumCircuit(1)
+        for l, (a, b, c) in enumerate(theta):
+            if l > 0:
+                qc.ry(x, 0)
+            qc.rz(a, 0)
+            qc.ry(b, 0)
+            qc.rz(c, 0)
+        theirs.append(Statevector(qc).expectation_value(SparsePauliOp("Z")).real)
+    print(np.round(ours, 6), np.round(theirs, 6))
+    # Self-check: the same expectation values
+    assert np.allclose(ours, theirs, atol=1e-12)
+    print("✓ Reuploader equals the Qiskit circuit")
+    """),
+    md(r"""
+    ## 2. Fitting a Fourier series
+
+    The target $g(x) = 0.4\cos x + 0.3\sin 2x + 0.2\cos 3x$ has frequencies 1, 2 and 3. A model with $L$ uploads can
+    only hold frequencies up to $L$; the best it can do leaves the higher terms out, a mean squared error of
+    $\sum_{k > L} c_k^2/2$.
+    """),
+    code(FOURIER),
+    code(r"""
+    # Self-check: L = 1 and 2 stop at the floor of the missing frequencies, L >= 3 fits; no model holds more than L
+    for L, r in fourier.items():
+        assert r["mse"] >= r["floor"] - 1e-9 and r["mse"] < r["floor"] + 1e-3, L
+        assert r["beyond_L"] < 1e-12, L
+    print("✓ frequencies up to L, and no higher")
+    """),
+    md(r"""
+    ## 3. Accuracy against layers: a disk in the plane
+
+    Points uniform on $[-1, 1]^2$, class 1 inside the circle of half the square's area. Each layer uploads $x_0$ in an
+    $R_Y$ and $x_1$ in an $R_Z$ with trainable weights; class 1 when $\langle Z\rangle < 0$. Three random starts per $L$.
+    """),
+    code(CIRCLE),
+    code(r"""
+    # Self-check: one upload draws a poor boundary; three uploads do much better
+    assert np.mean(layers_accuracy[1]) < 0.8 < 0.9 < np.mean(layers_accuracy[3])
+    print("✓ accuracy grows with the number of uploads")
+    """),
+    *kata(
+        "reupload-circuit",
+        r"""
+        ### Exercise 1: the re-uploading circuit in Qiskit
+
+        Write `reupload_circuit(x, theta)`: the 1-D model as a one-qubit Qiskit circuit (no measurement), for a number
+        `x` and an array `theta` of shape $(L + 1, 3)$: first $W_0$, then for each of the $L$ remaining rows an upload
+        $R_Y(x)$ followed by $W_l = R_Z(c)\,R_Y(b)\,R_Z(a)$ (gates applied in the order `rz(a)`, `ry(b)`, `rz(c)`).
+
+        Write your code in the cell below, then run the self-check after it.
+
+        <details><summary>Hint 1</summary>
+
+        Loop over the rows of `theta`; every row but the first starts with `qc.ry(x, 0)`.
+
+        <details><summary>Hint 2</summary>
+
+        `for l, (a, b, c) in enumerate(theta):` then `if l > 0: qc.ry(x, 0)`, then `qc.rz(a, 0)`, `qc.ry(b, 0)`,
+        `qc.rz(c, 0)`.
+
+        </details>
+
+        </details>
+        """,
+        r'''
+        def reupload_circuit(x, theta):
+            """W_L RY(x) ... W_1 RY(x) W_0 on one qubit; theta has one row (a, b, c) per W."""
+            # YOUR CODE HERE
+            raise NotImplementedError
+        ''',
+        r'''
+        def reupload_circuit(x, theta):
+            """W_L RY(x) ... W_1 RY(x) W_0 on one qubit; theta has one row (a, b, c) per W."""
+            qc = QuantumCircuit(1)
+            for l, (a, b, c) in enumerate(theta):
+                if l > 0:
+                    qc.ry(x, 0)
+                qc.rz(a, 0)
+                qc.ry(b, 0)
+                qc.rz(c, 0)
+            return qc
+        ''',
+        r"""
+        # Self-check (exercise 1)
+        from liangzhi_checks.katas import check, expect
+
+        def _test():
+            for L in (1, 3):
+                m = Reuploader(L, seed=5)
+                theta = m.theta.detach().numpy()
+                for x in (-0.7, 1.9):
+                    qc = reupload_circuit(x, theta)
+                    expect(qc.num_qubits == 1, "one qubit", "只用一个量子比特")
+                    z = Statevector(qc).expectation_value(SparsePauliOp("Z")).real
+                    with torch.no_grad():
+                        want = float(m(np.array([x]))[0])
+                    expect(abs(z - want) < 1e-9, f"L = {L}, x = {x}: <Z> differs from the model's",
+                           f"L = {L}，x = {x}：<Z> 与模型的值不同")
+
+        check('Exercise 1 · reupload_circuit', _test)
+        """,
+    ),
+    *kata(
+        "max-frequency",
+        r"""
+        ### Exercise 2: read the spectrum
+
+        Write `max_frequency(values, tol=1e-9)`: for samples of a real function on an evenly spaced grid over
+        $[0, 2\pi)$, the **largest** whole frequency $k \ge 1$ whose Fourier coefficient has magnitude above `tol`
+        (use `fourier_magnitudes`), or 0 if there is none. A model with $L$ uploads must give at most $L$.
+
+        Write your code in the cell below, then run the self-check after it.
+
+        <details><summary>Hint 1</summary>
+
+        `c = fourier_magnitudes(values)`; entry `k` of `c` belongs to frequency `k`; entry 0 is the constant term.
+
+        <details><summary>Hint 2</summary>
+
+        `ks = np.nonzero(c[1:] > tol)[0] + 1` and return `int(ks.max())` if `ks` is not empty.
+
+        </details>
+
+        </details>
+        """,
+        r'''
+        def max_frequency(values, tol=1e-9):
+            """The largest frequency k >= 1 with |c_k| > tol (0 if none)."""
+            # YOUR CODE HERE
+            raise NotImplementedError
+        ''',
+        r'''
+        def max_frequency(values, tol=1e-9):
+            """The largest frequency k >= 1 with |c_k| > tol (0 if none)."""
+            c = fourier_magnitudes(values)
+            ks = np.nonzero(c[1:] > tol)[0] + 1
+            return int(ks.max()) if len(ks) else 0
+        ''',
+        r"""
+        # Self-check (exercise 2)
+        from liangzhi_checks.katas import check, expect
+
+        def _test():
+            expect(max_frequency(target(x_grid)) == 3, "the target has frequencies 1, 2 and 3",
+                   "目标函数含频率 1、2、3")
+            expect(max_frequency(0.5 + 0.1 * np.cos(2 * x_grid) + 0.4 * np.sin(x_grid)) == 2,
+                   "0.5 + 0.1 cos 2x + 0.4 sin x: the largest frequency is 2, not the strongest",
+                   "0.5 + 0.1 cos 2x + 0.4 sin x：最大频率是 2，而不是最强的那个")
+            expect(max_frequency(np.full(60, 0.3)) == 0, "a constant has no frequency above 0", "常数没有大于 0 的频率")
+            for L, r in fourier.items():
+                with torch.no_grad():
+                    got = max_frequency(r["model"](x_grid).numpy())
+                expect(got == L, f"the fitted model with L = {L} holds frequency {L}", f"L = {L} 的拟合模型含频率 {L}")
+
+        check('Exercise 2 · max_frequency', _test)
+        """,
+    ),
+]
+
+PRACTICE_9 = [
+    md(r"""
+    # Practice: an honest classical baseline
+
+    Six models on the two moons: three classical (logistic regression, a small MLP, kernel ridge with an RBF kernel)
+    and three from this course (unit 3's VQC, unit 8's re-uploading classifier, unit 6's ZZ quantum kernel). Each gets
+    the same budget of four settings, chosen on the same validation split, on three fresh draws of the data.
+    Cells starting with `# Self-check` print ✓ when the result is right.
+    """),
+    code(SIM + MOONS + KERNELS + REUPLOAD_1Q),
+    md(r"""
+    ## 1. Same data, same budget, several seeds
+
+    For each seed: 200 training points (150 to fit, the last 50 to choose the setting) and 200 test points. A
+    kernel model keeps one weight per training point, so its parameter count is 150.
+    """),
+    code(BASELINE),
+    code(r"""
+    # Self-check: the comparison the lesson reads
+    mean = {name: np.mean([r[1] for r in rows]) for name, rows in results.items()}
+    assert mean["logistic regression"] < 0.9 < min(m for name, m in mean.items() if name != "logistic regression")
+    assert max(mean, key=mean.get) == "RBF kernel ridge"
+    print("✓ every non-linear model beats the linear one; the RBF kernel is on top")
+    """),
+    *kata(
+        "kernel-circuits",
+        r"""
+        ### Exercise 1: what a quantum kernel costs on a device
+
+        Each kernel value $k(x, x')$ with $x \ne x'$ is one circuit (run for many shots; $k(x, x) = 1$ is known). Write
+        `kernel_circuits(m_train, m_test)`: the number of distinct circuits to build the symmetric training matrix and
+        to classify `m_test` new points.
+
+        Write your code in the cell below, then run the self-check after it.
+
+        <details><summary>Hint 1</summary>
+
+        The training matrix is symmetric with a known diagonal: count the pairs $i < j$.
+
+        <details><summary>Hint 2</summary>
+
+        $m(m-1)/2$ for training, plus $m$ kernel values for each new point.
+
+        </details>
+
+        </details>
+        """,
+        r'''
+        def kernel_circuits(m_train, m_test):
+            """Distinct circuits for the training kernel matrix and for m_test predictions."""
+            # YOUR CODE HERE
+            raise NotImplementedError
+        ''',
+        r'''
+        def kernel_circuits(m_train, m_test):
+            """Distinct circuits for the training kernel matrix and for m_test predictions."""
+            return m_train * (m_train - 1) // 2 + m_test * m_train
+        ''',
+        r"""
+        # Self-check (exercise 1)
+        from liangzhi_checks.katas import check, expect
+
+        def _test():
+            expect(kernel_circuits(2, 0) == 1, "two training points: one pair", "两个训练点：一对")
+            expect(kernel_circuits(150, 0) == 11175, "150 training points: 150·149/2 pairs", "150 个训练点：150·149/2 对")
+            expect(kernel_circuits(150, 200) == 11175 + 30000, "each test point needs one value per training point",
+                   "每个测试点对每个训练点都需要一个核函数值")
+            print(f"this practice's ZZ kernel, per seed: {kernel_circuits(150, 250)} circuits")
+
+        check('Exercise 1 · kernel_circuits', _test)
+        """,
+    ),
+    *kata(
+        "difference-se",
+        r"""
+        ### Exercise 2: how many standard errors apart?
+
+        Two models are tested on the same $n$ test points with accuracies $a$ and $b$. Write
+        `standard_errors_apart(a, b, n)`: $(b - a)/\sqrt{a(1-a)/n + b(1-b)/n}$, the measure unit 6 used (it ignores the
+        pairing of the test points, so it is cautious).
+
+        Write your code in the cell below, then run the self-check after it.
+
+        <details><summary>Hint 1</summary>
+
+        The variance of an accuracy measured on $n$ points is $p(1-p)/n$; the variances of two independent estimates add.
+
+        <details><summary>Hint 2</summary>
+
+        `return (b - a) / math.sqrt(a * (1 - a) / n + b * (1 - b) / n)`
+
+        </details>
+
+        </details>
+        """,
+        r'''
+        def standard_errors_apart(a, b, n):
+            """(b - a) in units of the standard error of the difference of two accuracies on n points."""
+            # YOUR CODE HERE
+            raise NotImplementedError
+        ''',
+        r'''
+        def standard_errors_apart(a, b, n):
+            """(b - a) in units of the standard error of the difference of two accuracies on n points."""
+            return (b - a) / math.sqrt(a * (1 - a) / n + b * (1 - b) / n)
+        ''',
+        r"""
+        # Self-check (exercise 2)
+        from liangzhi_checks.katas import check, expect
+
+        def _test():
+            expect(abs(standard_errors_apart(0.97, 0.99, 200) - 1.6903) < 1e-3, "0.97 against 0.99 on 200 points",
+                   "200 个点上 0.97 对 0.99")
+            expect(abs(standard_errors_apart(0.8, 0.9, 100) - 2.0) < 1e-9, "0.8 against 0.9 on 100 points",
+                   "100 个点上 0.8 对 0.9")
+            expect(standard_errors_apart(0.9, 0.8, 100) < 0, "the sign says which model is better",
+                   "符号表示哪个模型更好")
+
+        check('Exercise 2 · standard_errors_apart', _test)
+        """,
+    ),
+]
+
+A8 = [
+    md(r"""
+    # Assignment: a re-uploading model with another encoding, and its Fourier coefficients
+
+    Fill in every cell that says `YOUR CODE HERE`. Visible tests run when you execute the cell below your answer;
+    hidden tests check more when you submit. Points: 10 (7 autograded, 3 written).
+    """),
+    locked("reupload_imports", r"""
+import numpy as np
+from qiskit import QuantumCircuit
+from qiskit.quantum_info import SparsePauliOp, Statevector
+"""),
+    md(r"""
+    **Q1 (4 points).** The practice uploaded $x$ with $R_Y(x)$ and simulated with torch. Here the data enters with
+    $R_X(x)$: write `reupload_z(x, theta)` in plain numpy (2×2 complex matrices, no Qiskit, no torch): the expectation
+    $\langle Z\rangle$ of $W_L R_X(x) \cdots W_1 R_X(x) W_0|0\rangle$ for every entry of the 1-D array `x`, where row $l$
+    of `theta` (shape $(L + 1, 3)$) is $(a, b, c)$ and $W_l = R_Z(c)\,R_Y(b)\,R_Z(a)$. Return an array shaped like `x`.
+    """),
+    answer("reupload_z", r"""
+    def reupload_z(x, theta):
+        ### BEGIN SOLUTION
+        def rx(t):
+            return np.array([[np.cos(t / 2), -1j * np.sin(t / 2)], [-1j * np.sin(t / 2), np.cos(t / 2)]])
+
+        def ry(t):
+            return np.array([[np.cos(t / 2), -np.sin(t / 2)], [np.sin(t / 2), np.cos(t / 2)]], dtype=complex)
+
+        def rz(t):
+            return np.diag([np.exp(-0.5j * t), np.exp(0.5j * t)])
+
+        out = []
+        for xi in np.asarray(x, dtype=float):
+            psi = np.array([1, 0], dtype=complex)
+            for l, (a, b, c) in enumerate(theta):
+                if l > 0:
+                    psi = rx(xi) @ psi
+                psi = rz(c) @ ry(b) @ rz(a) @ psi
+            out.append(abs(psi[0]) ** 2 - abs(psi[1]) ** 2)
+        return np.array(out)
+        ### END SOLUTION
+    """),
+    tests("test_reupload_z", 4, r"""
+    z = reupload_z(np.array([0.0, np.pi]), np.zeros((2, 3)))
+    assert np.shape(z) == (2,), np.shape(z)
+    assert np.allclose(z, [1.0, -1.0]), z  # RX(pi) flips |0> to |1>
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(21)
+    for L in (1, 2, 4):
+        theta = rng.uniform(0, 2 * np.pi, (L + 1, 3))
+        xs = rng.uniform(-3, 3, 5)
+        want = []
+        for xi in xs:
+            qc = QuantumCircuit(1)
+            for l, (a, b, c) in enumerate(theta):
+                if l > 0:
+                    qc.rx(xi, 0)
+                qc.rz(a, 0)
+                qc.ry(b, 0)
+                qc.rz(c, 0)
+            want.append(Statevector(qc).expectation_value(SparsePauliOp("Z")).real)
+        assert np.allclose(reupload_z(xs, theta), want, atol=1e-10), L
+    ### END HIDDEN TESTS
+    """),
+    md(r"""
+    **Q2 (3 points).** A model with $L$ uploads is a trigonometric polynomial $f(x) = \sum_{k=-L}^{L} c_k e^{ikx}$, so
+    $2L + 1$ samples determine it. Write `fourier_coefficients(f, L)`: sample `f` (a function of a numpy array) at
+    $x_j = 2\pi j/(2L + 1)$, $j = 0, \dots, 2L$, and return the complex array $(c_{-L}, \dots, c_0, \dots, c_L)$.
+    """),
+    answer("fourier_coefficients", r"""
+    def fourier_coefficients(f, L):
+        ### BEGIN SOLUTION
+        n = 2 * L + 1
+        x = 2 * np.pi * np.arange(n) / n
+        c = np.fft.fft(f(x)) / n            # c[k] for k = 0..L, then k = -L..-1
+        return np.concatenate([c[L + 1:], c[:L + 1]])
+        ### END SOLUTION
+    """),
+    tests("test_fourier_coefficients", 3, r"""
+    c = fourier_coefficients(lambda x: 1 + np.cos(x), 1)
+    assert np.shape(c) == (3,), np.shape(c)
+    assert np.allclose(c, [0.5, 1.0, 0.5]), c
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(5)
+    c = fourier_coefficients(lambda x: np.sin(2 * x), 2)
+    assert np.allclose(c, [0.5j, 0, 0, 0, -0.5j]), c
+    for L in (1, 3):
+        theta = rng.uniform(0, 2 * np.pi, (L + 1, 3))
+        c = fourier_coefficients(lambda x: reupload_z(x, theta), L)
+        xs = rng.uniform(-4, 4, 7)
+        rebuilt = sum(ck * np.exp(1j * k * xs) for k, ck in zip(range(-L, L + 1), c))
+        assert np.allclose(rebuilt.real, reupload_z(xs, theta), atol=1e-9) and np.allclose(rebuilt.imag, 0, atol=1e-9)
+        assert np.allclose(c, np.conj(c[::-1]))  # a real function
+    ### END HIDDEN TESTS
+    """),
+    md(r"""
+    **Q3 (3 points, graded by your teacher).** A classmate fits a 1-D data set of 40 noisy points with one-qubit
+    re-uploading models: $L = 2$ gives a training error of 0.05 and a test error of 0.06, $L = 10$ gives 0.001 and
+    0.20. They conclude that "one qubit with enough layers is a universal approximator, so quantum models are more
+    expressive than classical ones". Explain both results with the Fourier view of this unit and judge the conclusion.
+    """),
+    written("reupload_overfit", 3, r"""
+    Model answer. With L uploads the model is a trigonometric polynomial of degree L (frequencies up to L, unit 8):
+    2L + 1 Fourier coefficients. L = 2 has 5 degrees of freedom: not enough to follow the noise, so training and test
+    errors are close. L = 10 has 21 coefficients for 40 noisy points: it fits the noise (training error 0.001) and
+    oscillates between the points (test 0.20): overfitting, the classical bias-variance trade-off; the number of layers
+    should be chosen on a validation split, like any model size. The universality statement is true (Pérez-Salinas et
+    al. 2020; a Fourier series of growing degree approximates any smooth function) but it is not quantum: a classical
+    Fourier series, a polynomial or an MLP is universal too, and a one-qubit model is simulated exactly with 2×2
+    matrices on a laptop. Expressivity is not an advantage; what matters is generalisation at a given cost, compared
+    with classical models on the same data (unit 9).
+
+    Rubric (3 points): 1 point for tying L to the maximal frequency / number of coefficients and explaining the L = 2
+    result; 1 point for naming overfitting at L = 10 (more coefficients than the noise allows) and choosing L by
+    validation; 1 point for judging the conclusion: universality holds classically too and one qubit is trivially
+    simulable, so it shows no quantum advantage.
+    """),
+]
+
+A9 = [
+    md(r"""
+    # Assignment: a comparison you can defend
+
+    Fill in every cell that says `YOUR CODE HERE`. Visible tests run when you execute the cell below your answer;
+    hidden tests check more when you submit. Points: 10 (7 autograded, 3 written).
+    """),
+    locked("baseline_imports", MOONS + r"""
+def rbf_kernel(X1, X2, gamma):
+    return np.exp(-gamma * ((X1[:, None, :] - X2[None, :, :]) ** 2).sum(-1))
+
+def kernel_ridge_fit(K, y, lam):
+    return np.linalg.solve(K + lam * np.eye(len(y)), 2 * np.asarray(y) - 1)
+
+def accuracy(decision, y):
+    return float(((np.asarray(decision) > 0).astype(int) == np.asarray(y)).mean())
+"""),
+    md(r"""
+    **Q1 (4 points).** Write `select_then_test(fit, settings, x, y, x_test, y_test, n_val)`: `fit(setting, x, y)` returns
+    a decision function (positive means class 1). Fit each setting on all but the **last** `n_val` points of `x`, score
+    it with `accuracy` on those last `n_val`, keep the best (the **first** in `settings` on ties), and return the pair
+    (chosen setting, test accuracy of that fitted model on `x_test`). The test set must play no part in the choice.
+    """),
+    answer("select_then_test", r"""
+    def select_then_test(fit, settings, x, y, x_test, y_test, n_val):
+        ### BEGIN SOLUTION
+        x_fit, y_fit, x_val, y_val = x[:-n_val], y[:-n_val], x[-n_val:], y[-n_val:]
+        best = None
+        for setting in settings:
+            decide = fit(setting, x_fit, y_fit)
+            score = accuracy(decide(x_val), y_val)
+            if best is None or score > best[0]:
+                best = (score, setting, decide)
+        return best[1], accuracy(best[2](x_test), y_test)
+        ### END SOLUTION
+    """),
+    tests("test_select_then_test", 4, r"""
+    def rbf_fit(gamma, x, y):
+        alpha = kernel_ridge_fit(rbf_kernel(x, x, gamma), y, 1e-3)
+        return lambda X: rbf_kernel(X, x, gamma) @ alpha
+
+    x, y = two_moons(120, seed=3)
+    xt, yt = two_moons(100, seed=4)
+    setting, acc = select_then_test(rbf_fit, [0.01, 1.0], x, y, xt, yt, 30)
+    assert setting == 1.0 and 0.9 < acc <= 1.0, (setting, acc)
+    ### BEGIN HIDDEN TESTS
+    def reference(fit, settings, x, y, x_test, y_test, n_val):
+        scores = [accuracy(fit(s, x[:-n_val], y[:-n_val])(x[-n_val:]), y[-n_val:]) for s in settings]
+        i = int(np.argmax(scores))
+        return settings[i], accuracy(fit(settings[i], x[:-n_val], y[:-n_val])(x_test), y_test)
+
+    for seed, n_val in ((5, 20), (6, 40)):
+        x, y = two_moons(100, seed=seed)
+        xt, yt = two_moons(80, seed=seed + 50)
+        settings = [0.05, 200.0, 2.0, 20.0, 0.5]
+        assert select_then_test(rbf_fit, settings, x, y, xt, yt, n_val) == reference(rbf_fit, settings, x, y, xt, yt, n_val)
+    # the test set plays no part: a setting that only shines on the test set is not chosen
+    calls = []
+    def spy(setting, x, y):
+        calls.append(len(x))
+        return lambda X: np.full(len(X), setting)
+    x, y = np.zeros((10, 2)), np.array([0] * 7 + [1] * 3)
+    chosen, acc = select_then_test(spy, [-1.0, 1.0], x, y, np.zeros((4, 2)), np.ones(4, int), 3)
+    assert chosen == 1.0 and acc == 1.0 and set(calls) == {7}
+    chosen, _ = select_then_test(spy, [-1.0, 1.0], x, np.array([1] * 7 + [0] * 3), np.zeros((4, 2)), np.ones(4, int), 3)
+    assert chosen == -1.0  # validation says class 0, whatever the test set says
+    ### END HIDDEN TESTS
+    """),
+    md(r"""
+    **Q2 (3 points).** Accuracies over seeds are paired: seed $s$ gives both models the same data. Write
+    `paired_difference(acc_a, acc_b)`: the mean of the differences $b_s - a_s$ and its standard error
+    $\mathrm{sd}(b - a)/\sqrt{S}$ over the $S$ seeds (sample standard deviation, `ddof=1`), as a pair of floats.
+    """),
+    answer("paired_difference", r"""
+    def paired_difference(acc_a, acc_b):
+        ### BEGIN SOLUTION
+        d = np.asarray(acc_b, dtype=float) - np.asarray(acc_a, dtype=float)
+        return float(d.mean()), float(d.std(ddof=1) / np.sqrt(len(d)))
+        ### END SOLUTION
+    """),
+    tests("test_paired_difference", 3, r"""
+    mean, se = paired_difference([0.90, 0.92, 0.94], [0.91, 0.95, 0.95])
+    assert abs(mean - 0.05 / 3) < 1e-12, mean
+    ### BEGIN HIDDEN TESTS
+    assert abs(se - np.std([0.01, 0.03, 0.01], ddof=1) / np.sqrt(3)) < 1e-12, se
+    rng = np.random.default_rng(9)
+    a = rng.uniform(0.8, 0.9, 7)
+    b = a + rng.normal(0.01, 0.02, 7)
+    mean, se = paired_difference(a, b)
+    assert abs(mean - (b - a).mean()) < 1e-12 and abs(se - (b - a).std(ddof=1) / np.sqrt(7)) < 1e-12
+    assert paired_difference(b, a)[0] == -mean
+    ### END HIDDEN TESTS
+    """),
+    md(r"""
+    **Q3 (3 points, graded by your teacher).** A preprint reports: "our 6-qubit variational classifier reaches 96 %
+    test accuracy on a credit data set, compared with 91 % for logistic regression: evidence of quantum advantage". It
+    was run on a state-vector simulator; no other baselines; one train/test split; the quantum model's depth was tuned
+    on the test set. List what is missing for the claim and what you would ask for, using this unit's three tests of a
+    quantum-advantage claim.
+    """),
+    written("advantage_claim", 3, r"""
+    Model answer. (1) The comparison is not fair: tuning on the test set inflates the quantum model's score, and the
+    only baseline is linear. Ask for hyperparameters of every model chosen on a validation split (or by cross-validation)
+    with the same budget, strong non-linear baselines (an MLP, gradient-boosted trees, an RBF kernel machine), several
+    seeds or splits with means and standard deviations (or paired differences with standard errors), and parameter
+    counts. In unit 9 a linear model is beaten by every non-linear one, quantum or not. (2) Simulability: a 6-qubit
+    circuit is a 64-dimensional state simulated on a laptop, so whatever it computes a classical computer computes too;
+    the model is a classical model with a particular (Fourier-type) feature set, and could be dequantised, e.g. by
+    random Fourier features or by fitting the same trigonometric features classically. (3) Cost: on hardware each
+    prediction needs shots (the accuracy is estimated from a finite number of measurements) and training needs 2 circuits
+    per parameter per point per step by the parameter-shift rule; the claim should state the shots and the wall-clock
+    against the classical models. An advantage claim needs a task where the classical baselines provably or empirically
+    fail at scale, not one small simulated data set.
+
+    Rubric (3 points): 1 point for the evaluation protocol (test-set tuning, one split, a single weak baseline, and
+    what to ask instead); 1 point for simulability / dequantisation (6 qubits are classically simulated, so no
+    advantage can be shown this way); 1 point for the cost in shots and circuit runs on a device.
+    """),
+]
+
+
 def main(units: list[str]) -> None:
     """Build every notebook, or only those of the units named (``build_notebooks.py 6 7``)."""
     if not units:
@@ -2103,6 +2871,12 @@ def main(units: list[str]) -> None:
     if not units or "7" in units:
         save_fresh(ROOT / "practice" / "07-barren-plateaus-practice.ipynb", PRACTICE_7)
         save(ROOT / "assignments" / "barren-plateaus" / "barren-plateaus.ipynb", A7)
+    if not units or "8" in units:
+        save_fresh(ROOT / "practice" / "08-data-reuploading-practice.ipynb", PRACTICE_8)
+        save(ROOT / "assignments" / "data-reuploading" / "data-reuploading.ipynb", A8)
+    if not units or "9" in units:
+        save_fresh(ROOT / "practice" / "09-classical-baseline-practice.ipynb", PRACTICE_9)
+        save(ROOT / "assignments" / "classical-baseline" / "classical-baseline.ipynb", A9)
 
 
 if __name__ == "__main__":
