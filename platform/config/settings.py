@@ -543,6 +543,14 @@ DASHBOARD_GRADEBOOK_PAGE_SIZE = env_int("DASHBOARD_GRADEBOOK_PAGE_SIZE", 100, mi
 # lab starts and grading jobs are counted over the last DASHBOARD_DISTRICT_LOAD_DAYS days, live.
 DASHBOARD_DISTRICT_SNAPSHOT_SECONDS = env_int("DASHBOARD_DISTRICT_SNAPSHOT_SECONDS", 300, minimum=0)
 DASHBOARD_DISTRICT_LOAD_DAYS = env_int("DASHBOARD_DISTRICT_LOAD_DAYS", 7, minimum=1)
+# Where the cache is shared (Redis), the housekeeping worker takes every snapshot again at half its
+# lifetime, so no viewer waits for a rebuild; the embedded default's cache is per process (it can't).
+CELERY_TASK_ROUTES["dashboard.*"] = {"queue": "celery"}
+if REDIS_URL and DASHBOARD_DISTRICT_SNAPSHOT_SECONDS > 0:
+    CELERY_BEAT_SCHEDULE["dashboard-snapshots"] = {
+        "task": "dashboard.snapshots_refresh",
+        "schedule": max(30.0, DASHBOARD_DISTRICT_SNAPSHOT_SECONDS / 2),
+    }
 
 # --- competitions (continued): the sweep joins the beat schedule defined above ------------------
 CELERY_BEAT_SCHEDULE["competitions-sweep"] = {

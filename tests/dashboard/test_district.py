@@ -366,6 +366,38 @@ def test_school_dashboard_keeps_a_snapshot_and_refreshes(district: District, set
     assert 'data-k="average">75%' in _row(c.get("/orgs/south/dashboard/").content.decode(), row)
 
 
+def test_the_housekeeping_task_keeps_every_snapshot_warm(district: District, settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The beat task takes every district's and school's snapshot again, so a viewer never waits for
+    a rebuild: after it ran, the pages build nothing, and they show what it saw."""
+    from dashboard import district as selectors
+    from dashboard.tasks import snapshots_refresh
+
+    settings.DASHBOARD_DISTRICT_SNAPSHOT_SECONDS = 300
+    sam = district.schools["south"].students[1]
+    submission(activity=district.hw0, user=sam, received_at=timezone.now(), auto_score=10, max_score=10)
+    assert snapshots_refresh.apply().get() == 3  # the district and its two schools
+
+    def no_rebuild(**_: Any) -> Any:
+        raise AssertionError("a viewer waited for a rebuild")
+
+    monkeypatch.setattr(selectors, "snapshot_build", no_rebuild)
+    district_html = _client(district.admin).get("/orgs/haidian/dashboard/").content.decode()
+    assert 'data-k="average">75%' in _row(district_html, 'data-school="south"')
+    south = district.schools["south"]
+    school_html = _client(south.admin).get("/orgs/south/dashboard/").content.decode()
+    assert 'data-k="average">75%' in _row(school_html, f'data-class="{south.klass.pk}"')
+    settings.DASHBOARD_DISTRICT_SNAPSHOT_SECONDS = 0
+    assert snapshots_refresh.apply().get() == 0  # snapshots off: nothing to keep
+
+
+def test_the_snapshot_task_runs_on_the_housekeeping_queue_only_where_the_cache_is_shared() -> None:
+    from django.conf import settings as conf
+
+    assert conf.CELERY_TASK_ROUTES["dashboard.*"] == {"queue": "celery"}
+    scheduled = "dashboard-snapshots" in conf.CELERY_BEAT_SCHEDULE
+    assert scheduled == bool(conf.REDIS_URL and conf.DASHBOARD_DISTRICT_SNAPSHOT_SECONDS > 0)
+
+
 # ---------------------------------------------------------------------------------------
 # queries
 

@@ -378,13 +378,98 @@ def barren(numbers: dict) -> None:
     save(fig, "barren-plateaus.svg")
 
 
+def reupload(numbers: dict) -> None:
+    """Unit 8: practice 08's own cells (Fourier fit with L = 1..4 uploads, accuracy against layers on a disk)."""
+    env: dict = {}
+    printed = _run(nb.REUPLOAD_1Q + nb.FOURIER, env) + _run(nb.CIRCLE, env)
+    fourier, acc = env["fourier"], env["layers_accuracy"]
+    numbers["reupload"] = {
+        "target": "0.4 cos x + 0.3 sin 2x + 0.2 cos 3x",
+        "grid_points": len(env["x_grid"]),
+        "fourier": {str(L): {k: float(r[k]) for k in ("mse", "floor", "beyond_L")} for L, r in fourier.items()},
+        "disk": {
+            "train_points": len(env["y_train"]),
+            "test_points": len(env["y_test"]),
+            "per_layers": {
+                str(L): {"accuracies": a, "mean": float(np.mean(a)), "std": float(np.std(a)), "parameters": 5 * L}
+                for L, a in acc.items()
+            },
+        },
+        "printed": printed.splitlines(),
+    }
+    torch = env["torch"]
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.8))
+    fine = np.linspace(0, 2 * np.pi, 200)
+    ax1.plot(fine, env["target"](fine), "k-", lw=2, label="target (frequencies 1, 2, 3)")
+    with torch.no_grad():
+        for L, r in fourier.items():
+            ax1.plot(fine, r["model"](fine).numpy(), "--", lw=1, label=f"L = {L} (MSE {r['mse']:.1e})")
+    ax1.set_xlabel("x")
+    ax1.set_ylabel(r"$\langle Z\rangle$")
+    ax1.set_title("one qubit, L uploads of RY(x)")
+    ax1.legend(fontsize=7)
+    ls = sorted(acc)
+    ax2.errorbar(ls, [np.mean(acc[L]) for L in ls], yerr=[np.std(acc[L]) for L in ls], fmt="o-", capsize=3)
+    ax2.set_xticks(ls)
+    ax2.set_xlabel("layers L (uploads)")
+    ax2.set_ylabel("test accuracy (500 points)")
+    ax2.set_title("disk classifier, mean ± std of 3 starts")
+    save(fig, "data-reuploading.svg")
+
+
+def baseline(numbers: dict) -> None:
+    """Unit 9: practice 09's own cells (six models, same data and budget, three seeds) and what training costs."""
+    env: dict = {}
+    printed = _run(nb.SIM + nb.MOONS + nb.KERNELS + nb.REUPLOAD_1Q + nb.BASELINE, env)
+    results = env["results"]
+    models = {}
+    for name, rows in results.items():
+        accs = [r[1] for r in rows]
+        models[name] = {
+            "settings": [r[0] for r in rows],
+            "test": accs,
+            "mean": float(np.mean(accs)),
+            "std": float(np.std(accs)),
+            "parameters": [r[2] for r in rows],
+        }
+    m_fit, m_test, steps = 150, 200, 100
+    vqc_angles = 2 * 4  # unit 3's VQC with 4 layers: 2 trainable angles per layer (a and b are classical)
+    numbers["baseline"] = {
+        "seeds": list(env["SEEDS"]),
+        "fit_points": m_fit,
+        "validation_points": 50,
+        "test_points": m_test,
+        "models": models,
+        "cost": {
+            "kernel_circuits_train": m_fit * (m_fit - 1) // 2,
+            "kernel_circuits_test": m_test * m_fit,
+            "vqc_angles": vqc_angles,
+            "vqc_shift_circuits_training": 2 * vqc_angles * m_fit * steps,
+            "steps": steps,
+        },
+        "printed": printed.splitlines(),
+    }
+    names = list(models)
+    fig, ax = plt.subplots(figsize=(8, 3.8))
+    colors = ["C0"] * 3 + ["C3"] * 3
+    ax.barh(range(len(names)), [models[n]["mean"] for n in names], xerr=[models[n]["std"] for n in names],
+            color=colors, capsize=3)
+    ax.set_yticks(range(len(names)))
+    ax.set_yticklabels(names, fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlim(0.8, 1.0)
+    ax.set_xlabel("test accuracy, mean ± std over 3 seeds (200 points each)")
+    ax.set_title("two moons: classical (blue) and quantum (red), same budget")
+    save(fig, "classical-baseline.svg")
+
+
 def main(parts: list[str]) -> None:
     """Everything, or only the named parts (``make_figures.py kernels barren``), merged into numbers.json."""
     FIG.mkdir(parents=True, exist_ok=True)
     if parts:
         numbers = json.loads((FIG / "numbers.json").read_text())
         for part in parts:
-            {"kernels": kernels, "barren": barren}[part](numbers)
+            {"kernels": kernels, "barren": barren, "reupload": reupload, "baseline": baseline}[part](numbers)
         (FIG / "numbers.json").write_text(json.dumps(numbers, indent=1) + "\n")
         print(json.dumps({p: numbers[p] for p in parts}, indent=1))
         return
@@ -399,6 +484,8 @@ def main(parts: list[str]) -> None:
     challenge()
     kernels(numbers)
     barren(numbers)
+    reupload(numbers)
+    baseline(numbers)
     (FIG / "numbers.json").write_text(json.dumps(numbers, indent=1) + "\n")
     print(json.dumps(numbers, indent=1))
 
