@@ -4,7 +4,8 @@
 
 Writes lessons/figures/*.svg and lessons/figures/numbers.json (the numbers quoted in the lessons).
 Seeds are fixed, so a rerun reproduces the same figures. Takes about two minutes on one core.
-``make_figures.py by_hand suppression`` reruns only those parts (units 6 and 7, about a minute).
+``make_figures.py by_hand suppression`` reruns only those parts (units 6 and 7, about a minute);
+``make_figures.py correlated predecoder`` those of units 8 and 9 (about two minutes).
 """
 
 from __future__ import annotations
@@ -362,7 +363,219 @@ def suppression(numbers: dict) -> None:
     save(fig, "lambda.svg")
 
 
-PARTS = {"by_hand": by_hand, "suppression": suppression}  # units 6-7: runnable on their own
+# ---------------------------------------------------------------------------------------------------------------
+# Unit 8: correlated matching as a stronger baseline; unit 9: a neural pre-decoder in front of PyMatching
+# ---------------------------------------------------------------------------------------------------------------
+CORR_DS = (3, 5, 7)
+CORR_PS = (0.003, 0.005, 0.008)
+CORR_SHOTS = 100_000
+
+
+def correlated(numbers: dict) -> None:
+    """Lesson 08: plain PyMatching and PyMatching 2.4's correlated (two-pass) matching on the same shots of the
+    rotated surface code (rounds = d, uniform depolarising noise): logical error rates with binomial error bars and
+    the paired (McNemar) comparison of the shots on which exactly one decoder fails."""
+    import pymatching
+
+    table: dict = {}
+    for d in CORR_DS:
+        for p in CORR_PS:
+            circuit = qec.surface_code_circuit(d, p)
+            dem = circuit.detector_error_model(decompose_errors=True)
+            plain = pymatching.Matching.from_detector_error_model(dem)
+            corr = pymatching.Matching.from_detector_error_model(dem, enable_correlations=True)
+            det, obs = circuit.compile_detector_sampler(seed=800_000 + 1000 * d + round(p * 1e4)).sample(
+                CORR_SHOTS, separate_observables=True)
+            wrong_plain = np.any(plain.decode_batch(det) != obs, axis=1)
+            wrong_corr = np.any(corr.decode_batch(det, enable_correlations=True) != obs, axis=1)
+            row: dict = {"shots": CORR_SHOTS}
+            for name, wrong in (("plain", wrong_plain), ("correlated", wrong_corr)):
+                k = int(wrong.sum())
+                rate = k / CORR_SHOTS
+                row[name] = {"errors": k, "p_L": rate, "sigma": float(np.sqrt(rate * (1 - rate) / CORR_SHOTS))}
+            b, c = int((wrong_plain & ~wrong_corr).sum()), int((wrong_corr & ~wrong_plain).sum())
+            row["only_plain_wrong"], row["only_correlated_wrong"] = b, c
+            row["mcnemar_z"] = float((b - c) / np.sqrt(b + c)) if b + c else 0.0
+            row["ratio"] = row["plain"]["p_L"] / row["correlated"]["p_L"]
+            table.setdefault(str(d), {})[f"{p:.3f}"] = row
+    numbers["correlated"] = {"shots": CORR_SHOTS, "rates": table}
+    fig, ax = plt.subplots()
+    for (d, rows), colour in zip(table.items(), ("C0", "C1", "C2"), strict=True):
+        for name, style in (("plain", "--"), ("correlated", "-")):
+            ax.errorbar(CORR_PS, [rows[f"{p:.3f}"][name]["p_L"] for p in CORR_PS],
+                        yerr=[rows[f"{p:.3f}"][name]["sigma"] for p in CORR_PS], color=colour, ls=style, marker="o",
+                        ms=4, capsize=2, label=f"d = {d}, {name}")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xticks(list(CORR_PS), labels=[str(p) for p in CORR_PS])
+    ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+    ax.set_xlabel("physical error rate p")
+    ax.set_ylabel("logical error rate per experiment (d rounds)")
+    ax.set_title("Plain vs correlated matching (same 100 000 shots)")
+    ax.legend(fontsize=8, ncol=2)
+    save(fig, "correlated-matching.svg")
+
+
+def matching_edges(dem):
+    """The graphlike edges of a decomposed detector error model, as the pre-decoder of lesson 09 sees them:
+    ``keys`` (a tuple of one or two detectors per edge), ``observable`` (does the edge flip L0), ``probability``
+    (its mechanisms combined as independent flips) and ``mechanism_to_edge`` (a sparse 0/1 matrix: which edges
+    each error mechanism of the DEM flips, a hyperedge through its suggested decomposition)."""
+    from scipy import sparse
+
+    index: dict[tuple[int, ...], int] = {}
+    observable: list[bool] = []
+    rows, cols, probs = [], [], []
+    mechanism = 0
+    for inst in dem.flattened():
+        if inst.type != "error":
+            continue
+        for group in inst.target_groups():
+            key = tuple(sorted(t.val for t in group if t.is_relative_detector_id()))
+            if not key:
+                continue
+            if key not in index:
+                index[key] = len(index)
+                observable.append(any(t.is_logical_observable_id() for t in group))
+            rows.append(mechanism)
+            cols.append(index[key])
+        probs.append(inst.args_copy()[0])
+        mechanism += 1
+    probability = np.zeros(len(index))
+    for r, c in zip(rows, cols, strict=True):
+        probability[c] = probability[c] * (1 - probs[r]) + probs[r] * (1 - probability[c])
+    to_edge = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(mechanism, len(index)))
+    return list(index), np.array(observable), probability, to_edge
+
+
+class PairPreDecoder:
+    """Lesson 09's pre-decoder: candidates are the edges (u, v) of the matching graph whose two detectors both
+    fired (a weight-one error explains them); features are the other lit neighbours of u and of v and the edge's
+    weight; a tiny network (3 → 16 → 1) scores them; a pair is removed when its score is above ``threshold`` and
+    neither detector belongs to another accepted pair. Boundary edges (one detector) are left to matching."""
+
+    def __init__(self, dem, threshold: float = 0.5):
+        from scipy import sparse
+
+        self.keys, self.observable, probability, self.to_edge = matching_edges(dem)
+        self.pairs = np.array([k for k in self.keys if len(k) == 2])
+        pair_ids = [i for i, k in enumerate(self.keys) if len(k) == 2]
+        self.pair_observable = self.observable[pair_ids]
+        self.pair_ids = np.array(pair_ids)
+        n_det = dem.num_detectors
+        n_pairs = len(self.pairs)
+        self.incidence = sparse.csr_matrix((np.ones(2 * n_pairs), (np.repeat(np.arange(n_pairs), 2),
+                                            self.pairs.ravel())), shape=(n_pairs, n_det))
+        every = sparse.csr_matrix((np.ones(sum(len(k) for k in self.keys)),
+                                   ([i for i, k in enumerate(self.keys) for _ in k], [x for k in self.keys for x in k])),
+                                  shape=(len(self.keys), n_det))
+        adj = (every.T @ every).tolil()
+        adj.setdiag(0)
+        self.adjacency = (adj.tocsr() > 0).astype(np.float32)
+        self.weight = np.log((1 - probability[self.pair_ids]) / probability[self.pair_ids]).astype(np.float32)
+        self.threshold = threshold
+        self.net = None
+
+    def candidates(self, det):
+        """(shot, pair) indices of the lit pairs and their features."""
+        from scipy import sparse
+
+        lit = np.asarray(det, dtype=np.float32)
+        neighbours = np.asarray((sparse.csr_matrix(lit) @ self.adjacency).todense())
+        u, v = self.pairs[:, 0], self.pairs[:, 1]
+        shot, pair = np.nonzero((lit[:, u] > 0) & (lit[:, v] > 0))
+        features = np.stack([neighbours[shot, u[pair]] - 1, neighbours[shot, v[pair]] - 1,
+                             self.weight[pair] / 10], axis=1).astype(np.float32)
+        return shot, pair, features
+
+    def fit(self, det, edge_flips, *, steps: int = 300, seed: int = 0) -> float:
+        import torch
+
+        shot, pair, features = self.candidates(det)
+        labels = np.asarray(edge_flips)[shot, self.pair_ids[pair]].astype(np.float32)
+        torch.manual_seed(seed)
+        self.net = torch.nn.Sequential(torch.nn.Linear(3, 16), torch.nn.ReLU(), torch.nn.Linear(16, 1))
+        opt = torch.optim.Adam(self.net.parameters(), 1e-2)
+        x, y = torch.tensor(features), torch.tensor(labels)[:, None]
+        gen = torch.Generator().manual_seed(seed)
+        for _ in range(steps):
+            idx = torch.randint(0, len(x), (4096,), generator=gen)
+            loss = torch.nn.functional.binary_cross_entropy_with_logits(self.net(x[idx]), y[idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        return float(labels.mean())
+
+    def scores(self, features):
+        import torch
+
+        with torch.no_grad():
+            return torch.sigmoid(self.net(torch.tensor(features)))[:, 0].numpy()
+
+    def apply(self, det, accept=None):
+        """(remaining detection events, observable flips of the removed pairs, (shot, pair) of the removed)."""
+        from scipy import sparse
+
+        det = np.asarray(det, dtype=bool)
+        shot, pair, features = self.candidates(det)
+        ok = self.scores(features) > self.threshold if accept is None else accept(features)
+        chosen = sparse.csr_matrix((ok.astype(np.float32), (shot, pair)), shape=(len(det), len(self.pairs)))
+        per_detector = np.asarray((chosen @ self.incidence).todense())
+        u, v = self.pairs[pair, 0], self.pairs[pair, 1]
+        ok &= (per_detector[shot, u] == 1) & (per_detector[shot, v] == 1)
+        removed = np.zeros(det.shape, dtype=bool)
+        removed[shot[ok], u[ok]] = True
+        removed[shot[ok], v[ok]] = True
+        flips = np.zeros(len(det), dtype=np.int64)
+        np.add.at(flips, shot[ok], self.pair_observable[pair[ok]].astype(np.int64))
+        return det & ~removed, (flips % 2).astype(bool)[:, None], (shot[ok], pair[ok])
+
+
+def predecoder(numbers: dict) -> None:
+    """Lesson 09: train the pre-decoder on DEM samples (which edges really flipped) of the d = 5 surface code, then on
+    fresh shots compare matching alone with pre-decoder + matching, and with the hand-written rule 'remove isolated
+    pairs' (no other lit neighbour of u or v)."""
+    import pymatching
+    import torch
+    from scipy import sparse
+
+    torch.set_num_threads(1)
+    out: dict = {"d": 5, "train_shots": 30_000, "test_shots": 100_000}
+    for p in (0.003, 0.005):
+        dem = qec.surface_code_circuit(5, p).detector_error_model(decompose_errors=True)
+        pre = PairPreDecoder(dem)
+        det, _, err = dem.compile_sampler(seed=91 + round(p * 1e4)).sample(out["train_shots"], return_errors=True)
+        flips = (np.asarray((sparse.csr_matrix(err.astype(np.float32)) @ pre.to_edge).todense()).astype(np.int64) % 2)
+        positive = pre.fit(det, flips.astype(bool))
+        det, obs, err = dem.compile_sampler(seed=191 + round(p * 1e4)).sample(out["test_shots"], return_errors=True)
+        flips = (np.asarray((sparse.csr_matrix(err.astype(np.float32)) @ pre.to_edge).todense()).astype(np.int64) % 2)
+        matcher = pymatching.Matching.from_detector_error_model(dem)
+        wrong_alone = np.any(matcher.decode_batch(det) != obs, axis=1)
+        row: dict = {"candidate_true_fraction": positive, "detection_events": int(det.sum()),
+                     "matching": {"errors": int(wrong_alone.sum())}}
+        shot, pair, features = pre.candidates(det)
+        scores = pre.scores(features)
+        isolated = (features[:, 0] == 0) & (features[:, 1] == 0)
+        one = (features[:, 0] + features[:, 1]) == 1
+        row["mean_score"] = {"isolated": float(scores[isolated].mean()), "one lit neighbour": float(scores[one].mean())}
+        for name, threshold, accept in (("pre-decoder 0.5", 0.5, None), ("pre-decoder 0.9", 0.9, None),
+                                        ("isolated-pair rule", 0.5, lambda f: (f[:, 0] == 0) & (f[:, 1] == 0))):
+            pre.threshold = threshold
+            rest, pre_obs, (shot, pair) = pre.apply(det, accept)
+            wrong = np.any((matcher.decode_batch(rest) ^ pre_obs) != obs, axis=1)
+            row[name] = {"errors": int(wrong.sum()), "removed_fraction": 1 - rest.sum() / det.sum(),
+                         "precision": float(flips[shot, pre.pair_ids[pair]].mean()),
+                         "only_matching_wrong": int((wrong_alone & ~wrong).sum()),
+                         "only_this_wrong": int((wrong & ~wrong_alone).sum())}
+        for name in ("matching", "pre-decoder 0.5", "pre-decoder 0.9", "isolated-pair rule"):
+            rate = row[name]["errors"] / out["test_shots"]
+            row[name]["p_L"], row[name]["sigma"] = rate, float(np.sqrt(rate * (1 - rate) / out["test_shots"]))
+        out[f"{p:.3f}"] = row
+    numbers["predecoder"] = out
+
+
+PARTS = {"by_hand": by_hand, "suppression": suppression,  # units 6-7: runnable on their own
+         "correlated": correlated, "predecoder": predecoder}  # units 8-9
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -386,6 +599,8 @@ def main(argv: list[str] | None = None) -> None:
     decoder_cup(numbers)
     by_hand(numbers)
     suppression(numbers)
+    correlated(numbers)
+    predecoder(numbers)
     (FIG / "numbers.json").write_text(json.dumps(numbers, indent=1) + "\n")
     print(json.dumps(numbers, indent=1))
 
