@@ -1954,6 +1954,635 @@ A7 = [
 ]
 
 
+# ----------------------------------------------------------------------------------------------------------------
+# Unit 8: correlated matching as a stronger baseline
+# ----------------------------------------------------------------------------------------------------------------
+PRACTICE_8 = [
+    md(r"""
+    # Practice: plain versus correlated matching
+
+    Both decoders see the **same** shots of the $d = 5$ surface code. You write the paired comparison and the
+    decoding with PyMatching 2.4's correlated matching, then measure the gain yourself.
+    """),
+    code(r"""
+    import numpy as np
+    import pymatching
+    from liangzhi_checks.qec import surface_code_circuit
+    """),
+    *kata(
+        "correlated-mcnemar",
+        r"""
+        ### Exercise 1: the paired comparison
+
+        `wrong_a` and `wrong_b` are boolean arrays, one entry per shot: did decoder A (resp. B) get that shot wrong?
+        Write `paired_counts(wrong_a, wrong_b)` returning `(b, c, z)`: $b$ the shots only A gets wrong, $c$ those only B
+        gets wrong, and McNemar's $z = (b - c)/\sqrt{b + c}$ (0 when $b + c = 0$).
+
+        Write your code in the cell below, then run the self-check after it.
+
+        <details><summary>Hint 1</summary>
+
+        Shots that both decoders get right, or both get wrong, say nothing about which is better: only the
+        disagreements count.
+
+        <details><summary>Hint 2</summary>
+
+        `b = int((wrong_a & ~wrong_b).sum())`, `c = int((wrong_b & ~wrong_a).sum())`.
+
+        </details>
+
+        </details>
+        """,
+        r'''
+        def paired_counts(wrong_a, wrong_b):
+            """(b, c, z): shots only A gets wrong, only B gets wrong, and McNemar's z."""
+            # YOUR CODE HERE
+            raise NotImplementedError
+        ''',
+        r'''
+        def paired_counts(wrong_a, wrong_b):
+            """(b, c, z): shots only A gets wrong, only B gets wrong, and McNemar's z."""
+            wrong_a, wrong_b = np.asarray(wrong_a, dtype=bool), np.asarray(wrong_b, dtype=bool)
+            b = int((wrong_a & ~wrong_b).sum())
+            c = int((wrong_b & ~wrong_a).sum())
+            return b, c, float((b - c) / np.sqrt(b + c)) if b + c else 0.0
+        ''',
+        r"""
+        # Self-check (exercise 1)
+        from liangzhi_checks.katas import check, expect
+
+        def _test():
+            a = np.array([1, 1, 0, 0, 1, 1, 0, 1], dtype=bool)
+            b_ = np.array([1, 0, 0, 1, 0, 0, 0, 1], dtype=bool)
+            b, c, z = paired_counts(a, b_)
+            expect((b, c) == (3, 1), "count only the shots where exactly one decoder is wrong",
+                   "只统计恰有一个解码器出错的样本")
+            expect(abs(z - 1.0) < 1e-12, "z = (b - c) / √(b + c)", "z = (b - c) / √(b + c)")
+            expect(paired_counts(b_, a)[2] < 0, "swapping A and B flips the sign of z", "交换 A 与 B，z 应变号")
+            expect(paired_counts(a, a)[2] == 0, "identical decoders: z = 0 (no division by zero)",
+                   "两个解码器完全相同时 z = 0（不要除以零）")
+            b, c, z = paired_counts(np.arange(1000) < 160, (np.arange(1000) >= 950) | (np.arange(1000) < 83))
+            expect((b, c) == (77, 50) and abs(z - 27 / np.sqrt(127)) < 1e-9,
+                   "shots both decoders get wrong do not count", "两个解码器都出错的样本不计入")
+
+        check('Exercise 1 · paired counts', _test)
+        """,
+    ),
+    *kata(
+        "correlated-decode",
+        r"""
+        ### Exercise 2: decode the same shots twice
+
+        Write `compare(circuit, shots, seed)`: sample `shots` shots once (`circuit.compile_detector_sampler(seed=seed)`,
+        `separate_observables=True`), decode them with plain PyMatching and with correlated matching built from the same
+        decomposed detector error model, and return `(wrong_plain, wrong_correlated)`, two boolean arrays (one entry per
+        shot: any observable predicted wrong).
+
+        Write your code in the cell below, then run the self-check after it.
+
+        <details><summary>Hint 1</summary>
+
+        Correlated matching needs `enable_correlations=True` twice: in
+        `pymatching.Matching.from_detector_error_model(dem, enable_correlations=True)` and in
+        `decode_batch(det, enable_correlations=True)`.
+
+        <details><summary>Hint 2</summary>
+
+        Sample once and give the same `det` to both decoders; `np.any(pred != obs, axis=1)` is the wrong-shot mask.
+
+        </details>
+
+        </details>
+        """,
+        r'''
+        def compare(circuit, shots, seed):
+            """(wrong_plain, wrong_correlated) on the same shots."""
+            # YOUR CODE HERE
+            raise NotImplementedError
+        ''',
+        r'''
+        def compare(circuit, shots, seed):
+            """(wrong_plain, wrong_correlated) on the same shots."""
+            dem = circuit.detector_error_model(decompose_errors=True)
+            plain = pymatching.Matching.from_detector_error_model(dem)
+            corr = pymatching.Matching.from_detector_error_model(dem, enable_correlations=True)
+            det, obs = circuit.compile_detector_sampler(seed=seed).sample(shots, separate_observables=True)
+            return (np.any(plain.decode_batch(det) != obs, axis=1),
+                    np.any(corr.decode_batch(det, enable_correlations=True) != obs, axis=1))
+        ''',
+        r"""
+        # Self-check (exercise 2)
+        from liangzhi_checks.katas import check, expect
+
+        def _test():
+            circuit = surface_code_circuit(5, 0.005)
+            wrong_plain, wrong_corr = compare(circuit, 4_000, seed=5)
+            expect(len(wrong_plain) == len(wrong_corr) == 4_000, "one entry per shot for each decoder",
+                   "每个解码器每个样本一项")
+            dem = circuit.detector_error_model(decompose_errors=True)
+            det, obs = circuit.compile_detector_sampler(seed=5).sample(4_000, separate_observables=True)
+            ref_plain = np.any(pymatching.Matching.from_detector_error_model(dem).decode_batch(det) != obs, axis=1)
+            corr = pymatching.Matching.from_detector_error_model(dem, enable_correlations=True)
+            ref_corr = np.any(corr.decode_batch(det, enable_correlations=True) != obs, axis=1)
+            expect(np.array_equal(np.asarray(wrong_plain, dtype=bool), ref_plain),
+                   "the plain decoder's mistakes differ from PyMatching's on these shots (same seed, sampled once?)",
+                   "普通解码器的出错样本与 PyMatching 在这些样本上的不同（是否用同一种子、只采样一次？）")
+            expect(np.array_equal(np.asarray(wrong_corr, dtype=bool), ref_corr),
+                   "correlated matching needs enable_correlations=True both when building and when decoding",
+                   "关联匹配在构建和解码时都需要 enable_correlations=True")
+
+        check('Exercise 2 · the same shots, two decoders', _test)
+        """,
+    ),
+    md(r"""
+    ## Your measurement
+
+    Run this after both exercises: 20 000 shots at $d = 5$ and $d = 3$, $p = 0.005$. Compare with the lesson's table
+    (100 000 shots each): the gain at $d = 5$ should be clear, the one at $d = 3$ within noise.
+    """),
+    code(r"""
+    try:
+        for d in (3, 5):
+            wrong_plain, wrong_corr = compare(surface_code_circuit(d, 0.005), 20_000, seed=50 + d)
+            b, c, z = paired_counts(wrong_plain, wrong_corr)
+            print(f"d = {d}: plain {wrong_plain.mean():.4f}, correlated {wrong_corr.mean():.4f}; "
+                  f"only plain wrong {b}, only correlated wrong {c}, z = {z:+.1f}")
+    except NotImplementedError:
+        print("finish exercises 1 and 2 first")
+    """),
+]
+
+A8 = [
+    md(r"""
+    # Assignment: hyperedges and a fair comparison of decoders
+
+    Fill in every cell that says `YOUR CODE HERE` (delete the `raise NotImplementedError()` line). Points: 10
+    (7 autograded, 3 written).
+    """),
+    locked("correlated_imports", r"""
+    import math
+
+    import numpy as np
+    import stim
+    from liangzhi_checks.qec import surface_code_circuit
+    """),
+    md(r"""
+    **Q1 (4 points).** Write `hyperedge_share(dem)` for a **decomposed** `stim.DetectorErrorModel`: return a pair
+    `(count, share)`, where `count` is the number of `error(...)` mechanisms written as more than one graphlike piece
+    (their targets contain a `^` separator) and `share` is their summed probability divided by the summed probability
+    of all error mechanisms. These are the errors plain matching splits apart and correlated matching puts back together.
+    """),
+    answer("hyperedge_share", r"""
+    def hyperedge_share(dem):
+        ### BEGIN SOLUTION
+        count, hyper, total = 0, 0.0, 0.0
+        for inst in dem.flattened():
+            if inst.type != "error":
+                continue
+            p = inst.args_copy()[0]
+            total += p
+            if any(t.is_separator() for t in inst.targets_copy()):
+                count += 1
+                hyper += p
+        return count, hyper / total
+        ### END SOLUTION
+    """),
+    tests("test_hyperedge_share", 4, r"""
+    toy = stim.DetectorErrorModel('''
+        error(0.1) D0 D1 ^ D2 D3
+        error(0.3) D0 D1
+        error(0.1) D2 L0
+        detector(0, 0) D0
+    ''')
+    count, share = hyperedge_share(toy)
+    assert count == 1 and abs(share - 0.2) < 1e-12, (count, share)
+    ### BEGIN HIDDEN TESTS
+    toy = stim.DetectorErrorModel('''
+        repeat 3 {
+            error(0.1) D0 ^ D1
+            shift_detectors 2
+        }
+        error(0.2) D0 D1 L0
+    ''')
+    count, share = hyperedge_share(toy)
+    assert count == 3 and abs(share - 0.6) < 1e-12, (count, share)
+    dem = surface_code_circuit(3, 0.003).detector_error_model(decompose_errors=True)
+    ref_count, ref_hyper, ref_total = 0, 0.0, 0.0
+    for inst in dem.flattened():
+        if inst.type == "error":
+            groups = inst.target_groups()
+            ref_total += inst.args_copy()[0]
+            if len(groups) > 1:
+                ref_count += 1
+                ref_hyper += inst.args_copy()[0]
+    count, share = hyperedge_share(dem)
+    assert count == ref_count and abs(share - ref_hyper / ref_total) < 1e-9, (count, share)
+    ### END HIDDEN TESTS
+    """),
+    md(r"""
+    **Q2 (3 points).** With few disagreements the normal approximation of McNemar's $z$ is rough. Write
+    `sign_test_p(b, c)`: the exact two-sided p-value of the sign test. Under "equally good decoders" each of the
+    $n = b + c$ disagreements is equally likely to go either way, so $\min(b, c)$ is binomial$(n, \tfrac12)$; the p-value is
+    $\min\!\left(1,\ 2\sum_{k=0}^{\min(b,c)} \binom{n}{k} 2^{-n}\right)$ (1 when $n = 0$).
+    """),
+    answer("sign_test_p", r"""
+    def sign_test_p(b, c):
+        ### BEGIN SOLUTION
+        n = b + c
+        if n == 0:
+            return 1.0
+        tail = sum(math.comb(n, k) for k in range(min(b, c) + 1)) / 2**n
+        return min(1.0, 2 * tail)
+        ### END SOLUTION
+    """),
+    tests("test_sign_test_p", 3, r"""
+    assert abs(sign_test_p(5, 0) - 0.0625) < 1e-12, sign_test_p(5, 0)
+    assert sign_test_p(3, 3) == 1.0
+    assert abs(sign_test_p(0, 5) - sign_test_p(5, 0)) < 1e-15
+    ### BEGIN HIDDEN TESTS
+    assert sign_test_p(0, 0) == 1.0
+    assert abs(sign_test_p(7, 2) - 0.1796875) < 1e-12, sign_test_p(7, 2)
+    # the lesson's d = 7, p = 0.003 row: 91 against 29 disagreements
+    p = sign_test_p(91, 29)
+    assert 1e-9 < p < 1e-7, p
+    ### END HIDDEN TESTS
+    """),
+    md(r"""
+    **Q3 (3 points, graded by your teacher).** A preprint reports: "our neural decoder reduces the logical error rate
+    of the $d = 5$ rotated surface code under circuit-level depolarising noise ($p = 0.005$) by 25 % compared with
+    PyMatching; both rates are given with error bars that do not overlap." Using lesson 08's measurements, say what
+    baseline the claim should have used and why it matters at this distance, and name two further things you would ask
+    the authors before believing the comparison.
+    """),
+    written("baseline_claim", 3, r"""
+    Model answer. At $d = 5$, $p = 0.005$ plain PyMatching has 0.01494 ± 0.00038 and correlated matching 0.01112 ±
+    0.00033, already 25.6 % lower (ratio 1.34). Under depolarising noise the Y errors are hyperedges; plain matching
+    splits them, correlated matching (PyMatching 2.4, enable_correlations=True) uses them. So a 25 % gain over plain
+    matching is roughly what correlated matching gives for free: the neural decoder must be compared with correlated
+    matching (or belief-matching), and the gain grows with distance (1.75 at d = 7), so the comparison should also be
+    made at more than one distance. Further questions: were both decoders evaluated on the same test shots, with a paired
+    test (McNemar / sign test) rather than overlapping error bars; was the test set disjoint from training and
+    large enough (number of logical errors, not shots); does the network's noise model equal the one the matcher was
+    given (a mis-specified DEM makes matching look bad); how many rounds, and is the rate per round or per experiment;
+    what is the latency of the network compared with matching.
+    Rubric (3 points): 1 point for naming correlated matching (or belief-matching) as the baseline; 1 point for the
+    reason with numbers (hyperedges from Y errors; about 25 % at d = 5, larger at d = 7); 1 point for two sound further
+    questions (same shots / paired test, disjoint test set, matched noise model, per-round convention, latency).
+    """),
+]
+
+# ----------------------------------------------------------------------------------------------------------------
+# Unit 9: a neural pre-decoder
+# ----------------------------------------------------------------------------------------------------------------
+PRACTICE_9 = [
+    md(r"""
+    # Practice: a neural pre-decoder in front of matching
+
+    You write the two local steps of the lesson's pre-decoder: finding the lit pairs, and removing accepted pairs
+    without conflicts. Then a tiny network scores the pairs and you measure what it removes and what it costs, on
+    the $d = 5$ surface code at $p = 0.003$.
+    """),
+    code(r"""
+    import numpy as np
+    import pymatching
+    import torch
+    from liangzhi_checks.qec import surface_code_circuit
+
+    torch.set_num_threads(1)
+    dem = surface_code_circuit(5, 0.003).detector_error_model(decompose_errors=True)
+
+    # The two-detector edges of the matching graph and whether each flips the observable L0; mechanism -> edge flips.
+    index, observable, pieces = {}, [], []
+    for inst in dem.flattened():
+        if inst.type != "error":
+            continue
+        mine = []
+        for group in inst.target_groups():
+            key = tuple(sorted(t.val for t in group if t.is_relative_detector_id()))
+            if len(key) == 2:
+                if key not in index:
+                    index[key] = len(index)
+                    observable.append(any(t.is_logical_observable_id() for t in group))
+                mine.append(index[key])
+        pieces.append(mine)
+    pairs = np.array(list(index))
+    pair_obs = np.array(observable)
+    print(dem.num_detectors, "detectors,", len(pairs), "two-detector edges")
+    """),
+    *kata(
+        "predecoder-lit-pairs",
+        r"""
+        ### Exercise 1: the candidates
+
+        `det` is a boolean array `(shots, detectors)`; `pairs` an integer array `(edges, 2)` of detector indices. Write
+        `lit_pairs(det, pairs)` returning a boolean array `(shots, edges)`: `True` where **both** detectors of the edge fired.
+
+        Write your code in the cell below, then run the self-check after it.
+
+        <details><summary>Hint 1</summary>
+
+        `det[:, pairs[:, 0]]` is the state of every edge's first detector, shot by shot.
+
+        <details><summary>Hint 2</summary>
+
+        `det[:, pairs[:, 0]] & det[:, pairs[:, 1]]`.
+
+        </details>
+
+        </details>
+        """,
+        r'''
+        def lit_pairs(det, pairs):
+            """(shots, edges) booleans: both detectors of the edge fired."""
+            # YOUR CODE HERE
+            raise NotImplementedError
+        ''',
+        r'''
+        def lit_pairs(det, pairs):
+            """(shots, edges) booleans: both detectors of the edge fired."""
+            det = np.asarray(det, dtype=bool)
+            return det[:, pairs[:, 0]] & det[:, pairs[:, 1]]
+        ''',
+        r"""
+        # Self-check (exercise 1)
+        from liangzhi_checks.katas import check, expect
+
+        def _test():
+            toy_pairs = np.array([[0, 1], [1, 2], [0, 3]])
+            toy = np.array([[1, 1, 0, 0], [0, 1, 1, 1], [1, 0, 0, 0]], dtype=bool)
+            got = np.asarray(lit_pairs(toy, toy_pairs), dtype=bool)
+            expect(got.shape == (3, 3), "one column per edge, one row per shot", "每条边一列，每个样本一行")
+            expect(np.array_equal(got, [[True, False, False], [False, True, False], [False, False, False]]),
+                   "both detectors must have fired, not just one of them", "两端探测器都必须被触发，而不是其中之一")
+            sample = dem.compile_sampler(seed=3).sample(200)[0]
+            expect(int(np.asarray(lit_pairs(sample, pairs)).sum()) == int((sample[:, pairs[:, 0]] & sample[:, pairs[:, 1]]).sum()),
+                   "on real shots too", "在真实样本上也应如此")
+
+        check('Exercise 1 · lit pairs', _test)
+        """,
+    ),
+    *kata(
+        "predecoder-remove",
+        r"""
+        ### Exercise 2: removing pairs without conflicts
+
+        `accept` is a boolean array `(shots, edges)` of the pairs the network wants to remove (all of them lit). Write
+        `remove_pairs(det, pairs, pair_obs, accept)` returning `(remaining, flips)`:
+
+        - a pair is removed only if **neither** of its detectors belongs to another accepted pair of the same shot;
+        - `remaining` is `det` with the detectors of the removed pairs switched off;
+        - `flips` (one boolean per shot) is the parity of the observable flips `pair_obs` of the removed pairs.
+
+        Write your code in the cell below, then run the self-check after it.
+
+        <details><summary>Hint 1</summary>
+
+        Count, per shot and detector, how many accepted pairs touch it: `np.add.at` on a zero array of `det`'s shape, or
+        a loop over the two columns of `pairs`. Keep the pairs whose two detectors have a count of exactly 1.
+
+        <details><summary>Hint 2</summary>
+
+        With `keep` the kept pairs: `remaining = det.copy()`, then `remaining[shot, u] = False` for every kept
+        `(shot, pair)`; `flips = (keep & pair_obs).sum(axis=1) % 2 == 1`.
+
+        </details>
+
+        </details>
+        """,
+        r'''
+        def remove_pairs(det, pairs, pair_obs, accept):
+            """(remaining detection events, observable flips of the removed pairs)."""
+            # YOUR CODE HERE
+            raise NotImplementedError
+        ''',
+        r'''
+        def remove_pairs(det, pairs, pair_obs, accept):
+            """(remaining detection events, observable flips of the removed pairs)."""
+            det = np.asarray(det, dtype=bool)
+            accept = np.asarray(accept, dtype=bool)
+            count = np.zeros(det.shape, dtype=int)
+            shot, pair = np.nonzero(accept)
+            for column in (0, 1):
+                np.add.at(count, (shot, pairs[pair, column]), 1)
+            ok = (count[shot, pairs[pair, 0]] == 1) & (count[shot, pairs[pair, 1]] == 1)
+            remaining = det.copy()
+            remaining[shot[ok], pairs[pair[ok], 0]] = False
+            remaining[shot[ok], pairs[pair[ok], 1]] = False
+            keep = np.zeros(accept.shape, dtype=bool)
+            keep[shot[ok], pair[ok]] = True
+            return remaining, (keep & np.asarray(pair_obs, dtype=bool)).sum(axis=1) % 2 == 1
+        ''',
+        r"""
+        # Self-check (exercise 2)
+        from liangzhi_checks.katas import check, expect
+
+        def _test():
+            toy_pairs = np.array([[0, 1], [1, 2], [3, 4], [5, 6]])
+            toy_obs = np.array([True, False, True, True])
+            det = np.array([[1, 1, 1, 1, 1, 1, 1], [1, 1, 0, 1, 1, 0, 0]], dtype=bool)
+            accept = np.array([[1, 1, 1, 1], [1, 0, 1, 0]], dtype=bool)
+            remaining, flips = remove_pairs(det, toy_pairs, toy_obs, accept)
+            remaining, flips = np.asarray(remaining, dtype=bool), np.asarray(flips, dtype=bool).ravel()
+            expect(remaining[0, :3].all(), "two accepted pairs sharing detector 1: neither may be removed",
+                   "两个被接受的对共用探测器 1：两者都不能去除")
+            expect(not remaining[0, 3:].any() and not remaining[1].any(),
+                   "pairs without a conflict are removed (their detectors switched off)",
+                   "没有冲突的对要去除（其探测器置为未触发）")
+            expect(list(flips) == [False, False],
+                   "the observable flips of the removed pairs add modulo 2", "被去除的对的可观测量翻转按模 2 相加")
+            expect(det[0].all(), "do not change the caller's array", "不要修改调用者传入的数组")
+
+        check('Exercise 2 · conflict-free removal', _test)
+        """,
+    ),
+    md(r"""
+    ## Train the scorer and measure
+
+    Run this after both exercises. Labels come from the simulator (which edges really flipped); the features of a lit
+    pair are the numbers of other lit neighbours of its two detectors (the lesson also gives the edge weight). 10 000
+    training shots, 20 000 test shots: a few seconds.
+    """),
+    code(r"""
+    neighbours = [set() for _ in range(dem.num_detectors)]
+    for u, v in pairs:
+        neighbours[u].add(v)
+        neighbours[v].add(u)
+    adjacency = np.zeros((dem.num_detectors, dem.num_detectors), dtype=np.float32)
+    for u, near in enumerate(neighbours):
+        adjacency[u, list(near)] = 1
+
+    def features(det, lit):
+        lit_nb = np.asarray(det, dtype=np.float32) @ adjacency
+        shot, pair = np.nonzero(lit)
+        return shot, pair, np.stack([lit_nb[shot, pairs[pair, 0]] - 1, lit_nb[shot, pairs[pair, 1]] - 1], axis=1)
+
+    try:
+        det, obs, err = dem.compile_sampler(seed=1).sample(10_000, return_errors=True)
+        flipped = np.zeros((len(det), len(pairs)), dtype=int)
+        for m in np.nonzero(err.any(axis=0))[0]:
+            for e in pieces[m]:
+                flipped[err[:, m], e] += 1
+        lit = lit_pairs(det, pairs)
+        shot, pair, x = features(det, lit)
+        y = torch.tensor((flipped[shot, pair] % 2).astype(np.float32))[:, None]
+        torch.manual_seed(0)
+        net = torch.nn.Sequential(torch.nn.Linear(2, 16), torch.nn.ReLU(), torch.nn.Linear(16, 1))
+        opt = torch.optim.Adam(net.parameters(), 1e-2)
+        x = torch.tensor(x)
+        for step in range(200):
+            loss = torch.nn.functional.binary_cross_entropy_with_logits(net(x), y)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        det, obs = dem.compile_sampler(seed=2).sample(20_000)[:2]
+        matcher = pymatching.Matching.from_detector_error_model(dem)
+        alone = np.any(matcher.decode_batch(det) != obs, axis=1)
+        print(f"matching alone: {alone.sum()} errors in {len(det)} shots")
+        lit = lit_pairs(det, pairs)
+        shot, pair, x = features(det, lit)
+        with torch.no_grad():
+            score = torch.sigmoid(net(torch.tensor(x)))[:, 0].numpy()
+        for threshold in (0.5, 0.9):
+            accept = np.zeros(lit.shape, dtype=bool)
+            accept[shot[score > threshold], pair[score > threshold]] = True
+            remaining, flips = remove_pairs(det, pairs, pair_obs, accept)
+            wrong = np.any((matcher.decode_batch(remaining) ^ flips[:, None]) != obs, axis=1)
+            print(f"threshold {threshold}: removed {1 - remaining.sum() / det.sum():.1%} of the detection events, "
+                  f"{wrong.sum()} errors ({(wrong & ~alone).sum()} new, {(alone & ~wrong).sum()} fixed)")
+    except NotImplementedError:
+        print("finish exercises 1 and 2 first")
+    """),
+]
+
+A9 = [
+    md(r"""
+    # Assignment: labels for a pre-decoder, and choosing its threshold
+
+    Fill in every cell that says `YOUR CODE HERE` (delete the `raise NotImplementedError()` line). Points: 10
+    (7 autograded, 3 written).
+    """),
+    locked("predecoder_imports", r"""
+    import math
+
+    import numpy as np
+    import stim
+    """),
+    md(r"""
+    **Q1 (4 points).** Write `edge_labels(dem, errors)`. `dem` is a decomposed `stim.DetectorErrorModel`; `errors` the
+    boolean array `(shots, mechanisms)` returned by `dem.compile_sampler().sample(shots, return_errors=True)` (column $m$:
+    did the $m$-th `error(...)` instruction of `dem.flattened()` fire). Return `(keys, flips)`: `keys` the list of edges
+    (sorted tuples of one or two detector indices, in order of first appearance among the graphlike pieces of
+    `dem.flattened()`), and `flips` a boolean array `(shots, len(keys))`, `True` where the edge flipped an **odd** number
+    of times (a mechanism flips every piece of its decomposition; pieces without a detector are ignored).
+    """),
+    answer("edge_labels", r"""
+    def edge_labels(dem, errors):
+        ### BEGIN SOLUTION
+        index, pieces = {}, []
+        for inst in dem.flattened():
+            if inst.type != "error":
+                continue
+            mine = []
+            for group in inst.target_groups():
+                key = tuple(sorted(t.val for t in group if t.is_relative_detector_id()))
+                if key:
+                    index.setdefault(key, len(index))
+                    mine.append(index[key])
+            pieces.append(mine)
+        errors = np.asarray(errors, dtype=bool)
+        counts = np.zeros((len(errors), len(index)), dtype=int)
+        for m, mine in enumerate(pieces):
+            for e in mine:
+                counts[:, e] += errors[:, m]
+        return list(index), counts % 2 == 1
+        ### END SOLUTION
+    """),
+    tests("test_edge_labels", 4, r"""
+    toy = stim.DetectorErrorModel('''
+        error(0.1) D0 D1 ^ D2
+        error(0.1) D1 D0
+        error(0.1) L0
+        error(0.1) D2 L0
+    ''')
+    keys, flips = edge_labels(toy, np.array([[1, 1, 0, 0], [1, 0, 1, 1], [0, 0, 0, 1]], dtype=bool))
+    assert keys == [(0, 1), (2,)], keys
+    assert np.array_equal(np.asarray(flips, dtype=bool), [[False, True], [True, False], [False, True]]), flips
+    ### BEGIN HIDDEN TESTS
+    import pymatching  # noqa: F401  (the platform's kernel has it; the check below needs only stim)
+    dem = stim.Circuit.generated("surface_code:rotated_memory_z", distance=3, rounds=3,
+                                 after_clifford_depolarization=0.01).detector_error_model(decompose_errors=True)
+    det, obs, err = dem.compile_sampler(seed=4).sample(300, return_errors=True)
+    keys, flips = edge_labels(dem, err)
+    flips = np.asarray(flips, dtype=bool)
+    incidence = np.zeros((len(keys), dem.num_detectors), dtype=int)
+    for i, key in enumerate(keys):
+        incidence[i, list(key)] = 1
+    # the labelled edges reproduce the detection events exactly
+    assert np.array_equal((flips.astype(int) @ incidence) % 2 == 1, det)
+    assert len(set(keys)) == len(keys) and all(list(k) == sorted(k) for k in keys)
+    ### END HIDDEN TESTS
+    """),
+    md(r"""
+    **Q2 (3 points).** On validation shots you measured, for several thresholds, the number of logical errors of
+    pre-decoder + matching and the fraction of detection events removed; matching alone made `baseline` errors. Write
+    `pick_threshold(thresholds, errors, removed, baseline)`: among the thresholds whose errors exceed the baseline by at
+    most $2\sqrt{\text{baseline}}$ (two standard errors of a count), return the one that removes the largest fraction
+    (ties: the smaller threshold); `None` if there is none.
+    """),
+    answer("pick_threshold", r"""
+    def pick_threshold(thresholds, errors, removed, baseline):
+        ### BEGIN SOLUTION
+        best = None
+        for t, k, r in sorted(zip(thresholds, errors, removed)):
+            if k - baseline <= 2 * math.sqrt(baseline) and (best is None or r > best[1]):
+                best = (t, r)
+        return None if best is None else best[0]
+        ### END SOLUTION
+    """),
+    tests("test_pick_threshold", 3, r"""
+    # the lesson's d = 5, p = 0.003 measurements: 352 errors for matching alone
+    assert pick_threshold([0.5, 0.9], [554, 355], [0.683, 0.395], 352) == 0.9
+    assert pick_threshold([0.5], [554], [0.683], 352) is None
+    ### BEGIN HIDDEN TESTS
+    assert pick_threshold([0.9, 0.8, 0.5], [355, 367, 554], [0.395, 0.569, 0.683], 352) == 0.8
+    assert pick_threshold([0.7, 0.6], [100, 100], [0.5, 0.5], 100) == 0.6
+    assert pick_threshold([0.9, 0.95], [95, 120], [0.3, 0.1], 100) == 0.9   # fewer errors than baseline is fine
+    assert pick_threshold([0.6, 0.7], [121, 120], [0.6, 0.5], 100) == 0.7   # 20 = 2√100 is allowed, 21 is not
+    ### END HIDDEN TESTS
+    """),
+    md(r"""
+    **Q3 (3 points, graded by your teacher).** In lesson 09 the pre-decoder labels a candidate correctly about 90 % of
+    the time, yet with threshold 0.5 it makes the logical error rate 57 % worse, and with threshold 0.9 it only matches
+    matching alone. Explain both facts, say what a pre-decoder is for if it cannot beat matching here, and propose one
+    change to its training target or evaluation that would make it better.
+    """),
+    written("predecoder_costs", 3, r"""
+    Model answer. The costs are asymmetric: a wrong removal hands matching a syndrome with a hole in it, and the
+    correction built from it usually flips the observable (a logical error), whereas a missed removal costs nothing,
+    because matching still sees the pair and decodes it as it would have. A 10 % error rate on the many candidates with
+    lit neighbours (score about 0.69) is therefore far too many; only the confident, isolated pairs (score about 0.92) are
+    safe, and for those matching was already right, so the best case is "no change" (0.00355 vs 0.00352). The
+    pre-decoder is for speed and bandwidth: it removed 39.5 % of detection events at no measurable cost, shrinking the
+    problem a real-time global decoder must solve every round (and in hardware it can run locally, next to the qubits).
+    Improvements: train on the pipeline's objective (does the final prediction, pre-decoder plus matching, flip the
+    observable?) or weight false removals much more than missed ones; label up to stabilizer equivalence instead of
+    "this exact edge flipped"; pick the threshold on a validation set by the logical error rate (Q2); give the network a
+    larger window (several rounds, edge weights) so it can also remove weight-two chains.
+    Rubric (3 points): 1 point for the asymmetric cost of false versus missed removals; 1 point for why the best case is
+    "unchanged" (matching already handles isolated pairs) and that the gain is the fraction of events removed (speed,
+    latency, bandwidth); 1 point for one concrete, sound change to the target or the evaluation.
+    """),
+]
+
+
+def build_units_8_9() -> None:
+    """``build_notebooks.py 8 9`` writes only the notebooks of units 8 and 9."""
+    save_fresh(ROOT / "practice" / "08-correlated-matching-practice.ipynb", PRACTICE_8)
+    save_fresh(ROOT / "practice" / "09-neural-predecoder-practice.ipynb", PRACTICE_9)
+    save(ROOT / "assignments" / "correlated-matching" / "correlated-matching.ipynb", A8)
+    save(ROOT / "assignments" / "neural-predecoder" / "neural-predecoder.ipynb", A9)
+
+
 def main() -> None:
     save(ROOT / "practice" / "01-repetition-practice.ipynb", PRACTICE_1)
     save(ROOT / "practice" / "02-surface-code-practice.ipynb", PRACTICE_2)
@@ -1966,6 +2595,7 @@ def main() -> None:
     save(ROOT / "assignments" / "neural-decoder" / "neural-decoder.ipynb", A4)
     save(ROOT / "assignments" / "decoder-cup-prep" / "decoder-cup-prep.ipynb", A5)
     build_units_6_7()
+    build_units_8_9()
 
 
 def build_units_6_7() -> None:
@@ -1981,5 +2611,11 @@ if __name__ == "__main__":
 
     if sys.argv[1:] == ["6", "7"]:
         build_units_6_7()
+    elif sys.argv[1:] == ["8", "9"]:
+        build_units_8_9()
     else:
         main()
+    if not sys.argv[1:] or sys.argv[1:] == ["exams"]:  # the Exams unit's written papers: tools/build_exam_papers.py
+        import build_exam_papers
+
+        build_exam_papers.main()

@@ -2881,3 +2881,7 @@ def main(units: list[str]) -> None:
 
 if __name__ == "__main__":
     main(sys.argv[1:])
+    if not sys.argv[1:] or "exams" in sys.argv[1:]:  # the Exams unit's written papers: tools/build_exam_papers.py
+        import build_exam_papers
+
+        build_exam_papers.main()

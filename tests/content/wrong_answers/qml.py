@@ -86,3 +86,8 @@ WRONG = {
 from tests.content.test_qml_units_6_7 import ASSIGNMENT_WRONG as _UNITS_6_7  # noqa: E402
 
 WRONG.update(_UNITS_6_7)
+
+# The Exams unit's written papers keep their wrong answers beside their tests (tests/content/test_semester.py).
+from tests.content.test_semester import EXAM_WRONG as _EXAMS  # noqa: E402
+
+WRONG.update(_EXAMS["qml"])
