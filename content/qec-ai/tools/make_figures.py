@@ -574,8 +574,107 @@ def predecoder(numbers: dict) -> None:
     numbers["predecoder"] = out
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# Unit 10: a recurrent decoder in the spirit of AlphaQubit (a small GRU, CPU only)
+# ---------------------------------------------------------------------------------------------------------------
+REC = {"d": 3, "rounds": 5, "p": 0.005, "train_shots": 200_000, "test_shots": 100_000, "epochs": 5, "hidden": 64,
+       "batch": 1000, "lr": 3e-3}
+
+
+def round_layout(circuit):
+    """(step, slot) of every detector: the round it belongs to (from its time coordinate) and which stabilizer it
+    watches (its place among the distinct (x, y) detector coordinates), so detection events become a sequence."""
+    coords = circuit.get_detector_coordinates()
+    xy = sorted({tuple(v[:2]) for v in coords.values()})
+    ts = sorted({v[2] for v in coords.values()})
+    step = np.array([ts.index(coords[k][2]) for k in range(circuit.num_detectors)])
+    slot = np.array([xy.index(tuple(coords[k][:2])) for k in range(circuit.num_detectors)])
+    return step, slot
+
+
+def as_sequence(det, step, slot):
+    """Detection events (shots, detectors) as a float array (shots, steps, stabilizers), zeros where a
+    stabilizer has no detector in that step (the X-checks in the first and the last step of a Z memory)."""
+    x = np.zeros((len(det), step.max() + 1, slot.max() + 1), dtype=np.float32)
+    x[:, step, slot] = det
+    return x
+
+
+def recurrent(numbers: dict) -> None:
+    """Lesson 10: a GRU reads a d = 3 rotated surface-code memory's detection events round by round and predicts
+    the logical flip; compared with PyMatching on the same test shots (binomial error bars, paired counts)."""
+    import pymatching
+    import torch
+
+    torch.set_num_threads(1)
+    c = REC
+    circuit = qec.surface_code_circuit(c["d"], c["p"], rounds=c["rounds"])
+    step, slot = round_layout(circuit)
+    det, obs = circuit.compile_detector_sampler(seed=1001).sample(c["train_shots"], separate_observables=True)
+    det_t, obs_t = circuit.compile_detector_sampler(seed=2002).sample(c["test_shots"], separate_observables=True)
+    matcher = pymatching.Matching.from_detector_error_model(circuit.detector_error_model(decompose_errors=True))
+    wrong_m = np.any(matcher.decode_batch(det_t) != obs_t, axis=1)
+
+    class GRUDecoder(torch.nn.Module):
+        def __init__(self, n_in: int, hidden: int):
+            super().__init__()
+            self.gru = torch.nn.GRU(n_in, hidden, batch_first=True)
+            self.head = torch.nn.Linear(hidden, 1)
+
+        def forward(self, x):
+            h, _ = self.gru(x)
+            return self.head(h[:, -1])
+
+    torch.manual_seed(0)
+    model = GRUDecoder(int(slot.max() + 1), c["hidden"])
+    opt = torch.optim.Adam(model.parameters(), c["lr"])
+    x, y = torch.tensor(as_sequence(det, step, slot)), torch.tensor(obs[:, :1].astype(np.float32))
+    x_test = torch.tensor(as_sequence(det_t, step, slot))
+    gen = torch.Generator().manual_seed(0)
+    n = c["test_shots"]
+
+    def scored(wrong) -> dict:
+        k = int(wrong.sum())
+        return {"errors": k, "p_L": k / n, "sigma": float(np.sqrt(k / n * (1 - k / n) / n))}
+
+    per_epoch = []
+    for _ in range(c["epochs"]):
+        perm = torch.randperm(c["train_shots"], generator=gen)
+        for i in range(0, c["train_shots"], c["batch"]):
+            idx = perm[i:i + c["batch"]]
+            loss = torch.nn.functional.binary_cross_entropy_with_logits(model(x[idx]), y[idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        with torch.no_grad():
+            wrong_g = np.any((model(x_test) > 0).numpy() != obs_t, axis=1)
+        per_epoch.append(scored(wrong_g))
+    b, k = int((wrong_m & ~wrong_g).sum()), int((wrong_g & ~wrong_m).sum())
+    numbers["recurrent"] = {
+        **c, "detectors": circuit.num_detectors, "steps": int(step.max() + 1), "stabilizers": int(slot.max() + 1),
+        "parameters": sum(p.numel() for p in model.parameters()),
+        "never_flipped": scored(obs_t[:, 0]), "matching": scored(wrong_m), "gru": per_epoch[-1], "per_epoch": per_epoch,
+        "only_matching_wrong": b, "only_gru_wrong": k, "both_wrong": int((wrong_g & wrong_m).sum()),
+        "mcnemar_z": float((k - b) / np.sqrt(b + k)),
+    }
+    fig, ax = plt.subplots()
+    epochs = np.arange(1, c["epochs"] + 1)
+    ax.errorbar(epochs, [e["p_L"] for e in per_epoch], yerr=[e["sigma"] for e in per_epoch], marker="o", capsize=3,
+                label=f"GRU ({numbers['recurrent']['parameters']} parameters)")
+    m = numbers["recurrent"]["matching"]
+    ax.axhline(m["p_L"], color="C1", label="PyMatching")
+    ax.axhspan(m["p_L"] - m["sigma"], m["p_L"] + m["sigma"], color="C1", alpha=0.3)
+    ax.set_xticks(epochs)
+    ax.set_xlabel("training epochs (200 000 shots each)")
+    ax.set_ylabel("logical error rate (100 000 test shots)")
+    ax.set_title(f"d = 3, {c['rounds']} rounds, p = {c['p']}: recurrent decoder vs matching")
+    ax.legend()
+    save(fig, "recurrent-decoder.svg")
+
+
 PARTS = {"by_hand": by_hand, "suppression": suppression,  # units 6-7: runnable on their own
          "correlated": correlated, "predecoder": predecoder}  # units 8-9
+PARTS["recurrent"] = recurrent  # unit 10
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -601,6 +700,7 @@ def main(argv: list[str] | None = None) -> None:
     suppression(numbers)
     correlated(numbers)
     predecoder(numbers)
+    recurrent(numbers)
     (FIG / "numbers.json").write_text(json.dumps(numbers, indent=1) + "\n")
     print(json.dumps(numbers, indent=1))
 
