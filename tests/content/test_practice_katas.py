@@ -382,3 +382,6 @@ WRONG.update(_QEC_6_7_WRONG)
 from tests.content.test_qml_units_6_7 import WRONG as _QML_6_7_WRONG  # noqa: E402
 
 WRONG.update(_QML_6_7_WRONG)
+from tests.content.test_qml_units_8_9 import WRONG as _QML_8_9_WRONG  # noqa: E402
+
+WRONG.update(_QML_8_9_WRONG)

@@ -2479,6 +2479,7 @@ from qiskit.quantum_info import SparsePauliOp, Statevector
             expect(max_frequency(0.5 + 0.1 * np.cos(2 * x_grid) + 0.4 * np.sin(x_grid)) == 2,
                    "0.5 + 0.1 cos 2x + 0.4 sin x: the largest frequency is 2, not the strongest",
                    "0.5 + 0.1 cos 2x + 0.4 sin x：最大频率是 2，而不是最强的那个")
+            expect(max_frequency(np.cos(3 * x_grid)) == 3, "cos 3x alone: frequency 3", "只有 cos 3x：频率为 3")
             expect(max_frequency(np.full(60, 0.3)) == 0, "a constant has no frequency above 0", "常数没有大于 0 的频率")
             for L, r in fourier.items():
                 with torch.no_grad():

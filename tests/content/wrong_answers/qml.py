@@ -87,6 +87,11 @@ from tests.content.test_qml_units_6_7 import ASSIGNMENT_WRONG as _UNITS_6_7  # n
 
 WRONG.update(_UNITS_6_7)
 
+# Units 8-9 likewise (tests/content/test_qml_units_8_9.py).
+from tests.content.test_qml_units_8_9 import ASSIGNMENT_WRONG as _UNITS_8_9  # noqa: E402
+
+WRONG.update(_UNITS_8_9)
+
 # The Exams unit's written papers keep their wrong answers beside their tests (tests/content/test_semester.py).
 from tests.content.test_semester import EXAM_WRONG as _EXAMS  # noqa: E402
 
