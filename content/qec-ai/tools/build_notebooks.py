@@ -2583,6 +2583,327 @@ def build_units_8_9() -> None:
     save(ROOT / "assignments" / "neural-predecoder" / "neural-predecoder.ipynb", A9)
 
 
+# ----------------------------------------------------------------------------------------------------------------
+# Unit 10: a recurrent decoder in the spirit of AlphaQubit (exercises written here: saved fresh)
+# ----------------------------------------------------------------------------------------------------------------
+PRACTICE_10 = [
+    md(r"""
+    # Practice: a recurrent decoder versus matching
+
+    A $d = 3$ rotated surface-code memory of 5 rounds at $p = 0.005$. You turn its detection events into a sequence
+    of rounds, write the forward pass of a small GRU that reads them, train it for a few seconds and compare it with
+    PyMatching on the same test shots. Cells starting with `# Self-check` print ✓ when the result is right.
+    """),
+    code(r"""
+    import numpy as np
+    import torch
+    from liangzhi_checks.qec import logical_error_rate, matching_decoder, surface_code_circuit
+
+    torch.set_num_threads(1)
+    D, ROUNDS, P = 3, 5, 0.005
+    circuit = surface_code_circuit(D, P, rounds=ROUNDS)
+    coords = circuit.get_detector_coordinates()   # detector -> (x, y, t)
+    print(circuit.num_detectors, "detectors; the first three:", [coords[k] for k in range(3)])
+    """),
+    *kata(
+        "recurrent-layout",
+        r"""
+        ### Exercise 1: detection events as a sequence of rounds
+
+        Write `round_layout(circuit)` returning two integer numpy arrays of length `circuit.num_detectors`:
+        `step[k]`, the position of detector $k$'s time coordinate among the circuit's distinct time coordinates
+        (sorted), and `slot[k]`, the position of its $(x, y)$ among the distinct $(x, y)$ pairs (sorted): which
+        stabilizer it watches. With them, `as_sequence` below turns events of shape `(shots, detectors)` into
+        `(shots, steps, stabilizers)`, with zeros where a stabilizer has no detector in a step.
+
+        Write your code in the cell below, then run the self-check after it.
+
+        <details><summary>Hint 1</summary>
+
+        `circuit.get_detector_coordinates()` maps each detector to `[x, y, t]`. Collect the sets of `t` and of
+        `(x, y)`, sort them, and look each detector up in the sorted lists.
+
+        <details><summary>Hint 2</summary>
+
+        `ts = sorted({c[2] for c in coords.values()})`, `xy = sorted({tuple(c[:2]) for c in coords.values()})`, then
+        `ts.index(coords[k][2])` and `xy.index(tuple(coords[k][:2]))` for `k` in `range(circuit.num_detectors)`.
+        Do not assume 8 detectors per round: the first and the last step have only the 4 $Z$-checks.
+
+        </details>
+
+        </details>
+        """,
+        r'''
+        def round_layout(circuit):
+            """(step, slot) of every detector: its round and its stabilizer."""
+            # YOUR CODE HERE
+            raise NotImplementedError
+        ''',
+        r'''
+        def round_layout(circuit):
+            """(step, slot) of every detector: its round and its stabilizer."""
+            coords = circuit.get_detector_coordinates()
+            ts = sorted({c[2] for c in coords.values()})
+            xy = sorted({tuple(c[:2]) for c in coords.values()})
+            step = np.array([ts.index(coords[k][2]) for k in range(circuit.num_detectors)])
+            slot = np.array([xy.index(tuple(coords[k][:2])) for k in range(circuit.num_detectors)])
+            return step, slot
+        ''',
+        r"""
+        # Self-check (exercise 1)
+        from liangzhi_checks.katas import check, expect
+
+        def as_sequence(det, step, slot):
+            x = np.zeros((len(det), step.max() + 1, slot.max() + 1), dtype=np.float32)
+            x[:, step, slot] = det
+            return x
+
+        def _test():
+            for d, rounds in ((3, 5), (3, 2), (5, 3)):
+                c = surface_code_circuit(d, P, rounds=rounds)
+                step, slot = (np.asarray(a) for a in round_layout(c))
+                expect(step.shape == slot.shape == (c.num_detectors,), "one step and one slot per detector",
+                       "每个探测器各有一个 step 和一个 slot")
+                expect(step.max() + 1 == rounds + 1, f"d = {d}, {rounds} rounds: expected {rounds + 1} steps "
+                       "(the rounds and the final data measurement)", f"d = {d}、{rounds} 轮：应有 {rounds + 1} 步"
+                       "（各轮加上最后的数据测量）")
+                expect(slot.max() + 1 == d * d - 1, f"d = {d}: expected d² - 1 stabilizers",
+                       f"d = {d}：应有 d² - 1 个稳定子")
+                expect(len(set(zip(step.tolist(), slot.tolist()))) == c.num_detectors,
+                       "two detectors share a (step, slot): they would overwrite each other",
+                       "有两个探测器共用一个 (step, slot)：它们会互相覆盖")
+                expect(np.bincount(step).tolist() == [(d * d - 1) // 2] + [d * d - 1] * (rounds - 1) + [(d * d - 1) // 2],
+                       "the first and the last step hold only the Z-checks", "第一步和最后一步只有 Z 校验")
+                coords = c.get_detector_coordinates()
+                same = [k for k in range(c.num_detectors) if slot[k] == slot[0]]
+                expect(all(coords[k][:2] == coords[0][:2] for k in same), "a slot must be one stabilizer (one (x, y))",
+                       "一个 slot 必须对应一个稳定子（一个 (x, y)）")
+            c = surface_code_circuit(3, 0.0, rounds=5)
+            step, slot = (np.asarray(a) for a in round_layout(c))
+            x = as_sequence(np.ones((1, c.num_detectors), dtype=bool), step, slot)
+            expect(x.shape == (1, 6, 8) and x.sum() == c.num_detectors, "as_sequence should give (1, 6, 8)",
+                   "as_sequence 应得到 (1, 6, 8)")
+
+        check('Exercise 1 · round_layout', _test)
+        """,
+    ),
+    *kata(
+        "recurrent-forward",
+        r"""
+        ### Exercise 2: the forward pass of a GRU decoder
+
+        `GRUDecoder` below has a `torch.nn.GRU` (with `batch_first=True`: input `(batch, steps, stabilizers)`) and a
+        linear `head` from the hidden state to one number. Write its `forward(x)`: run the GRU over the steps and apply
+        `head` to the hidden state **after the last step**, returning logits of shape `(batch, 1)` (no sigmoid: the
+        loss `binary_cross_entropy_with_logits` applies it).
+
+        Write your code in the cell below, then run the self-check after it.
+
+        <details><summary>Hint 1</summary>
+
+        `self.gru(x)` returns a pair: the hidden states of every step, shape `(batch, steps, hidden)`, and the last
+        hidden state of each layer, shape `(layers, batch, hidden)`.
+
+        <details><summary>Hint 2</summary>
+
+        `h, _ = self.gru(x)` then `return self.head(h[:, -1])`. `h[:, 0]` would read the first round only, and a
+        sigmoid here would be applied twice by the loss.
+
+        </details>
+
+        </details>
+        """,
+        r'''
+        class GRUDecoder(torch.nn.Module):
+            def __init__(self, n_stabilizers, hidden=64):
+                super().__init__()
+                self.gru = torch.nn.GRU(n_stabilizers, hidden, batch_first=True)
+                self.head = torch.nn.Linear(hidden, 1)
+
+            def forward(self, x):
+                # YOUR CODE HERE
+                raise NotImplementedError
+        ''',
+        r'''
+        class GRUDecoder(torch.nn.Module):
+            def __init__(self, n_stabilizers, hidden=64):
+                super().__init__()
+                self.gru = torch.nn.GRU(n_stabilizers, hidden, batch_first=True)
+                self.head = torch.nn.Linear(hidden, 1)
+
+            def forward(self, x):
+                h, _ = self.gru(x)
+                return self.head(h[:, -1])
+        ''',
+        r"""
+        # Self-check (exercise 2)
+        from liangzhi_checks.katas import check, expect
+
+        def _test():
+            torch.manual_seed(1)
+            model = GRUDecoder(8, hidden=16)
+            x = torch.bernoulli(torch.full((5, 6, 8), 0.2))
+            with torch.no_grad():
+                out = model(x)
+                expect(tuple(out.shape) == (5, 1), f"expected logits of shape (5, 1), got {tuple(out.shape)}",
+                       f"logit 的形状应为 (5, 1)，实际为 {tuple(out.shape)}")
+                _, h_n = model.gru(x)
+                expect(torch.allclose(out, model.head(h_n[-1]), atol=1e-6),
+                       "the head should read the GRU's hidden state after the last step, with no sigmoid",
+                       "head 应读取 GRU 在最后一步之后的隐藏状态，且不要加 sigmoid")
+                y = x.clone()
+                y[:, -1] = 1 - y[:, -1]
+                expect(not torch.allclose(model(y), out), "the last step's events must change the prediction",
+                       "最后一步的探测事件必须能改变预测")
+                short = model(x[:, :3])
+                expect(tuple(short.shape) == (5, 1), "it should work for any number of steps",
+                       "对任意步数都应能运行")
+
+        check('Exercise 2 · GRUDecoder.forward', _test)
+        """,
+    ),
+    md(r"""
+    ## Train it and compare with matching on the same shots
+
+    Run this after both exercises: 60 000 training shots, 4 epochs (a few seconds on one core), then
+    20 000 test shots decoded by the GRU and by PyMatching. The lesson's run used 200 000 shots and 5 epochs; compare
+    your numbers with its table, and with the error bars: is the gap larger than chance?
+    """),
+    code(r"""
+    try:
+        step, slot = (np.asarray(a) for a in round_layout(circuit))
+        det, obs = circuit.compile_detector_sampler(seed=1).sample(60_000, separate_observables=True)
+        det_t, obs_t = circuit.compile_detector_sampler(seed=2).sample(20_000, separate_observables=True)
+        x, y = torch.tensor(as_sequence(det, step, slot)), torch.tensor(obs[:, :1].astype(np.float32))
+        torch.manual_seed(0)
+        model = GRUDecoder(int(slot.max() + 1))
+        opt = torch.optim.Adam(model.parameters(), 1e-2)
+        for epoch in range(4):
+            perm = torch.randperm(len(x))
+            for i in range(0, len(x), 500):
+                idx = perm[i:i + 500]
+                loss = torch.nn.functional.binary_cross_entropy_with_logits(model(x[idx]), y[idx])
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+        with torch.no_grad():
+            gru = (model(torch.tensor(as_sequence(det_t, step, slot))) > 0).numpy()
+        n = len(obs_t)
+        for name, pred in (("GRU", gru), ("PyMatching", matching_decoder(circuit)(det_t)),
+                           ("never flipped", np.zeros_like(obs_t))):
+            r = logical_error_rate(pred, obs_t)
+            print(f"{name:>13}: p_L = {r:.4f} ± {np.sqrt(r * (1 - r) / n):.4f}")
+    except NotImplementedError:
+        print("finish exercises 1 and 2 first")
+    """),
+]
+
+A10 = [
+    md(r"""
+    # Assignment: what a recurrent decoder reads
+
+    Fill in every cell that says `YOUR CODE HERE` (delete the `raise NotImplementedError()` line). Visible tests run
+    when you execute the cell below your answer; hidden tests check more when you submit. Points: 10 (7 autograded,
+    3 written).
+    """),
+    locked("recurrent_imports", r"""
+    import math
+
+    import numpy as np
+    """),
+    md(r"""
+    **Q1 (3 points).** The practice fed the network *detection events*. A device reports the raw stabilizer
+    measurements $m_{r,s}$ (round $r = 0 \dots R-1$, stabilizer $s$), and AlphaQubit reads both. Write
+    `events_from_measurements(m)`: for an integer or boolean array of shape `(shots, rounds, stabilizers)` return the
+    boolean array of the same shape with $e_{0,s} = m_{0,s}$ (the qubits start in a known state: a first result of 1 is
+    already an event) and $e_{r,s} = m_{r,s} \oplus m_{r-1,s}$ for $r \ge 1$.
+    """),
+    answer("events_from_measurements", r"""
+    def events_from_measurements(m):
+        ### BEGIN SOLUTION
+        m = np.asarray(m).astype(bool)
+        e = m.copy()
+        e[:, 1:] = m[:, 1:] ^ m[:, :-1]
+        return e
+        ### END SOLUTION
+    """),
+    tests("test_events_from_measurements", 3, r"""
+    m = np.array([[[0, 1], [0, 1], [1, 1], [1, 0]]])
+    e = events_from_measurements(m)
+    assert np.asarray(e).shape == (1, 4, 2), np.asarray(e).shape
+    assert np.asarray(e).astype(int).tolist() == [[[0, 1], [0, 0], [1, 0], [0, 1]]], np.asarray(e).astype(int).tolist()
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(5)
+    m = rng.integers(0, 2, size=(50, 7, 8))
+    e = np.asarray(events_from_measurements(m)).astype(bool)
+    assert e.dtype == bool and e.shape == m.shape
+    assert (e[:, 0] == m[:, 0].astype(bool)).all()
+    assert (np.cumsum(e, axis=1) % 2 == m).all()   # the events integrate back to the measurements
+    assert np.asarray(events_from_measurements(m.astype(bool))).astype(bool).tolist() == e.tolist()
+    ### END HIDDEN TESTS
+    """),
+    md(r"""
+    **Q2 (4 points).** AlphaQubit also reads **soft** measurements: the analogue signal $z$ of a readout, not only the
+    bit. Model it as $z \sim \mathcal N(-1, \sigma^2)$ when the qubit was in $\lvert 0\rangle$ and
+    $z \sim \mathcal N(+1, \sigma^2)$ when it was in $\lvert 1\rangle$, both equally likely a priori. Write
+    `prob_one(z, sigma)`: the posterior probability that the qubit was in $\lvert 1\rangle$ given $z$ (it should work on
+    numbers and on numpy arrays). The hard bit is `z > 0`; the network gets the probability instead, so it can trust a
+    readout near $z = 0$ less.
+    """),
+    answer("prob_one", r"""
+    def prob_one(z, sigma):
+        ### BEGIN SOLUTION
+        z = np.asarray(z, dtype=float)
+        return 1 / (1 + np.exp(-2 * z / sigma**2))
+        ### END SOLUTION
+    """),
+    tests("test_prob_one", 4, r"""
+    assert abs(float(prob_one(0.0, 0.5)) - 0.5) < 1e-12
+    assert abs(float(prob_one(0.3, 1.0)) - 1 / (1 + math.exp(-0.6))) < 1e-9
+    ### BEGIN HIDDEN TESTS
+    z = np.linspace(-3, 3, 13)
+    for sigma in (0.3, 0.7, 1.5):
+        p = np.asarray(prob_one(z, sigma), dtype=float)
+        assert p.shape == z.shape
+        # Bayes with the two Gaussian likelihoods
+        l1, l0 = np.exp(-((z - 1) ** 2) / (2 * sigma**2)), np.exp(-((z + 1) ** 2) / (2 * sigma**2))
+        assert np.allclose(p, l1 / (l0 + l1), atol=1e-9), (sigma, p)
+    assert abs(float(prob_one(-0.2, 0.5)) + float(prob_one(0.2, 0.5)) - 1) < 1e-12
+    assert 0.5 < float(prob_one(0.05, 2.0)) < 0.52   # a noisy readout near 0 is barely informative
+    ### END HIDDEN TESTS
+    """),
+    md(r"""
+    **Q3 (3 points, graded by your teacher).** In the lesson the small GRU loses to PyMatching on the same test shots.
+    A classmate concludes that "neural decoders do not work". Give two reasons why this experiment cannot support that
+    conclusion, and two things AlphaQubit does that this GRU does not, saying for each why it helps on a real device.
+    """),
+    written("recurrent_honest", 3, r"""
+    Model answer. The experiment shows that *this* network, trained for well under a minute on 200 000 shots of a
+    simulated device whose noise model matching knows exactly, is worse than matching; it does not show that neural
+    decoders cannot win. (1) Matching is given the true detector error model here, so it is near-optimal for this
+    noise; a learned decoder can only gain where the model is wrong or incomplete (correlations, leakage, drift), as in
+    unit 4. (2) The network is tiny (about 14 000 parameters) and saw 200 000 shots for half a minute; its test error has
+    levelled off for this size and data, while AlphaQubit-type models use far larger networks and training sets
+    (hundreds of millions of simulated shots). (3) One
+    distance, one p and one seed: no scan, no tuned hyper-parameters. What AlphaQubit adds: pretraining on large
+    amounts of simulated data, then fine-tuning on a limited amount of the device's own data, so it learns the real
+    noise that no model captures; soft readouts (posterior probabilities from the analogue signal) instead of hard
+    bits, which carry the readout's confidence; leakage information as an extra input; a transformer-style recurrent
+    core over the stabilizer layout, with an ensemble of models. Rubric: 1 point for two valid reasons the comparison
+    does not support the conclusion (matching knows the true model; network size, data and training time); 1 point
+    for two correct AlphaQubit ingredients; 1 point for saying why each helps on hardware (real noise is not the
+    simulated model; soft and leakage information is lost in hard bits). No point for "the GRU needs more epochs"
+    alone without the role of the noise model.
+    """),
+]
+
+
+def build_unit_10() -> None:
+    """``build_notebooks.py 10`` writes only the notebooks of unit 10."""
+    save_fresh(ROOT / "practice" / "10-recurrent-decoder-practice.ipynb", PRACTICE_10)
+    save(ROOT / "assignments" / "recurrent-decoder" / "recurrent-decoder.ipynb", A10)
+
+
 def main() -> None:
     save(ROOT / "practice" / "01-repetition-practice.ipynb", PRACTICE_1)
     save(ROOT / "practice" / "02-surface-code-practice.ipynb", PRACTICE_2)
@@ -2596,6 +2917,7 @@ def main() -> None:
     save(ROOT / "assignments" / "decoder-cup-prep" / "decoder-cup-prep.ipynb", A5)
     build_units_6_7()
     build_units_8_9()
+    build_unit_10()
 
 
 def build_units_6_7() -> None:
@@ -2613,6 +2935,8 @@ if __name__ == "__main__":
         build_units_6_7()
     elif sys.argv[1:] == ["8", "9"]:
         build_units_8_9()
+    elif sys.argv[1:] == ["10"]:
+        build_unit_10()
     else:
         main()
     if not sys.argv[1:] or sys.argv[1:] == ["exams"]:  # the Exams unit's written papers: tools/build_exam_papers.py
