@@ -75,3 +75,8 @@ WRONG.update(_UNITS_6_7)
 from tests.content.test_semester import EXAM_WRONG as _EXAMS  # noqa: E402
 
 WRONG.update(_EXAMS["qec-ai"])
+
+# Units 8-9 likewise (tests/content/test_qec_units_8_9.py).
+from tests.content.test_qec_units_8_9 import ASSIGNMENT_WRONG as _UNITS_8_9  # noqa: E402
+
+WRONG.update(_UNITS_8_9)
