@@ -463,13 +463,67 @@ def baseline(numbers: dict) -> None:
     save(fig, "classical-baseline.svg")
 
 
+def noise(numbers: dict) -> None:
+    """Unit 10: practice 10's own cells (transpiling, a hand-written noise model, readout mitigation, ZNE)."""
+    env: dict = {}
+    printed = _run(nb.SIM + nb.MOONS + nb.NOISE_SETUP, env)
+    printed += _run(nb.NOISE_DEVICE, env) + _run(nb.NOISE_MODEL, env)
+    printed += _run(nb.NOISE_MITIGATE, env) + _run(nb.NOISE_ZNE, env)
+    classify, readout, zne = env["classify"], env["readout"], env["zne"]
+    numbers["noise"] = {
+        "exact_accuracy": env["exact_accuracy"],
+        "transpiled": {k: {m: list(v) for m, v in d.items()} for k, d in env["transpiled"].items()},
+        "device_ops": {k: v for k, v in env["device"].count_ops().items() if k not in ("measure", "barrier")},
+        "rates": {"p1": env["P1"], "p2": env["P2"], "read01": env["P_READ"][0], "read10": env["P_READ"][1]},
+        "shots": env["SHOTS"],
+        "seeds": len(env["SEEDS"]),
+        "accuracy": {str(s): list(v) for s, v in classify.items()},
+        "readout_mitigated": {str(s): list(v) for s, v in readout.items()},
+        "confusion": env["confusion"].tolist(),
+        "zne": {
+            "ideal": env["z_ideal"],
+            "raw": zne[1]["raw"],
+            "readout": zne[1]["readout"],
+            "folded": {str(f): zne[f]["readout"] for f in zne},
+            "linear": env["z_linear"],
+            "richardson": env["z_richardson"],
+            "shots": env["ZNE_SHOTS"],
+        },
+        "printed": printed.splitlines(),
+    }
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.8))
+    scales = [s for s in classify if s]
+    ax1.axhline(classify[0][0], color="k", ls="--", lw=0.8, label=f"noiseless, {env['SHOTS']} shots")
+    ax1.errorbar(scales, [classify[s][0] for s in scales], [classify[s][1] for s in scales], fmt="o-",
+                 capsize=3, label="noise model × scale")
+    ax1.errorbar(list(readout), [v[0] for v in readout.values()], [v[1] for v in readout.values()], fmt="s",
+                 capsize=3, label="readout mitigated")
+    ax1.set_xscale("log", base=2)
+    ax1.set_xlabel("noise scale (all error rates × scale)")
+    ax1.set_ylabel(f"test accuracy (mean ± s.e., {len(env['SEEDS'])} seeds)")
+    ax1.set_title("unit 3's VQC on the simulated device")
+    ax1.legend(fontsize=7)
+    factors = sorted(zne)
+    ax2.plot(factors, [zne[f]["readout"] for f in factors], "o", label="CNOTs folded, readout mitigated")
+    line = np.linspace(0, 5, 50)
+    ax2.plot(line, np.polyval(np.polyfit(factors, [zne[f]["readout"] for f in factors], 1), line), "-", lw=0.8,
+             label=f"linear extrapolation: {env['z_linear']:.3f}")
+    ax2.plot([1], [zne[1]["raw"]], "x", color="C3", label=f"measured: {zne[1]['raw']:.3f}")
+    ax2.axhline(env["z_ideal"], color="k", ls="--", lw=0.8, label=f"noiseless: {env['z_ideal']:.3f}")
+    ax2.set_xlabel("CNOT noise factor")
+    ax2.set_ylabel(r"$\langle Z_0\rangle$, first test point")
+    ax2.set_title("zero-noise extrapolation")
+    ax2.legend(fontsize=7)
+    save(fig, "noise.svg")
+
+
 def main(parts: list[str]) -> None:
     """Everything, or only the named parts (``make_figures.py kernels barren``), merged into numbers.json."""
     FIG.mkdir(parents=True, exist_ok=True)
     if parts:
         numbers = json.loads((FIG / "numbers.json").read_text())
         for part in parts:
-            {"kernels": kernels, "barren": barren, "reupload": reupload, "baseline": baseline}[part](numbers)
+            {"kernels": kernels, "barren": barren, "reupload": reupload, "baseline": baseline, "noise": noise}[part](numbers)
         (FIG / "numbers.json").write_text(json.dumps(numbers, indent=1) + "\n")
         print(json.dumps({p: numbers[p] for p in parts}, indent=1))
         return
@@ -486,6 +540,7 @@ def main(parts: list[str]) -> None:
     barren(numbers)
     reupload(numbers)
     baseline(numbers)
+    noise(numbers)
     (FIG / "numbers.json").write_text(json.dumps(numbers, indent=1) + "\n")
     print(json.dumps(numbers, indent=1))
 
