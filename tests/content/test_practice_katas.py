@@ -388,3 +388,6 @@ WRONG.update(_QML_8_9_WRONG)
 from tests.content.test_qec_units_8_9 import WRONG as _QEC_8_9_WRONG  # noqa: E402
 
 WRONG.update(_QEC_8_9_WRONG)
+from tests.content.test_qec_unit_10 import WRONG as _QEC_10_WRONG  # noqa: E402
+
+WRONG.update(_QEC_10_WRONG)

@@ -80,3 +80,8 @@ WRONG.update(_EXAMS["qec-ai"])
 from tests.content.test_qec_units_8_9 import ASSIGNMENT_WRONG as _UNITS_8_9  # noqa: E402
 
 WRONG.update(_UNITS_8_9)
+
+# Unit 10 keeps its assignment's wrong answers beside its own tests (tests/content/test_qec_unit_10.py).
+from tests.content.test_qec_unit_10 import ASSIGNMENT_WRONG as _UNIT_10  # noqa: E402
+
+WRONG.update(_UNIT_10)

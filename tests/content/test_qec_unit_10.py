@@ -1,0 +1,296 @@
+"""QEC unit 10 (a recurrent decoder in the spirit of AlphaQubit): every number lesson 10 quotes is the one
+tools/make_figures.py recurrent saved in lessons/figures/numbers.json (in both languages), the derived numbers
+(binomial error bars, the paired McNemar statistic, the parameter count) are recomputed from the saved counts, the
+cheap matching side of the experiment is re-run here, the practice's reference layout is the script's, the notebooks
+are what tools/build_notebooks.py writes, and the manifest and quiz are complete.
+
+The plausible wrong answers of the unit's practice exercises (``WRONG``) and of its assignment
+(``ASSIGNMENT_WRONG``) live here; tests/content/test_practice_katas.py and tests/content/wrong_answers/qec_ai.py add
+them to their tables.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+import re
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.content.nbgrading import CONTENT
+
+QEC = CONTENT / "qec-ai"
+LESSON = QEC / "lessons" / "10-recurrent-decoder.md"
+
+_GRU_HEAD = (
+    "class GRUDecoder(torch.nn.Module):\n"
+    "    def __init__(self, n_stabilizers, hidden=64):\n"
+    "        super().__init__()\n"
+    "        self.gru = torch.nn.GRU(n_stabilizers, hidden, batch_first=True)\n"
+    "        self.head = torch.nn.Linear(hidden, 1)\n\n"
+    "    def forward(self, x):\n"
+    "        h, _ = self.gru(x)\n"
+)
+WRONG: dict[str, list[str]] = {
+    "recurrent-layout": [
+        # eight detectors per round assumed: the first round has only the four Z-checks
+        "def round_layout(circuit):\n    k = np.arange(circuit.num_detectors)\n    return k // 8, k % 8\n",
+        # the step from the time coordinate, but the slot is the detector's place within its round
+        "def round_layout(circuit):\n    coords = circuit.get_detector_coordinates()\n"
+        "    ts = sorted({c[2] for c in coords.values()})\n"
+        "    step = np.array([ts.index(coords[k][2]) for k in range(circuit.num_detectors)])\n"
+        "    slot = np.array([int((step[:k] == step[k]).sum()) for k in range(circuit.num_detectors)])\n"
+        "    return step, slot\n",
+    ],
+    "recurrent-forward": [
+        _GRU_HEAD + "        return self.head(h[:, 0])\n",  # the state after the first round only
+        _GRU_HEAD + "        return torch.sigmoid(self.head(h[:, -1]))\n",  # probabilities, not logits
+        _GRU_HEAD + "        return self.head(h.mean(dim=1))\n",  # pooled over the steps
+    ],
+}
+
+# One plausible wrong submission per graded cell (tests/content/wrong_answers/qec_ai.py adds it to its table).
+ASSIGNMENT_WRONG: dict[str, dict[str, Any]] = {
+    "recurrent-decoder": {
+        "why": "events only from the changes (the first round dropped), and the hard bit instead of the posterior",
+        "cells": {
+            "events_from_measurements": (
+                "def events_from_measurements(m):\n"
+                "    m = np.asarray(m).astype(bool)\n"
+                "    e = np.zeros_like(m)\n"
+                "    e[:, 1:] = m[:, 1:] ^ m[:, :-1]\n"
+                "    return e\n"
+            ),
+            "prob_one": "def prob_one(z, sigma):\n    return (np.asarray(z, dtype=float) > 0).astype(float)\n",
+        },
+        "loses": ["test_events_from_measurements", "test_prob_one"],
+    },
+}
+
+
+def _saved() -> dict[str, Any]:
+    return json.loads((QEC / "lessons" / "figures" / "numbers.json").read_text())["recurrent"]  # type: ignore[no-any-return]
+
+
+def _tool(name: str, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+    monkeypatch.syspath_prepend(str(QEC / "tools"))
+    spec = importlib.util.spec_from_file_location(f"_qec_unit_10_{name}", QEC / "tools" / f"{name}.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _both() -> list[str]:
+    return [LESSON.read_text(encoding="utf-8"), LESSON.with_name(LESSON.stem + ".zh.md").read_text(encoding="utf-8")]
+
+
+def _n(k: int) -> str:  # 14867 -> "14 867", as the lessons write counts
+    return f"{k:,}".replace(",", " ")
+
+
+def _rate(x: dict[str, Any]) -> str:
+    return f"| {_n(x['errors'])} | {x['p_L']:.4f} ± {x['sigma']:.4f} |"
+
+
+# --- the lesson's numbers ------------------------------------------------------------------------------------------
+
+
+def test_lesson_10_table_is_numbers_json_in_both_languages() -> None:
+    saved = _saved()
+    for lang, text in zip(("en", "zh"), _both(), strict=True):
+        rows = [line for line in text.splitlines() if re.search(r"\| \d\.\d{4} ± \d\.\d{4} \|$", line)]
+        assert len(rows) == 2 + saved["epochs"], (lang, rows)
+        assert rows[0].endswith(_rate(saved["never_flipped"])), (lang, rows[0])
+        assert rows[1].startswith("| PyMatching ") and rows[1].endswith(_rate(saved["matching"])), (lang, rows[1])
+        for epoch, (row, x) in enumerate(zip(rows[2:], saved["per_epoch"], strict=True), start=1):
+            assert "GRU" in row and f" {epoch} " in row and row.endswith(_rate(x)), (lang, row)
+        assert saved["gru"] == saved["per_epoch"][-1]
+
+
+def test_lesson_10_prose_quotes_the_saved_run() -> None:
+    s = _saved()
+    gru, mwpm = s["gru"], s["matching"]
+    b, c = s["only_matching_wrong"], s["only_gru_wrong"]
+    quoted = [
+        _n(s["parameters"]),
+        _n(s["train_shots"]),
+        _n(s["test_shots"]),
+        f"{_n(gru['errors'])}",
+        f"{_n(mwpm['errors'])}",
+        f"{100 * (gru['p_L'] / mwpm['p_L'] - 1):.1f} %",
+        f"{_n(s['per_epoch'][-2]['errors'])}",
+        f"{_n(b)}",
+        f"{_n(c)}",
+        f"{_n(s['both_wrong'])}",
+        f"{_n(b + c)}",
+        f"{s['mcnemar_z']:.1f}",
+        f"$4 + 8 \\cdot 4 + 4 = {s['detectors']}$",
+        f"{s['steps']} ",
+        f"{s['stabilizers']} ",
+        f"$p = {s['p']}$",
+        f"{s['lr']:g}",
+        f"{s['batch']} ",
+        f"{s['epochs']} ",
+        f"{s['rounds']} ",
+    ]
+    for lang, text in zip(("en", "zh"), _both(), strict=True):
+        for q in quoted:
+            assert q in text, (lang, q)
+    en, zh = _both()
+    assert f"is {s['mcnemar_z']:.1f}: far beyond chance" in en and f"为 {s['mcnemar_z']:.1f}：远超" in zh
+    assert (
+        f"{s['steps']} steps × {s['stabilizers']} slots" in en and f"{s['steps']} 步 × {s['stabilizers']} 个槽位" in zh
+    )
+    # "about a fifth of the errors of never correcting anything"
+    assert 0.18 < gru["errors"] / s["never_flipped"]["errors"] < 0.22
+    assert "about a fifth" in en and "五分之一" in zh
+    # the honest reading: matching is better, by far more than chance; the curve has levelled off
+    assert gru["p_L"] > mwpm["p_L"] and s["mcnemar_z"] > 3
+    last, before = s["per_epoch"][-1], s["per_epoch"][-2]
+    assert abs(last["p_L"] - before["p_L"]) < math.hypot(last["sigma"], before["sigma"])
+    assert "does not beat matching" in en and "没有胜过匹配解码器" in zh
+    for text in (en, zh):
+        assert "Nature 635, 834–840 (2024)" in text and "Bausch" in text  # the citation
+
+
+def test_lesson_10_derived_numbers_are_recomputed_from_the_saved_counts() -> None:
+    s = _saved()
+    n = s["test_shots"]
+    for x in (s["never_flipped"], s["matching"], *s["per_epoch"]):
+        assert x["p_L"] == x["errors"] / n
+        assert math.isclose(x["sigma"], math.sqrt(x["p_L"] * (1 - x["p_L"]) / n), rel_tol=1e-12)
+    b, c = s["only_matching_wrong"], s["only_gru_wrong"]
+    assert b + s["both_wrong"] == s["matching"]["errors"] and c + s["both_wrong"] == s["gru"]["errors"]
+    assert math.isclose(s["mcnemar_z"], (c - b) / math.sqrt(b + c), rel_tol=1e-12)
+    h, k = s["hidden"], s["stabilizers"]
+    assert s["parameters"] == 3 * (h * k + h * h + 2 * h) + h + 1  # torch.nn.GRU's three gates, then the head
+    d, r = s["d"], s["rounds"]
+    assert s["detectors"] == (d * d - 1) * r and s["steps"] == r + 1 and k == d * d - 1
+
+
+def test_lesson_10_matching_side_is_rerun(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The test shots, matching and the never-flipped baseline, sampled again with the script's seeds (a second)."""
+    import numpy as np
+    import pymatching
+
+    figs = _tool("make_figures", monkeypatch)
+    s = _saved()
+    circuit = figs.qec.surface_code_circuit(s["d"], s["p"], rounds=s["rounds"])
+    det, obs = circuit.compile_detector_sampler(seed=2002).sample(s["test_shots"], separate_observables=True)
+    matcher = pymatching.Matching.from_detector_error_model(circuit.detector_error_model(decompose_errors=True))
+    assert int(np.any(matcher.decode_batch(det) != obs, axis=1).sum()) == s["matching"]["errors"]
+    assert int(obs[:, 0].sum()) == s["never_flipped"]["errors"]
+    step, slot = figs.round_layout(circuit)
+    x = figs.as_sequence(det[:100], step, slot)
+    assert x.shape == (100, s["steps"], s["stabilizers"]) and x.sum() == det[:100].sum()
+    assert circuit.num_detectors == s["detectors"]
+    assert figs.PARTS["recurrent"] is figs.recurrent
+    sys.modules.pop("nbbuild", None)
+
+
+# --- notebooks, manifest and quiz ----------------------------------------------------------------------------------
+
+
+def test_practice_reference_layout_is_the_scripts(monkeypatch: pytest.MonkeyPatch) -> None:
+    import numpy as np
+
+    figs = _tool("make_figures", monkeypatch)
+    nb = json.loads((QEC / "practice" / "10-recurrent-decoder-practice.ipynb").read_text(encoding="utf-8"))
+    answers = {
+        c["metadata"]["liangzhi"]["exercise"]: c["metadata"]["liangzhi"]["solution"]
+        for c in nb["cells"]
+        if (c["metadata"].get("liangzhi") or {}).get("kata") == "answer"
+    }
+    namespace: dict[str, Any] = {"np": np}
+    exec(answers["recurrent-layout"], namespace)  # noqa: S102 (our own reference solution)
+    for d, rounds in ((3, 5), (5, 2)):
+        circuit = figs.qec.surface_code_circuit(d, 0.005, rounds=rounds)
+        mine, script = namespace["round_layout"](circuit), figs.round_layout(circuit)
+        assert all((a == b).all() for a, b in zip(mine, script, strict=True))
+
+
+@pytest.mark.parametrize(
+    ("path", "cells"),
+    [
+        ("practice/10-recurrent-decoder-practice.ipynb", "PRACTICE_10"),
+        ("assignments/recurrent-decoder/recurrent-decoder.ipynb", "A10"),
+    ],
+)
+def test_notebooks_are_what_the_builder_writes(
+    path: str, cells: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    build = _tool("build_notebooks", monkeypatch)
+    out = tmp_path / Path(path).name
+    build.save_fresh(out, getattr(build, cells))
+    assert out.read_text(encoding="utf-8") == (QEC / path).read_text(encoding="utf-8")
+    nb = json.loads(out.read_text(encoding="utf-8"))
+    if path.startswith("practice/"):
+        katas = [c["metadata"]["liangzhi"] for c in nb["cells"] if (c["metadata"].get("liangzhi") or {}).get("kata")]
+        exercises = {k["exercise"] for k in katas}
+        assert exercises == set(WRONG) and all(len(WRONG[ex]) >= 2 for ex in exercises)
+    else:
+        points = [c["metadata"]["nbgrader"].get("points", 0) for c in nb["cells"] if "nbgrader" in c["metadata"]]
+        written = [
+            c for c in nb["cells"] if c["cell_type"] == "markdown" and c["metadata"].get("nbgrader", {}).get("grade")
+        ]
+        assert sum(points) == 10
+        assert sum(c["metadata"]["nbgrader"]["points"] for c in written) / sum(points) >= 0.25
+        assert all("Rubric:" in "".join(c["source"]) for c in written)  # a model answer and a rubric for the teacher
+        graded = {
+            c["metadata"]["nbgrader"]["grade_id"]
+            for c in nb["cells"]
+            if c["metadata"].get("nbgrader", {}).get("solution")
+        }
+        assert set(ASSIGNMENT_WRONG["recurrent-decoder"]["cells"]) <= graded
+    sys.modules.pop("nbbuild", None)
+
+
+def test_manifest_lists_unit_10_after_units_7_to_9_and_before_the_exams() -> None:
+    manifest = yaml.safe_load((QEC / "course.yaml").read_text(encoding="utf-8"))
+    slugs = [u["slug"] for u in manifest["units"]]
+    i = slugs.index("recurrent-decoder")
+    assert slugs[i - 1] in ("neural-predecoder", "correlated-matching", "threshold-lambda")
+    assert slugs.index("threshold-lambda") < i
+    assert "exams" not in slugs or slugs.index("exams") > i
+    unit = manifest["units"][i]
+    assert unit["title_zh"] and unit["summary_zh"]
+    acts = {a["kind"]: a for a in unit["activities"]}
+    assert sorted(acts) == ["assignment", "lesson", "practice", "quiz"]
+    assert acts["lesson"]["file"] == f"lessons/{LESSON.name}"
+    assert acts["practice"]["notebook"] == "practice/10-recurrent-decoder-practice.ipynb"
+    assert acts["assignment"]["folder"] == "assignments/recurrent-decoder" and acts["assignment"]["points"] == 10
+    names = acts["quiz"]["questions"]
+    assert 3 <= len(names) <= 4 and all(isinstance(q, str) for q in names)
+    types = set()
+    for q in names:
+        folder = QEC / "questions" / q
+        spec = yaml.safe_load((folder / "question.yaml").read_text(encoding="utf-8"))
+        assert spec["title_zh"] and (folder / "question.zh.md").is_file(), q
+        types |= {p["type"] for p in spec["parts"]}
+        for part in spec["parts"]:
+            for option in part.get("options", []):
+                assert " / " in option and any("\u4e00" <= ch <= "\u9fff" for ch in option), (q, option)
+    assert "circuit" in types and types <= {"numeric", "choice", "circuit"}
+    assert any((QEC / "questions" / q / "generate.py").is_file() for q in names)
+
+
+def test_detector_count_question_answers_what_stim_builds() -> None:
+    import stim
+
+    folder = QEC / "questions" / "recurrent-detector-count"
+    namespace: dict[str, Any] = {}
+    exec(compile((folder / "generate.py").read_text(), str(folder), "exec"), namespace)  # noqa: S102 (our own content)
+    for seed in range(12):
+        g = namespace["generate"](seed)
+        d, rounds = g["params"]["d"], g["params"]["rounds"]
+        circuit = stim.Circuit.generated("surface_code:rotated_memory_z", distance=d, rounds=rounds)
+        coords = circuit.get_detector_coordinates()
+        assert g["answers"]["n"] == circuit.num_detectors
+        assert g["answers"]["k"] == len({tuple(c[:2]) for c in coords.values()})
