@@ -3236,7 +3236,7 @@ PRACTICE_10 = [
 
 A10 = [
     md(r"""
-    # Assignment: expectation values from counts, and folding a whole circuit
+    # Assignment: the readout errors of several qubits, and folding a whole circuit
 
     Fill in every cell that says `YOUR CODE HERE`. Visible tests run when you execute the cell below your answer;
     hidden tests check more when you submit. Points: 10 (7 autograded, 3 written).
@@ -3247,35 +3247,41 @@ A10 = [
     from qiskit.quantum_info import Operator
     """),
     md(r"""
-    **Q1 (3 points).** Write `z_expectation(counts, qubit)`: the expectation value $\langle Z\rangle$ of qubit
-    `qubit` from a Qiskit counts dictionary (bit strings of any length, qubit 0 the **last** character; the
-    strings may contain spaces between classical registers, which you should ignore).
+    **Q1 (3 points).** The practice inverted the confusion matrix of one qubit. When the readout errors of $n$
+    qubits are independent, their $2^n \times 2^n$ confusion matrix follows from the $n$ one-qubit ones. Write
+    `tensored_confusion(matrices)`: `matrices[q]` is the 2×2 matrix of qubit `q` (`A[read, prepared]`); return
+    `M` with `M[r, p]` the probability of reading the bit string whose integer value is `r` when the one with
+    value `p` was prepared, in Qiskit's convention (`int(bits, 2)`: qubit 0 is the least significant bit).
     """),
-    answer("z_expectation", r"""
-    def z_expectation(counts, qubit):
+    answer("tensored_confusion", r"""
+    def tensored_confusion(matrices):
         ### BEGIN SOLUTION
-        shots = sum(counts.values())
-        total = 0
-        for bits, n in counts.items():
-            bits = bits.replace(" ", "")
-            total += n if bits[-1 - qubit] == "0" else -n
-        return total / shots
+        M = np.array([[1.0]])
+        for A in matrices:
+            M = np.kron(np.asarray(A, dtype=float), M)
+        return M
         ### END SOLUTION
     """),
-    tests("test_z_expectation", 3, r"""
-    assert abs(z_expectation({"00": 70, "01": 30}, 0) - 0.4) < 1e-12
-    assert abs(z_expectation({"00": 70, "01": 30}, 1) - 1.0) < 1e-12
+    tests("test_tensored_confusion", 3, r"""
+    A0 = [[0.98, 0.05], [0.02, 0.95]]
+    A1 = [[0.90, 0.20], [0.10, 0.80]]
+    M = np.asarray(tensored_confusion([A0, A1]))
+    assert M.shape == (4, 4), M.shape
+    assert np.allclose(M.sum(axis=0), 1), "each column (a prepared state) is a probability distribution"
+    assert abs(M[0b01, 0b00] - 0.02 * 0.90) < 1e-12, "read '01' (qubit 0 reads 1) when '00' was prepared"
     ### BEGIN HIDDEN TESTS
-    assert abs(z_expectation({"110": 25, "011": 75}, 2) - 0.5) < 1e-12
-    assert abs(z_expectation({"110": 25, "011": 75}, 0) - (-0.5)) < 1e-12
-    assert abs(z_expectation({"1 0": 10, "0 1": 30}, 0) - (-0.5)) < 1e-12
-    rng = np.random.default_rng(4)
-    for _ in range(5):
-        n = 4
-        counts = {format(k, f"0{n}b"): int(c) for k, c in enumerate(rng.integers(0, 50, 2 ** n)) if c}
-        q = int(rng.integers(0, n))
-        expected = sum(c * (1 - 2 * ((int(k, 2) >> q) & 1)) for k, c in counts.items()) / sum(counts.values())
-        assert abs(z_expectation(counts, q) - expected) < 1e-12
+    rng = np.random.default_rng(5)
+    for n in (1, 3):
+        mats = []
+        for _ in range(n):
+            e01, e10 = rng.uniform(0, 0.2, 2)
+            mats.append(np.array([[1 - e01, e10], [e01, 1 - e10]]))
+        M = np.asarray(tensored_confusion(mats))
+        assert M.shape == (2 ** n, 2 ** n)
+        for r in range(2 ** n):
+            for prep in range(2 ** n):
+                expected = np.prod([mats[q][(r >> q) & 1, (prep >> q) & 1] for q in range(n)])
+                assert abs(M[r, prep] - expected) < 1e-12, (n, r, prep)
     ### END HIDDEN TESTS
     """),
     md(r"""
