@@ -305,7 +305,9 @@ def test_students_answering_with_the_reference_score_full_and_blank_scores_zero(
         Enrollment.objects.create(course=course, user=user, role=Role.STUDENT)
     for slug in TIMED:
         exam = Activity.objects.get(course=course, slug=slug)
-        definition = definition_of(exam.current_version)
+        version = exam.current_version
+        assert version is not None
+        definition = definition_of(version)
         assert definition is not None
         drawn = set()
         for user in students:
@@ -320,7 +322,7 @@ def test_students_answering_with_the_reference_score_full_and_blank_scores_zero(
             attempt_submit(attempt=attempt)
             attempt = attempt_grade(attempt_id=attempt.pk)
             assert attempt.status == AttemptStatus.GRADED, (slug, attempt.results)
-            assert attempt.max_score == Decimal(str(exam.current_version.facts["max_points"])) > 0
+            assert attempt.max_score == Decimal(str(version.facts["max_points"])) > 0
             assert attempt.score == attempt.max_score, (slug, user.username, attempt.results)
             with pytest.raises(AssessmentError):  # one attempt
                 attempt_start(activity=exam, user=user)

@@ -149,20 +149,20 @@ MIDTERM = [
 ]
 
 # ----------------------------------------------------------------------------------------------------------------
-# Final, part B (units 1-7): 33 points, 3 autograded, 30 written
+# Final, part B (the whole course): 33 points, 3 autograded, 30 written
 # ----------------------------------------------------------------------------------------------------------------
 FINAL = [
     bi(r"""
     # Final exam, part B: written paper
 
-    Units 1–7, with quantum kernels and barren plateaus. Answer every question in this notebook during the exam
+    The whole course, with quantum kernels, barren plateaus and data re-uploading. Answer every question in this notebook during the exam
     session. Q1 is graded automatically (visible tests run when you execute the cell below your answer; hidden tests
     check more when you submit). Q2–Q4 are written answers graded by your teacher: write in full sentences and show
     each calculation. Points: 33 (3 autograded, 30 written).
     """, r"""
     # 期末考试 B 卷：笔试
 
-    第 1–7 单元，包括量子核方法与贫瘠高原。请在考试时间内在本笔记本中回答全部题目。Q1 自动评分（运行答案下方的单元会执行可见测试；
+    全部课程内容，包括量子核方法、贫瘠高原与数据重上传。请在考试时间内在本笔记本中回答全部题目。Q1 自动评分（运行答案下方的单元会执行可见测试；
     提交后隐藏测试会检查更多内容）。Q2–Q4 是由教师评分的书面作答：请用完整的句子回答，并写出每一步计算。
     总分：33 分（3 分自动评分，30 分书面作答）。
     """),
