@@ -1968,6 +1968,17 @@ PRACTICE_8 = [
     import numpy as np
     import pymatching
     from liangzhi_checks.qec import surface_code_circuit
+
+    dem = surface_code_circuit(5, 0.005).detector_error_model(decompose_errors=True)
+    hyper = [inst for inst in dem.flattened() if inst.type == "error" and len(inst.target_groups()) > 1]
+    print(dem.num_errors, "error mechanisms, of which", len(hyper), "are hyperedges written as pieces, e.g.")
+    print(hyper[0])
+    """),
+    code(r"""
+    # Self-check: depolarising noise makes hyperedges (Y errors among them), each decomposed into graphlike pieces
+    assert hyper and all(1 <= len(g) <= 2 for inst in hyper for g in inst.target_groups()
+                         if any(t.is_relative_detector_id() for t in g))
+    print("✓ the decomposed model has", len(hyper), "hyperedges for correlated matching to use")
     """),
     *kata(
         "correlated-mcnemar",
@@ -2268,6 +2279,13 @@ PRACTICE_9 = [
     pairs = np.array(list(index))
     pair_obs = np.array(observable)
     print(dem.num_detectors, "detectors,", len(pairs), "two-detector edges")
+    """),
+    code(r"""
+    # Self-check: every edge joins two different detectors; the observable runs along a boundary of the patch, so in
+    # this circuit only boundary edges (one detector) cross it and no removed pair flips the prediction by itself
+    assert pairs.shape[1] == 2 and (pairs[:, 0] < pairs[:, 1]).all() and pairs.max() < dem.num_detectors
+    assert not pair_obs.any()
+    print("✓", len(pairs), "two-detector edges, none of them flips the observable")
     """),
     *kata(
         "predecoder-lit-pairs",
