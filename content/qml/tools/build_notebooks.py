@@ -2349,7 +2349,7 @@ from qiskit.quantum_info import SparsePauliOp, Statevector
 
     The target $g(x) = 0.4\cos x + 0.3\sin 2x + 0.2\cos 3x$ has frequencies 1, 2 and 3. A model with $L$ uploads can
     only hold frequencies up to $L$; the best it can do leaves the higher terms out, a mean squared error of
-    $\sum_{k > L} c_k^2/2$.
+    $\sum_{k > L} a_k^2/2$ for the amplitudes $a_k$.
     """),
     code(FOURIER),
     code(r"""
