@@ -391,3 +391,6 @@ WRONG.update(_QEC_8_9_WRONG)
 from tests.content.test_qec_unit_10 import WRONG as _QEC_10_WRONG  # noqa: E402
 
 WRONG.update(_QEC_10_WRONG)
+from tests.content.test_qml_unit_10 import WRONG as _QML_10_WRONG  # noqa: E402
+
+WRONG.update(_QML_10_WRONG)

@@ -92,6 +92,11 @@ from tests.content.test_qml_units_8_9 import ASSIGNMENT_WRONG as _UNITS_8_9  # n
 
 WRONG.update(_UNITS_8_9)
 
+# Unit 10 likewise (tests/content/test_qml_unit_10.py).
+from tests.content.test_qml_unit_10 import ASSIGNMENT_WRONG as _UNIT_10  # noqa: E402
+
+WRONG.update(_UNIT_10)
+
 # The Exams unit's written papers keep their wrong answers beside their tests (tests/content/test_semester.py).
 from tests.content.test_semester import EXAM_WRONG as _EXAMS  # noqa: E402
 
