@@ -2623,6 +2623,13 @@ PRACTICE_10 = [
     coords = circuit.get_detector_coordinates()   # detector -> (x, y, t)
     print(circuit.num_detectors, "detectors; the first three:", [coords[k] for k in range(3)])
     """),
+    code(r"""
+    # Self-check: (d² - 1) · rounds = 8 · 5 = 40 detectors; the first and the last step hold the 4 Z-checks alone
+    times = [c[2] for c in coords.values()]
+    assert circuit.num_detectors == (D * D - 1) * ROUNDS == 40
+    assert times.count(min(times)) == times.count(max(times)) == 4
+    print("✓ 40 detectors: 4 + 8 · 4 + 4")
+    """),
     *kata(
         "recurrent-layout",
         r"""
