@@ -6,6 +6,7 @@ Writes lessons/figures/*.svg and lessons/figures/numbers.json (the numbers quote
 Seeds are fixed, so a rerun reproduces the same figures. Takes about two minutes on one core.
 ``make_figures.py by_hand suppression`` reruns only those parts (units 6 and 7, about a minute);
 ``make_figures.py correlated predecoder`` those of units 8 and 9 (about two minutes).
+``make_figures.py recurrent`` that of unit 10 (a small GRU trained on one core, about a minute).
 """
 
 from __future__ import annotations
