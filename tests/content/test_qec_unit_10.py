@@ -294,3 +294,49 @@ def test_detector_count_question_answers_what_stim_builds() -> None:
         coords = circuit.get_detector_coordinates()
         assert g["answers"]["n"] == circuit.num_detectors
         assert g["answers"]["k"] == len({tuple(c[:2]) for c in coords.values()})
+
+
+# Second plausible wrong answers for each graded cell, each alone in a submission: (cell, source, the test it loses).
+SECOND_WRONG = [
+    (
+        "events_from_measurements",
+        "def events_from_measurements(m):\n    m = np.asarray(m).astype(bool)\n    return m[:, 1:] ^ m[:, :-1]\n",
+        "test_events_from_measurements",
+    ),
+    (
+        "events_from_measurements",
+        "def events_from_measurements(m):\n    return np.asarray(m).astype(bool)\n",  # the raw results, not changes
+        "test_events_from_measurements",
+    ),
+    (
+        "prob_one",  # sigma where the likelihood ratio has sigma squared: right only at sigma = 1
+        "def prob_one(z, sigma):\n    return 1 / (1 + np.exp(-2 * np.asarray(z, dtype=float) / sigma))\n",
+        "test_prob_one",
+    ),
+    (
+        "prob_one",  # the factor 2 of the log-likelihood ratio forgotten
+        "def prob_one(z, sigma):\n    return 1 / (1 + np.exp(-np.asarray(z, dtype=float) / sigma**2))\n",
+        "test_prob_one",
+    ),
+]
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_assignment_loses_points_on_more_plausible_wrong_answers(tmp_path: Path) -> None:
+    """Beyond the one wrong submission of tests/content/test_courses.py: two more per graded cell, each losing
+    exactly that cell's test and keeping the other's points."""
+    from tests.content.nbgrading import filled_version, grade_submissions
+
+    folder = QEC / "assignments" / "recurrent-decoder"
+    source = next(folder.glob("*.ipynb"))
+    submissions = {f"wrong{i}": filled_version(source, {cell: src}) for i, (cell, src, _) in enumerate(SECOND_WRONG)}
+    submissions["reference"] = filled_version(source)
+    result = grade_submissions(folder, submissions, tmp_path)
+    ref = result["reference"]
+    auto = {g for g, c in ref.items() if not c.manual and c.max_score > 0}
+    assert auto == {"test_events_from_measurements", "test_prob_one"}
+    assert all(ref[g].score == ref[g].max_score for g in auto)
+    for i, (_, _, loses) in enumerate(SECOND_WRONG):
+        got = {g: result[f"wrong{i}"][g].score for g in auto}
+        assert got == {g: (0.0 if g == loses else ref[g].max_score) for g in auto}, (i, got)
