@@ -578,7 +578,7 @@ def predecoder(numbers: dict) -> None:
 # ---------------------------------------------------------------------------------------------------------------
 # Unit 10: a recurrent decoder in the spirit of AlphaQubit (a small GRU, CPU only)
 # ---------------------------------------------------------------------------------------------------------------
-REC = {"d": 3, "rounds": 5, "p": 0.005, "train_shots": 200_000, "test_shots": 100_000, "epochs": 5, "hidden": 64,
+REC: dict = {"d": 3, "rounds": 5, "p": 0.005, "train_shots": 200_000, "test_shots": 100_000, "epochs": 5, "hidden": 64,
        "batch": 500, "lr": 1e-2}
 
 
