@@ -15,6 +15,7 @@ import json
 import sys
 from math import comb
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
@@ -475,7 +476,7 @@ class PairPreDecoder:
         self.adjacency = (adj.tocsr() > 0).astype(np.float32)
         self.weight = np.log((1 - probability[self.pair_ids]) / probability[self.pair_ids]).astype(np.float32)
         self.threshold = threshold
-        self.net = None
+        self.net: Any = None  # a torch module once fitted
 
     def candidates(self, det):
         """(shot, pair) indices of the lit pairs and their features."""
