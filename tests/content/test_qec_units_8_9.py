@@ -243,6 +243,10 @@ def test_lesson_9_prose_numbers() -> None:
         assert f"16 {'against' if text is en else '对'} 6" in text
         assert (rule["only_this_wrong"], rule["only_matching_wrong"]) == (16, 6)
         assert "81" in text
+        assert f"{100 * row['pre-decoder 0.5']['precision']:.1f} %" in text  # removals at 0.5 that really flipped
+    for question in ("question.md", "question.zh.md"):
+        quiz = (QEC / "questions" / "pre-threshold" / question).read_text(encoding="utf-8")
+        assert f"{100 * row['pre-decoder 0.5']['precision']:.1f} %" in quiz and f"{worse} %" in quiz
     torch = pytest.importorskip("torch")
     net = torch.nn.Sequential(torch.nn.Linear(3, 16), torch.nn.ReLU(), torch.nn.Linear(16, 1))
     assert sum(p.numel() for p in net.parameters()) == 81

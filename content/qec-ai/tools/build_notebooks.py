@@ -2569,16 +2569,16 @@ A9 = [
     ### END HIDDEN TESTS
     """),
     md(r"""
-    **Q3 (3 points, graded by your teacher).** In lesson 09 the pre-decoder labels a candidate correctly about 90 % of
-    the time, yet with threshold 0.5 it makes the logical error rate 57 % worse, and with threshold 0.9 it only matches
+    **Q3 (3 points, graded by your teacher).** In lesson 09, 90.6 % of the pairs the pre-decoder removes at threshold 0.5
+    really flipped, yet at that threshold it makes the logical error rate 57 % worse, and with threshold 0.9 it only matches
     matching alone. Explain both facts, say what a pre-decoder is for if it cannot beat matching here, and propose one
     change to its training target or evaluation that would make it better.
     """),
     written("predecoder_costs", 3, r"""
     Model answer. The costs are asymmetric: a wrong removal hands matching a syndrome with a hole in it, and the
-    correction built from it usually flips the observable (a logical error), whereas a missed removal costs nothing,
-    because matching still sees the pair and decodes it as it would have. A 10 % error rate on the many candidates with
-    lit neighbours (score about 0.69) is therefore far too many; only the confident, isolated pairs (score about 0.92) are
+    correction built from it often flips the observable (a logical error), whereas a missed removal costs nothing,
+    because matching still sees the pair and decodes it as it would have. The other 9 % of removals, mostly candidates
+    with lit neighbours (score about 0.69), are therefore far too many; only the confident, isolated pairs (score about 0.92) are
     safe, and for those matching was already right, so the best case is "no change" (0.00355 vs 0.00352). The
     pre-decoder is for speed and bandwidth: it removed 39.5 % of detection events at no measurable cost, shrinking the
     problem a real-time global decoder must solve every round (and in hardware it can run locally, next to the qubits).
