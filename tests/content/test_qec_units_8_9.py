@@ -95,7 +95,7 @@ WRONG: dict[str, list[str]] = {
 
 ASSIGNMENT_WRONG: dict[str, dict[str, Any]] = {
     "correlated-matching": {
-        "why": "counts every mechanism with more than two detectors as a hyperedge instead of the decomposed ones",
+        "why": "hyperedges counted by their number of detectors, not by their decomposition; a one-sided sign test",
         "cells": {
             "hyperedge_share": (
                 "def hyperedge_share(dem):\n    count, hyper, total = 0, 0.0, 0.0\n"
@@ -104,18 +104,36 @@ ASSIGNMENT_WRONG: dict[str, dict[str, Any]] = {
                 "        if sum(t.is_relative_detector_id() for t in inst.targets_copy()) > 2:\n"
                 "            count += 1\n            hyper += p\n    return count, hyper / total\n"
             ),
+            # one-sided: the factor 2 of a two-sided test forgotten
+            "sign_test_p": (
+                "def sign_test_p(b, c):\n    n = b + c\n    if n == 0:\n        return 1.0\n"
+                "    return sum(math.comb(n, k) for k in range(min(b, c) + 1)) / 2**n\n"
+            ),
         },
-        "loses": ["test_hyperedge_share"],
+        "loses": ["test_hyperedge_share", "test_sign_test_p"],
     },
     "neural-predecoder": {
-        "why": "picks the threshold with the fewest errors instead of the most removal within two standard errors",
+        "why": "the threshold with the fewest errors, not the most removal within 2 s.e.; 'flipped at least once' labels",
         "cells": {
             "pick_threshold": (
                 "def pick_threshold(thresholds, errors, removed, baseline):\n"
                 "    return min(zip(errors, thresholds))[1]\n"
             ),
+            # "flipped at least once" instead of an odd number of times
+            "edge_labels": (
+                "def edge_labels(dem, errors):\n    index, pieces = {}, []\n"
+                "    for inst in dem.flattened():\n        if inst.type != 'error':\n            continue\n"
+                "        mine = []\n        for group in inst.target_groups():\n"
+                "            key = tuple(sorted(t.val for t in group if t.is_relative_detector_id()))\n"
+                "            if key:\n                index.setdefault(key, len(index))\n"
+                "                mine.append(index[key])\n        pieces.append(mine)\n"
+                "    errors = np.asarray(errors, dtype=bool)\n"
+                "    counts = np.zeros((len(errors), len(index)), dtype=int)\n"
+                "    for m, mine in enumerate(pieces):\n        for e in mine:\n"
+                "            counts[:, e] += errors[:, m]\n    return list(index), counts > 0\n"
+            ),
         },
-        "loses": ["test_pick_threshold"],
+        "loses": ["test_pick_threshold", "test_edge_labels"],
     },
 }
 
