@@ -130,6 +130,9 @@ c.LiangzhiSpawner.env_root = sys.prefix
 # Only the site starts labs (its start queue and school quotas); LIANGZHI_HUB_SITE_STARTS_ONLY=0 lifts it.
 if (env("LIANGZHI_HUB_SITE_STARTS_ONLY") or "1") == "1":
     c.LiangzhiSpawner.starts_only_from = SITE_SERVICE_NAME
+    # after signing in to the hub, its home page (the server's state, a link to it when running),
+    # not its spawn page: a start asked there would be refused
+    c.JupyterHub.default_url = "/hub/home"
 c.LiangzhiSpawner.site_url = SITE_URL
 c.LiangzhiSpawner.warm_kernel = (env("LIANGZHI_HUB_WARM_KERNEL") or "1") == "1"
 # The kernel helper library (liangzhi_checks) is on the venv's path through a .pth file.
