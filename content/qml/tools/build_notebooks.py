@@ -2691,7 +2691,7 @@ from qiskit.quantum_info import SparsePauliOp, Statevector
         return np.concatenate([c[L + 1:], c[:L + 1]])
         ### END SOLUTION
     """),
-    tests("test_fourier_coefficients", 3, r"""
+    untrusted(tests("test_fourier_coefficients", 3, r"""
     c = fourier_coefficients(lambda x: 1 + np.cos(x), 1)
     assert np.shape(c) == (3,), np.shape(c)
     assert np.allclose(c, [0.5, 1.0, 0.5]), c
@@ -2707,7 +2707,7 @@ from qiskit.quantum_info import SparsePauliOp, Statevector
         assert np.allclose(rebuilt.real, reupload_z(xs, theta), atol=1e-9) and np.allclose(rebuilt.imag, 0, atol=1e-9)
         assert np.allclose(c, np.conj(c[::-1]))  # a real function
     ### END HIDDEN TESTS
-    """),
+    """)),
     md(r"""
     **Q3 (3 points, graded by your teacher).** A classmate fits a 1-D data set of 40 noisy points with one-qubit
     re-uploading models: $L = 2$ gives a training error of 0.05 and a test error of 0.06, $L = 10$ gives 0.001 and
