@@ -17,7 +17,7 @@ import pytest
 
 from tests.content.mutations import live_notebook, notebook_cells
 from tests.content.nbgrading import CONTENT
-from tests.content.test_courses import COURSES, _assignments, _wrong
+from tests.content.test_courses import _assignments, _wrong
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 PER_CELL = 2
@@ -88,7 +88,11 @@ def test_the_harness_sees_a_wrong_answer_that_passes(tmp_path: Path) -> None:
     folder.mkdir(parents=True)
     nb = {
         "cells": [
-            cell("def double(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION\n", "double", solution=True),
+            cell(
+                "def double(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION\n",
+                "double",
+                solution=True,
+            ),
             cell("assert double(2) == 4\n", "test_double", grade=True, points=1),
             cell("assert double(0) == 0\nassert 'half' not in dir()\n", "test_other", grade=True, points=1),
         ],
