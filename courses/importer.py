@@ -36,6 +36,7 @@ from core.blobs import blob_digest, blob_put
 from .enums import FileKind, Role
 from .manifest import ActivitySpec, CourseSpec, format_location
 from .models import Activity, ActivityFile, ActivityVersion, Counting, Course, Enrollment, Unit
+from .notebook_lang import BODY_FIELDS, language_path, notebook_language, translation_language, translation_path
 
 MANIFEST_NAMES = ("course.yaml", "course.yml", "course.toml")
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -563,10 +564,13 @@ def _salvage_activities(data: dict[str, Any]) -> list[tuple[str, int, ActivitySp
 class _Reader:
     """Reads files inside the course folder only, collecting problems instead of stopping at the first."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, language: str | None = None):
         self.root = root.resolve()
         self.problems: list[Problem] = []
         self.warnings: list[Problem] = []
+        # the course's language: the language of its unsuffixed files (courses.notebook_lang)
+        self.language = notebook_language(language)
+        self.language_code = language or "en"
 
     def resolve(self, rel: str) -> Path | None:
         path = (self.root / rel).resolve()
@@ -643,18 +647,37 @@ def _prepare_lesson(reader: _Reader, act: PreparedActivity) -> None:
         return
     act.files.append(PreparedFile(path=PurePosixPath(rel).name, kind=FileKind.LESSON, data=text.encode()))
     html = markdown_to_html(text)
-    # The translation sits beside the lesson: intro.md + intro.zh.md. It is optional; when present it
-    # is rendered and sanitised the same way, and is part of the version (its digest included).
-    zh_rel = _translation_path(rel)
-    zh_path = reader.resolve(zh_rel)
-    zh_text = reader.text(zh_rel, origin=_activity(act.spec.slug)) if zh_path and zh_path.is_file() else None
-    zh_html = ""
-    if zh_text is not None:
-        act.files.append(PreparedFile(path=PurePosixPath(zh_rel).name, kind=FileKind.LESSON, data=zh_text.encode()))
-        zh_html = markdown_to_html(zh_text)
+    # The lesson is in the course's language; its translation sits beside it: intro.md + intro.zh.md in
+    # an English course, intro.md + intro.en.md in a Chinese one. It is optional; when present it is
+    # rendered and sanitised the same way, and is part of the version (its digest included).
+    source, other = reader.language, translation_language(reader.language)
+    same = language_path(rel, source)  # intro.zh.md in a Chinese course: a mistake, never silently skipped
+    same_path = reader.resolve(same)
+    if same_path and same_path.is_file() and same != rel:
+        reader.problems.append(
+            Problem(
+                same,
+                Message(
+                    gettext_noop(
+                        "is a translation into the course's own language (course.yaml: language: %(language)s, "
+                        "so %(lesson)s is already in it); name the translation %(expected)s"
+                    ),
+                    language=reader.language_code,
+                    lesson=rel,
+                    expected=translation_path(rel, source),
+                ),
+            )
+        )
+    tr_rel = translation_path(rel, source)
+    tr_path = reader.resolve(tr_rel)
+    tr_text = reader.text(tr_rel, origin=_activity(act.spec.slug)) if tr_path and tr_path.is_file() else None
+    tr_html = ""
+    if tr_text is not None:
+        act.files.append(PreparedFile(path=PurePosixPath(tr_rel).name, kind=FileKind.LESSON, data=tr_text.encode()))
+        tr_html = markdown_to_html(tr_text)
     base = posixpath.dirname(rel)
     seen: set[str] = set()
-    for src in [*relative_image_paths(html), *relative_image_paths(zh_html)]:
+    for src in [*relative_image_paths(html), *relative_image_paths(tr_html)]:
         path = posixpath.normpath(src)
         if path in seen:
             continue
@@ -663,14 +686,49 @@ def _prepare_lesson(reader: _Reader, act: PreparedActivity) -> None:
         data = reader.read(target, origin=Message(gettext_noop("an image in %(file)s"), file=rel))
         if data is not None:
             act.files.append(PreparedFile(path=path, kind=FileKind.ASSET, data=data))
-    act.body_html = html
-    act.body_html_zh = zh_html
+    _set_bodies(act, {source: html, other: tr_html})
 
 
-def _translation_path(rel: str) -> str:
-    """lessons/intro.md -> lessons/intro.zh.md"""
-    stem, dot, ext = rel.rpartition(".")
-    return f"{stem}.zh.{ext}" if dot else f"{rel}.zh"
+def _set_bodies(act: PreparedActivity, by_language: dict[str, str]) -> None:
+    """Store rendered text by language (``body_html`` English, ``body_html_zh`` Chinese), whichever is the source."""
+    for lang, html in by_language.items():
+        setattr(act, BODY_FIELDS[lang], html)
+
+
+def _check_translation_keys(reader: _Reader, rel: str, text: str) -> None:
+    """A notebook of a Chinese course keeps its English in ``metadata.liangzhi.en`` (and an English course
+    its Chinese in ``.zh``): a Markdown cell that carries the course's own language there is a mistake
+    (the text would never be shown as a translation), reported rather than silently ignored."""
+    try:
+        nb = json.loads(text)
+    except ValueError:
+        return
+    cells = nb.get("cells") if isinstance(nb, dict) else None
+    wrong = [
+        i + 1
+        for i, cell in enumerate(cells if isinstance(cells, list) else [])
+        if isinstance(cell, dict)
+        and cell.get("cell_type") == "markdown"
+        and isinstance((cell.get("metadata") or {}).get("liangzhi"), dict)
+        and reader.language in cell["metadata"]["liangzhi"]
+    ]
+    if wrong:
+        reader.problems.append(
+            Problem(
+                rel,
+                Message(
+                    gettext_noop(
+                        "Markdown cells %(cells)s keep a translation under metadata.liangzhi.%(key)s, the course's "
+                        "own language (course.yaml: language: %(language)s, so their source is already in it); "
+                        "put the translation under metadata.liangzhi.%(expected)s"
+                    ),
+                    cells=", ".join(map(str, wrong[:10])) + (", ..." if len(wrong) > 10 else ""),
+                    key=reader.language,
+                    language=reader.language_code,
+                    expected=translation_language(reader.language),
+                ),
+            )
+        )
 
 
 def _prepare_practice(reader: _Reader, act: PreparedActivity) -> None:
@@ -680,10 +738,13 @@ def _prepare_practice(reader: _Reader, act: PreparedActivity) -> None:
     text = reader.notebook(rel, origin=_activity(act.spec.slug))
     if text is None:
         return
+    _check_translation_keys(reader, rel, text)
     act.files.append(PreparedFile(path=PurePosixPath(rel).name, kind=FileKind.NOTEBOOK, data=text.encode()))
-    act.body_html = notebook_to_html(text)
-    zh = translated_notebook(text)  # Markdown cells' metadata.liangzhi.zh
-    act.body_html_zh = notebook_to_html(zh) if zh is not None else ""
+    other = translation_language(reader.language)
+    translated = translated_notebook(text, other)  # Markdown cells' metadata.liangzhi.<other>
+    _set_bodies(
+        act, {reader.language: notebook_to_html(text), other: notebook_to_html(translated) if translated else ""}
+    )
 
 
 def _prepare_assignment(reader: _Reader, act: PreparedActivity) -> None:
@@ -709,8 +770,9 @@ def _prepare_assignment(reader: _Reader, act: PreparedActivity) -> None:
         return
     graded: list[dict[str, Any]] = []
     previews = []
-    previews_zh: list[str] = []
+    previews_tr: list[str] = []
     translated = False
+    other = translation_language(reader.language)
     for path in entries:
         inner = path.relative_to(folder).as_posix()
         file_rel = f"{rel}/{inner}"
@@ -722,6 +784,7 @@ def _prepare_assignment(reader: _Reader, act: PreparedActivity) -> None:
         text = reader.notebook(file_rel, origin=_activity(act.spec.slug))
         if text is None:
             continue
+        _check_translation_keys(reader, file_rel, text)
         try:
             prepared = prepare_notebook(text, name=file_rel)
         except AuthoringError as exc:
@@ -744,16 +807,15 @@ def _prepare_assignment(reader: _Reader, act: PreparedActivity) -> None:
         )
         previews.append(notebook_to_html(prepared.student_json))
         # nbgrader keeps cell metadata in the student version: the translations travel with it.
-        zh = translated_notebook(prepared.student_json)
-        translated = translated or zh is not None
-        previews_zh.append(notebook_to_html(zh) if zh is not None else previews[-1])
+        tr = translated_notebook(prepared.student_json, other)
+        translated = translated or tr is not None
+        previews_tr.append(notebook_to_html(tr) if tr is not None else previews[-1])
     # Source and student notebooks share a path but differ in kind: keep paths unique per version.
     for f in act.files:
         if f.kind == FileKind.SOURCE:
             f.path = f"source/{f.path}"
     act.facts = {"notebooks": graded, "max_points": sum(n["max_points"] for n in graded)}
-    act.body_html = "\n".join(previews)
-    act.body_html_zh = "\n".join(previews_zh) if translated else ""
+    _set_bodies(act, {reader.language: "\n".join(previews), other: "\n".join(previews_tr) if translated else ""})
 
 
 def _prepare_extra_files(reader: _Reader, act: PreparedActivity) -> None:
@@ -828,7 +890,8 @@ def _prepare_all(
         raise CourseImportError([Problem(str(root), Message(gettext_noop("is not a folder")))])
     name, data = _read_manifest(root)
     spec, schema_problems = _validate(name, data)
-    reader = _Reader(root)
+    language = spec.language if spec is not None else data.get("language") if isinstance(data, dict) else None
+    reader = _Reader(root, language if isinstance(language, str) else None)
     reader.problems.extend(schema_problems)
     if spec is not None:
         activities = [(unit.slug, order, a) for unit in spec.units for order, a in enumerate(unit.activities)]

@@ -25,7 +25,7 @@ from .enums import NOTEBOOK_KINDS, ActivityKind, FileKind, Role, Stage
 from .forms import CourseCreateForm, CourseZipForm, JoinForm, RoleForm, RosterAddForm, RosterCsvForm
 from .imports import course_import_for, course_import_receive
 from .models import Activity, Course, CourseImport
-from .notebook_lang import notebook_bytes_for_language
+from .notebook_lang import BODY_FIELDS, content_fields, notebook_bytes_for_language
 
 
 def _user(request: HttpRequest) -> User:
@@ -135,11 +135,14 @@ def activity_detail(request: HttpRequest, slug: str, activity: str) -> HttpRespo
         return redirect("assessments:home", slug, activity)  # a quiz or an exam made of questions
     files = list(selectors.activity_files(version=version, for_staff=access.is_staff)) if version else []
     content_lang, chosen = _content_language(request)
-    body = version.body_html if version else ""
-    missing_zh = False
-    if version is not None and content_lang == "zh-hans":
-        body = version.body_html_zh or version.body_html
-        missing_zh = not version.body_html_zh
+    # the text in the reader's language, else the course's own (its source language) with a note
+    wanted, source = content_fields(access.course.language, content_lang)
+    body = ""
+    missing_translation = False
+    if version is not None:
+        body = getattr(version, wanted) or getattr(version, source)
+        missing_translation = wanted != source and not getattr(version, wanted)
+    shown = source if missing_translation else wanted
     response = render(
         request,
         "courses/activity.html",
@@ -149,9 +152,9 @@ def activity_detail(request: HttpRequest, slug: str, activity: str) -> HttpRespo
             "activity": act,
             "version": version,
             "body_html": body,
-            "content_lang": "zh-hans" if content_lang == "zh-hans" and not missing_zh else "en",
+            "content_lang": "zh-hans" if shown == BODY_FIELDS["zh"] else "en",
             "wants_zh": content_lang == "zh-hans",
-            "missing_zh": missing_zh,
+            "missing_translation": missing_translation,
             "files": [f for f in files if f.kind != FileKind.LESSON],
             "opens_in_lab": act.kind in NOTEBOOK_KINDS,
             "is_graded": act.kind in (ActivityKind.ASSIGNMENT, ActivityKind.EXAM),
@@ -278,7 +281,10 @@ def roster_csv(request: HttpRequest, slug: str) -> HttpResponse:
         return redirect("courses:manage", slug)
     upload = form.cleaned_data["file"]
     report = services.roster_import_file(
-        course=access.course, name=upload.name or "", data=upload.read(), create_missing=form.cleaned_data["create_missing"]
+        course=access.course,
+        name=upload.name or "",
+        data=upload.read(),
+        create_missing=form.cleaned_data["create_missing"],
     )
     if report.errors:
         messages.error(request, _("Nothing was changed. ") + " ".join(report.errors[:20]))
