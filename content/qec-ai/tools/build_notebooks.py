@@ -2564,7 +2564,7 @@ A9 = [
     ### BEGIN HIDDEN TESTS
     assert pick_threshold([0.9, 0.8, 0.5], [355, 367, 554], [0.395, 0.569, 0.683], 352) == 0.8
     assert pick_threshold([0.7, 0.6], [100, 100], [0.5, 0.5], 100) == 0.6
-    assert pick_threshold([0.9, 0.95], [95, 120], [0.3, 0.1], 100) == 0.9   # fewer errors than baseline is fine
+    assert pick_threshold([0.9, 0.95], [70, 120], [0.3, 0.1], 100) == 0.9   # far fewer errors than baseline is fine
     assert pick_threshold([0.6, 0.7], [121, 120], [0.6, 0.5], 100) == 0.7   # 20 = 2√100 is allowed, 21 is not
     ### END HIDDEN TESTS
     """),

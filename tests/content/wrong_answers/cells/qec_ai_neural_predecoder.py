@@ -104,4 +104,19 @@ WRONG = [
         },
         "loses": ["test_pick_threshold"],
     },
+    {
+        "why": "reads 'within 2 standard errors' as two-sided (|k - baseline|): a threshold with far fewer errors "
+        "than matching alone is refused",
+        "cells": {
+            "pick_threshold": (
+                "def pick_threshold(thresholds, errors, removed, baseline):\n"
+                "    best = None\n"
+                "    for t, k, r in sorted(zip(thresholds, errors, removed)):\n"
+                "        if abs(k - baseline) <= 2 * math.sqrt(baseline) and (best is None or r > best[1]):\n"
+                "            best = (t, r)\n"
+                "    return None if best is None else best[0]\n"
+            ),
+        },
+        "loses": ["test_pick_threshold"],
+    },
 ]
