@@ -138,92 +138,24 @@ def counted_results(
 ) -> dict[tuple[int, int], grading_analytics.Counted]:
     """The counted result of each (student, activity) that has a submission, under the one rule.
 
-    The same rule and the same steps as ``grading.analytics.course_grades`` (each submission
-    through ``scoring.submission_score`` with its newest manual grades and override, then
-    ``analytics.counted_for``: the counted attempt per notebook under the activity's counting
-    setting, summed by ``scoring.activity_total``), reading only what a score needs: no cell
-    lists, no pending-manual check, no extensions. Four queries; a district's submissions are
-    read once, unsorted (``counted_attempt`` orders them itself).
+    The gradebook's own reader and rule (``grading.analytics.ScoreInputs``: each submission through
+    ``scoring.submission_score`` with its newest manual grades and override, then the counted attempt per
+    notebook summed), reading only what a score needs: no cell lists, no pending-manual check, no extensions.
+    Four queries; a district's submissions are read once, unsorted (``counted_attempt`` orders them itself).
     """
-    from grading.models import ManualGrade, Override, Submission
+    from grading.models import Submission
 
     if not activity_ids:
         return {}
     subs = Submission.objects.filter(activity_id__in=activity_ids)
-    manual_qs = ManualGrade.objects.filter(submission__activity_id__in=activity_ids)
-    over_qs = Override.objects.filter(submission__activity_id__in=activity_ids)
     if user_ids is not None:
         subs = subs.filter(user_id__in=user_ids)
-        manual_qs = manual_qs.filter(submission__user_id__in=user_ids)
-        # Overrides are few: all of the activities' (other students' are never looked up) cost
-        # less than the join on a thousand students, which PostgreSQL planned at 200 ms.
-    counting: dict[int, str] = {}
-    notebook_max: dict[int, dict[str, Decimal | None]] = {}
-    for aid, mode, facts in Activity.objects.filter(pk__in=activity_ids).values_list(
-        "id", "counting", "current_version__facts"
-    ):
-        counting[aid] = str(scoring.counting_of(mode))
-        notebook_max[aid] = grading_analytics.notebook_maxima(facts)
-    manual: dict[int, dict[str, Decimal]] = {}
-    for sid, gid, score in manual_qs.order_by("created_at", "id").values_list("submission_id", "grade_id", "score"):
-        manual.setdefault(sid, {})[gid] = score  # oldest first: the newest wins
-    overrides: dict[int, Decimal | None] = {}
-    for sid, override_score in over_qs.order_by("created_at", "id").values_list("submission_id", "score"):
-        overrides[sid] = override_score
-    none: dict[str, Decimal] = {}
+    inputs = grading_analytics.ScoreInputs.read(activity_ids=activity_ids, user_ids=user_ids, overrides_of_all=True)
     grouped: dict[tuple[int, int], list[grading_analytics.Attempt]] = {}
-    attempt_of = grading_analytics.Attempt
-    submission_score = scoring.submission_score
-    rows = subs.order_by().values_list(
-        "id",
-        "user_id",
-        "activity_id",
-        "filename",
-        "received_at",
-        "status",
-        "late_seconds",
-        "penalty",
-        "auto_score",
-        "max_score",
-    )
-    for sid, uid, aid, notebook, received, status, late, penalty, auto, maximum in rows:
-        sub_manual = manual.get(sid, none)
-        override = overrides.get(sid)
-        result = submission_score(
-            status=status, auto_score=auto, max_score=maximum, penalty=penalty, manual=sub_manual, override=override
-        )
-        attempt = attempt_of(
-            id=sid,
-            user_id=uid,
-            activity_id=aid,
-            received_at=received,
-            status=status,
-            late_seconds=late,
-            penalty=result.penalty,
-            max_score=result.maximum,
-            score=result.total,
-            auto_score=auto,
-            manual=sub_manual,
-            overridden=override is not None,
-            override=override,
-            notebook=notebook or "",
-        )
-        items = grouped.get((uid, aid))
-        if items is None:
-            grouped[(uid, aid)] = [attempt]
-        else:
-            items.append(attempt)
-    out = {}
-    counted_for = grading_analytics.counted_for
-    for key, items in grouped.items():
-        counted = counted_for(
-            items,
-            counting=counting.get(key[1], scoring.DEFAULT_COUNTING),
-            notebook_max=notebook_max.get(key[1]) or {"": None},
-        )
-        if counted is not None:
-            out[key] = counted
-    return out
+    for row in subs.order_by().values_list(*grading_analytics.ScoreInputs.COLUMNS):
+        attempt = inputs.attempt(row)
+        grouped.setdefault((attempt.user_id, attempt.activity_id), []).append(attempt)
+    return inputs.counted(grouped)
 
 
 def _student_enrolments(
