@@ -1,6 +1,7 @@
 """The high-school course (content/hs-quantum): it imports with no problem at all through the real importer
-(generators run in the grading sandbox), every lesson exists in both languages with the same structure and
-formulas, every practice notebook runs (blank: each exercise's self-check fails; reference: each passes),
+(generators run in the grading sandbox), the course is Chinese first (``language: zh-hans``: a lesson's Chinese is
+``x.md`` and its English ``x.en.md``; a notebook's Markdown cells are Chinese with the English in
+``metadata.liangzhi.en``), every lesson exists in both languages with the same structure and formulas, every practice notebook runs (blank: each exercise's self-check fails; reference: each passes),
 every number a lesson quotes is printed by a notebook, every quiz answer the course holds as correct scores
 full marks (and a wrong one scores nothing), and every unit has a teacher's guide with a 45-minute plan
 and the quiz's answers.
@@ -25,7 +26,8 @@ COURSE = CONTENT / "hs-quantum"
 SLUG = "hs-ai-quantum"
 MANIFEST = yaml.safe_load((COURSE / "course.yaml").read_text(encoding="utf-8"))
 UNITS = MANIFEST["units"]
-LESSONS = sorted(p for p in (COURSE / "lessons").glob("*.md") if not p.name.endswith(".zh.md"))
+# The course is Chinese first: lessons/x.md is the Chinese (the course's language), lessons/x.en.md its English.
+LESSONS = sorted(p for p in (COURSE / "lessons").glob("*.md") if not p.name.endswith((".en.md", ".zh.md")))
 NOTEBOOKS = sorted((COURSE / "practice").glob("*.ipynb"))
 
 # At least two plausible wrong answers per exercise (keyed by the exercise id in the notebook's metadata).
@@ -109,6 +111,12 @@ WRONG: dict[str, list[str]] = {
         "def phase_for(p0):\n    return 2 * np.arcsin(np.sqrt(p0))\n",
     ],
 }
+
+
+def _english(lesson: Path) -> Path:
+    """The English translation beside a (Chinese) lesson: lessons/x.md -> lessons/x.en.md."""
+    return lesson.with_name(lesson.stem + ".en.md")
+
 
 # Every number a lesson quotes, and where a notebook prints it: (lesson, the sentence in English, in Chinese,
 # notebook, what the notebook prints with the reference solutions filled in).
@@ -245,6 +253,10 @@ def test_course_imports_with_no_problem_and_every_unit_complete(imported) -> Non
         assert sorted(acts) == ["lesson", "practice", "quiz"], unit.slug
         lesson = acts["lesson"].current_version
         assert lesson is not None
+        # the Chinese source and its English translation are both part of the version
+        names = sorted(f.path for f in lesson.files.filter(kind="lesson"))
+        assert len(names) == 2 and names[0].endswith(".en.md") and names[1] == names[0].replace(".en.md", ".md")
+        assert len(re.findall(r"[\u4e00-\u9fff]", lesson.body_html)) < 20, unit.slug  # body_html is the English
         assert '<span class="arithmatex">' in lesson.body_html and '<span class="arithmatex">' in lesson.body_html_zh
         assert len(re.findall(r"[\u4e00-\u9fff]", lesson.body_html_zh)) > 300, unit.slug
         figures = lesson.body_html.count("<img")
@@ -288,10 +300,11 @@ def test_a_student_reads_each_lesson_and_practice_in_both_languages_and_never_a_
             en = client.get(url + "?lang=en").content.decode()
             zh = client.get(url + "?lang=zh-hans").content.decode()
             if spec["kind"] == "lesson":
-                lesson = COURSE / spec["file"]
-                first_en = lesson.read_text(encoding="utf-8").splitlines()[0].lstrip("# ")
-                first_zh = lesson.with_name(lesson.stem + ".zh.md").read_text(encoding="utf-8").splitlines()[0]
-                assert first_en in en and first_zh.lstrip("# ") in zh, act.slug
+                lesson = COURSE / spec["file"]  # Chinese first: x.md is the Chinese, x.en.md the English
+                first_zh = lesson.read_text(encoding="utf-8").splitlines()[0].lstrip("# ")
+                first_en = _english(lesson).read_text(encoding="utf-8").splitlines()[0].lstrip("# ")
+                assert first_en in en and first_zh in zh and first_zh not in en, act.slug
+                assert 'data-testid="no-translation"' not in en + zh, act.slug
                 for asset in act.current_version.files.filter(kind="asset"):  # type: ignore[union-attr]
                     img = client.get(f"/courses/{course.slug}/a/{act.slug}/files/{asset.path}")
                     assert img.status_code == 200 and b"<svg" in b"".join(img), (act.slug, asset.path)  # type: ignore[attr-defined]
@@ -299,9 +312,20 @@ def test_a_student_reads_each_lesson_and_practice_in_both_languages_and_never_a_
             else:
                 nb = json.loads((COURSE / spec["notebook"]).read_text(encoding="utf-8"))
                 assert "YOUR CODE HERE" in en and "练习" in zh and "练习" not in en.split("<main", 1)[-1], act.slug
+                assert "<summary>Hint 1</summary>" in en and "<summary>Hint 1</summary>" not in zh, act.slug
+                assert "<summary>提示 1</summary>" in zh and "<summary>提示 1</summary>" not in en, act.slug
+                # the notebook a student downloads: Chinese source, or the English swapped in; never the metadata
+                for asked, lang in (("zh-hans", "zh"), ("en", "en")):
+                    got = json.loads(b"".join(client.get(f"{url}files/{Path(spec['notebook']).name}?lang={asked}")))
+                    texts = ["".join(c["source"]) for c in got["cells"] if c["cell_type"] == "markdown"]
+                    assert any(("练习" if lang == "zh" else "Exercise") in t for t in texts), (act.slug, lang)
+                    assert all(
+                        "liangzhi" not in c["metadata"] or not {"en", "zh", "solution"} & set(c["metadata"]["liangzhi"])
+                        for c in got["cells"]
+                    ), act.slug
                 # the reference solutions stay in the notebook's metadata: a line of one shows only where a hint gives it
                 hints = " ".join(
-                    "".join(c["source"]) + (c["metadata"].get("liangzhi") or {}).get("zh", "")
+                    "".join(c["source"]) + (c["metadata"].get("liangzhi") or {}).get("en", "")
                     for c in nb["cells"]
                     if c["cell_type"] == "markdown"
                 )
@@ -410,8 +434,8 @@ def test_the_course_has_eight_lessons_named_by_the_manifest() -> None:
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=_lesson_ids)
 def test_lesson_has_both_languages_with_the_same_headings_and_formulas(lesson: Path) -> None:
-    zh = lesson.with_name(lesson.stem + ".zh.md")
-    en_text, zh_text = lesson.read_text(encoding="utf-8"), zh.read_text(encoding="utf-8")
+    assert not lesson.with_name(lesson.stem + ".zh.md").exists(), "a Chinese course's lesson has no .zh.md"
+    en_text, zh_text = _english(lesson).read_text(encoding="utf-8"), lesson.read_text(encoding="utf-8")
     en, other = _structure(en_text), _structure(zh_text)
     assert other["headings"] == en["headings"]
     assert other["display"] == en["display"] and en["display"], "display formulas differ (or there are none)"
@@ -432,6 +456,18 @@ def test_no_lesson_uses_calculus() -> None:
 
 
 # --- notebooks ----------------------------------------------------------------------------------------------------
+
+
+def test_every_practice_notebook_is_chinese_first_with_its_english_in_the_cell_metadata() -> None:
+    for path in NOTEBOOKS:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        markdown = [c for c in nb["cells"] if c["cell_type"] == "markdown"]
+        assert markdown, path.name
+        for i, cell in enumerate(markdown):
+            meta = cell["metadata"].get("liangzhi") or {}
+            assert "zh" not in meta, (path.name, i)  # the source is the Chinese: no Chinese translation
+            assert re.search(r"[\u4e00-\u9fff]", "".join(cell["source"])), (path.name, i)
+            assert isinstance(meta.get("en"), str) and not re.search(r"[\u4e00-\u9fff]", meta["en"]), (path.name, i)
 
 
 def test_every_practice_notebook_is_named_by_the_manifest_and_asks_for_code() -> None:
@@ -483,8 +519,8 @@ def test_practice_notebook_blank_fails_each_self_check_and_the_reference_passes(
 @pytest.mark.parametrize("quote", QUOTED, ids=lambda q: f"{q[0]}:{q[4][:24]}")
 def test_every_number_a_lesson_quotes_is_printed_by_its_notebook(quote: tuple[str, ...], runs) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     lesson, en, zh, notebook, printed = quote
-    assert en in (COURSE / "lessons" / f"{lesson}.md").read_text(encoding="utf-8"), (lesson, en)
-    assert zh in (COURSE / "lessons" / f"{lesson}.zh.md").read_text(encoding="utf-8"), (lesson, zh)
+    assert en in (COURSE / "lessons" / f"{lesson}.en.md").read_text(encoding="utf-8"), (lesson, en)
+    assert zh in (COURSE / "lessons" / f"{lesson}.md").read_text(encoding="utf-8"), (lesson, zh)
     assert printed in _outputs(runs(COURSE / "practice" / f"{notebook}.ipynb")["filled"]), (notebook, printed)
 
 

@@ -1,7 +1,7 @@
 """Practice notebooks in the Katas style: every practice notebook has exercises the student writes.
 
-Each exercise is three cells, marked in ``metadata.liangzhi``: the task (``kata: task``, with the Chinese text
-in ``zh`` and hints in nested ``<details>``), the answer cell (``kata: answer``: ``# YOUR CODE HERE`` and
+Each exercise is three cells, marked in ``metadata.liangzhi``: the task (``kata: task``, with its translation
+in ``zh``, or ``en`` in a Chinese-first course, and hints in nested ``<details>``), the answer cell (``kata: answer``: ``# YOUR CODE HERE`` and
 ``raise NotImplementedError``; the reference solution single-sourced in ``solution``) and its self-check
 (``kata: check``), which prints one line starting with ✓ or ✗ (``liangzhi_checks.katas.check``).
 
@@ -202,8 +202,9 @@ def test_practice_has_exercises_with_hints_translation_solution_and_check(path: 
         compile(solution, ex, "exec")
         assert "check(" in _src(nb["cells"][checks[ex]]), ex
         task = nb["cells"][tasks[ex]]
-        zh = _meta(task).get("zh", "")
-        for text, label in ((_src(task), "Hint"), (zh, "提示")):
+        # the source is in the course's language, the translation in metadata (zh, or en in a Chinese course)
+        en, zh = _meta(task).get("en", _src(task)), _meta(task).get("zh", _src(task))
+        for text, label in ((en, "Hint"), (zh, "提示")):
             # hints unfold one at a time: hint 2 is nested inside hint 1
             assert f"<summary>{label} 1</summary>" in text and f"<summary>{label} 2</summary>" in text, ex
             assert text.index(f"{label} 2") < text.index("</details>"), ex

@@ -1,6 +1,7 @@
-"""Every lesson of the shipped courses has a Simplified Chinese translation beside it (``x.md`` +
-``x.zh.md``) with the same structure: as many headings, the same display formulas and the same figures
-(the words change, the mathematics and the pictures do not)."""
+"""Every lesson of the shipped courses has its translation beside it with the same structure: as many
+headings, the same display formulas and the same figures (the words change, the mathematics and the
+pictures do not). The course's ``language`` decides which file is which (``courses.notebook_lang``): an
+English course has ``x.md`` + ``x.zh.md``, a Chinese one (content/hs-quantum) ``x.md`` + ``x.en.md``."""
 
 from __future__ import annotations
 
@@ -9,9 +10,19 @@ from pathlib import Path
 
 import pytest
 
+import yaml
+
+from courses.notebook_lang import notebook_language, translation_language
 from tests.content.nbgrading import CONTENT
 
-LESSONS = sorted(p for p in CONTENT.glob("*/lessons/*.md") if not p.name.endswith(".zh.md"))
+LESSONS = sorted(p for p in CONTENT.glob("*/lessons/*.md") if not p.name.endswith((".zh.md", ".en.md")))
+
+
+def _course_language(path: Path) -> str:
+    """``"en"`` or ``"zh"``: the language of the unsuffixed files of the course holding ``path``."""
+    course = next(p for p in path.parents if p.parent == CONTENT)
+    manifest = yaml.safe_load((course / "course.yaml").read_text(encoding="utf-8")) or {}
+    return notebook_language(manifest.get("language"))
 
 
 def _prose(text: str) -> str:
@@ -34,9 +45,11 @@ def test_the_shipped_courses_have_lessons() -> None:
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=lambda p: f"{p.parent.parent.name}/{p.stem}")
 def test_lesson_has_a_chinese_translation_with_the_same_structure(lesson: Path) -> None:
-    zh = lesson.with_name(lesson.stem + ".zh.md")
-    assert zh.is_file(), f"{zh.relative_to(CONTENT)} is missing"
-    en_h, en_math, en_fig, en_code = _structure(lesson.read_text())
+    source = _course_language(lesson)
+    other = lesson.with_name(f"{lesson.stem}.{translation_language(source)}.md")
+    assert other.is_file(), f"{other.relative_to(CONTENT)} is missing"
+    en, zh = (lesson, other) if source == "en" else (other, lesson)
+    en_h, en_math, en_fig, en_code = _structure(en.read_text())
     zh_text = zh.read_text()
     zh_h, zh_math, zh_fig, zh_code = _structure(zh_text)
     assert zh_h == en_h, "headings differ in number or level"
@@ -55,18 +68,22 @@ NOTEBOOKS = sorted(
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: str(p.relative_to(CONTENT)))
 def test_notebook_markdown_cells_carry_their_chinese_text(path: Path) -> None:
-    """Each Markdown cell (not a written answer) has ``metadata.liangzhi.zh``: the same headings and display
-    formulas in Chinese prose. A generated notebook gets it from tools/notebooks_zh.json, keyed by the English
-    text, so editing the English without the translation fails here."""
+    """Each Markdown cell (not a written answer) has its translation in ``metadata.liangzhi.<translation
+    language>`` (``zh`` in an English course, ``en`` in a Chinese one): the same headings and display formulas,
+    the Chinese in Chinese prose. A generated notebook gets it from its builder, so editing one language
+    without the other fails here."""
     import json
 
+    source = _course_language(path)
+    key = translation_language(source)
     nb = json.loads(path.read_text())
     for i, cell in enumerate(nb["cells"]):
         if cell["cell_type"] != "markdown" or cell["metadata"].get("nbgrader", {}).get("solution"):
             continue
-        en = "".join(cell["source"])
-        zh = cell["metadata"].get("liangzhi", {}).get("zh")
-        assert isinstance(zh, str), f"cell {i} has no Chinese text: {en.splitlines()[0]!r}"
+        text = "".join(cell["source"])
+        translation = cell["metadata"].get("liangzhi", {}).get(key)
+        assert isinstance(translation, str), f"cell {i} has no {key} text: {text.splitlines()[0]!r}"
+        en, zh = (text, translation) if source == "en" else (translation, text)
         en_h, en_math, _, _ = _structure(en)
         zh_h, zh_math, _, _ = _structure(zh)
         assert (zh_h, zh_math) == (en_h, en_math), f"cell {i}: headings or display formulas differ"

@@ -1,7 +1,8 @@
 """Cells for the high-school practice notebooks, each Markdown cell written in both languages at once.
 
-A notebook carries its Chinese text in each Markdown cell's ``metadata.liangzhi.zh`` (the platform's
-format, see the README's *Two languages*); an exercise follows the Katas style of the other courses
+The course is Chinese first (``language: zh-hans``): a Markdown cell's source is its Chinese text and
+its English translation is in the cell's ``metadata.liangzhi.en`` (the platform's format for a Chinese
+course, see the README's *Two languages*); an exercise follows the Katas style of the other courses
 (``liangzhi_checks.katas``): a task with two hints that unfold one at a time, an answer cell with
 ``# YOUR CODE HERE`` and ``raise NotImplementedError`` (the reference solution in
 ``metadata.liangzhi.solution``), and a self-check that prints ✓ or ✗.
@@ -20,7 +21,9 @@ def _src(text: str) -> str:
 
 
 def md(en: str, zh: str) -> dict:
-    return {"cell_type": "markdown", "metadata": {"liangzhi": {"zh": _src(zh)}}, "source": _src(en)}
+    """A Markdown cell, Chinese first: the course's language is Chinese (course.yaml ``language: zh-hans``), so the
+    cell's source is the Chinese and its English translation is ``metadata.liangzhi.en``."""
+    return {"cell_type": "markdown", "metadata": {"liangzhi": {"en": _src(en)}}, "source": _src(zh)}
 
 
 def code(src: str) -> dict:
