@@ -733,6 +733,13 @@ A3 = [
                 e = torch.zeros(3, 2, dtype=torch.float64); e[l, q] = math.pi / 2
                 ps = (expect_z(circuit_state(x, m.weights + e), 0) - expect_z(circuit_state(x, m.weights - e), 0)) / 2
                 assert abs(float(ps) - float(m.weights.grad[l, q])) < 1e-9
+    # the logits are a <Z_0> + b (the readout qubit is 0), for any a and b
+    with torch.no_grad():
+        m.a.fill_(1.5)
+        m.b.fill_(-0.25)
+        xs = torch.tensor(x_train[:8])
+        want = 1.5 * expect_z(circuit_state(xs, m.weights), 0) - 0.25
+        assert torch.allclose(m(xs), want), "forward(x) must return a <Z_0> + b"
     with torch.no_grad():
         zero = VQC(2)
         zero.weights.zero_()

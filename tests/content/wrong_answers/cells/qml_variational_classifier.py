@@ -70,6 +70,11 @@ WRONG = [
         "loses": ["test_vqc_module", "test_train_vqc"],
     },
     {
+        "why": "reads out qubit 1 instead of qubit 0: the logits are a <Z_1> + b",
+        "cells": {"vqc_module": _module(_PARAMETER, _LOGITS.replace(", 0)", ", 1)"))},
+        "loses": ["test_vqc_module"],
+    },
+    {
         "why": "forward applies a sigmoid (probabilities, not logits), then training applies one again",
         "cells": {"vqc_module": _module(_PARAMETER, f"torch.sigmoid({_LOGITS})")},
         "loses": ["test_vqc_module", "test_train_vqc"],
