@@ -12,7 +12,7 @@ WRONG = [
                 "    return qc\n"
             ),
         },
-        "loses": ["test_ghz"],
+        "loses": ["test_ghz", "test_sample_counts"],
     },
     {
         "why": "puts a Hadamard on every qubit before the CNOT chain (a uniform superposition, not GHZ)",
@@ -26,7 +26,7 @@ WRONG = [
                 "    return qc\n"
             ),
         },
-        "loses": ["test_ghz"],
+        "loses": ["test_ghz", "test_sample_counts"],
     },
     {
         "why": "measures the caller's circuit in place (measure_all on the argument, not on a copy)",
@@ -50,7 +50,7 @@ WRONG = [
                 "    return {key[::-1]: n for key, n in counts.items()}\n"
             ),
         },
-        "loses": ["test_sample_counts"],
+        "loses": ["test_sample_counts", "test_expectation_from_counts"],
     },
     {
         "why": "runs the circuit without measuring it: the simulator has no counts to return",
@@ -60,7 +60,7 @@ WRONG = [
                 "    return AerSimulator().run(circuit, shots=shots, seed_simulator=seed).result().get_counts()\n"
             ),
         },
-        "loses": ["test_sample_counts"],
+        "loses": ["test_sample_counts", "test_expectation_from_counts"],
     },
     {
         "why": "the sign is backwards: counts a measured 1 as +1 and a 0 as -1",
