@@ -9,9 +9,11 @@ is the class's, not a flood (``--window 0`` floods: every student as fast as pos
 are served by ``--threads`` request threads (a threaded server's worth, each with a persistent
 database connection) through Django's test client (routing, middleware, sessions, the view, the
 database; no network); a request's time counts from its arrival, so waiting for a free server
-thread is included. It runs once on SQLite (a
-fresh file, the embedded default) and once on PostgreSQL (a database created for the run,
-postgres://postgres@127.0.0.1:5432, trust auth; skipped with a line if it is not there).
+thread is included. It runs once on SQLite (a fresh file, the embedded default: one server process, as
+``runserver`` is) and once on PostgreSQL (a database created for the run, postgres://postgres@127.0.0.1:5432,
+trust auth; skipped with a line if it is not there) with ``--processes`` server processes (default max(2, cores):
+production's gunicorn workers, deploy/gunicorn.conf.py), the students spread over them as a load balancer spreads
+connections, all starting at one common moment.
 
 Figures: server p50/p95 per autosave and per hand-in (grading), a plain Django form post in
 the same run as the baseline (``set_language``: parse a form, write the session, redirect),
@@ -98,29 +100,45 @@ def _answers(i: int, rng: random.Random) -> list[Any]:
     return [rng.choice(["1/sqrt(2), 1/sqrt(2)", "i/sqrt(2), i/sqrt(2)", "1, 0"]) for _ in range(n)]
 
 
-def child(students: int, threads: int, label: str, window: float) -> dict[str, Any]:
+def setup(students: int) -> dict[str, Any]:
+    """The database for a run: migrated, one course with the quiz, `students` enrolled students."""
     _setup_django()
-    from django.conf import settings
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
-    from django.test import Client
 
-    from assessments.models import Answer, Attempt
     from courses.enums import Role
     from courses.importer import import_course
     from courses.models import Enrollment
 
-    settings.ALLOWED_HOSTS = ["*"]
     call_command("migrate", verbosity=0)
     User = get_user_model()
     teacher = User.objects.create_user(username="bench-teacher")
     with tempfile.TemporaryDirectory() as tmp:
         course = import_course(_course_folder(Path(tmp)), teacher=teacher).course
-    users = [User(username=f"bench-s{i:03d}") for i in range(students)]
-    User.objects.bulk_create(users)
+    User.objects.bulk_create(User(username=f"bench-s{i:03d}") for i in range(students))
     users = list(User.objects.filter(username__startswith="bench-s").order_by("username"))
     Enrollment.objects.bulk_create(Enrollment(course=course, user=u, role=Role.STUDENT) for u in users)
-    base = f"/quiz/{course.slug}/quiz"
+    return {"course": course.slug}
+
+
+def shard_run(
+    *, course_slug: str, students: int, shard: int, shards: int, threads: int, window: float, start_epoch: float
+) -> dict[str, Any]:
+    """One server process's share of the class: students shard, shard + shards, ... (as a load balancer spreads
+    connections over worker processes), from the common moment `start_epoch`; then checks its own students' answers
+    (no other process touches them)."""
+    _setup_django()
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from assessments.models import Answer, Attempt
+
+    settings.ALLOWED_HOSTS = ["*"]
+    User = get_user_model()
+    everyone = list(User.objects.filter(username__startswith="bench-s").order_by("username"))[:students]
+    users = everyone[shard::shards]
+    base = f"/quiz/{course_slug}/quiz"
 
     lock = threading.Lock()
     saves: list[float] = []
@@ -133,16 +151,25 @@ def child(students: int, threads: int, label: str, window: float) -> dict[str, A
     # persistent database connection. A student's request waits in its queue like a request in a
     # server's accept queue: the latency counts from arrival to response.
     server = ThreadPoolExecutor(max_workers=threads)
-    began = time.perf_counter()
+    from django.db import connection
+
+    ready = threading.Barrier(threads)
+
+    def connect() -> None:  # every request thread opens its database connection before the class begins
+        connection.ensure_connection()
+        ready.wait()
+
+    list(server.map(lambda _i: connect(), range(threads)))
+    began = time.perf_counter() + (start_epoch - time.time())
 
     def timed(fn: Any) -> tuple[Any, float]:
         t0 = time.perf_counter()
         response = server.submit(fn).result()
         return response, (time.perf_counter() - t0) * 1000
 
-    def student(index: int) -> None:
+    def student(user: Any) -> None:
+        index = everyone.index(user)
         rng = random.Random(index)
-        user = users[index]
         client = Client()
         server.submit(client.force_login, user).result()  # on a server thread: its database connection
         plan = [_answers(i, rng) for i in range(QUESTIONS)]
@@ -196,62 +223,90 @@ def child(students: int, threads: int, label: str, window: float) -> dict[str, A
         with lock:
             submits.append(ms)
 
-    started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=students) as pool:
-        list(pool.map(student, range(students)))
-    wall = time.perf_counter() - started
+    with ThreadPoolExecutor(max_workers=max(1, len(users))) as pool:
+        list(pool.map(student, users))
+    wall = time.perf_counter() - began
     server.shutdown()
+    ids = [u.pk for u in users]
     stored = {
         (uid, key): value
-        for uid, key, value in Answer.objects.filter(attempt__activity__course=course).values_list(
-            "attempt__user_id", "key", "value"
-        )
+        for uid, key, value in Answer.objects.filter(
+            attempt__activity__course__slug=course_slug, attempt__user_id__in=ids
+        ).values_list("attempt__user_id", "key", "value")
     }
-    lost = sum(1 for k, v in final.items() if stored.get(k) != v)
-    graded = Attempt.objects.filter(activity__course=course, status="graded").count()
     return {
-        "db": label,
-        "students": students,
-        "threads": threads,
-        "window": window,
-        "saves": len(saves),
+        "saves": saves,
+        "submits": submits,
+        "forms": forms,
+        "refused": refused,
         "wall_s": wall,
+        "lost": sum(1 for k, v in final.items() if stored.get(k) != v),
+        "graded": Attempt.objects.filter(activity__course__slug=course_slug, user_id__in=ids, status="graded").count(),
+        "load": " ".join(f"{x:.1f}" for x in os.getloadavg()),
+    }
+
+
+def _child(env: dict[str, str], *args: str) -> dict[str, Any]:
+    cmd = [sys.executable, __file__, *args]
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=3600, check=False)
+    if proc.returncode != 0:
+        raise RuntimeError(proc.stderr[-3000:])
+    return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
+
+
+def _run_child(db: str, url: str, args: argparse.Namespace, processes: int) -> dict[str, Any] | None:
+    """Set the database up, then run the class against `processes` server processes at once."""
+    env = dict(os.environ)
+    env["DATABASE_URL"] = url
+    env.setdefault("DATABASE_CONN_MAX_AGE", "60")
+    try:
+        course = _child(env, "--setup", "--students", str(args.students))["course"]
+        start = time.time() + args.lead  # every process imported and connected before the class begins
+        common = ["--course", course, "--students", str(args.students), "--threads", str(args.threads)]
+        common += ["--window", str(args.window), "--start", repr(start), "--shards", str(processes)]
+        procs = [
+            subprocess.Popen(
+                [sys.executable, __file__, "--shard", str(i), *common],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for i in range(processes)
+        ]
+        parts = []
+        for proc in procs:
+            out, err = proc.communicate(timeout=3600)
+            if proc.returncode != 0:
+                raise RuntimeError(err[-3000:])
+            parts.append(json.loads(out.strip().splitlines()[-1]))
+    except (RuntimeError, subprocess.TimeoutExpired) as exc:
+        print(f"[{db}] failed:\n{exc}")
+        return None
+    saves = [x for p in parts for x in p["saves"]]
+    submits = [x for p in parts for x in p["submits"]]
+    forms = [x for p in parts for x in p["forms"]]
+    refused = [x for p in parts for x in p["refused"]]
+    return {
+        "db": db,
+        "students": args.students,
+        "threads": args.threads,
+        "processes": processes,
+        "window": args.window,
+        "saves": len(saves),
+        "wall_s": max(p["wall_s"] for p in parts),
         "save_p50": _pct(saves, 0.5),
         "save_p95": _pct(saves, 0.95),
         "submit_p50": _pct(submits, 0.5),
         "submit_p95": _pct(submits, 0.95),
         "form_p50": _pct(forms, 0.5),
         "form_p95": _pct(forms, 0.95),
-        "lost": lost,
+        "lost": sum(p["lost"] for p in parts),
         "refused": len(refused),
         "refused_kinds": sorted(set(refused))[:5],
-        "graded": graded,
-        "load": " ".join(f"{x:.1f}" for x in os.getloadavg()),
+        "graded": sum(p["graded"] for p in parts),
+        "load": parts[-1]["load"],
     }
-
-
-def _run_child(db: str, url: str, args: argparse.Namespace) -> dict[str, Any] | None:
-    env = dict(os.environ)
-    env["DATABASE_URL"] = url
-    env.setdefault("DATABASE_CONN_MAX_AGE", "60")
-    cmd = [
-        sys.executable,
-        __file__,
-        "--child",
-        "--db",
-        db,
-        "--students",
-        str(args.students),
-        "--threads",
-        str(args.threads),
-        "--window",
-        str(args.window),
-    ]
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=3600, check=False)
-    if proc.returncode != 0:
-        print(f"[{db}] failed:\n{proc.stderr[-3000:]}")
-        return None
-    return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
 
 
 def _postgres(action: str) -> bool:
@@ -270,7 +325,25 @@ def _postgres(action: str) -> bool:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--child", action="store_true")
+    parser.add_argument("--setup", action="store_true", help="(internal) prepare the run's database")
+    parser.add_argument("--shard", type=int, default=None, help="(internal) one server process's share")
+    parser.add_argument("--shards", type=int, default=1)
+    parser.add_argument("--course", default="")
+    parser.add_argument("--start", type=float, default=0.0)
+    parser.add_argument(
+        "--lead",
+        type=float,
+        default=15.0,
+        help="seconds between setting up and the class's start, for the server processes to import and connect "
+        "(one that is late serves its first students late, which the figures would show)",
+    )
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=int(os.environ.get("BENCH_QUIZ_PROCESSES", max(2, os.cpu_count() or 1))),
+        help="server processes of the PostgreSQL run (production: gunicorn's workers, max(2, cores), "
+        "deploy/gunicorn.conf.py); the embedded default (SQLite) runs one process, as runserver does",
+    )
     parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
     parser.add_argument("--students", type=int, default=int(os.environ.get("BENCH_QUIZ_STUDENTS", 300)))
     parser.add_argument("--threads", type=int, default=int(os.environ.get("BENCH_QUIZ_THREADS", 8)))
@@ -281,18 +354,30 @@ def main(argv: list[str] | None = None) -> None:
         help="seconds within which the class answers (the issue's minute); 0: every student as fast as possible",
     )
     args = parser.parse_args(argv if argv is not None else [])
-    if args.child:
-        print(json.dumps(child(args.students, args.threads, args.db, args.window)))
+    if args.setup:
+        print(json.dumps(setup(args.students)))
+        return
+    if args.shard is not None:
+        run = shard_run(
+            course_slug=args.course,
+            students=args.students,
+            shard=args.shard,
+            shards=args.shards,
+            threads=args.threads,
+            window=args.window,
+            start_epoch=args.start,
+        )
+        print(json.dumps(run))
         return
     results = []
     if args.db in ("sqlite", "both"):
         with tempfile.TemporaryDirectory() as tmp:
-            res = _run_child("sqlite", f"sqlite:///{tmp}/bench.sqlite3", args)
+            res = _run_child("sqlite", f"sqlite:///{tmp}/bench.sqlite3", args, 1)
             if res:
                 results.append(res)
     if args.db in ("postgres", "both") and _postgres("create"):
         try:
-            res = _run_child("postgres", f"{PG_BASE}/{PG_DB}", args)
+            res = _run_child("postgres", f"{PG_BASE}/{PG_DB}", args, args.processes)
             if res:
                 results.append(res)
         finally:
@@ -301,7 +386,8 @@ def main(argv: list[str] | None = None) -> None:
         db = r["db"]
         print(
             f"[{db}] {r['students']} students × {QUESTIONS} questions within {r['window']:.0f} s "
-            f"(0: as fast as possible), a server of {r['threads']} request threads: {r['saves']} autosaves "
+            f"(0: as fast as possible), {r['processes']} server process(es) of {r['threads']} request threads: "
+            f"{r['saves']} autosaves "
             f"in {r['wall_s']:.1f} s ({r['saves'] / r['wall_s']:.0f}/s), {r['graded']} attempts graded"
         )
         print(f"[{db}] autosave   p50 {r['save_p50']:6.1f} ms  p95 {r['save_p95']:6.1f} ms")
