@@ -49,6 +49,8 @@ demo: prepare
 	@echo "    teacher            the teacher of every demo course"
 	@echo "    alice, bob, charlie  students"
 	@echo "    admin              site administrator (/admin/)"
+	@echo "    harbour-admin      district admin of Harbour District 海港区 (Schools in the menu)"
+	@echo "    harbour-no1-admin  a school's admin;  hb1-thb1  its teacher;  hb1-2026101  a student"
 	@echo "  Ctrl-C stops every process."
 	@echo ""
 	@$(BIN)/python -m honcho -f Procfile start
