@@ -13,6 +13,7 @@ import logging
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from typing import Any, cast
 
 from asgiref.sync import sync_to_async
@@ -133,6 +134,37 @@ def _progress_text(message: str) -> str:
     return known.get(message, message)
 
 
+@dataclass(frozen=True)
+class _Relay:
+    """What the progress stream does with one hub event: the event it sends the page, the start it finishes
+    (``services.start_finish_for`` arguments), whether the next in line is let in, and whether it ends."""
+
+    event: dict[str, Any]
+    finish: dict[str, Any] | None = None
+    pump: bool = False
+    done: bool = False
+
+
+def _hub_event(name: str, event: Any) -> _Relay:
+    if event.failed:
+        log.error("spawn failed for %s: %s", name, event.message)
+        message = _failure_text(event.message)
+        return _Relay({"progress": 100, "failed": True, "message": message}, {"ok": False, "error": message}, done=True)
+    page = {"progress": event.progress, "message": _progress_text(event.message), "ready": event.ready}
+    if event.ready:
+        return _Relay(page, {"ok": True}, pump=True, done=True)
+    return _Relay(page)
+
+
+def _hub_failure(name: str, exc: Exception) -> _Relay:
+    if isinstance(exc, SpawnFailed):
+        log.error("spawn failed for %s: %s", name, exc)
+        return _Relay({"progress": 100, "failed": True, "message": str(exc)}, {"ok": False, "error": str(exc)})
+    log.error("progress for %s: %s", name, exc)
+    unavailable = _("The lab is unavailable right now. Please try again in a few minutes.")
+    return _Relay({"progress": 100, "failed": True, "message": unavailable}, {"ok": False, "error": str(exc)})
+
+
 @login_required
 @require_GET
 def progress(request: HttpRequest, slug: str, activity: str) -> StreamingHttpResponse:
@@ -142,12 +174,15 @@ def progress(request: HttpRequest, slug: str, activity: str) -> StreamingHttpRes
 
     user = _user(request)
 
+    # One relay, two drivers: the decisions live in _waiting, _hub_event and _hub_failure; stream() drives them
+    # for a WSGI server (runserver, the demo), stream_async() for an ASGI one (production), where an open stream
+    # is awaited and holds no worker and no thread (deploy/gunicorn.conf.py). Django would buffer a sync iterator
+    # whole under ASGI, and an async one under WSGI.
     def stream() -> Iterator[str]:
         row_id: int | None = None
         while True:  # first the line, if the start is waiting in it
             step = services.queue_wait_step(user=user, row_id=row_id)
-            row_id = step.row_id
-            waiting = _queue_event(step)
+            row_id, waiting = step.row_id, _queue_event(step)
             if waiting is None:
                 break
             yield _sse(waiting)
@@ -155,42 +190,25 @@ def progress(request: HttpRequest, slug: str, activity: str) -> StreamingHttpRes
                 return
             time.sleep(settings.LAB_QUEUE_POLL_SECONDS)
         try:
-            client = services.hub_client()
-            for event in client.server_progress(name, timeout=settings.HUB_PROGRESS_TIMEOUT_SECONDS):
-                if event.failed:
-                    log.error("spawn failed for %s: %s", name, event.message)
-                    services.start_finish_for(user=user, ok=False, error=_failure_text(event.message))
-                    yield _sse({"progress": 100, "failed": True, "message": _failure_text(event.message)})
-                    return
-                if event.ready:
-                    services.start_finish_for(user=user, ok=True)
-                yield _sse({"progress": event.progress, "message": _progress_text(event.message), "ready": event.ready})
-                if event.ready:
+            for event in services.hub_client().server_progress(name, timeout=settings.HUB_PROGRESS_TIMEOUT_SECONDS):
+                relay = _hub_event(name, event)
+                if relay.finish is not None:
+                    services.start_finish_for(user=user, **relay.finish)
+                yield _sse(relay.event)
+                if relay.pump:
                     services.queue_pump()  # the next in line takes the place at once
+                if relay.done:
                     return
-        except SpawnFailed as exc:
-            log.error("spawn failed for %s: %s", name, exc)
-            services.start_finish_for(user=user, ok=False, error=str(exc))
-            yield _sse({"progress": 100, "failed": True, "message": str(exc)})
-        except HubError as exc:
-            log.error("progress for %s: %s", name, exc)
-            services.start_finish_for(user=user, ok=False, error=str(exc))
-            yield _sse(
-                {
-                    "progress": 100,
-                    "failed": True,
-                    "message": _("The lab is unavailable right now. Please try again in a few minutes."),
-                }
-            )
+        except (SpawnFailed, HubError) as exc:
+            relay = _hub_failure(name, exc)
+            services.start_finish_for(user=user, **(relay.finish or {}))
+            yield _sse(relay.event)
 
     async def stream_async() -> AsyncIterator[str]:
-        # The same events for an ASGI server (production): awaited, so an open stream holds no
-        # worker and no thread (deploy/gunicorn.conf.py). Django would buffer a sync iterator whole.
         row_id: int | None = None
         while True:
             step = await sync_to_async(services.queue_wait_step)(user=user, row_id=row_id)
-            row_id = step.row_id
-            waiting = _queue_event(step)
+            row_id, waiting = step.row_id, _queue_event(step)
             if waiting is None:
                 break
             yield _sse(waiting)
@@ -200,33 +218,18 @@ def progress(request: HttpRequest, slug: str, activity: str) -> StreamingHttpRes
         try:
             client = services.hub_client()
             async for event in client.server_progress_async(name, timeout=settings.HUB_PROGRESS_TIMEOUT_SECONDS):
-                if event.failed:
-                    log.error("spawn failed for %s: %s", name, event.message)
-                    await sync_to_async(services.start_finish_for)(
-                        user=user, ok=False, error=_failure_text(event.message)
-                    )
-                    yield _sse({"progress": 100, "failed": True, "message": _failure_text(event.message)})
-                    return
-                if event.ready:
-                    await sync_to_async(services.start_finish_for)(user=user, ok=True)
-                yield _sse({"progress": event.progress, "message": _progress_text(event.message), "ready": event.ready})
-                if event.ready:
+                relay = _hub_event(name, event)
+                if relay.finish is not None:
+                    await sync_to_async(services.start_finish_for)(user=user, **relay.finish)
+                yield _sse(relay.event)
+                if relay.pump:
                     await sync_to_async(services.queue_pump)()
+                if relay.done:
                     return
-        except SpawnFailed as exc:
-            log.error("spawn failed for %s: %s", name, exc)
-            await sync_to_async(services.start_finish_for)(user=user, ok=False, error=str(exc))
-            yield _sse({"progress": 100, "failed": True, "message": str(exc)})
-        except HubError as exc:
-            log.error("progress for %s: %s", name, exc)
-            await sync_to_async(services.start_finish_for)(user=user, ok=False, error=str(exc))
-            yield _sse(
-                {
-                    "progress": 100,
-                    "failed": True,
-                    "message": _("The lab is unavailable right now. Please try again in a few minutes."),
-                }
-            )
+        except (SpawnFailed, HubError) as exc:
+            relay = _hub_failure(name, exc)
+            await sync_to_async(services.start_finish_for)(user=user, **(relay.finish or {}))
+            yield _sse(relay.event)
 
     # WSGI (runserver, the demo) streams a sync iterator and would buffer an async one; ASGI the reverse.
     events = stream_async() if isinstance(request, ASGIRequest) else stream()
