@@ -1,7 +1,8 @@
 """The flagship courses (content/qec-ai, content/qml) import cleanly, their practice notebooks run top to
 bottom with every self-check passing, and every assignment grades correctly under nbgrader itself:
 the reference solution scores full marks, the blank student version scores zero, and one plausible wrong
-answer per assignment loses exactly the points it should.
+answer per assignment loses exactly the points it should. (Every answer cell's further wrong answers, two at
+least per cell, run one cell at a time in test_wrong_answers_per_cell.py.)
 """
 
 from __future__ import annotations
