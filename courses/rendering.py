@@ -146,8 +146,9 @@ def translated_notebook(notebook_json: str, lang: str = "zh") -> str | None:
     """The notebook with each Markdown cell's text replaced by its translation, or None if it has none.
 
     A translation lives in the cell's own metadata, ``metadata.liangzhi.<lang>`` (the translated
-    Markdown), so one notebook carries both languages and nbgrader's cell ids, solutions and hidden
-    tests stay single-sourced. Cells without a translation keep their English text.
+    Markdown: ``zh`` in an English course, ``en`` in a Chinese one), so one notebook carries both
+    languages and nbgrader's cell ids, solutions and hidden tests stay single-sourced. Cells without a
+    translation keep their source text, which is in the course's language (``courses.notebook_lang``).
     """
     import nbformat
 

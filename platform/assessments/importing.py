@@ -1,7 +1,7 @@
 """The course import's part for quizzes and exams made of questions (a hook of ``courses.importer``).
 
 For each question an assessment names (``questions/<id>/`` in the course folder) it reads
-``question.md`` (+ ``question.zh.md``), validates ``question.yaml`` (:mod:`assessments.spec`), and
+``question.md`` (in the course's language) + its optional translation, validates ``question.yaml`` (:mod:`assessments.spec`), and
 runs ``generate.py`` in the grading sandbox for every seed the question offers (one sandbox run
 for all the questions of a course). Every problem lands in the importer's report as
 ``file: message``, naming the seed for a generator that crashes or returns junk.
@@ -11,6 +11,14 @@ HTML with ``{{ name }}`` placeholders, parts with their static answers) and each
 variants (``params``, ``answers``, rendered options for every seed) are blobs; the activity
 version's facts hold their digests and the maximum points. Blobs are written before the import's
 transaction, as course files are: harmless if it fails. The page never runs a generator.
+
+A question's text follows the rule of the course's lessons (:mod:`courses.notebook_lang`): the
+unsuffixed ``question.md`` is in the course's ``language`` and the translation is the optional
+``question.zh.md`` in an English course, ``question.en.md`` in a Chinese one. The definition keeps
+the English as ``html`` and the Chinese as ``html_zh`` whichever is the source, and the course's
+language as ``language``, so the page can fall back to the source text for a reader whose language
+has no translation. ``title``/``title_zh`` and the parts' ``prompt``/``prompt_zh`` in ``question.yaml``
+name their language themselves.
 """
 
 from __future__ import annotations
@@ -88,14 +96,12 @@ def _load_question(reader: Any, qid: str) -> dict[str, Any] | None:
         )
         return None
     ok = True
-    md = reader.text(f"{base}/question.md", origin=_question(qid))
-    md_zh = (
-        reader.text(f"{base}/question.zh.md", origin=_question(qid)) if (folder / "question.zh.md").is_file() else ""
-    )
+    md_rel, md, tr_rel, md_tr = _question_texts(reader, base, qid)
     raw = reader.text(f"{base}/question.yaml", origin=_question(qid))
     source = reader.text(f"{base}/generate.py", origin=_question(qid)) if (folder / "generate.py").is_file() else None
     if md is None or raw is None:
         return None
+    md_en, md_zh = (md, md_tr) if reader.language == "en" else (md_tr, md)
     try:
         data = yaml.safe_load(raw)
     except yaml.YAMLError as exc:
@@ -112,7 +118,7 @@ def _load_question(reader: Any, qid: str) -> dict[str, Any] | None:
         for err in exc.errors():
             reader.problems.append(schema_problem(f"{base}/question.yaml", format_location(tuple(err["loc"])), err))
         return None
-    placeholders = set(PLACEHOLDER.findall(md)) | set(PLACEHOLDER.findall(md_zh or ""))
+    placeholders = set(PLACEHOLDER.findall(md)) | set(PLACEHOLDER.findall(md_tr))
     for part in spec.parts:
         placeholders |= set(PLACEHOLDER.findall(part.prompt)) | set(PLACEHOLDER.findall(part.prompt_zh))
     if source is None:
@@ -120,7 +126,7 @@ def _load_question(reader: Any, qid: str) -> dict[str, Any] | None:
             ok = False
             reader.problems.append(
                 _problem(
-                    f"{base}/question.md",
+                    md_rel,
                     _m(
                         gettext_noop("placeholders %(names)s need a generate.py to fill them"),
                         names=str(sorted(placeholders)),
@@ -134,21 +140,57 @@ def _load_question(reader: Any, qid: str) -> dict[str, Any] | None:
     if source is not None and "def generate" not in source:
         reader.problems.append(_problem(f"{base}/generate.py", _m(gettext_noop("defines no function generate(seed)"))))
         return None
-    files = {f"{base}/question.md": md, f"{base}/question.yaml": raw}
-    if md_zh:
-        files[f"{base}/question.zh.md"] = md_zh
+    files = {md_rel: md, f"{base}/question.yaml": raw}
+    if md_tr:
+        files[tr_rel] = md_tr
     if source is not None:
         files[f"{base}/generate.py"] = source
     return {
         "qid": qid,
         "ok": ok,
         "spec": spec,
-        "md": md,
-        "md_zh": md_zh or "",
+        "md": md_en,  # English, whichever file it came from
+        "md_zh": md_zh,  # Chinese
         "source": source,
         "placeholders": sorted(placeholders),
         "files": files,
     }
+
+
+def _question_texts(reader: Any, base: str, qid: str) -> tuple[str, str | None, str, str]:
+    """``question.md`` (in the course's language) and its optional translation, as (path, text, path, text):
+    ``question.zh.md`` in an English course, ``question.en.md`` in a Chinese one (``courses.notebook_lang``).
+
+    A translation named in the course's own language (``question.zh.md`` in a Chinese course) is reported
+    with the lessons' words, never silently skipped. A missing ``question.md`` is reported by ``reader.text``
+    and leaves its text None.
+    """
+    from courses.notebook_lang import language_path, translation_path
+
+    md_rel = f"{base}/question.md"
+    same = language_path(md_rel, reader.language)
+    same_path = reader.resolve(same)
+    if same_path is not None and same_path.is_file():
+        reader.problems.append(
+            _problem(
+                same,
+                _m(
+                    # the lessons' message (courses.importer), word for word: one rule, one wording
+                    gettext_noop(
+                        "is a translation into the course's own language (course.yaml: language: %(language)s, "
+                        "so %(lesson)s is already in it); name the translation %(expected)s"
+                    ),
+                    language=reader.language_code,
+                    lesson=md_rel,
+                    expected=translation_path(md_rel, reader.language),
+                ),
+            )
+        )
+    md = reader.text(md_rel, origin=_question(qid))
+    tr_rel = translation_path(md_rel, reader.language)
+    tr_path = reader.resolve(tr_rel)
+    md_tr = reader.text(tr_rel, origin=_question(qid)) if tr_path is not None and tr_path.is_file() else None
+    return md_rel, md, tr_rel, md_tr or ""
 
 
 def _static_part_problems(part: Any) -> list[Any]:
@@ -393,7 +435,7 @@ def prepare_assessment(reader: Any, act: Any) -> None:
             "title_zh": qspec.title_zh,
             "concepts": qspec.concepts,
             "points": str(qspec.points),
-            "html": _render(q["md"]),
+            "html": _render(q["md"]) if q["md"] else "",
             "html_zh": _render(q["md_zh"]) if q["md_zh"] else "",
             "parts": [_part_public(p) for p in qspec.parts],
             "variants_blob": variants_blob,
@@ -410,6 +452,8 @@ def prepare_assessment(reader: Any, act: Any) -> None:
         "time_limit_minutes": spec.time_limit_minutes,
         "access_code": spec.access_code,
         "ip_ranges": list(spec.ip_ranges),
+        # the language of question.md: the text a reader gets when theirs has no translation
+        "language": reader.language,
     }
     act.facts = {
         "max_points": float(max_points),

@@ -22,6 +22,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import get_language
 
+from courses.notebook_lang import content_fields
+
 from .models import Answer, Attempt, AttemptStatus
 from .services import definition_of, variant_of
 
@@ -135,6 +137,20 @@ def _zh() -> bool:
     return (get_language() or "").startswith("zh")
 
 
+# Where an assessment definition keeps a question's text in each language (assessments.importing):
+# ``html`` the English, ``html_zh`` the Chinese, whichever of them is the course's question.md.
+_QUESTION_HTML = {"body_html": "html", "body_html_zh": "html_zh"}
+
+
+def _question_html(definition: dict[str, Any], q: dict[str, Any]) -> str:
+    """A question's text in the reader's language, else in the course's own (``courses.notebook_lang.content_fields``).
+
+    A definition imported before it recorded its ``language`` came from an English-first question.md.
+    """
+    wanted, source = content_fields(definition.get("language"), get_language())
+    return q.get(_QUESTION_HTML[wanted]) or q.get(_QUESTION_HTML[source]) or ""
+
+
 def solutions_visible(*, attempt: Attempt, scores_released: bool, closes_at: Any, now: Any) -> bool:
     """Correct answers show once the attempt is graded, scores are released, and the window has closed
     (or the quiz is unlimited practice, where every attempt gets new variants)."""
@@ -204,7 +220,7 @@ def attempt_view(*, attempt: Attempt, show_results: bool, show_solutions: bool) 
                 "number": index,
                 "qid": item["qid"],
                 "title": (zh and q.get("title_zh")) or q["title"],
-                "html": _fill((zh and q.get("html_zh")) or q["html"], params),
+                "html": _fill(_question_html(definition, q), params),
                 "points": q["points"],
                 "parts": parts,
             }
