@@ -3,7 +3,8 @@
 The course's ``language`` (course.yaml) is the language of its unsuffixed files, its *source
 language*; the other language is the optional translation. :func:`translation_language`,
 :func:`translation_path` and :data:`BODY_FIELDS` are the one rule every part of the platform uses
-(the importer, the activity page, the notebook a student gets):
+(the course importer, the question importer, the activity and attempt pages, the notebook a student
+gets):
 
 ==================  =========================  ==========================
 course ``language``  en (the default)          zh-hans (any ``zh`` code)
@@ -12,6 +13,8 @@ lesson              ``x.md`` English,          ``x.md`` Chinese,
                     ``x.zh.md`` Chinese        ``x.en.md`` English
 notebook Markdown   source English,            source Chinese,
                     ``metadata.liangzhi.zh``   ``metadata.liangzhi.en``
+quiz question       ``question.md`` English,   ``question.md`` Chinese,
+                    ``question.zh.md``         ``question.en.md``
 ==================  =========================  ==========================
 
 The rendered text is stored by language, not by role: ``body_html`` is the English, ``body_html_zh``
