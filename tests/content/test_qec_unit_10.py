@@ -11,18 +11,16 @@ them to their tables.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
 import re
-import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
-import yaml
+from pytest import MonkeyPatch
 
+from tests.content import unit_checks
 from tests.content.nbgrading import CONTENT
 
 QEC = CONTENT / "qec-ai"
@@ -74,25 +72,12 @@ ASSIGNMENT_WRONG: dict[str, dict[str, Any]] = {
 }
 
 
+UNITS = unit_checks.Units(QEC, {10: "recurrent-decoder"}, WRONG, ASSIGNMENT_WRONG, None, ("Rubric:",))
+_n = unit_checks.spaced
+
+
 def _saved() -> dict[str, Any]:
-    return json.loads((QEC / "lessons" / "figures" / "numbers.json").read_text())["recurrent"]  # type: ignore[no-any-return]
-
-
-def _tool(name: str, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
-    monkeypatch.syspath_prepend(str(QEC / "tools"))
-    spec = importlib.util.spec_from_file_location(f"_qec_unit_10_{name}", QEC / "tools" / f"{name}.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def _both() -> list[str]:
-    return [LESSON.read_text(encoding="utf-8"), LESSON.with_name(LESSON.stem + ".zh.md").read_text(encoding="utf-8")]
-
-
-def _n(k: int) -> str:  # 14867 -> "14 867", as the lessons write counts
-    return f"{k:,}".replace(",", " ")
+    return unit_checks.numbers(QEC)["recurrent"]  # type: ignore[no-any-return]
 
 
 def _rate(x: dict[str, Any]) -> str:
@@ -104,7 +89,7 @@ def _rate(x: dict[str, Any]) -> str:
 
 def test_lesson_10_table_is_numbers_json_in_both_languages() -> None:
     saved = _saved()
-    for lang, text in zip(("en", "zh"), _both(), strict=True):
+    for lang, text in zip(("en", "zh"), unit_checks.both(LESSON), strict=True):
         rows = [line for line in text.splitlines() if re.search(r"\| \d\.\d{4} ± \d\.\d{4} \|$", line)]
         assert len(rows) == 2 + saved["epochs"], (lang, rows)
         assert rows[0].endswith(_rate(saved["never_flipped"])), (lang, rows[0])
@@ -140,10 +125,10 @@ def test_lesson_10_prose_quotes_the_saved_run() -> None:
         f"{s['epochs']} ",
         f"{s['rounds']} ",
     ]
-    for lang, text in zip(("en", "zh"), _both(), strict=True):
+    for lang, text in zip(("en", "zh"), unit_checks.both(LESSON), strict=True):
         for q in quoted:
             assert q in text, (lang, q)
-    en, zh = _both()
+    en, zh = unit_checks.both(LESSON)
     assert f"is {s['mcnemar_z']:.1f}: far beyond chance" in en and f"为 {s['mcnemar_z']:.1f}：远超" in zh
     assert (
         f"{s['steps']} steps × {s['stabilizers']} slots" in en and f"{s['steps']} 步 × {s['stabilizers']} 个槽位" in zh
@@ -175,12 +160,12 @@ def test_lesson_10_derived_numbers_are_recomputed_from_the_saved_counts() -> Non
     assert s["detectors"] == (d * d - 1) * r and s["steps"] == r + 1 and k == d * d - 1
 
 
-def test_lesson_10_matching_side_is_rerun(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_lesson_10_matching_side_is_rerun(monkeypatch: MonkeyPatch) -> None:
     """The test shots, matching and the never-flipped baseline, sampled again with the script's seeds (a second)."""
     import numpy as np
     import pymatching
 
-    figs = _tool("make_figures", monkeypatch)
+    figs = unit_checks.tool(QEC, "make_figures", monkeypatch)
     s = _saved()
     circuit = figs.qec.surface_code_circuit(s["d"], s["p"], rounds=s["rounds"])
     det, obs = circuit.compile_detector_sampler(seed=2002).sample(s["test_shots"], separate_observables=True)
@@ -192,16 +177,15 @@ def test_lesson_10_matching_side_is_rerun(monkeypatch: pytest.MonkeyPatch) -> No
     assert x.shape == (100, s["steps"], s["stabilizers"]) and x.sum() == det[:100].sum()
     assert circuit.num_detectors == s["detectors"]
     assert figs.PARTS["recurrent"] is figs.recurrent
-    sys.modules.pop("nbbuild", None)
 
 
 # --- notebooks, manifest and quiz ----------------------------------------------------------------------------------
 
 
-def test_practice_reference_layout_is_the_scripts(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_practice_reference_layout_is_the_scripts(monkeypatch: MonkeyPatch) -> None:
     import numpy as np
 
-    figs = _tool("make_figures", monkeypatch)
+    figs = unit_checks.tool(QEC, "make_figures", monkeypatch)
     nb = json.loads((QEC / "practice" / "10-recurrent-decoder-practice.ipynb").read_text(encoding="utf-8"))
     answers = {
         c["metadata"]["liangzhi"]["exercise"]: c["metadata"]["liangzhi"]["solution"]
@@ -216,79 +200,28 @@ def test_practice_reference_layout_is_the_scripts(monkeypatch: pytest.MonkeyPatc
         assert all((a == b).all() for a, b in zip(mine, script, strict=True))
 
 
-@pytest.mark.parametrize(
-    ("path", "cells"),
-    [
-        ("practice/10-recurrent-decoder-practice.ipynb", "PRACTICE_10"),
-        ("assignments/recurrent-decoder/recurrent-decoder.ipynb", "A10"),
-    ],
-)
-def test_notebooks_are_what_the_builder_writes(
-    path: str, cells: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    build = _tool("build_notebooks", monkeypatch)
-    out = tmp_path / Path(path).name
-    build.save_fresh(out, getattr(build, cells))
-    assert out.read_text(encoding="utf-8") == (QEC / path).read_text(encoding="utf-8")
-    nb = json.loads(out.read_text(encoding="utf-8"))
-    if path.startswith("practice/"):
-        katas = [c["metadata"]["liangzhi"] for c in nb["cells"] if (c["metadata"].get("liangzhi") or {}).get("kata")]
-        exercises = {k["exercise"] for k in katas}
-        assert exercises == set(WRONG) and all(len(WRONG[ex]) >= 2 for ex in exercises)
-    else:
-        points = [c["metadata"]["nbgrader"].get("points", 0) for c in nb["cells"] if "nbgrader" in c["metadata"]]
-        written = [
-            c for c in nb["cells"] if c["cell_type"] == "markdown" and c["metadata"].get("nbgrader", {}).get("grade")
-        ]
-        assert sum(points) == 10
-        assert sum(c["metadata"]["nbgrader"]["points"] for c in written) / sum(points) >= 0.25
-        assert all("Rubric:" in "".join(c["source"]) for c in written)  # a model answer and a rubric for the teacher
-        graded = {
-            c["metadata"]["nbgrader"]["grade_id"]
-            for c in nb["cells"]
-            if c["metadata"].get("nbgrader", {}).get("solution")
-        }
-        assert set(ASSIGNMENT_WRONG["recurrent-decoder"]["cells"]) <= graded
-    sys.modules.pop("nbbuild", None)
+@pytest.mark.parametrize(("path", "cells"), UNITS.notebooks())
+def test_notebooks_are_what_the_builder_writes(path: str, cells: str, monkeypatch: MonkeyPatch, tmp_path: Path) -> None:
+    UNITS.check_notebook(path, cells, monkeypatch, tmp_path)
 
 
 def test_manifest_lists_unit_10_after_units_7_to_9_and_before_the_exams() -> None:
-    manifest = yaml.safe_load((QEC / "course.yaml").read_text(encoding="utf-8"))
-    slugs = [u["slug"] for u in manifest["units"]]
+    unit = UNITS.check_manifest()["recurrent-decoder"]
+    slugs = unit_checks.slugs(QEC)
     i = slugs.index("recurrent-decoder")
     assert slugs[i - 1] in ("neural-predecoder", "correlated-matching", "threshold-lambda")
     assert slugs.index("threshold-lambda") < i
     assert "exams" not in slugs or slugs.index("exams") > i
-    unit = manifest["units"][i]
-    assert unit["title_zh"] and unit["summary_zh"]
-    acts = {a["kind"]: a for a in unit["activities"]}
-    assert sorted(acts) == ["assignment", "lesson", "practice", "quiz"]
-    assert acts["lesson"]["file"] == f"lessons/{LESSON.name}"
-    assert acts["practice"]["notebook"] == "practice/10-recurrent-decoder-practice.ipynb"
-    assert acts["assignment"]["folder"] == "assignments/recurrent-decoder" and acts["assignment"]["points"] == 10
-    names = acts["quiz"]["questions"]
-    assert 3 <= len(names) <= 4 and all(isinstance(q, str) for q in names)
-    types = set()
-    for q in names:
-        folder = QEC / "questions" / q
-        spec = yaml.safe_load((folder / "question.yaml").read_text(encoding="utf-8"))
-        assert spec["title_zh"] and (folder / "question.zh.md").is_file(), q
-        types |= {p["type"] for p in spec["parts"]}
-        for part in spec["parts"]:
-            for option in part.get("options", []):
-                assert " / " in option and any("\u4e00" <= ch <= "\u9fff" for ch in option), (q, option)
-    assert "circuit" in types and types <= {"numeric", "choice", "circuit"}
-    assert any((QEC / "questions" / q / "generate.py").is_file() for q in names)
+    quiz = next(a for a in unit["activities"] if a["kind"] == "quiz")
+    assert all(isinstance(q, str) for q in quiz["questions"])  # no pools
 
 
 def test_detector_count_question_answers_what_stim_builds() -> None:
     import stim
 
-    folder = QEC / "questions" / "recurrent-detector-count"
-    namespace: dict[str, Any] = {}
-    exec(compile((folder / "generate.py").read_text(), str(folder), "exec"), namespace)  # noqa: S102 (our own content)
+    generate = unit_checks.generator(QEC, "recurrent-detector-count")
     for seed in range(12):
-        g = namespace["generate"](seed)
+        g = generate(seed)
         d, rounds = g["params"]["d"], g["params"]["rounds"]
         circuit = stim.Circuit.generated("surface_code:rotated_memory_z", distance=d, rounds=rounds)
         coords = circuit.get_detector_coordinates()

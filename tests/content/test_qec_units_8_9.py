@@ -12,18 +12,16 @@ their tables.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
-import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import numpy as np
 import pytest
-import yaml
+from pytest import MonkeyPatch
 
+from tests.content import unit_checks
 from tests.content.nbgrading import CONTENT
 
 QEC = CONTENT / "qec-ai"
@@ -137,39 +135,31 @@ ASSIGNMENT_WRONG: dict[str, dict[str, Any]] = {
     },
 }
 
-
-def _numbers() -> dict[str, Any]:
-    return json.loads((QEC / "lessons" / "figures" / "numbers.json").read_text())  # type: ignore[no-any-return]
-
-
-def _tool(name: str, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
-    monkeypatch.syspath_prepend(str(QEC / "tools"))
-    spec = importlib.util.spec_from_file_location(f"_qec_units_8_9_{name}", QEC / "tools" / f"{name}.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def _both(path: Path) -> list[str]:
-    return [path.read_text(encoding="utf-8"), path.with_name(path.stem + ".zh.md").read_text(encoding="utf-8")]
+UNITS = unit_checks.Units(
+    QEC, {8: "correlated-matching", 9: "neural-predecoder"}, WRONG, ASSIGNMENT_WRONG, range(2, 3), written_points=3
+)
 
 
 # --- unit 8 -----------------------------------------------------------------------------------------------------
 
 
 def test_lesson_8_table_rows_are_numbers_json() -> None:
-    saved = _numbers()["correlated"]
+    saved = unit_checks.numbers(QEC)["correlated"]
     n = saved["shots"]
-    for text in _both(LESSON_8):
-        rows = [line for line in text.splitlines() if line.startswith("| 3 |") or line.startswith("| 5 |")
-                or line.startswith("| 7 |")]
+    for text in unit_checks.both(LESSON_8):
+        rows = [
+            line
+            for line in text.splitlines()
+            if line.startswith("| 3 |") or line.startswith("| 5 |") or line.startswith("| 7 |")
+        ]
         assert len(rows) == 9
         for d, by_p in saved["rates"].items():
             for p, row in by_p.items():
                 cells = [f"{row[k]['p_L']:.5f} ± {row[k]['sigma']:.5f}" for k in ("plain", "correlated")]
-                expected = (f"| {d} | {p} | {cells[0]} | {cells[1]} | {row['only_plain_wrong']} | "
-                            f"{row['only_correlated_wrong']} | {row['mcnemar_z']:.1f} | {row['ratio']:.2f} |")
+                expected = (
+                    f"| {d} | {p} | {cells[0]} | {cells[1]} | {row['only_plain_wrong']} | "
+                    f"{row['only_correlated_wrong']} | {row['mcnemar_z']:.1f} | {row['ratio']:.2f} |"
+                )
                 assert expected in rows, expected
                 # derived numbers from the saved counts
                 for k in ("plain", "correlated"):
@@ -182,7 +172,7 @@ def test_lesson_8_table_rows_are_numbers_json() -> None:
 
 
 def test_lesson_8_prose_numbers() -> None:
-    rates = _numbers()["correlated"]["rates"]
+    rates = unit_checks.numbers(QEC)["correlated"]["rates"]
     ratios = [f"{rates[d]['0.005']['ratio']:.2f}" for d in ("3", "5", "7")]
     assert ratios == ["1.01", "1.34", "1.75"]
     z = f"{rates['3']['0.003']['mcnemar_z']:.1f}"
@@ -191,7 +181,7 @@ def test_lesson_8_prose_numbers() -> None:
     for p in ("0.003", "0.005", "0.008"):
         assert rates["3"][p]["ratio"] < rates["5"][p]["ratio"] < rates["7"][p]["ratio"] or p == "0.008"
         assert rates["5"][p]["mcnemar_z"] > 5 and rates["7"][p]["mcnemar_z"] > 5
-    en, zh = _both(LESSON_8)
+    en, zh = unit_checks.both(LESSON_8)
     assert "is 1.01 at $d = 3$, 1.34 at $d = 5$ and 1.75 at" in en.replace("\n  ", " ")
     assert "$d = 3$ 时为 1.01，$d = 5$ 时为 1.34，$d = 7$ 时为 1.75" in zh
     for text in (en, zh):
@@ -201,8 +191,8 @@ def test_lesson_8_prose_numbers() -> None:
     assert round(100 * (1 - row["correlated"]["p_L"] / row["plain"]["p_L"])) in (25, 26)
 
 
-def test_correlated_d3_rerun_reproduces_numbers_json(monkeypatch: pytest.MonkeyPatch) -> None:
-    figs = _tool("make_figures", monkeypatch)
+def test_correlated_d3_rerun_reproduces_numbers_json(monkeypatch: MonkeyPatch) -> None:
+    figs = unit_checks.tool(QEC, "make_figures", monkeypatch)
     monkeypatch.setattr(figs, "CORR_DS", (3,))
 
     class _NoFigure(Exception):
@@ -215,20 +205,26 @@ def test_correlated_d3_rerun_reproduces_numbers_json(monkeypatch: pytest.MonkeyP
     fresh: dict[str, Any] = {}
     with pytest.raises(_NoFigure):
         figs.correlated(fresh)
-    assert json.loads(json.dumps(fresh["correlated"]["rates"]["3"])) == _numbers()["correlated"]["rates"]["3"]
+    assert (
+        json.loads(json.dumps(fresh["correlated"]["rates"]["3"]))
+        == unit_checks.numbers(QEC)["correlated"]["rates"]["3"]
+    )
 
 
 # --- unit 9 -----------------------------------------------------------------------------------------------------
 
-_NAMES = {"matching": ("matching alone", "单独匹配"), "pre-decoder 0.5": ("pre-decoder, threshold 0.5", "预解码器，阈值 0.5"),
-          "pre-decoder 0.9": ("pre-decoder, threshold 0.9", "预解码器，阈值 0.9"),
-          "isolated-pair rule": ("rule: isolated pairs", "规则：孤立对")}
+_NAMES = {
+    "matching": ("matching alone", "单独匹配"),
+    "pre-decoder 0.5": ("pre-decoder, threshold 0.5", "预解码器，阈值 0.5"),
+    "pre-decoder 0.9": ("pre-decoder, threshold 0.9", "预解码器，阈值 0.9"),
+    "isolated-pair rule": ("rule: isolated pairs", "规则：孤立对"),
+}
 
 
 def test_lesson_9_table_rows_are_numbers_json() -> None:
-    saved = _numbers()["predecoder"]
+    saved = unit_checks.numbers(QEC)["predecoder"]
     n = saved["test_shots"]
-    for lang, text in enumerate(_both(LESSON_9)):
+    for lang, text in enumerate(unit_checks.both(LESSON_9)):
         for p in ("0.003", "0.005"):
             row = saved[p]
             for key, names in _NAMES.items():
@@ -237,8 +233,10 @@ def test_lesson_9_table_rows_are_numbers_json() -> None:
                 if key == "matching":
                     expected = cells + " — | — | — |"
                 else:
-                    expected = (cells + f" {100 * x['removed_fraction']:.1f} % | {x['only_matching_wrong']} | "
-                                f"{x['only_this_wrong']} |")
+                    expected = (
+                        cells + f" {100 * x['removed_fraction']:.1f} % | {x['only_matching_wrong']} | "
+                        f"{x['only_this_wrong']} |"
+                    )
                     # the paired counts agree with the totals
                     assert x["errors"] - row["matching"]["errors"] == x["only_this_wrong"] - x["only_matching_wrong"]
                 assert expected in text, expected
@@ -247,15 +245,17 @@ def test_lesson_9_table_rows_are_numbers_json() -> None:
 
 
 def test_lesson_9_prose_numbers() -> None:
-    row = _numbers()["predecoder"]["0.003"]
+    row = unit_checks.numbers(QEC)["predecoder"]["0.003"]
     worse = round(100 * (row["pre-decoder 0.5"]["errors"] / row["matching"]["errors"] - 1))
     assert worse == 57
-    en, zh = _both(LESSON_9)
+    en, zh = unit_checks.both(LESSON_9)
     for text in (en, zh):
         assert f"{row['pre-decoder 0.9']['p_L']:.5f}" in text and f"{row['matching']['p_L']:.5f}" in text
         assert f"{100 * row['pre-decoder 0.9']['removed_fraction']:.1f} %" in text
         assert f"{worse} %" in text
-        assert f"{row['mean_score']['isolated']:.3f}" in text and f"{row['mean_score']['one lit neighbour']:.3f}" in text
+        assert (
+            f"{row['mean_score']['isolated']:.3f}" in text and f"{row['mean_score']['one lit neighbour']:.3f}" in text
+        )
         assert f"{100 * row['isolated-pair rule']['removed_fraction']:.1f} %" in text
         rule = row["isolated-pair rule"]
         assert f"16 {'against' if text is en else '对'} 6" in text
@@ -273,10 +273,10 @@ def test_lesson_9_prose_numbers() -> None:
     assert row["pre-decoder 0.5"]["p_L"] - row["matching"]["p_L"] > 5 * row["matching"]["sigma"]
 
 
-def test_predecoder_labels_and_removal_on_fresh_samples(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_predecoder_labels_and_removal_on_fresh_samples(monkeypatch: MonkeyPatch) -> None:
     from scipy import sparse
 
-    figs = _tool("make_figures", monkeypatch)
+    figs = unit_checks.tool(QEC, "make_figures", monkeypatch)
     dem = figs.qec.surface_code_circuit(3, 0.005).detector_error_model(decompose_errors=True)
     pre = figs.PairPreDecoder(dem)
     det, _, err = dem.compile_sampler(seed=5).sample(2_000, return_errors=True)
@@ -299,87 +299,30 @@ def test_predecoder_labels_and_removal_on_fresh_samples(monkeypatch: pytest.Monk
 # --- both units ---------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("path", "cells"),
-    [
-        ("practice/08-correlated-matching-practice.ipynb", "PRACTICE_8"),
-        ("practice/09-neural-predecoder-practice.ipynb", "PRACTICE_9"),
-        ("assignments/correlated-matching/correlated-matching.ipynb", "A8"),
-        ("assignments/neural-predecoder/neural-predecoder.ipynb", "A9"),
-    ],
-)
-def test_notebooks_are_what_the_builder_writes(
-    path: str, cells: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    build = _tool("build_notebooks", monkeypatch)
-    out = tmp_path / Path(path).name
-    build.save_fresh(out, getattr(build, cells))
-    assert out.read_text(encoding="utf-8") == (QEC / path).read_text(encoding="utf-8")
-    nb = json.loads(out.read_text(encoding="utf-8"))
-    markdown = [c for c in nb["cells"] if c["cell_type"] == "markdown"
-                and not c["metadata"].get("nbgrader", {}).get("solution")]
-    assert all((c["metadata"].get("liangzhi") or {}).get("zh") for c in markdown)  # every text cell in Chinese too
-    if path.startswith("practice/"):
-        katas = [c["metadata"]["liangzhi"] for c in nb["cells"] if (c["metadata"].get("liangzhi") or {}).get("kata")]
-        exercises = {k["exercise"] for k in katas}
-        assert len(exercises) == 2 and exercises <= set(WRONG)
-        assert all(len(WRONG[ex]) >= 2 for ex in exercises)
-    else:
-        points = [c["metadata"]["nbgrader"].get("points", 0) for c in nb["cells"] if "nbgrader" in c["metadata"]]
-        written = [c for c in nb["cells"]
-                   if c["cell_type"] == "markdown" and c["metadata"].get("nbgrader", {}).get("grade")]
-        assert sum(points) == 10 and sum(c["metadata"]["nbgrader"]["points"] for c in written) == 3
-        assert all("Rubric" in "".join(c["source"]) for c in written)
-        assert Path(path).parent.name in ASSIGNMENT_WRONG
-    sys.modules.pop("nbbuild", None)
+@pytest.mark.parametrize(("path", "cells"), UNITS.notebooks())
+def test_notebooks_are_what_the_builder_writes(path: str, cells: str, monkeypatch: MonkeyPatch, tmp_path: Path) -> None:
+    UNITS.check_notebook(path, cells, monkeypatch, tmp_path)
 
 
 def test_manifest_lists_units_8_and_9_after_unit_7() -> None:
-    manifest = yaml.safe_load((QEC / "course.yaml").read_text(encoding="utf-8"))
-    slugs = [u["slug"] for u in manifest["units"]]
-    assert slugs.index("correlated-matching") == slugs.index("threshold-lambda") + 1
-    assert slugs.index("neural-predecoder") == slugs.index("correlated-matching") + 1
-    for slug, lesson, notebook in (
-        ("correlated-matching", LESSON_8, "08-correlated-matching-practice.ipynb"),
-        ("neural-predecoder", LESSON_9, "09-neural-predecoder-practice.ipynb"),
-    ):
-        unit = next(u for u in manifest["units"] if u["slug"] == slug)
-        assert unit["title_zh"] and unit["summary_zh"]
-        acts = {a["kind"]: a for a in unit["activities"]}
-        assert sorted(acts) == ["assignment", "lesson", "practice", "quiz"]
-        assert acts["assignment"]["folder"] == f"assignments/{slug}" and acts["assignment"]["points"] == 10
-        assert acts["lesson"]["file"] == f"lessons/{lesson.name}"
-        assert acts["practice"]["notebook"] == f"practice/{notebook}"
-        names = acts["quiz"]["questions"]
-        assert 3 <= len(names) <= 4
-        kinds = set()
-        for q in names:
-            folder = QEC / "questions" / q
-            spec = yaml.safe_load((folder / "question.yaml").read_text(encoding="utf-8"))
-            assert spec["title_zh"] and (folder / "question.zh.md").is_file(), q
-            kinds |= {p["type"] for p in spec["parts"]}
-        assert "circuit" in kinds
+    UNITS.check_manifest(after="threshold-lambda")
     # the two lessons have the same headings, formulas and figures in both languages
     for lesson in (LESSON_8, LESSON_9):
-        en, zh = _both(lesson)
+        en, zh = unit_checks.both(lesson)
         assert en.count("\n#") == zh.count("\n#") and en.count("$$") == zh.count("$$")
-        assert [x for x in en.split() if x.startswith("(figures/")] == [x for x in zh.split() if x.startswith("(figures/")]
-
-
-def _generated(folder: Path, seed: int) -> dict[str, Any]:
-    namespace: dict[str, Any] = {}
-    exec(compile((folder / "generate.py").read_text(), str(folder), "exec"), namespace)  # noqa: S102 (our own content)
-    return namespace["generate"](seed)  # type: ignore[no-any-return]
+        assert [x for x in en.split() if x.startswith("(figures/")] == [
+            x for x in zh.split() if x.startswith("(figures/")
+        ]
 
 
 def test_quiz_generators_answer_correctly() -> None:
     torch = pytest.importorskip("torch")
     for seed in range(20):
-        g = _generated(QEC / "questions" / "corr-mcnemar", seed)
+        g = unit_checks.generator(QEC, "corr-mcnemar")(seed)
         b, c = g["params"]["b"], g["params"]["c"]
         assert math.isclose(g["answers"]["z"], (b - c) / math.sqrt(b + c))
         assert abs(g["answers"]["z"] - (b - c) / (b + c)) > 0.01 * abs(g["answers"]["z"])  # no sqrt: marked wrong
-        g = _generated(QEC / "questions" / "pre-params", seed)
+        g = unit_checks.generator(QEC, "pre-params")(seed)
         n, h = g["params"]["n"], g["params"]["h"]
         net = torch.nn.Sequential(torch.nn.Linear(n, h), torch.nn.ReLU(), torch.nn.Linear(h, 1))
         assert g["answers"]["params"] == sum(p.numel() for p in net.parameters())

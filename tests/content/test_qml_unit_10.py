@@ -11,22 +11,20 @@ them to its table, and tests/content/wrong_answers/qml.py adds ``ASSIGNMENT_WRON
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import numpy as np
 import pytest
+from pytest import MonkeyPatch
 import yaml
 
+from tests.content import unit_checks
 from tests.content.nbgrading import CONTENT
 
 QML = CONTENT / "qml"
 LESSONS = QML / "lessons"
-PRACTICE = "practice/10-noise-practice.ipynb"
 ASSIGNMENT = "assignments/noise/noise.ipynb"
 
 # At least two plausible wrong answers per exercise (keyed by the exercise id in the notebook's metadata).
@@ -79,39 +77,24 @@ ASSIGNMENT_WRONG: dict[str, dict] = {
 }
 
 
+UNITS = unit_checks.Units(QML, {10: "noise"}, WRONG, ASSIGNMENT_WRONG, exercises=None)
+
+
 def _numbers() -> dict:
-    return json.loads((LESSONS / "figures" / "numbers.json").read_text())["noise"]
-
-
-def _lessons() -> list[str]:
-    return [(LESSONS / f"10-noise.{ext}").read_text(encoding="utf-8") for ext in ("md", "zh.md")]
-
-
-def _row(text: str, start: str) -> list[str]:
-    line = next(x for x in text.splitlines() if x.startswith(start))
-    return [cell.strip() for cell in line.strip().strip("|").split("|")]
+    return unit_checks.numbers(QML)["noise"]  # type: ignore[no-any-return]
 
 
 def _pm(pair: list[float]) -> str:
-    return f"${pair[0]:.3f} \\pm {pair[1]:.3f}$"
-
-
-def _tool(name: str, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
-    monkeypatch.syspath_prepend(str(QML / "tools"))
-    spec = importlib.util.spec_from_file_location(f"_qml_unit_10_{name}", QML / "tools" / f"{name}.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return unit_checks.pm(*pair)
 
 
 def test_lesson_transpilation_table_and_gate_counts() -> None:
     n = _numbers()
     labels = (("| unit 3's", "| triangle", ""), ("| 第 3 单元", "| 三角形", "个 "))
-    for text, (vqc, tri, unit) in zip(_lessons(), labels, strict=True):
+    for text, (vqc, tri, unit) in zip(unit_checks.both(LESSONS / "10-noise.md"), labels, strict=True):
         for start, key in ((vqc, "vqc"), (tri, "triangle")):
             t = n["transpiled"][key]
-            assert _row(text, start)[1:] == [f"${v}$" for v in (*t["depth"], *t["two_qubit"])], key
+            assert unit_checks.row(text, start)[1:] == [f"${v}$" for v in (*t["depth"], *t["two_qubit"])], key
         ops = n["device_ops"]
         assert f"${ops['rz']}$ {unit}`rz`" in text and f"${ops['sx']}$ {unit}`sx`" in text and ops["cx"] == 3
         assert f"${n['exact_accuracy']:.3f}$" in text
@@ -123,13 +106,13 @@ def test_lesson_transpilation_table_and_gate_counts() -> None:
 def test_lesson_noise_rates_and_accuracy_table() -> None:
     n = _numbers()
     r = n["rates"]
-    for text, none_label in zip(_lessons(), ("none", "无噪声"), strict=True):
+    for text, none_label in zip(unit_checks.both(LESSONS / "10-noise.md"), ("none", "无噪声"), strict=True):
         assert f"$p_1 = {r['p1']:g}$" in text and f"$p_2 = {r['p2']:g}$" in text
         assert f"${r['read01']:.2f}$" in text and f"${r['read10']:.2f}$" in text
         assert f"${n['shots']}$" in text and f"${n['seeds']}$" in text
-        assert _row(text, f"| {none_label}")[1] == _pm(n["accuracy"]["0"])
+        assert unit_checks.row(text, f"| {none_label}")[1] == _pm(n["accuracy"]["0"])
         for scale in ("1", "2", "4", "8"):
-            assert _row(text, f"| ×{scale} |")[1] == _pm(n["accuracy"][scale]), scale
+            assert unit_checks.row(text, f"| ×{scale} |")[1] == _pm(n["accuracy"][scale]), scale
         assert _pm(n["readout_mitigated"]["1"]) in text and _pm(n["readout_mitigated"]["4"]).strip("$") in text
     acc = n["accuracy"]
     assert acc["8"][0] < acc["1"][0] - 0.05 and abs(acc["1"][0] - acc["0"][0]) < 0.02  # "barely moves" / "collapses"
@@ -142,13 +125,13 @@ def test_lesson_confusion_matrix_and_zero_noise_extrapolation() -> None:
     z = n["zne"]
     (a, b), (c, d) = n["confusion"]
     for text, (factor_row, value_row) in zip(
-        _lessons(),
+        unit_checks.both(LESSONS / "10-noise.md"),
         (("| CNOT noise factor", "| $\\langle Z_0\\rangle$"), ("| CNOT 噪声倍数", "| $\\langle Z_0\\rangle$")),
         strict=True,
     ):
         assert f"{a:.4f} & {b:.4f} \\\\ {c:.4f} & {d:.4f}" in text
-        assert _row(text, factor_row)[1:] == ["$1$", "$3$", "$5$"]
-        assert _row(text, value_row)[1:] == [f"${z['folded'][f]:.3f}$" for f in ("1", "3", "5")]
+        assert unit_checks.row(text, factor_row)[1:] == ["$1$", "$3$", "$5$"]
+        assert unit_checks.row(text, value_row)[1:] == [f"${z['folded'][f]:.3f}$" for f in ("1", "3", "5")]
         for key in ("ideal", "raw", "readout", "linear", "richardson"):
             assert f"${z[key]:.3f}$" in text, key
         errors = [abs(z[key] - z["ideal"]) for key in ("raw", "readout", "linear")]
@@ -163,44 +146,14 @@ def test_lesson_confusion_matrix_and_zero_noise_extrapolation() -> None:
     assert z["folded"]["1"] == z["readout"]
 
 
-def test_make_figures_noise_reproduces_numbers_json_and_the_figure(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    pytest.importorskip("matplotlib")
-    pytest.importorskip("qiskit_aer")
-    figs = _tool("make_figures", monkeypatch)
-    monkeypatch.setattr(figs, "FIG", tmp_path)
-    fresh: dict = {}
-    figs.noise(fresh)
-    assert json.loads(json.dumps(fresh["noise"])) == _numbers()
-    assert (tmp_path / "noise.svg").read_text() == (LESSONS / "figures" / "noise.svg").read_text()
-    sys.modules.pop("build_notebooks", None)
+def test_make_figures_noise_reproduces_numbers_json_and_the_figure(monkeypatch: MonkeyPatch, tmp_path: Path) -> None:
+    needs = ("matplotlib", "qiskit_aer")
+    unit_checks.check_make_figures_part(QML, "noise", "noise.svg", monkeypatch, tmp_path, needs)
 
 
-@pytest.mark.parametrize(("path", "cells"), [(PRACTICE, "PRACTICE_10"), (ASSIGNMENT, "A10")])
-def test_notebooks_are_what_the_builder_writes(
-    path: str, cells: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    build = _tool("build_notebooks", monkeypatch)
-    out = tmp_path / Path(path).name
-    build.save_fresh(out, getattr(build, cells))
-    assert out.read_text(encoding="utf-8") == (QML / path).read_text(encoding="utf-8")
-    nb = json.loads(out.read_text(encoding="utf-8"))
-    for cell in nb["cells"]:  # every Markdown cell a student reads has its Chinese text
-        if cell["cell_type"] == "markdown" and not cell["metadata"].get("nbgrader", {}).get("solution"):
-            assert cell["metadata"]["liangzhi"]["zh"].strip(), "".join(cell["source"])[:60]
-    if path == PRACTICE:
-        katas = [c["metadata"]["liangzhi"] for c in nb["cells"] if (c["metadata"].get("liangzhi") or {}).get("kata")]
-        assert {k["exercise"] for k in katas} == set(WRONG) and all(len(w) >= 2 for w in WRONG.values())
-    else:
-        graded = [c["metadata"]["nbgrader"] for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("grade")]
-        points = sum(g["points"] for g in graded)
-        written = [
-            c for c in nb["cells"] if c["cell_type"] == "markdown" and c["metadata"].get("nbgrader", {}).get("grade")
-        ]
-        assert points == 10 and sum(c["metadata"]["nbgrader"]["points"] for c in written) / points >= 0.25
-        assert all("Rubric" in "".join(c["source"]) for c in written)
-    sys.modules.pop("nbbuild", None)
+@pytest.mark.parametrize(("path", "cells"), UNITS.notebooks())
+def test_notebooks_are_what_the_builder_writes(path: str, cells: str, monkeypatch: MonkeyPatch, tmp_path: Path) -> None:
+    UNITS.check_notebook(path, cells, monkeypatch, tmp_path)
 
 
 def test_model_answer_quotes_the_units_numbers() -> None:
@@ -256,51 +209,29 @@ def test_assignment_tests_pass_the_reference_and_fail_two_wrong_answers_per_cell
 
 
 def test_manifest_places_unit_10_after_units_1_to_9_and_before_the_exams() -> None:
-    manifest = yaml.safe_load((QML / "course.yaml").read_text(encoding="utf-8"))
-    slugs = [u["slug"] for u in manifest["units"]]
+    unit = UNITS.check_manifest()["noise"]
+    slugs = unit_checks.slugs(QML)
     previous = "classical-baseline" if "classical-baseline" in slugs else "barren-plateaus"
     assert slugs.index("noise") == slugs.index(previous) + 1
     if "exams" in slugs:
         assert slugs.index("exams") > slugs.index("noise")
-    unit = manifest["units"][slugs.index("noise")]
-    assert "噪声" in unit["title_zh"] and unit["summary_zh"]
-    acts = {a["kind"]: a for a in unit["activities"]}
-    assert sorted(acts) == ["assignment", "lesson", "practice", "quiz"]
-    assert acts["lesson"]["file"] == "lessons/10-noise.md" and acts["practice"]["notebook"] == PRACTICE
-    assert acts["assignment"]["folder"] == "assignments/noise" and acts["assignment"]["points"] == 10
-    assert all(a["title_zh"] for a in unit["activities"])
-    questions = acts["quiz"]["questions"]
-    assert 3 <= len(questions) <= 4
-    kinds = set()
-    for q in questions:
-        folder = QML / "questions" / q
-        spec = yaml.safe_load((folder / "question.yaml").read_text(encoding="utf-8"))
-        assert spec["title_zh"] and (folder / "question.md").is_file() and (folder / "question.zh.md").is_file()
-        kinds |= {p["type"] for p in spec["parts"]}
-        kinds |= {"generated"} if (folder / "generate.py").is_file() else set()
-    assert {"circuit", "generated"} <= kinds
-
-
-def _generator(name: str):  # type: ignore[no-untyped-def]
-    ns: dict = {}
-    path = QML / "questions" / name / "generate.py"
-    exec(compile(path.read_text(), str(path), "exec"), ns)  # noqa: S102 -- our own shipped content, in a test
-    return ns["generate"]
+    assert "噪声" in unit["title_zh"]
 
 
 def test_quiz_answers_follow_the_lessons_formulas() -> None:
     from qiskit import QuantumCircuit
     from qiskit.quantum_info import Operator
 
+    invert, zne = unit_checks.generator(QML, "noise-readout-invert"), unit_checks.generator(QML, "noise-zne-linear")
     for seed in range(20):
-        g = _generator("noise-readout-invert")(seed)
+        g = invert(seed)
         p = g["params"]
         A = np.array([[1 - p["e01"], p["e10"]], [p["e01"], 1 - p["e10"]]])
         assert math.isclose(np.linalg.solve(A, [1 - p["f"], p["f"]])[1], g["answers"]["p"], abs_tol=1e-6)
-        g = _generator("noise-zne-linear")(seed)
+        g = zne(seed)
         p = g["params"]
         assert math.isclose(np.polyval(np.polyfit([1, 3], [p["e1"], p["e3"]], 1), 0), g["answers"]["e0"], abs_tol=1e-6)
-    assert len({json.dumps(_generator("noise-zne-linear")(s)) for s in range(20)}) > 5  # variants differ
+    assert len({json.dumps(zne(s)) for s in range(20)}) > 5  # variants differ
     spec = yaml.safe_load((QML / "questions" / "noise-basis-cz" / "question.yaml").read_text(encoding="utf-8"))
     part = spec["parts"][0]
     target = QuantumCircuit(2)

@@ -11,22 +11,18 @@ passes, every wrong answer fails) run them too.
 
 from __future__ import annotations
 
-import importlib.util
-import json
 import math
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import numpy as np
 import pytest
-import yaml
+from pytest import MonkeyPatch
 
+from tests.content import unit_checks
 from tests.content.nbgrading import CONTENT
 
 QML = CONTENT / "qml"
 LESSONS = QML / "lessons"
-LANGS = ("md", "zh.md")
 
 # At least two plausible wrong answers per exercise (keyed by the exercise id in the notebook's metadata).
 WRONG: dict[str, list[str]] = {
@@ -86,47 +82,23 @@ ASSIGNMENT_WRONG: dict[str, dict] = {
 }
 
 
-def _numbers() -> dict:
-    return json.loads((LESSONS / "figures" / "numbers.json").read_text())
-
-
-def _lessons(stem: str) -> list[str]:
-    return [(LESSONS / f"{stem}.{ext}").read_text(encoding="utf-8") for ext in LANGS]
-
-
-def _tool(name: str, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
-    monkeypatch.syspath_prepend(str(QML / "tools"))
-    spec = importlib.util.spec_from_file_location(f"_qml_units_6_7_{name}", QML / "tools" / f"{name}.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def _tex(x: float) -> str:  # 0.0049 -> "$4.9\times10^{-3}$", as the lessons write it
-    exp = int(np.floor(np.log10(x)))
-    return f"${x / 10**exp:.1f}\\times10^{{{exp}}}$"
-
-
-def _row(text: str, start: str) -> list[str]:
-    line = next(x for x in text.splitlines() if x.startswith(start))
-    return [cell.strip() for cell in line.strip().strip("|").split("|")]
+UNITS = unit_checks.Units(QML, {6: "quantum-kernels", 7: "barren-plateaus"}, WRONG, ASSIGNMENT_WRONG)
 
 
 # --- unit 6 -------------------------------------------------------------------------------------------------------
 
 
 def test_lesson_6_accuracy_table_is_what_the_kernel_comparison_printed() -> None:
-    k = _numbers()["kernels"]
-    for text in _lessons("06-quantum-kernels"):
+    k = unit_checks.numbers(QML)["kernels"]
+    for text in unit_checks.both(LESSONS / "06-quantum-kernels.md"):
         for s, r in k["per_scale"].items():
-            assert _row(text, f"| ZZ, $s = {float(s):g}$ |")[1:] == [
+            assert unit_checks.row(text, f"| ZZ, $s = {float(s):g}$ |")[1:] == [
                 f"${r['lambda']:g}$",
                 f"${r['validation']:.2f}$",
                 f"${r['test']:.3f}$",
             ], s
         rbf = k["rbf"]
-        assert _row(text, f"| RBF, $\\gamma = {rbf['gamma']:g}$ |")[1:] == [
+        assert unit_checks.row(text, f"| RBF, $\\gamma = {rbf['gamma']:g}$ |")[1:] == [
             f"${rbf['lambda']:g}$",
             f"${rbf['validation']:.2f}$",
             f"${rbf['test']:.3f}$",
@@ -137,18 +109,18 @@ def test_lesson_6_accuracy_table_is_what_the_kernel_comparison_printed() -> None
         }
         assert f"$s = {k['quantum']['scale']:g}$" in text
         assert f"${k['quantum']['test']:.3f}$" in text and f"${rbf['test']:.3f}$" in text
-        assert f"${_numbers()['vqc_test_accuracy']:.3f}$" in text  # unit 3's VQC on the same test set
+        assert f"${unit_checks.numbers(QML)['vqc_test_accuracy']:.3f}$" in text  # unit 3's VQC on the same test set
     printed = "\n".join(k["printed"])
     assert f"chosen ZZ kernel: s = 0.25, lambda = 0.001: test accuracy {k['quantum']['test']:.3f}" in printed
     assert f"chosen RBF kernel: gamma = 0.5, lambda = 0.001: test accuracy {k['rbf']['test']:.3f}" in printed
 
 
 def test_lesson_6_difference_in_test_points_and_standard_errors() -> None:
-    k = _numbers()["kernels"]
+    k = unit_checks.numbers(QML)["kernels"]
     q, c, m = k["quantum"]["test"], k["rbf"]["test"], k["test_points"]
     points = round((c - q) * m)
     se = math.sqrt(q * (1 - q) / m + c * (1 - c) / m)
-    en, zh = _lessons("06-quantum-kernels")
+    en, zh = unit_checks.both(LESSONS / "06-quantum-kernels.md")
     assert f"{points} of the {m} test points, about {(c - q) / se:.1f} standard errors" in en
     # the quiz question that asks students to read this comparison quotes the same numbers
     question = (QML / "questions" / "kernel-comparison" / "question.md").read_text(encoding="utf-8")
@@ -162,18 +134,20 @@ def test_lesson_6_difference_in_test_points_and_standard_errors() -> None:
 
 
 def test_lesson_6_concentration_table_rate_and_shots() -> None:
-    k = _numbers()["kernels"]
+    k = unit_checks.numbers(QML)["kernels"]
     conc = k["concentration"]
-    for text, label in zip(_lessons("06-quantum-kernels"), ("mean $k$", "$k$ 的均值"), strict=True):
-        assert _row(text, "| $n$ |")[1:] == list(conc)
-        assert _row(text, f"| {label} |")[1:] == [f"${v['mean']:.4f}$" for v in conc.values()]
-        assert _row(text, "| $2^{-n}$ |")[1:] == [f"${2.0 ** -int(n):.4f}$" for n in conc]
+    for text, label in zip(
+        unit_checks.both(LESSONS / "06-quantum-kernels.md"), ("mean $k$", "$k$ 的均值"), strict=True
+    ):
+        assert unit_checks.row(text, "| $n$ |")[1:] == list(conc)
+        assert unit_checks.row(text, f"| {label} |")[1:] == [f"${v['mean']:.4f}$" for v in conc.values()]
+        assert unit_checks.row(text, "| $2^{-n}$ |")[1:] == [f"${2.0 ** -int(n):.4f}$" for n in conc]
         variance = "| variance |" if label.startswith("mean") else "| 方差 |"
-        assert _row(text, variance)[1:] == [_tex(v["variance"]) for v in conc.values()]
+        assert unit_checks.row(text, variance)[1:] == [unit_checks.tex(v["variance"], 1) for v in conc.values()]
         assert f"$e^{{-{k['variance_rate']:.2f}\\,n}}$" in text
         assert f"${math.exp(k['variance_rate']):.1f}$" in text
         shots = k["shots_10pct_of_mean"]
-        assert f"{shots['2']} " in text and f"{shots['8']:,}".replace(",", " ") in text
+        assert f"{shots['2']} " in text and unit_checks.spaced(shots["8"]) in text
         assert "60 " in text and "1770" in text and math.comb(60, 2) == 1770
     printed = "\n".join(k["printed"])
     assert f"variance of the kernel values ~ exp(-{k['variance_rate']:.2f} n)" in printed
@@ -181,35 +155,30 @@ def test_lesson_6_concentration_table_rate_and_shots() -> None:
     assert all(shots[n] == math.ceil((1 - conc[n]["mean"]) / (0.01 * conc[n]["mean"])) for n in conc)
 
 
-def test_make_figures_kernels_reproduces_numbers_json_and_the_figure(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    pytest.importorskip("matplotlib")
-    figs = _tool("make_figures", monkeypatch)
-    monkeypatch.setattr(figs, "FIG", tmp_path)
-    fresh: dict = {}
-    figs.kernels(fresh)
-    assert json.loads(json.dumps(fresh["kernels"])) == _numbers()["kernels"]
-    assert (tmp_path / "quantum-kernels.svg").read_text() == (LESSONS / "figures" / "quantum-kernels.svg").read_text()
-    sys.modules.pop("build_notebooks", None)
+def test_make_figures_kernels_reproduces_numbers_json_and_the_figure(monkeypatch: MonkeyPatch, tmp_path: Path) -> None:
+    unit_checks.check_make_figures_part(QML, "kernels", "quantum-kernels.svg", monkeypatch, tmp_path)
 
 
 # --- unit 7 -------------------------------------------------------------------------------------------------------
 
 
 def test_lesson_7_variance_table_rates_and_shots() -> None:
-    b = _numbers()["barren"]
-    for text, names in zip(_lessons("07-barren-plateaus"), (("global", "local"), ("全局", "局部")), strict=True):
-        assert _row(text, "| $n$ |")[1:] == list(b["variance"]["global"])
+    b = unit_checks.numbers(QML)["barren"]
+    for text, names in zip(
+        unit_checks.both(LESSONS / "07-barren-plateaus.md"), (("global", "local"), ("全局", "局部")), strict=True
+    ):
+        assert unit_checks.row(text, "| $n$ |")[1:] == list(b["variance"]["global"])
         for key, label in zip(("global", "local"), names, strict=True):
-            assert _row(text, f"| {label} |")[1:] == [_tex(v) for v in b["variance"][key].values()], key
+            assert unit_checks.row(text, f"| {label} |")[1:] == [
+                unit_checks.tex(v, 1) for v in b["variance"][key].values()
+            ], key
         assert f"$e^{{-{b['rate_global']:.2f}\\,n}}$" in text
         assert f"$e^{{-{b['rate_local']:.2f}\\,n}}$" in text
         assert f"$n^{{-{b['power_local']:.1f}}}$" in text
         assert text.count(f"${math.exp(b['rate_global']):.1f}$") == 2  # per qubit: variance and shot count
         assert f"$L = {b['layers']}$" in text and f"{b['samples']} " in text
         shots = b["shots_for_gradient_10_qubits"]
-        assert f"{shots['global']:,}".replace(",", " ") in text and f" {shots['local']}" in text
+        assert unit_checks.spaced(shots["global"]) in text and f" {shots['local']}" in text
     printed = "\n".join(b["printed"])
     assert f"global cost: variance ~ exp(-{b['rate_global']:.2f} n)" in printed
     assert f"n^-{b['power_local']:.1f}" in printed
@@ -220,17 +189,8 @@ def test_lesson_7_variance_table_rates_and_shots() -> None:
     assert all(shots[name] == math.ceil(1 / (8 * var[name]["10"])) for name in shots)
 
 
-def test_make_figures_barren_reproduces_numbers_json_and_the_figure(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    pytest.importorskip("matplotlib")
-    figs = _tool("make_figures", monkeypatch)
-    monkeypatch.setattr(figs, "FIG", tmp_path)
-    fresh: dict = {}
-    figs.barren(fresh)
-    assert json.loads(json.dumps(fresh["barren"])) == _numbers()["barren"]
-    assert (tmp_path / "barren-plateaus.svg").read_text() == (LESSONS / "figures" / "barren-plateaus.svg").read_text()
-    sys.modules.pop("build_notebooks", None)
+def test_make_figures_barren_reproduces_numbers_json_and_the_figure(monkeypatch: MonkeyPatch, tmp_path: Path) -> None:
+    unit_checks.check_make_figures_part(QML, "barren", "barren-plateaus.svg", monkeypatch, tmp_path)
 
 
 def test_one_layer_variance_of_the_exercise_is_exact() -> None:
@@ -246,47 +206,13 @@ def test_one_layer_variance_of_the_exercise_is_exact() -> None:
 # --- both ---------------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("path", "cells"),
-    [
-        ("practice/06-quantum-kernels-practice.ipynb", "PRACTICE_6"),
-        ("practice/07-barren-plateaus-practice.ipynb", "PRACTICE_7"),
-        ("assignments/quantum-kernels/quantum-kernels.ipynb", "A6"),
-        ("assignments/barren-plateaus/barren-plateaus.ipynb", "A7"),
-    ],
-)
-def test_notebooks_are_what_the_builder_writes(
-    path: str, cells: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    build = _tool("build_notebooks", monkeypatch)
-    out = tmp_path / Path(path).name
-    build.save_fresh(out, getattr(build, cells))
-    assert out.read_text(encoding="utf-8") == (QML / path).read_text(encoding="utf-8")
-    nb = json.loads(out.read_text(encoding="utf-8"))
-    if path.startswith("practice/"):
-        katas = [c["metadata"]["liangzhi"] for c in nb["cells"] if (c["metadata"].get("liangzhi") or {}).get("kata")]
-        exercises = {k["exercise"] for k in katas}
-        assert 2 <= len(exercises) <= 3 and exercises <= set(WRONG)
-        assert all(len(WRONG[ex]) >= 2 for ex in exercises)
-    else:
-        points = [c["metadata"]["nbgrader"].get("points", 0) for c in nb["cells"] if "nbgrader" in c["metadata"]]
-        written = [
-            c["metadata"]["nbgrader"]["points"]
-            for c in nb["cells"]
-            if c["cell_type"] == "markdown" and c["metadata"].get("nbgrader", {}).get("grade")
-        ]
-        assert sum(points) == 10 and sum(written) / sum(points) >= 0.25  # a quarter of the points read by a teacher
-        assert all(
-            "Rubric" in "".join(c["source"])
-            for c in nb["cells"]
-            if c["metadata"].get("nbgrader", {}).get("solution") and c["cell_type"] == "markdown"
-        )
-        assert Path(path).parent.name in ASSIGNMENT_WRONG
-    sys.modules.pop("nbbuild", None)
+@pytest.mark.parametrize(("path", "cells"), UNITS.notebooks())
+def test_notebooks_are_what_the_builder_writes(path: str, cells: str, monkeypatch: MonkeyPatch, tmp_path: Path) -> None:
+    UNITS.check_notebook(path, cells, monkeypatch, tmp_path)
 
 
 def test_practice_6_self_check_expects_the_lessons_accuracies() -> None:
-    k = _numbers()["kernels"]
+    k = unit_checks.numbers(QML)["kernels"]
     source = (QML / "tools" / "build_notebooks.py").read_text()
     expected = (
         f"assert (q_scale, q_test) == ({k['quantum']['scale']:g}, {k['quantum']['test']:g}) and "
@@ -296,36 +222,9 @@ def test_practice_6_self_check_expects_the_lessons_accuracies() -> None:
 
 
 def test_manifest_lists_units_6_and_7_after_the_first_five_with_lesson_practice_and_quiz() -> None:
-    manifest = yaml.safe_load((QML / "course.yaml").read_text(encoding="utf-8"))
-    slugs = [u["slug"] for u in manifest["units"]]
-    assert slugs.index("quantum-kernels") == slugs.index("qml-challenge-prep") + 1
-    assert slugs.index("barren-plateaus") == slugs.index("quantum-kernels") + 1
-    for slug, lesson, notebook in (
-        ("quantum-kernels", "lessons/06-quantum-kernels.md", "practice/06-quantum-kernels-practice.ipynb"),
-        ("barren-plateaus", "lessons/07-barren-plateaus.md", "practice/07-barren-plateaus-practice.ipynb"),
-    ):
-        unit = next(u for u in manifest["units"] if u["slug"] == slug)
-        assert unit["title_zh"] and unit["summary_zh"]
-        acts = {a["kind"]: a for a in unit["activities"]}
-        assert sorted(acts) == ["assignment", "lesson", "practice", "quiz"]
-        assert acts["lesson"]["file"] == lesson and acts["practice"]["notebook"] == notebook
-        assert acts["assignment"]["folder"] == f"assignments/{slug}" and acts["assignment"]["points"] == 10
-        assert all(a["title_zh"] for a in unit["activities"])
-        questions = acts["quiz"]["questions"]
-        assert 3 <= len(questions) <= 4
-        for q in questions:
-            folder = QML / "questions" / q
-            spec = yaml.safe_load((folder / "question.yaml").read_text(encoding="utf-8"))
-            assert spec["title_zh"] and (folder / "question.md").is_file() and (folder / "question.zh.md").is_file()
-    assert "贫瘠高原" in manifest["units"][slugs.index("barren-plateaus")]["title_zh"]
-    assert "量子核" in manifest["units"][slugs.index("quantum-kernels")]["title_zh"]
-
-
-def _generator(name: str):  # type: ignore[no-untyped-def]
-    ns: dict = {}
-    path = QML / "questions" / name / "generate.py"
-    exec(compile(path.read_text(), str(path), "exec"), ns)  # noqa: S102 -- our own shipped content, in a test
-    return ns["generate"]
+    units = UNITS.check_manifest(after="qml-challenge-prep")
+    assert "贫瘠高原" in units["barren-plateaus"]["title_zh"]
+    assert "量子核" in units["quantum-kernels"]["title_zh"]
 
 
 _BUILD_BARREN = (QML / "tools" / "build_notebooks.py").read_text().split('BARREN = r"""')[1].split('"""')[0]
@@ -336,7 +235,7 @@ def test_quiz_generators_answer_with_the_lessons_formulas() -> None:
     from qiskit.quantum_info import Statevector
 
     for seed in range(20):
-        g = _generator("kernel-overlap")(seed)
+        g = unit_checks.generator(QML, "kernel-overlap")(seed)
         x, xp = g["params"]["x"], g["params"]["xp"]
         states = []
         for angle in (x, xp):
@@ -345,22 +244,22 @@ def test_quiz_generators_answer_with_the_lessons_formulas() -> None:
             states.append(Statevector(qc).data)
         assert math.isclose(g["answers"]["k"], abs(np.vdot(*states)) ** 2, abs_tol=1e-12)
 
-        g = _generator("bp-shots")(seed)
+        g = unit_checks.generator(QML, "bp-shots")(seed)
         var, n = g["params"]["var"], g["answers"]["n"]
         assert 1 / (8 * n) <= var < 1 / (8 * (n - 1))  # the fewest shots with noise variance <= var
 
-        g = _generator("bp-extrapolate")(seed)
+        g = unit_checks.generator(QML, "bp-extrapolate")(seed)
         p = g["params"]
         assert math.isclose(g["answers"]["v"] / p["v0"], math.exp(-p["b"] * (p["n1"] - p["n0"])))
 
-        g = _generator("kernel-uncompute")(seed)
+        g = unit_checks.generator(QML, "kernel-uncompute")(seed)
         x, xp = (eval(g["params"][k].replace("\\pi", "math.pi")) for k in ("xl", "xpl"))  # noqa: S307 -- "\\pi/4"
         qc = QuantumCircuit(1)
         for op in g["answers"]["c"]["ops"]:
             qc.ry(op["angle"], 0)
         assert math.isclose(Statevector(qc).probabilities()[0], math.cos((x - xp) / 2) ** 2, abs_tol=1e-12)
 
-        g = _generator("hea-layer")(seed)
+        g = unit_checks.generator(QML, "hea-layer")(seed)
         angle = eval(g["params"]["label"].replace("\\pi", "*math.pi").lstrip("*"))  # noqa: S307 -- "2\\pi/3"
         qc = QuantumCircuit(3)
         for op in sorted(g["answers"]["c"]["ops"], key=lambda op: op.get("step", 0)):

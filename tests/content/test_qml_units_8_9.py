@@ -11,22 +11,18 @@ tables, so the shared tests (blank fails, reference passes, every wrong answer f
 
 from __future__ import annotations
 
-import importlib.util
-import json
 import math
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import numpy as np
 import pytest
-import yaml
+from pytest import MonkeyPatch
 
+from tests.content import unit_checks
 from tests.content.nbgrading import CONTENT
 
 QML = CONTENT / "qml"
 LESSONS = QML / "lessons"
-LANGS = ("md", "zh.md")
 
 # At least two plausible wrong answers per exercise (keyed by the exercise id in the notebook's metadata).
 WRONG: dict[str, list[str]] = {
@@ -106,48 +102,23 @@ ASSIGNMENT_WRONG: dict[str, dict] = {
 }
 
 
-def _numbers() -> dict:
-    return json.loads((LESSONS / "figures" / "numbers.json").read_text())
-
-
-def _lessons(stem: str) -> list[str]:
-    return [(LESSONS / f"{stem}.{ext}").read_text(encoding="utf-8") for ext in LANGS]
-
-
-def _tool(name: str, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
-    monkeypatch.syspath_prepend(str(QML / "tools"))
-    spec = importlib.util.spec_from_file_location(f"_qml_units_8_9_{name}", QML / "tools" / f"{name}.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def _tex(x: float) -> str:  # 0.065 -> "$6.5\times10^{-2}$", as the lessons write it
-    exp = int(np.floor(np.log10(x)))
-    return f"${x / 10**exp:.1f}\\times10^{{{exp}}}$"
-
-
-def _row(text: str, start: str) -> list[str]:
-    line = next(x for x in text.splitlines() if x.startswith(start))
-    return [cell.strip() for cell in line.strip().strip("|").split("|")]
-
-
-def _pm(mean: float, std: float) -> str:
-    return f"${mean:.3f} \\pm {std:.3f}$"
+UNITS = unit_checks.Units(
+    QML, {8: "data-reuploading", 9: "classical-baseline"}, WRONG, ASSIGNMENT_WRONG, markers=("Model answer", "Rubric")
+)
+_pm = unit_checks.pm
 
 
 # --- unit 8 -------------------------------------------------------------------------------------------------------
 
 
 def test_lesson_8_fourier_table_is_what_the_fit_printed() -> None:
-    r = _numbers()["reupload"]
-    for text in _lessons("08-data-reuploading"):
+    r = unit_checks.numbers(QML)["reupload"]
+    for text in unit_checks.both(LESSONS / "08-data-reuploading.md"):
         for L, row in r["fourier"].items():
-            assert _row(text, f"| $L = {L}$ | $")[1:] == [
-                _tex(row["mse"]),
+            assert unit_checks.row(text, f"| $L = {L}$ | $")[1:] == [
+                unit_checks.tex(row["mse"], 1),
                 f"${row['floor']:.4f}$",
-                _tex(row["beyond_L"]),
+                unit_checks.tex(row["beyond_L"], 1),
             ], L
         assert "60 " in text and "$[0, 2\\pi)$" in text
     printed = "\n".join(r["printed"])
@@ -162,28 +133,20 @@ def test_lesson_8_fourier_table_is_what_the_fit_printed() -> None:
 
 
 def test_lesson_8_disk_table_is_what_the_classifier_printed() -> None:
-    d = _numbers()["reupload"]["disk"]
-    for text in _lessons("08-data-reuploading"):
+    d = unit_checks.numbers(QML)["reupload"]["disk"]
+    for text in unit_checks.both(LESSONS / "08-data-reuploading.md"):
         for L, row in d["per_layers"].items():
-            assert _row(text, f"| $L = {L}$ | {row['parameters']} |")[2:] == [_pm(row["mean"], row["std"])], L
+            assert unit_checks.row(text, f"| $L = {L}$ | {row['parameters']} |")[2:] == [
+                _pm(row["mean"], row["std"])
+            ], L
         assert f"{d['train_points']} " in text and f"{d['test_points']} " in text
     means = [row["mean"] for row in d["per_layers"].values()]
     assert means == sorted(means) and means[0] < 0.8 < 0.9 < means[2]  # "three uploads draw a good circle"
     assert max(d["per_layers"].values(), key=lambda row: row["std"]) is d["per_layers"]["2"]  # the spread at L = 2
 
 
-def test_make_figures_reupload_reproduces_numbers_json_and_the_figure(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    pytest.importorskip("matplotlib")
-    figs = _tool("make_figures", monkeypatch)
-    monkeypatch.setattr(figs, "FIG", tmp_path)
-    fresh: dict = {}
-    figs.reupload(fresh)
-    assert json.loads(json.dumps(fresh["reupload"])) == _numbers()["reupload"]
-    svg = "data-reuploading.svg"
-    assert (tmp_path / svg).read_text() == (LESSONS / "figures" / svg).read_text()
-    sys.modules.pop("build_notebooks", None)
+def test_make_figures_reupload_reproduces_numbers_json_and_the_figure(monkeypatch: MonkeyPatch, tmp_path: Path) -> None:
+    unit_checks.check_make_figures_part(QML, "reupload", "data-reuploading.svg", monkeypatch, tmp_path)
 
 
 # --- unit 9 -------------------------------------------------------------------------------------------------------
@@ -199,11 +162,11 @@ _LABELS = {
 
 
 def test_lesson_9_table_is_what_the_comparison_printed() -> None:
-    b = _numbers()["baseline"]
+    b = unit_checks.numbers(QML)["baseline"]
     assert set(b["models"]) == set(_LABELS)
-    for i, text in enumerate(_lessons("09-classical-baseline")):
+    for i, text in enumerate(unit_checks.both(LESSONS / "09-classical-baseline.md")):
         for name, m in b["models"].items():
-            row = _row(text, f"| {_LABELS[name][i]} |")
+            row = unit_checks.row(text, f"| {_LABELS[name][i]} |")
             assert row[1].endswith(", ".join(f"{s:g}" for s in m["settings"])), name
             params = sorted(set(m["parameters"]))
             assert row[2] == (str(params[0]) if len(params) == 1 else ", ".join(map(str, m["parameters"]))), name
@@ -225,12 +188,12 @@ def test_lesson_9_table_is_what_the_comparison_printed() -> None:
 
 
 def test_lesson_9_costs_and_unit_4_numbers() -> None:
-    n = _numbers()
+    n = unit_checks.numbers(QML)
     cost = n["baseline"]["cost"]
     assert cost["kernel_circuits_train"] == 150 * 149 // 2 and cost["kernel_circuits_test"] == 200 * 150
     assert cost["vqc_shift_circuits_training"] == 2 * cost["vqc_angles"] * 150 * cost["steps"]
     h = n["hybrid_practice"]
-    for text in _lessons("09-classical-baseline"):
+    for text in unit_checks.both(LESSONS / "09-classical-baseline.md"):
         for value in (cost["kernel_circuits_train"], cost["kernel_circuits_test"], cost["vqc_shift_circuits_training"]):
             assert f"{value:,}".replace(",", "\\,") in text, value
         assert f"{cost['steps']} " in text and f"{cost['vqc_angles']} " in text
@@ -242,101 +205,29 @@ def test_lesson_9_costs_and_unit_4_numbers() -> None:
 
 
 def test_quiz_reading_question_quotes_the_lessons_table() -> None:
-    models = _numbers()["baseline"]["models"]
+    models = unit_checks.numbers(QML)["baseline"]["models"]
     for name in ("question.md", "question.zh.md"):
         text = (QML / "questions" / "baseline-reading" / name).read_text(encoding="utf-8")
         for m in models.values():
             assert _pm(m["mean"], m["std"]) in text
 
 
-def test_make_figures_baseline_reproduces_numbers_json_and_the_figure(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    pytest.importorskip("matplotlib")
-    figs = _tool("make_figures", monkeypatch)
-    monkeypatch.setattr(figs, "FIG", tmp_path)
-    fresh: dict = {}
-    figs.baseline(fresh)
-    assert json.loads(json.dumps(fresh["baseline"])) == _numbers()["baseline"]
-    svg = "classical-baseline.svg"
-    assert (tmp_path / svg).read_text() == (LESSONS / "figures" / svg).read_text()
-    sys.modules.pop("build_notebooks", None)
+def test_make_figures_baseline_reproduces_numbers_json_and_the_figure(monkeypatch: MonkeyPatch, tmp_path: Path) -> None:
+    unit_checks.check_make_figures_part(QML, "baseline", "classical-baseline.svg", monkeypatch, tmp_path)
 
 
 # --- both ---------------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("path", "cells"),
-    [
-        ("practice/08-data-reuploading-practice.ipynb", "PRACTICE_8"),
-        ("practice/09-classical-baseline-practice.ipynb", "PRACTICE_9"),
-        ("assignments/data-reuploading/data-reuploading.ipynb", "A8"),
-        ("assignments/classical-baseline/classical-baseline.ipynb", "A9"),
-    ],
-)
-def test_notebooks_are_what_the_builder_writes(
-    path: str, cells: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    build = _tool("build_notebooks", monkeypatch)
-    out = tmp_path / Path(path).name
-    build.save_fresh(out, getattr(build, cells))
-    assert out.read_text(encoding="utf-8") == (QML / path).read_text(encoding="utf-8")
-    nb = json.loads(out.read_text(encoding="utf-8"))
-    if path.startswith("practice/"):
-        katas = [c["metadata"]["liangzhi"] for c in nb["cells"] if (c["metadata"].get("liangzhi") or {}).get("kata")]
-        exercises = {k["exercise"] for k in katas}
-        assert 2 <= len(exercises) <= 3 and exercises <= set(WRONG)
-        assert all(len(WRONG[ex]) >= 2 for ex in exercises)
-    else:
-        points = [c["metadata"]["nbgrader"].get("points", 0) for c in nb["cells"] if "nbgrader" in c["metadata"]]
-        written = [
-            c["metadata"]["nbgrader"]["points"]
-            for c in nb["cells"]
-            if c["cell_type"] == "markdown" and c["metadata"].get("nbgrader", {}).get("grade")
-        ]
-        assert sum(points) == 10 and sum(written) / sum(points) >= 0.25  # a quarter of the points read by a teacher
-        solutions = [
-            "".join(c["source"])
-            for c in nb["cells"]
-            if c["metadata"].get("nbgrader", {}).get("solution") and c["cell_type"] == "markdown"
-        ]
-        assert solutions and all("Model answer" in s and "Rubric" in s for s in solutions)
-        assert Path(path).parent.name in ASSIGNMENT_WRONG
-    sys.modules.pop("nbbuild", None)
+@pytest.mark.parametrize(("path", "cells"), UNITS.notebooks())
+def test_notebooks_are_what_the_builder_writes(path: str, cells: str, monkeypatch: MonkeyPatch, tmp_path: Path) -> None:
+    UNITS.check_notebook(path, cells, monkeypatch, tmp_path)
 
 
 def test_manifest_places_units_8_and_9_after_unit_7() -> None:
-    manifest = yaml.safe_load((QML / "course.yaml").read_text(encoding="utf-8"))
-    slugs = [u["slug"] for u in manifest["units"]]
-    assert slugs.index("data-reuploading") == slugs.index("barren-plateaus") + 1
-    assert slugs.index("classical-baseline") == slugs.index("data-reuploading") + 1
-    for slug, lesson, notebook in (
-        ("data-reuploading", "lessons/08-data-reuploading.md", "practice/08-data-reuploading-practice.ipynb"),
-        ("classical-baseline", "lessons/09-classical-baseline.md", "practice/09-classical-baseline-practice.ipynb"),
-    ):
-        unit = next(u for u in manifest["units"] if u["slug"] == slug)
-        assert unit["title_zh"] and unit["summary_zh"]
-        acts = {a["kind"]: a for a in unit["activities"]}
-        assert sorted(acts) == ["assignment", "lesson", "practice", "quiz"]
-        assert acts["lesson"]["file"] == lesson and acts["practice"]["notebook"] == notebook
-        assert acts["assignment"]["folder"] == f"assignments/{slug}" and acts["assignment"]["points"] == 10
-        assert all(a["title_zh"] for a in unit["activities"])
-        questions = acts["quiz"]["questions"]
-        assert 3 <= len(questions) <= 4
-        for q in questions:
-            folder = QML / "questions" / q
-            spec = yaml.safe_load((folder / "question.yaml").read_text(encoding="utf-8"))
-            assert spec["title_zh"] and (folder / "question.md").is_file() and (folder / "question.zh.md").is_file()
-    assert manifest["units"][slugs.index("data-reuploading")]["title_zh"] == "数据重上传"
-    assert manifest["units"][slugs.index("classical-baseline")]["title_zh"] == "诚实的经典基线"
-
-
-def _generator(name: str):  # type: ignore[no-untyped-def]
-    ns: dict = {}
-    path = QML / "questions" / name / "generate.py"
-    exec(compile(path.read_text(), str(path), "exec"), ns)  # noqa: S102 -- our own shipped content, in a test
-    return ns["generate"]
+    units = UNITS.check_manifest(after="barren-plateaus")
+    assert units["data-reuploading"]["title_zh"] == "数据重上传"
+    assert units["classical-baseline"]["title_zh"] == "诚实的经典基线"
 
 
 def _ry(t: float) -> np.ndarray:
@@ -355,7 +246,7 @@ def test_quiz_generators_answer_with_the_lessons_formulas() -> None:
     grid = np.linspace(0, 2 * np.pi, 64, endpoint=False)
     for seed in range(12):
         # the largest frequency of a random model with L uploads of RY(a x), read from its samples
-        g = _generator("reupload-frequency")(seed)
+        g = unit_checks.generator(QML, "reupload-frequency")(seed)
         uploads, a = g["params"]["L"], g["params"]["a"]
         blocks = [_rz(c) @ _ry(b) @ _rz(t) for t, b, c in rng.uniform(0, 2 * np.pi, (uploads + 1, 3))]
         values = []
@@ -368,7 +259,7 @@ def test_quiz_generators_answer_with_the_lessons_formulas() -> None:
         assert int(np.nonzero(c > 1e-9)[0].max()) == g["answers"]["k"]
 
         # the MSE floor: least squares on the frequencies up to L leaves exactly the missing terms
-        g = _generator("reupload-floor")(seed)
+        g = unit_checks.generator(QML, "reupload-floor")(seed)
         p = g["params"]
         target = p["a1"] * np.cos(grid) + p["a2"] * np.sin(2 * grid) + p["a3"] * np.cos(3 * grid)
         basis = [np.ones_like(grid)] + [f(k * grid) for k in range(1, p["L"] + 1) for f in (np.cos, np.sin)]
@@ -376,7 +267,7 @@ def test_quiz_generators_answer_with_the_lessons_formulas() -> None:
         assert math.isclose(np.mean((np.array(basis).T @ coef - target) ** 2), g["answers"]["m"], rel_tol=1e-9)
 
         # two uploads around R_Z: the practice's model with W_0 = W_2 = identity and W_1 = R_Z(t)
-        g = _generator("reupload-circuit")(seed)
+        g = unit_checks.generator(QML, "reupload-circuit")(seed)
         ops = g["answers"]["c"]["ops"]
         x, t = ops[0]["angle"], ops[1]["angle"]
         qc = QuantumCircuit(1)
@@ -386,7 +277,7 @@ def test_quiz_generators_answer_with_the_lessons_formulas() -> None:
         assert ops[0]["angle"] == ops[2]["angle"] and ops[0]["gate"] == ops[2]["gate"] == "ry"
 
         # circuits of a quantum kernel: count the distinct pairs
-        g = _generator("baseline-kernel-circuits")(seed)
+        g = unit_checks.generator(QML, "baseline-kernel-circuits")(seed)
         m, new = g["params"]["m"], g["params"]["t"]
         assert g["answers"]["n"] == len([(i, j) for i in range(m) for j in range(i + 1, m)]) + new * m
 
@@ -401,7 +292,7 @@ def test_vqc_layer_question_is_one_layer_of_unit_3s_model() -> None:
     exec(sim, ns)  # noqa: S102 -- the course's own simulator, from this repository
     torch = ns["torch"]
     for seed in range(4):
-        g = _generator("baseline-vqc-layer")(seed)
+        g = unit_checks.generator(QML, "baseline-vqc-layer")(seed)
         p = g["params"]
         x = torch.tensor([[float(p["x0"]), float(p["x1"])]], dtype=torch.float64)
         w = [eval(p[k].replace("\\pi", "math.pi"), {"math": math}) for k in ("w0", "w1")]  # noqa: S307 -- "\\pi/4"
