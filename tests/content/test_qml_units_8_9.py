@@ -118,7 +118,7 @@ def test_lesson_8_fourier_table_is_what_the_fit_printed() -> None:
             assert unit_checks.row(text, f"| $L = {L}$ | $")[1:] == [
                 unit_checks.tex(row["mse"], 1),
                 f"${row['floor']:.4f}$",
-                unit_checks.tex(row["beyond_L"], 1),
+                "$<10^{-15}$",  # round-off: its digits differ from machine to machine, its size does not
             ], L
         assert "60 " in text and "$[0, 2\\pi)$" in text
     printed = "\n".join(r["printed"])
@@ -129,7 +129,7 @@ def test_lesson_8_fourier_table_is_what_the_fit_printed() -> None:
     assert math.isclose(f["1"]["floor"], (0.3**2 + 0.2**2) / 2) and math.isclose(f["2"]["floor"], 0.2**2 / 2)
     assert all(abs(row["mse"] - row["floor"]) < 1e-6 for row in (f["1"], f["2"]))
     assert f["3"]["mse"] < 1e-5 and f["4"]["mse"] < 1e-5
-    assert all(row["beyond_L"] < 1e-16 for row in f.values())
+    assert all(row["beyond_L"] < 1e-15 for row in f.values())
 
 
 def test_lesson_8_disk_table_is_what_the_classifier_printed() -> None:
