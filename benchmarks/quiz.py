@@ -264,22 +264,21 @@ def _run_child(db: str, url: str, args: argparse.Namespace, processes: int) -> d
         start = time.time() + args.lead  # every process imported and connected before the class begins
         common = ["--course", course, "--students", str(args.students), "--threads", str(args.threads)]
         common += ["--window", str(args.window), "--start", repr(start), "--shards", str(processes)]
-        procs = [
-            subprocess.Popen(
-                [sys.executable, __file__, "--shard", str(i), *common],
-                env=env,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
-            for i in range(processes)
-        ]
-        parts = []
-        for proc in procs:
-            out, err = proc.communicate(timeout=3600)
-            if proc.returncode != 0:
-                raise RuntimeError(err[-3000:])
-            parts.append(json.loads(out.strip().splitlines()[-1]))
+        # each process's output goes to a file: a pipe that nobody reads while another process is awaited fills
+        # up with the site's log lines and stops the process writing to it
+        with tempfile.TemporaryDirectory() as logs:
+            outs = [Path(logs) / f"{i}.out" for i in range(processes)]
+            errs = [Path(logs) / f"{i}.err" for i in range(processes)]
+            procs = []
+            for i in range(processes):
+                with outs[i].open("w") as out, errs[i].open("w") as err:
+                    cmd = [sys.executable, __file__, "--shard", str(i), *common]
+                    procs.append(subprocess.Popen(cmd, env=env, stdout=out, stderr=err, text=True))
+            parts = []
+            for i, proc in enumerate(procs):
+                if proc.wait(timeout=3600) != 0:
+                    raise RuntimeError(errs[i].read_text()[-3000:])
+                parts.append(json.loads(outs[i].read_text().strip().splitlines()[-1]))
     except (RuntimeError, subprocess.TimeoutExpired) as exc:
         print(f"[{db}] failed:\n{exc}")
         return None
