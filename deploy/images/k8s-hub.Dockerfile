@@ -30,6 +30,10 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/* /tmp/requirements-runtime.lock \
  && pip check \
  && python -c "import jupyterhub, kubespawner, kubernetes_asyncio, oauthenticator, psycopg, pycurl; print(jupyterhub.__version__)"
+# The rule that only the site starts labs (deploy/jupyterhub/values.yaml hub.extraConfig), the same
+# file the local hub uses; standard library only.
+COPY sandbox/hub/site_only.py /usr/local/lib/python3.11/site-packages/liangzhi_site_only.py
+RUN python -c "import liangzhi_site_only; liangzhi_site_only.pre_spawn_hook('liangzhi-site')"
 WORKDIR /srv/jupyterhub
 RUN chown jovyan /srv/jupyterhub
 USER jovyan

@@ -56,6 +56,7 @@ from jupyterhub.spawner import LocalProcessSpawner
 from jupyterhub.utils import random_port
 from traitlets import Bool, Dict, Float, Integer, Unicode, default, observe
 
+from sandbox.hub import site_only
 from sandbox.isolation import cgroups, jail, names, relay
 from sandbox.isolation.limits import RLimits
 from sandbox.isolation.limits import preexec as isolation_preexec
@@ -463,23 +464,13 @@ class LiangzhiSpawner(LocalProcessSpawner):
             self._start_done = True
 
     def _asked_by_allowed_starter(self) -> bool:
-        """Whether the request that started this spawn came from ``starts_only_from`` (or there is
-        no such rule). A hub-internal start has no handler and is allowed: every request has one."""
-        if not self.starts_only_from or self.handler is None:
-            return True
-        try:
-            who = self.handler.current_user
-        except Exception:  # a handler without a resolved user is not the service
-            return False
-        return getattr(who, "kind", "") == "service" and getattr(who, "name", "") == self.starts_only_from
+        """Whether the request that started this spawn came from ``starts_only_from`` (the rule of every hub,
+        :mod:`sandbox.hub.site_only`)."""
+        return site_only.asked_by(self.handler, self.starts_only_from)
 
     async def _start(self) -> tuple[str, int]:
         if not self._asked_by_allowed_starter():
-            where = self.site_url or "the course site"
-            raise ValueError(
-                f"Labs are opened from the course site ({where}): it keeps your class's start queue "
-                "and your school's lab quota. / 请从课程网站打开实验环境。"
-            )
+            raise ValueError(site_only.refusal(self.site_url))
         name = self.profile["name"]  # validates the profile before anything is created
         if self.profiles[name].get("gpu") and self.local_profiles_only:
             raise ValueError("The GPU profile is only available on the cluster deployment.")
