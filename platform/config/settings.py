@@ -17,6 +17,7 @@ from typing import Any
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from .broker import set_sqlite_polling as set_sqlite_broker_polling
 from .broker import transport_options as broker_transport_options
 from .env import env_bool, env_choice, env_float, env_int, env_list, env_str
 
@@ -275,7 +276,10 @@ CELERY_ACCEPT_CONTENT = ["json"]
 # first and the sweep sends what was not sent (core.jobs, config.broker).
 CELERY_BROKER_TIMEOUT = env_float("CELERY_BROKER_TIMEOUT", 1.5)
 CELERY_BROKER_CONNECTION_TIMEOUT = CELERY_BROKER_TIMEOUT
+# The embedded SQLite broker is polled (seconds between polls when its queue is empty).
+CELERY_BROKER_POLL_SECONDS = env_float("CELERY_BROKER_POLL_SECONDS", 0.1)
 CELERY_BROKER_TRANSPORT_OPTIONS = broker_transport_options(CELERY_BROKER_URL, CELERY_BROKER_TIMEOUT)
+set_sqlite_broker_polling(CELERY_BROKER_URL, CELERY_BROKER_POLL_SECONDS)
 CELERY_TASK_PUBLISH_RETRY = False
 # With LOG_FORMAT=json the worker's lines go through LOGGING too (JSON, with the task id as request_id).
 CELERY_WORKER_HIJACK_ROOT_LOGGER = env_choice("LOG_FORMAT", "plain", ("plain", "json")) != "json"
