@@ -14,12 +14,16 @@ after another; the burst starts N students at the same moment.
 
 A class (issue 14): N students click "Open in JupyterLab" within 10 s, through the site's own code
 path on a throw-away SQLite database: ``sandbox.services.lab_start`` (the start queue), then what
-the progress page does (``queue_wait_step`` polls while in line, the hub's progress stream,
-``start_finish_for`` + ``queue_pump`` when ready), then what "enter" does (notebook placed, warm
-kernel bound) and the import; per student from their click until the kernel answers. Once without
+the open view does (``lab_open``: a lab already running gets the activity's notebook at once and the
+student goes straight in), else what the progress page does (``queue_wait_step`` polls while in line,
+the hub's progress stream, ``start_finish_for`` + ``queue_pump`` when ready) and what "enter" does
+(``lab_notebooks_place``: notebook placed, warm kernel bound); then the notebook's session kernel, as
+JupyterLab finds it, and the import; per student from their click until the kernel answers. The
+class opens a practice activity whose notebook is the import. Once without
 a schedule (cold labs, admitted ``LAB_START_CONCURRENCY`` at a time), once with a lesson scheduled
-``LAB_PREPARE_MINUTES_BEFORE`` ahead: ``lessons_due`` + the queue drive (``tasks.queue_drive``, as
-the worker runs it) prepare the labs first, then the class clicks. The baseline is stock
+``LAB_PREPARE_MINUTES_BEFORE`` ahead, naming the activity: ``lessons_due`` + the queue drive
+(``tasks.queue_drive``, as the worker runs it) prepare the labs first (started, the activity's notebook
+placed, the warm kernel bound to it and answering), then the class clicks. The baseline is stock
 JupyterHub with the same class clicking within the same spread (no queue). Memory per lab: RSS
 (and PSS) of the lab's processes (the single-user server and its descendants, the kernels),
 read from /proc after the import ran.
@@ -27,7 +31,10 @@ read from /proc after the import ran.
 Environment: BENCH_SPAWN_SINGLES (default 5), BENCH_SPAWN_BURST (default 10), BENCH_SPAWN_CLASS
 (default 30; 0 skips the class), BENCH_SPAWN_CLASS_SPREAD (seconds, default 10),
 BENCH_SPAWN_CLASS_STOCK (default 1; 0 skips the stock class, its failures then read 0),
-BENCH_SPAWN_CLASS_PREPARED (default 1). The class is cut to what the free memory holds (said so).
+BENCH_SPAWN_CLASS_PREPARED (default 1), BENCH_SPAWN_CLASS_QUEUE (default 1; 0 skips our class without a
+schedule). Each class prints its clicks' phases (p50/p95): open (``lab_open`` of a lab already running, the
+notebook placed with it), else queue (``lab_open`` asking for a start), progress (the line and the
+hub's stream) and notebook (``lab_notebooks_place``); bind (the notebook's session kernel), import. The class is cut to what the free memory holds (said so).
 """
 
 from __future__ import annotations
@@ -345,22 +352,37 @@ class Site:
         else:
             django.setup()
         call_command("migrate", verbosity=0)
-        # 30 threads share the site's hub client (a pool of 10 connections): urllib3 says so once a
-        # request, which would bury the figures; the requests themselves go through.
+        # 30 threads share the site's hub client (services.hub_client): should its pool overflow, urllib3
+        # says so once a request, which would bury the figures; the requests themselves go through.
         logging.getLogger("urllib3.connectionpool").setLevel(logging.ERROR)
         settings.HUB_URL = hub.url
         settings.HUB_API_URL = f"{hub.url}/hub/api"
         settings.HUB_API_TOKEN = hub.token
         self.settings = settings
         self.hub = hub
+        self.phases: list[dict[str, float]] = []  # per click: seconds in each phase (PHASES)
+        self.activities: dict[int, Any] = {}  # course id -> its activity
 
     def students(self, tag: str, count: int) -> tuple[Any, list[Any]]:
+        """A course with one practice activity (one notebook: the import) and ``count`` students."""
         from django.contrib.auth import get_user_model
 
-        from courses.enums import Role
-        from courses.models import Course, Enrollment
+        from core.blobs import blob_put
+        from courses.enums import ActivityKind, FileKind, Role
+        from courses.models import Activity, ActivityFile, ActivityVersion, Course, Enrollment, Unit
 
         course = Course.objects.create(slug=f"bench-{tag}", title=f"Bench {tag}")
+        unit = Unit.objects.create(course=course, slug="bench", title="Bench")
+        activity = Activity.objects.create(
+            course=course, unit=unit, slug="open", title="Open", kind=ActivityKind.PRACTICE
+        )
+        version = ActivityVersion.objects.create(activity=activity, number=1, digest=f"{1:064d}")
+        ActivityFile.objects.create(
+            version=version, path="open.ipynb", kind=FileKind.NOTEBOOK, blob=blob_put(NOTEBOOK), size=len(NOTEBOOK)
+        )
+        activity.current_version = version
+        activity.save(update_fields=["current_version"])
+        self.activities[course.pk] = activity
         users = []
         for i in range(count):
             user = get_user_model().objects.create(username=f"c{tag}{i:02d}")
@@ -369,10 +391,12 @@ class Site:
             users.append(user)
         return course, users
 
-    def click_to_ready(self, user: Any) -> float:
+    def click_to_ready(self, user: Any, activity: Any) -> float:
         """One student's click on "Open in JupyterLab" → the first execute_reply of the import,
-        through the site's code: the view's ``lab_start``, the progress page's polls and stream,
-        the "enter" view's notebook and warm kernel."""
+        through the site's code: the open view's ``lab_open`` (a running lab: notebooks placed at
+        once, straight in), else the progress page's polls and stream and the "enter" view's
+        ``lab_notebooks_place``; then what JupyterLab does with the notebook (its session's kernel)
+        and the import."""
         from django.db import connection
 
         from sandbox import services
@@ -382,10 +406,21 @@ class Site:
         settings = self.settings
         started = time.perf_counter()
         name = services.lab_name(user)
+        marks: dict[str, float] = {}
+        last = [started]
+
+        def mark(phase: str) -> None:
+            now = time.perf_counter()
+            marks[phase] = marks.get(phase, 0.0) + now - last[0]
+            last[0] = now
+
         try:
-            outcome = services.lab_start(user=user)
+            opened = services.lab_open(user=user, activity=activity)
             client = services.hub_client()
-            if outcome != "running":
+            if opened.placed:
+                mark("open")  # the open view started nothing and placed them (prepared: nothing to write)
+            else:
+                mark("queue")
                 row_id: int | None = None
                 while True:  # the progress page: first the line
                     step = services.queue_wait_step(user=user, row_id=row_id)
@@ -410,13 +445,21 @@ class Site:
                 except HubError as exc:
                     services.start_finish_for(user=user, ok=False, error=str(exc))
                     raise
-            folder = "courses/bench/open"
-            client.contents_mkdir(name, folder)
-            client.contents_put_notebook(name, f"{folder}/open.ipynb", NOTEBOOK)
-            kernel = client.session_bind(name, f"{folder}/open.ipynb") or client.kernel_start(name)
+                mark("progress")
+                opened = services.Opened(
+                    outcome=opened.outcome, placed=services.lab_notebooks_place(user=user, activity=activity)
+                )
+                mark("notebook")
+            assert opened.placed
+            path = opened.placed[0].path
+            # JupyterLab opens the notebook on its session's kernel (the warm one bound to it)
+            kernel = client.session_kernel(name, path) or client.kernel_start(name)
+            mark("bind")
             result = client.kernel_execute(name, kernel, IMPORT, timeout=180)
+            mark("import")
             if result.status != "ok":
                 raise RuntimeError(f"import failed: {result}")
+            self.phases.append(marks)
             return time.perf_counter() - started
         finally:
             connection.close()
@@ -433,7 +476,9 @@ class Site:
         from sandbox.models import LabStart, ScheduledLesson, StartState
 
         lead = self.settings.LAB_PREPARE_MINUTES_BEFORE
-        ScheduledLesson.objects.create(course=course, starts_at=timezone.now() + timedelta(minutes=lead))
+        ScheduledLesson.objects.create(
+            course=course, starts_at=timezone.now() + timedelta(minutes=lead), activity=self.activities[course.pk]
+        )
         started = time.perf_counter()
         prepared = services.lessons_due()
         print(
@@ -441,9 +486,11 @@ class Site:
             + ", ".join(f"{r.queued} queued, {r.skipped_budget} over budget" for r in prepared),
             flush=True,
         )
-        tasks.queue_drive(seconds=900.0)
+        tasks.queue_drive(seconds=900.0)  # until every lab runs with the activity placed in it
         elapsed = time.perf_counter() - started
         ready = LabStart.objects.filter(user__in=users, state=StartState.READY).count()
+        placed = LabStart.objects.filter(user__in=users, state=StartState.READY, placed_at__isnull=False).count()
+        print(f"  {placed}/{len(users)} labs with the lesson's notebook placed and the kernel ready", flush=True)
         return elapsed, len(users) - ready
 
 
@@ -473,6 +520,20 @@ def _summary(label: str, times: list[float], errors: list[str], size: int) -> No
         print(f"  failed: {error[:300]}", flush=True)
 
 
+PHASES = ("open", "queue", "progress", "notebook", "bind", "import")
+
+
+def _phase_summary(label: str, phases: list[dict[str, float]]) -> None:
+    """p50/p95 of each phase of the clicks (a phase a click skipped counts 0 s)."""
+    if not phases:
+        return
+    parts = []
+    for phase in PHASES:
+        values = [p.get(phase, 0.0) for p in phases]
+        parts.append(f"{phase} {_pct(values, 50):.2f}/{_pct(values, 95):.2f}")
+    print(f"{label} phases p50/p95 s: " + ", ".join(parts), flush=True)
+
+
 def _bench(name: str, ours: float, baseline: float, unit: str) -> None:
     ratio = ours / baseline if baseline and baseline == baseline and ours == ours else float("nan")
     print(f"BENCH {name} ours={ours:.2f} baseline={baseline:.2f} ratio={ratio:.2f} unit={unit}", flush=True)
@@ -489,6 +550,7 @@ def run_class(
     spread = float(os.environ.get("BENCH_SPAWN_CLASS_SPREAD", "10"))
     with_stock = os.environ.get("BENCH_SPAWN_CLASS_STOCK", "1") != "0"
     with_prepared = os.environ.get("BENCH_SPAWN_CLASS_PREPARED", "1") != "0"
+    with_queue = os.environ.get("BENCH_SPAWN_CLASS_QUEUE", "1") != "0"
     known = [m[0] for h in hubs.values() for m in h.memory]
     per_lab = max(known) if known else int(1.5 * GIB)
     available = _mem_available()
@@ -526,17 +588,25 @@ def run_class(
         f"LAB_PREWARM_MEMORY_BUDGET_MB={site.settings.LAB_PREWARM_MEMORY_BUDGET_MB}",
         flush=True,
     )
-    _, users = site.students(f"{tag}q", size)
+    q_course, users = site.students(f"{tag}q", size)
+    q_activity = site.activities[q_course.pk]
     by_name = {u.hub_name: u for u in users}
     site_names.extend(by_name)
     memory: list[tuple[int, int, int]] = []
-    try:
-        got, errors = _spread(lambda n: site.click_to_ready(by_name[n]), list(by_name), spread)
-        memory = [lab_memory(n) for n in got]
-    finally:
-        ours.stop_all(list(by_name), quiet=True)
-    times = list(got.values())
-    _summary(f"ours  class of {size} through the site's queue", times, errors, size)
+    times: list[float] = []
+    errors: list[str] = []
+    if with_queue:
+        try:
+            got, errors = _spread(lambda n: site.click_to_ready(by_name[n], q_activity), list(by_name), spread)
+            memory = [lab_memory(n) for n in got]
+        finally:
+            ours.stop_all(list(by_name), quiet=True)
+        times = list(got.values())
+        _summary(f"ours  class of {size} through the site's queue", times, errors, size)
+        _phase_summary("ours  class through the queue,", site.phases)
+    else:
+        print("ours class without a schedule not run (BENCH_SPAWN_CLASS_QUEUE=0)", flush=True)
+    site.phases = []
 
     p_times: list[float] = []
     p_errors: list[str] = []
@@ -560,12 +630,16 @@ def run_class(
         try:
             took, not_ready = site.prepare(course, users)
             print(f"ours  prepared {size - not_ready}/{size} labs in {took:.1f} s before the lesson", flush=True)
-            got, p_errors = _spread(lambda n: site.click_to_ready(by_name[n]), list(by_name), spread)
+            one, five, fifteen = os.getloadavg()
+            print(f"  load average as the prepared class clicks: {one:.2f} {five:.2f} {fifteen:.2f}", flush=True)
+            p_activity = site.activities[course.pk]
+            got, p_errors = _spread(lambda n: site.click_to_ready(by_name[n], p_activity), list(by_name), spread)
             memory += [lab_memory(n) for n in got]
         finally:
             ours.stop_all(list(by_name), quiet=True)
         p_times = list(got.values())
         _summary(f"ours  class of {size} with the lesson's labs prepared", p_times, p_errors, size)
+        _phase_summary("ours  prepared class,", site.phases)
 
     rss = [m[0] for m in memory if m[0]]
     pss = [m[1] for m in memory if m[1]]

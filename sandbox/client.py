@@ -21,6 +21,7 @@ Django-free on purpose: the benchmark and the tests use it directly.
 from __future__ import annotations
 
 import hashlib
+import http.cookiejar
 import json
 import logging
 import threading
@@ -99,7 +100,8 @@ def user_token_scopes(name: str) -> list[str]:
 
 
 class HubClient:
-    """One hub, one service token. Thread-safe enough for Django (a session per call site)."""
+    """One hub, one service token. One client per process serves every thread (``services.hub_client``):
+    its connections are pooled and kept open, and it keeps no cookies."""
 
     def __init__(
         self,
@@ -126,6 +128,9 @@ class HubClient:
         self._token_key = hashlib.sha256(f"{self.api_url}\0{token}".encode()).hexdigest()
         # no default Authorization header: each request names its credential (see _request)
         self._session = requests.Session()
+        # one client serves every student's server in this process (sandbox.services.hub_client): a
+        # cookie one server sets must never travel to another's, so none is kept
+        self._session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
         # A class opening labs together: one connection per concurrent request, kept (the default
         # pool of 10 dropped the rest after each call, "Connection pool is full").
         adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=64)
@@ -484,12 +489,13 @@ class HubClient:
     def session_bind(self, name: str, path: str) -> str | None:
         """Give the notebook at ``path`` a kernel session, reusing an idle warm kernel.
 
-        Returns the kernel id, or None when the notebook already has a session or no
-        unbound kernel is waiting (JupyterLab then starts its own kernel as usual).
+        Returns the kernel id of the notebook's session (one it already had, or the one made
+        now), or None when no unbound kernel is waiting (JupyterLab then starts its own kernel).
         """
         sessions = self.sessions_list(name)
-        if any(s.get("path") == path for s in sessions):
-            return None
+        for session in sessions:
+            if session.get("path") == path:
+                return str((session.get("kernel") or {}).get("id") or "") or None
         bound = {s["kernel"]["id"] for s in sessions if s.get("kernel")}
         free = [k["id"] for k in self.kernels_list(name) if k["id"] not in bound]
         if not free:
@@ -497,6 +503,13 @@ class HubClient:
         body = {"path": path, "name": path.rsplit("/", 1)[-1], "type": "notebook", "kernel": {"id": free[0]}}
         model = self._request("POST", self._server(name, "api/sessions"), ok=(201,), json=body, as_user=name).json()
         return str(model["kernel"]["id"])
+
+    def session_kernel(self, name: str, path: str) -> str | None:
+        """The kernel id of the notebook's session at ``path``, or None without one."""
+        for session in self.sessions_list(name):
+            if session.get("path") == path:
+                return str((session.get("kernel") or {}).get("id") or "") or None
+        return None
 
     def kernel_get(self, name: str, kernel_id: str) -> dict[str, Any] | None:
         try:
@@ -506,6 +519,37 @@ class HubClient:
 
     def kernel_interrupt(self, name: str, kernel_id: str) -> None:
         self._request("POST", self._server(name, f"api/kernels/{kernel_id}/interrupt"), ok=(204,), as_user=name)
+
+    def kernel_wait_ready(self, name: str, kernel_id: str, *, timeout: float = 60) -> bool:
+        """Ask the kernel for its ``kernel_info`` (runs no code) and wait for the answer: True once
+        it answered, False on no answer within ``timeout``. The quantum kernel answers only after its
+        preloaded imports (``liangzhi_kernel``), so True means a cell's ``import torch`` is instant."""
+        import websocket  # websocket-client, a jupyter_server dependency
+
+        ws_url = self._server(name, f"api/kernels/{kernel_id}/channels").replace("http", "ws", 1)
+        token = f"token {self.user_token(name)}"
+        msg_id = uuid.uuid4().hex
+        deadline = time.monotonic() + timeout
+        try:
+            conn = websocket.create_connection(ws_url, header=[f"Authorization: {token}"], timeout=timeout)
+        except (websocket.WebSocketException, OSError) as exc:
+            raise HubUnavailable("The lab is unavailable right now.") from exc
+        try:
+            conn.send(json.dumps(_message("kernel_info_request", msg_id, {})))
+            while (remaining := deadline - time.monotonic()) > 0:
+                conn.settimeout(remaining)
+                try:
+                    msg = json.loads(conn.recv())
+                except websocket.WebSocketTimeoutException:
+                    return False
+                except (websocket.WebSocketConnectionClosedException, ConnectionError):
+                    return False
+                kind = msg.get("msg_type") or msg.get("header", {}).get("msg_type")
+                if kind == "kernel_info_reply" and msg.get("parent_header", {}).get("msg_id") == msg_id:
+                    return True
+            return False
+        finally:
+            conn.close()
 
     def kernel_execute(self, name: str, kernel_id: str, code: str, *, timeout: float = 60) -> ExecResult:
         """Run ``code`` in the kernel over its websocket (Jupyter messaging protocol 5.3).
@@ -524,20 +568,10 @@ class HubClient:
         try:
             conn.send(
                 json.dumps(
-                    {
-                        "header": {
-                            "msg_id": msg_id,
-                            "username": "liangzhi-site",
-                            "session": uuid.uuid4().hex,
-                            "msg_type": "execute_request",
-                            "version": "5.3",
-                            "date": datetime.now(UTC).isoformat(),
-                        },
-                        "parent_header": {},
-                        "metadata": {},
-                        "channel": "shell",
-                        "buffers": [],
-                        "content": {
+                    _message(
+                        "execute_request",
+                        msg_id,
+                        {
                             "code": code,
                             "silent": False,
                             "store_history": False,
@@ -545,7 +579,7 @@ class HubClient:
                             "allow_stdin": False,
                             "stop_on_error": True,
                         },
-                    }
+                    )
                 )
             )
             stdout: list[str] = []
@@ -584,6 +618,25 @@ class HubClient:
             return ExecResult(reply or "timeout", "".join(stdout), error, time.monotonic() - started)
         finally:
             conn.close()
+
+
+def _message(kind: str, msg_id: str, content: dict[str, Any]) -> dict[str, Any]:
+    """A shell-channel request of the Jupyter messaging protocol 5.3, from the site."""
+    return {
+        "header": {
+            "msg_id": msg_id,
+            "username": "liangzhi-site",
+            "session": uuid.uuid4().hex,
+            "msg_type": kind,
+            "version": "5.3",
+            "date": datetime.now(UTC).isoformat(),
+        },
+        "parent_header": {},
+        "metadata": {},
+        "channel": "shell",
+        "buffers": [],
+        "content": content,
+    }
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,8 @@ class LabPreparation(models.Model):
     course = models.ForeignKey("courses.Course", on_delete=models.CASCADE, related_name="lab_preparations")
     section = models.ForeignKey("grading.Section", on_delete=models.SET_NULL, null=True, blank=True)
     lesson = models.ForeignKey("sandbox.ScheduledLesson", on_delete=models.SET_NULL, null=True, blank=True)
+    # the notebook the class will open: written into each prepared lab before the click, its warm kernel bound
+    activity = models.ForeignKey("courses.Activity", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     students = models.PositiveIntegerField(default=0)
@@ -89,6 +91,14 @@ class LabStart(models.Model):
     posted_at = models.DateTimeField(null=True, blank=True)  # the hub accepted the start
     finished_at = models.DateTimeField(null=True, blank=True)
     opened_at = models.DateTimeField(null=True, blank=True)  # the student asked for this lab
+    # a prepared lab with its preparation's activity placed (notebooks written, warm kernel bound and idle);
+    # the student's first "enter" of that activity takes it without asking their server again, and clears it
+    placed_at = models.DateTimeField(null=True, blank=True)
+    placed_version = models.ForeignKey(
+        "courses.ActivityVersion", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    placed_lang = models.CharField(max_length=16, blank=True)  # the notebooks' language as placed
+    place_tries = models.PositiveSmallIntegerField(default=0)
     error = models.CharField(max_length=500, blank=True)
 
     class Meta:
@@ -119,6 +129,15 @@ class ScheduledLesson(models.Model):
         help_text=_("Leave empty for all students of the course."),
     )
     starts_at = models.DateTimeField(_("starts at"))
+    activity = models.ForeignKey(
+        "courses.Activity",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("activity"),
+        help_text=_("Its notebook is placed in each prepared lab, so the click opens it at once."),
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     prepared_at = models.DateTimeField(null=True, blank=True)

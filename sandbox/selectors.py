@@ -72,6 +72,7 @@ class PreparationSummary:
     stopped: int
     skipped_budget: int
     already_running: int
+    placed: int = 0  # labs with the preparation's activity placed (or taken by their student since)
 
 
 def preparation_latest(*, course: Any) -> PreparationSummary | None:
@@ -80,7 +81,7 @@ def preparation_latest(*, course: Any) -> PreparationSummary | None:
 
     from .models import LabPreparation, StartState
 
-    prep = LabPreparation.objects.filter(course=course).select_related("lesson", "section").first()
+    prep = LabPreparation.objects.filter(course=course).select_related("lesson", "section", "activity").first()
     if prep is None:
         return None
     counts = dict(prep.starts.values("state").annotate(n=Count("id")).values_list("state", "n"))
@@ -93,6 +94,7 @@ def preparation_latest(*, course: Any) -> PreparationSummary | None:
         stopped=counts.get(StartState.STOPPED, 0),
         skipped_budget=prep.skipped_budget,
         already_running=prep.already_running,
+        placed=prep.starts.filter(placed_version__isnull=False).count(),
     )
 
 
@@ -106,7 +108,9 @@ def lessons_upcoming(*, course: Any) -> list[Any]:
     from .models import ScheduledLesson
 
     since = timezone.now() - timedelta(minutes=settings.LAB_PREWARM_GRACE_MINUTES)
-    return list(ScheduledLesson.objects.filter(course=course, starts_at__gte=since).select_related("section"))
+    return list(
+        ScheduledLesson.objects.filter(course=course, starts_at__gte=since).select_related("section", "activity")
+    )
 
 
 def queue_place(*, user: Any) -> tuple[int, int] | None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import logging
 import posixpath
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -46,17 +48,33 @@ class LabError(HubError):
     """A lab action that cannot be done; the message is for the student."""
 
 
+_clients: dict[tuple[str, str, str, float, str], HubClient] = {}
+_clients_lock = threading.Lock()
+
+
 def hub_client(*, timeout: float | None = None) -> HubClient:
     """A client for the configured hub: the site's service token for the hub API; every call into
-    a student's server carries that server's own short-lived token instead (sandbox.client)."""
+    a student's server carries that server's own short-lived token instead (sandbox.client).
+
+    One client per configuration and timeout in each process, shared by its threads: its pooled
+    connections stay open between calls (a new client per call opened a connection per request, a
+    class's clicks each paying the connect on a busy machine). It keeps no cookies."""
     token = settings.HUB_API_TOKEN or hub_secrets_read(path=settings.HUB_SECRETS_FILE).get("service_token", "")
-    return HubClient(
-        base_url=settings.HUB_URL,
-        api_url=settings.HUB_API_URL,
-        token=token,
-        timeout=timeout or settings.HUB_TIMEOUT_SECONDS,
-        subdomain_host=settings.HUB_SUBDOMAIN_HOST or None,
+    key = (
+        settings.HUB_URL,
+        settings.HUB_API_URL,
+        token,
+        float(timeout or settings.HUB_TIMEOUT_SECONDS),
+        settings.HUB_SUBDOMAIN_HOST or "",
     )
+    with _clients_lock:
+        client = _clients.get(key)
+        if client is None:
+            client = HubClient(
+                base_url=key[0], api_url=key[1], token=token, timeout=key[3], subdomain_host=key[4] or None
+            )
+            _clients[key] = client
+        return client
 
 
 def lab_name(user: User) -> str:
@@ -105,6 +123,32 @@ def lab_start(*, user: User, profile: str | None = None) -> str:
     if row.state == StartState.FAILED:
         raise LabError(row.error or _("Your lab could not start. Please try again."))
     return "pending"
+
+
+@dataclass(frozen=True)
+class Opened:
+    """What "Open in JupyterLab" did: the start's outcome and, for a lab that was already running,
+    the notebooks placed (the student goes straight in: no progress page, no second request)."""
+
+    outcome: str
+    placed: list[Placed] | None = None
+
+
+def lab_open(*, user: User, activity: Any, reset: bool = False) -> Opened:
+    """Ask for the user's lab (``lab_start``); a lab that is running and ready gets the activity's
+    notebooks at once (``lab_notebooks_place``), a prepared one without a call into the server.
+
+    A placement that fails here is left to the progress page and "enter", as for a lab that starts.
+    """
+    outcome = lab_start(user=user)
+    if outcome != "running":
+        return Opened(outcome=outcome)
+    try:
+        placed = lab_notebooks_place(user=user, activity=activity, reset=reset, ready=True)
+    except HubError as exc:
+        log.warning("open lab for %s: notebooks not placed at once (%s); the page tries again", user.hub_name, exc)
+        return Opened(outcome=outcome)
+    return Opened(outcome=outcome, placed=placed)
 
 
 def _opened(*, user: User) -> None:
@@ -375,11 +419,15 @@ def labs_prepare(
     course: Any,
     section: Any | None = None,
     lesson: ScheduledLesson | None = None,
+    activity: Any | None = None,
     by: User | None = None,
     profile: str | None = None,
     budget_mb: int | None = None,
 ) -> PrepareResult:
     """Start the labs of the course's students (or one section's) through the admission queue.
+
+    ``activity`` (else the lesson's): the activity of the course the class will open; its notebooks
+    are placed in each lab once it is ready (``prepared_place``), so the click only goes in.
 
     Labs already running or starting count against ``LAB_PREWARM_MEMORY_BUDGET_MB`` (each at its
     profile's memory limit), so do the labs queued here; a student whose lab would exceed the
@@ -404,8 +452,17 @@ def labs_prepare(
     )
     used = sum(known_mb.get(n) or default_mb for n in active_names)
     used += sum(r.memory_mb for r in queued_rows.values() if (r.user.hub_name or "") not in active_names)
+    activity = activity or (lesson.activity if lesson is not None else None)
+    if activity is not None and activity.course_id != course.pk:
+        raise ValueError("the activity is not the course's")
     preparation = LabPreparation.objects.create(
-        course=course, section=section, lesson=lesson, created_by=by, students=len(users), budget_mb=budget
+        course=course,
+        section=section,
+        lesson=lesson,
+        activity=activity,
+        created_by=by,
+        students=len(users),
+        budget_mb=budget,
     )
     queued = running = skipped = 0
     for user in users:
@@ -456,7 +513,7 @@ def lessons_due(*, now: datetime | None = None) -> list[PrepareResult]:
             rows = ScheduledLesson.objects.filter(pk=pk, prepared_at__isnull=True)
             if connection.features.has_select_for_update_skip_locked:
                 rows = rows.select_for_update(skip_locked=True, of=("self",))
-            lesson = rows.select_related("course", "section").first()
+            lesson = rows.select_related("course", "section", "activity").first()
             if lesson is None:
                 continue  # another worker has it
             ScheduledLesson.objects.filter(pk=pk).update(prepared_at=now)
@@ -511,26 +568,71 @@ class Placed:
     backup: str | None = None
 
 
-def lab_notebooks_place(*, user: User, activity: Any, reset: bool = False) -> list[Placed]:
+def lab_notebooks_place(*, user: User, activity: Any, reset: bool = False, ready: bool = False) -> list[Placed]:
     """Write the activity's student notebooks into the user's running server.
 
     An existing file is never overwritten: the student's edits win. ``reset=True`` renames
-    the existing copy to ``<name>.backup-<UTC time>.ipynb`` and writes a fresh one.
+    the existing copy to ``<name>.backup-<UTC time>.ipynb`` and writes a fresh one. ``ready=True``:
+    the caller has just seen the server ready (``lab_open``), so it is not asked again.
+
+    A prepared lab whose notebooks were placed before the lesson (``prepared_place``) is taken as it
+    is, once, without a call into the server; in another interface language its untouched notebooks
+    are written again in the student's.
     """
-    from core.blobs import blob_get
-    from courses.notebook_lang import notebook_bytes_for_language  # the student's interface language
+    from django.utils.translation import get_language
 
     name = lab_name(user)
-    placed: list[Placed] = []
     paths = activity_lab_paths(activity=activity)
     if not paths:
         raise LabError(_("This activity has no notebook to open."))
     # a quick check first (short timeout): a hung hub fails fast, a stopped lab says so
-    if hub_client().server_status(name).state != "ready":
+    if not ready and hub_client().server_status(name).state != "ready":
         raise LabError(_("Your lab is not running. Open it again from the activity page."))
     client = hub_client(timeout=max(settings.HUB_TIMEOUT_SECONDS, 15))
-    for path, file in paths:
-        client.contents_mkdir(name, posixpath.dirname(path))
+    if not reset:
+        lang = get_language() or settings.LANGUAGE_CODE
+        taken = _prepared_take(user=user, activity=activity)
+        if taken is not None:
+            if taken == lang:
+                return [Placed(path=path, written=False) for path, _f in paths]
+            for path, data in _lab_files(paths=paths, lang=lang):  # nobody has opened them yet
+                client.contents_put_notebook(name, path, data)
+            return [Placed(path=path, written=True) for path, _f in paths]
+    notebooks = _lab_files(paths=paths, lang=None)
+    return _files_write(client=client, name=name, notebooks=notebooks, data=_data_files(activity=activity), reset=reset)
+
+
+def _lab_files(*, paths: list[tuple[str, Any]], lang: str | None) -> list[tuple[str, bytes]]:
+    """The notebooks as the student gets them, in ``lang`` (None: the active language)."""
+    from core.blobs import blob_get
+    from courses.notebook_lang import notebook_bytes_for_language  # the student's interface language
+
+    return [(path, notebook_for_lab(notebook_bytes_for_language(blob_get(f.blob), lang))) for path, f in paths]
+
+
+def _data_files(*, activity: Any) -> list[tuple[str, str]]:
+    """``(path in the lab, blob digest)`` of the data files the activity's notebooks read."""
+    base = activity_lab_dir(activity=activity)
+    files = course_selectors.activity_data_files(version=activity.current_version)
+    return [(posixpath.join(base, f.path), f.blob) for f in files]
+
+
+def _files_write(
+    *,
+    client: HubClient,
+    name: str,
+    notebooks: list[tuple[str, bytes]],
+    data: list[tuple[str, str]],
+    reset: bool,
+) -> list[Placed]:
+    """Write the notebooks and data files into ``name``'s server, then bind the server's warm kernel
+    to the first notebook. No database here: ``prepared_place`` calls it from worker threads."""
+    from core.blobs import blob_get
+
+    placed: list[Placed] = []
+    # the file is looked for first: a lab opened before has it (one call), and only a missing one
+    # needs its folders made (a call per level)
+    for path, content in notebooks:
         existing = client.contents_get(name, path)
         backup = None
         if existing is not None:
@@ -540,21 +642,129 @@ def lab_notebooks_place(*, user: User, activity: Any, reset: bool = False) -> li
             stem, ext = posixpath.splitext(path)
             backup = f"{stem}.backup-{timezone.now():%Y%m%d-%H%M%S}{ext}"
             client.contents_rename(name, path, backup)
-        client.contents_put_notebook(name, path, notebook_for_lab(notebook_bytes_for_language(blob_get(file.blob))))
+        else:
+            client.contents_mkdir(name, posixpath.dirname(path))
+        client.contents_put_notebook(name, path, content)
         placed.append(Placed(path=path, written=True, backup=backup))
     # data files the notebooks read (CSV inputs, ...) go beside them; a student's copy is kept
-    version = activity.current_version
-    base = activity_lab_dir(activity=activity)
-    for data_file in course_selectors.activity_data_files(version=version):
-        path = posixpath.join(base, data_file.path)
-        client.contents_mkdir(name, posixpath.dirname(path))
+    for path, digest in data:
         if reset or client.contents_get(name, path) is None:
-            client.contents_put_file(name, path, blob_get(data_file.blob))
+            client.contents_mkdir(name, posixpath.dirname(path))
+            client.contents_put_file(name, path, blob_get(digest))
     try:
         # the server's warm kernel (imports preloaded) goes to the notebook the student lands on
         client.session_bind(name, placed[0].path)
     except HubError as exc:
         log.warning("no warm kernel for %s: %s", name, exc)
+    return placed
+
+
+def _prepared_take(*, user: User, activity: Any) -> str | None:
+    """The language of this activity's notebooks placed in the user's prepared lab, taken (once), or None.
+
+    Only the user's latest start counts (a lab started again since is another server), and only the
+    activity's current version."""
+    latest = LabStart.objects.filter(user=user).order_by("-id").values_list("pk", flat=True).first()
+    if latest is None or activity.current_version_id is None:
+        return None
+    row = LabStart.objects.filter(
+        pk=latest,
+        reason=StartReason.PREPARE,
+        state=StartState.READY,
+        placed_at__isnull=False,
+        placed_version_id=activity.current_version_id,
+    )
+    lang = row.values_list("placed_lang", flat=True).first()
+    if lang is None or not row.update(placed_at=None):
+        return None
+    return lang
+
+
+# --- the activity placed in prepared labs before the lesson --------------------------------------
+PLACE_TRIES = 20  # a lab whose placement keeps failing is left to the student's click
+PLACE_THREADS = 4
+PLACE_KERNEL_WAIT = 5.0  # seconds a round waits for a warm kernel's answer
+_PlaceJob = tuple[LabStart, Any, list[tuple[str, bytes]], list[tuple[str, str]]]  # row, activity, notebooks, data
+
+
+def _placing() -> Any:
+    """Prepared labs, ready, not opened, whose preparation names an activity not yet placed in them."""
+    return LabStart.objects.filter(
+        reason=StartReason.PREPARE,
+        state=StartState.READY,
+        opened_at__isnull=True,
+        placed_at__isnull=True,
+        place_tries__lt=PLACE_TRIES,
+        preparation__activity__isnull=False,
+    )
+
+
+def prepared_placing() -> bool:
+    """Prepared labs still wait for their activity to be placed."""
+    return _placing().exists()
+
+
+def prepared_place(*, now: datetime | None = None) -> int:
+    """Place the preparation's activity in each ready prepared lab before its student clicks.
+
+    Each student's own lab gets the activity's notebooks and data files exactly as "enter" writes
+    them (never over a file that is there), only while that student may see the activity (the pages'
+    own selectors: member, released); the server's warm kernel is bound to the first notebook and
+    asked for its ``kernel_info``, which it answers once its imports are done. Then the row is placed,
+    and the student's click only goes in (``lab_notebooks_place``). Returns how many were placed.
+
+    A lab that fails, or whose kernel has not answered ``LAB_START_SLOT_SECONDS`` after it was
+    ready, is tried again on later rounds (``PLACE_TRIES`` at most); after that its click places it.
+    """
+    from django.http import Http404
+
+    now = now or timezone.now()
+    lang = settings.LANGUAGE_CODE
+    jobs: list[_PlaceJob] = []
+    for row in _placing().select_related("user", "preparation__activity__course"):
+        activity = row.preparation.activity if row.preparation else None
+        if activity is None:  # the filter says there is one; a deletion since leaves it to the click
+            continue
+        try:
+            access = course_selectors.course_access(user=row.user, slug=activity.course.slug)
+            visible = course_selectors.activity_get(access=access, slug=activity.slug)
+            paths = activity_lab_paths(activity=visible) if access.is_student else []
+        except Http404:
+            paths = []
+        if not paths:  # not theirs to see (yet), or nothing to place: the click decides
+            LabStart.objects.filter(pk=row.pk).update(place_tries=PLACE_TRIES)
+            continue
+        jobs.append((row, visible, _lab_files(paths=paths, lang=lang), _data_files(activity=visible)))
+    if not jobs:
+        return 0
+    client = hub_client(timeout=max(settings.HUB_TIMEOUT_SECONDS, 15))
+
+    def one(job: _PlaceJob) -> str:
+        row, _activity, notebooks, data = job
+        name = lab_name(row.user)
+        try:
+            placed = _files_write(client=client, name=name, notebooks=notebooks, data=data, reset=False)
+            kernel = client.session_kernel(name, placed[0].path)
+            # a short wait: a kernel still importing is asked again on the next round, and the queue
+            # drive that calls this goes on admitting starts meanwhile
+            if kernel is not None and not client.kernel_wait_ready(name, kernel, timeout=PLACE_KERNEL_WAIT):
+                return "waiting"
+            return "placed"
+        except HubError as exc:
+            log.warning("activity not placed in %s's prepared lab: %s", name, exc)
+            return "failed"
+
+    with ThreadPoolExecutor(max_workers=min(PLACE_THREADS, len(jobs))) as pool:
+        results = list(pool.map(one, jobs))
+    placed = 0
+    slow = now - timedelta(seconds=settings.LAB_START_SLOT_SECONDS)
+    for (row, activity, _n, _d), result in zip(jobs, results, strict=True):
+        if result == "placed":
+            placed += LabStart.objects.filter(pk=row.pk, opened_at__isnull=True, placed_at__isnull=True).update(
+                placed_at=now, placed_version_id=activity.current_version_id, placed_lang=lang
+            )
+        elif result == "failed" or (row.finished_at or now) < slow:  # a kernel that never answers counts too
+            LabStart.objects.filter(pk=row.pk).update(place_tries=F("place_tries") + 1)
     return placed
 
 
@@ -605,7 +815,8 @@ def lab_submit(*, user: User, activity: Any, path: str, idempotency_key: str) ->
 
 
 def lab_stop(*, user: User) -> None:
-    """Stop the user's server (its files stay in their home)."""
+    """Stop the user's server (its files stay in their home; a placement made for it is void)."""
+    LabStart.objects.filter(user=user, placed_at__isnull=False).update(placed_at=None)
     hub_client().server_stop(lab_name(user))
 
 

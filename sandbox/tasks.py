@@ -21,14 +21,15 @@ def housekeeping() -> dict[str, int]:
     prepared = services.lessons_due()
     stopped = services.prepared_unused_stop()
     started = services.queue_pump(check_hub=True)
-    if services.queue_active() and not services.drive_claimed():
+    if (services.queue_active() or services.prepared_placing()) and not services.drive_claimed():
         queue_drive_send()
     return {"lessons": len(prepared), "stopped": stopped, "started": len(started)}
 
 
 @shared_task(name="sandbox.queue_drive", ignore_result=True)
 def queue_drive(seconds: float = DRIVE_SECONDS) -> int:
-    """Follow the start queue until it is empty (prepared labs have no page to move it)."""
+    """Follow the start queue until it is empty (prepared labs have no page to move it), placing the
+    lesson's activity in each prepared lab as it becomes ready (``services.prepared_place``)."""
     from . import services
 
     if not services.drive_claim(seconds=seconds + 60):
@@ -38,7 +39,8 @@ def queue_drive(seconds: float = DRIVE_SECONDS) -> int:
     try:
         while time.monotonic() < deadline:
             started += len(services.queue_pump(check_hub=True))
-            if not services.queue_active():
+            services.prepared_place()
+            if not services.queue_active() and not services.prepared_placing():
                 break
             time.sleep(1.0)
     finally:

@@ -81,15 +81,20 @@ def panel(request: HttpRequest, slug: str, activity: str) -> HttpResponse:
 @login_required
 @require_POST
 def open_lab(request: HttpRequest, slug: str, activity: str) -> HttpResponse:
-    """Start (or reuse) the server and show the progress page; the page enters the lab when ready."""
+    """Start (or reuse) the server and show the progress page; the page enters the lab when ready.
+
+    A lab that is already running and ready (a prepared one) gets its notebooks now and the student
+    goes straight in: no progress page, no stream, no second request."""
     access, act = _activity(request, slug, activity)
     ctx = _context(access, act)
     if not ctx["opens_in_lab"]:
         return render(
             request, "sandbox/opening.html", {**ctx, "error": _("This activity has no notebook to open.")}, status=400
         )
+    reset = request.POST.get("reset") == "1"
     try:
-        outcome = services.lab_start(user=_user(request))
+        opened = services.lab_open(user=_user(request), activity=act, reset=reset)
+        outcome = opened.outcome
     except HubUnavailable as exc:
         log.error("open lab for %s: %s", _hub_name(request), exc)
         return render(
@@ -101,6 +106,8 @@ def open_lab(request: HttpRequest, slug: str, activity: str) -> HttpResponse:
     except HubError as exc:
         log.error("open lab for %s: %s", _hub_name(request), exc)
         return render(request, "sandbox/opening.html", {**ctx, "error": str(exc)}, status=502)
+    if opened.placed:
+        return redirect(services.hub_client().lab_url(_hub_name(request), opened.placed[0].path))
     queue = selectors.queue_place(user=_user(request)) if outcome == "queued" else None
     load = quota.school_load(user=_user(request), client=services.hub_client()) if queue else None
     return render(
@@ -109,7 +116,7 @@ def open_lab(request: HttpRequest, slug: str, activity: str) -> HttpResponse:
         {
             **ctx,
             "outcome": outcome,
-            "reset": request.POST.get("reset") == "1",
+            "reset": reset,
             "queue_message": (_school_full_text(queue[0], load) if load and load.full else _queue_text(*queue))
             if queue
             else "",
@@ -371,6 +378,7 @@ def _prepare_context(access: Any, **extra: Any) -> dict[str, Any]:
         "summary": selectors.preparation_latest(course=access.course),
         "lessons": selectors.lessons_upcoming(course=access.course),
         "sections": list(Section.objects.filter(course=access.course)),
+        "activities": list(_lab_activities(access)),
         "budget_mb": settings.LAB_PREWARM_MEMORY_BUDGET_MB,
         "lead_minutes": settings.LAB_PREPARE_MINUTES_BEFORE,
         "grace_minutes": settings.LAB_PREWARM_GRACE_MINUTES,
@@ -386,13 +394,17 @@ def prepare_start(request: HttpRequest, slug: str) -> HttpResponse:
     from grading.models import Section
 
     access = _staff_access(request, slug)
-    section = None
+    section = act = None
     if request.POST.get("section"):
         section = Section.objects.filter(course=access.course, pk=_int(request.POST["section"])).first()
         if section is None:
             raise Http404("No such section.")
+    if request.POST.get("activity"):
+        act = _lab_activities(access).filter(pk=_int(request.POST["activity"])).first()
+        if act is None:
+            raise Http404("No such activity.")
     try:
-        services.labs_prepare(course=access.course, section=section, by=_user(request))
+        services.labs_prepare(course=access.course, section=section, activity=act, by=_user(request))
         services.queue_pump()
     except HubError as exc:
         log.error("prepare labs for %s: %s", access.course.slug, exc)
@@ -402,6 +414,11 @@ def prepare_start(request: HttpRequest, slug: str) -> HttpResponse:
 
     transaction.on_commit(queue_drive_send)
     return redirect("sandbox:prepare", slug=access.course.slug)
+
+
+def _lab_activities(access: Any) -> Any:
+    """The course's activities that open in the lab: what a preparation may place in its labs."""
+    return course_selectors.activities_visible(access=access).filter(kind__in=LAB_KINDS)
 
 
 def _int(value: str) -> int:
@@ -418,13 +435,16 @@ def lesson_add(request: HttpRequest, slug: str) -> HttpResponse:
     from grading.models import Section
 
     access = _staff_access(request, slug)
-    form = LessonForm(request.POST, sections=Section.objects.filter(course=access.course))
+    form = LessonForm(
+        request.POST, sections=Section.objects.filter(course=access.course), activities=_lab_activities(access)
+    )
     if not form.is_valid():
         return render(request, "sandbox/prepare.html", _prepare_context(access, form=form), status=400)
     ScheduledLesson.objects.create(
         course=access.course,
         section=form.cleaned_data["section"],
         starts_at=form.cleaned_data["starts_at"],
+        activity=form.cleaned_data["activity"],
         created_by=_user(request),
     )
     return redirect("sandbox:prepare", slug=access.course.slug)
@@ -444,6 +464,15 @@ class LessonForm(forms.Form):
         queryset=None, required=False, label=_("Class"), empty_label=_("All students of the course")
     )
 
-    def __init__(self, *args: Any, sections: Any, **kwargs: Any) -> None:
+    activity: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        label=_("Activity"),
+        empty_label=_("None: the students choose"),
+        help_text=_("Its notebook is placed in each prepared lab, so the click opens it at once."),
+    )
+
+    def __init__(self, *args: Any, sections: Any, activities: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ModelChoiceField, self.fields["section"]).queryset = sections
+        cast(forms.ModelChoiceField, self.fields["activity"]).queryset = activities
