@@ -532,7 +532,10 @@ class HubClient:
         deadline = time.monotonic() + timeout
         try:
             conn = websocket.create_connection(ws_url, header=[f"Authorization: {token}"], timeout=timeout)
+        except (websocket.WebSocketTimeoutException, TimeoutError):
+            return False  # a server busy starting up answers the handshake late: not an answer yet
         except (websocket.WebSocketException, OSError) as exc:
+            log.warning("kernel %s of %s: no websocket: %r", kernel_id, name, exc)
             raise HubUnavailable("The lab is unavailable right now.") from exc
         try:
             conn.send(json.dumps(_message("kernel_info_request", msg_id, {})))

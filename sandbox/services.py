@@ -751,7 +751,7 @@ def prepared_place(*, now: datetime | None = None) -> int:
                 return "waiting"
             return "placed"
         except HubError as exc:
-            log.warning("activity not placed in %s's prepared lab: %s", name, exc)
+            log.warning("activity not placed in %s's prepared lab: %s (%r)", name, exc, exc.__cause__)
             return "failed"
 
     with ThreadPoolExecutor(max_workers=min(PLACE_THREADS, len(jobs))) as pool:
