@@ -214,6 +214,7 @@ def inner(tmp: Path, n: int, ttf_n: int) -> dict[str, Any]:
         raise RuntimeError(f"{len(bad)} submissions not graded 10/10: {bad[0]['status']} {bad[0]['log'][-500:]}")
     per_job = [(r["graded_at"] - r["started_at"]).total_seconds() for r in rows]
     warm = sum("(warm)" in r["log"] for r in rows)
+    forked = sum("forked from the kernel zygote" in r["log"] for r in rows)
 
     progress(f"ours: {ours_total:.1f} s for {n}")
     own = notebook_own_seconds(answer)
@@ -230,6 +231,7 @@ def inner(tmp: Path, n: int, ttf_n: int) -> dict[str, Any]:
         "ttf_p95": pct(ttf, 0.95),
         "ttf": [round(t, 2) for t in ttf],
         "warm_share": warm / len(rows),
+        "zygote_share": forked / len(rows),
     }
 
 
@@ -383,6 +385,7 @@ def profile(tmp: Path) -> None:
 def main() -> None:
     n = int(os.environ.get("BENCH_GRADING_N", "100"))
     ttf_n = int(os.environ.get("BENCH_GRADING_TTF", "10"))
+    load_start = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="bench-grading-", ignore_cleanup_errors=True) as d:  # a quota mount may outlive the worker
         tmp = Path(d)
         env = {
@@ -411,11 +414,16 @@ def main() -> None:
             print(out.stdout[-3000:], out.stderr[-5000:])
             raise RuntimeError("grading benchmark failed")
         r = json.loads(out.stdout.strip().splitlines()[-1])
+    load_end = os.getloadavg()
     ours_rate = r["n"] / r["ours_total"] * 60
     base_rate = r["n"] / r["base_total"] * 60
     print(f"{r['n']} submissions of a qiskit + torch assignment (notebook's own run {r['own']:.2f} s)")
     broker = os.environ.get("BENCH_GRADING_BROKER_URL", "").split("://")[0] or "embedded SQLite (polled every 1 s)"
     print(f"  broker: {broker}")
+    start, end = (" ".join(f"{x:.2f}" for x in load) for load in (load_start, load_end))
+    print(f"  load average at start {start}, at end {end}")
+    zygote = os.environ.get("GRADING_ZYGOTE", "1")
+    print(f"  runners forked from the kernel zygote: {r.get('zygote_share', 0):.0%} (GRADING_ZYGOTE={zygote})")
     print(
         f"  ours: {r['ours_total']:.1f} s end to end (received -> scores stored), sandboxed, 2 worker processes, warm share {r['warm_share']:.0%}"
     )

@@ -758,6 +758,8 @@ def grade(
         f"sandbox ({'warm' if runner.warm else 'cold'}): {result.status} (exit {result.exit_code}) in {wall:.2f} s",
         *result.notes,
     ]
+    if runner.zygote is not None:
+        log_lines.append("runner: forked from the kernel zygote")
     if trusted_runner is not None:
         if server is not None:
             reused = server.jobs > 1

@@ -17,6 +17,7 @@ import threading
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .sandbox import SandboxLimits, SandboxProcess
 
@@ -42,6 +43,10 @@ class Runner:
     process: SandboxProcess
     job_dir: Path
     warm: bool
+    # Started as a holder: the zygote forks its runner into it (``zygote.attach``) before it is ready.
+    zygote: Any = None
+    env: dict[str, str] | None = None
+    uid: int | None = None
 
     def discard(self) -> None:
         with contextlib.suppress(Exception):
@@ -70,11 +75,24 @@ def _trusted_uid() -> int:
 
 
 def runner_start(
-    *, limits: SandboxLimits, work_root: Path, preload: str = "", allow_unsafe: bool = False, script: Path = RUNNER
+    *,
+    limits: SandboxLimits,
+    work_root: Path,
+    preload: str = "",
+    allow_unsafe: bool = False,
+    script: Path = RUNNER,
+    zygote: Any = None,
 ) -> Runner:
     """Start one runner (``script``: execute.py or trusted.py) in a fresh sandbox and job folder
-    (warm when ``preload`` names modules)."""
+    (warm when ``preload`` names modules). With ``zygote`` (a ``zygote.Zygote``, or a function that
+    gives one or None): the sandbox runs a holder, and ``zygote.attach`` forks the runner and its
+    kernel into it (see ``WarmPool``)."""
     import sys
+
+    from . import zygote as zygote_mod
+
+    if callable(zygote):
+        zygote = zygote() if script == RUNNER else None
 
     work_root = Path(work_root)
     work_root.mkdir(parents=True, exist_ok=True)
@@ -87,6 +105,17 @@ def runner_start(
     if preload and script == RUNNER:
         preload = warm_modules(preload)
     argv = [sys.executable, str(script)] + (["--preload", preload] if preload else [])
+    if zygote is not None and script == RUNNER:
+        from sandbox.isolation import names
+
+        from .sandbox import _install_id
+
+        job_uid = names.sandbox_uid(_install_id())
+        env = runner_env(job)
+        holder = SandboxProcess(
+            list(zygote_mod.HOLDER_ARGV), job_dir=job, limits=limits, env=env, ro_paths=[RUNNER.parent], uid=job_uid
+        )
+        return Runner(process=holder, job_dir=job, warm=True, zygote=zygote, env=env, uid=job_uid)
     # The trusted side runs as a uid of its own: nothing of it is the student's uid's to signal or read.
     uid = _trusted_uid() if script == TRUSTED else None
     proc = SandboxProcess(
@@ -128,9 +157,15 @@ class WarmPool:
         size: int = 1,
         ready_timeout: float = 90,
         script: Path = RUNNER,
+        zygote: bool | None = None,
     ) -> None:
+        from . import zygote as zygote_mod
+
         self.limits, self.work_root, self.preload, self.size = limits, Path(work_root), preload, size
         self.script = script
+        # Runners forked from a kernel zygote (zygote.py): None = GRADING_ZYGOTE and what the machine allows.
+        self.use_zygote = (zygote_mod.enabled() if zygote is None else zygote) and script == RUNNER
+        self.zygote: Any = None
         self.ready_timeout = ready_timeout
         self._ready: list[Runner] = []
         self._starting = 0
@@ -150,7 +185,11 @@ class WarmPool:
         for _ in range(max(missing, 0)):
             try:
                 runner = runner_start(
-                    limits=self.limits, work_root=self.work_root, preload=self.preload, script=self.script
+                    limits=self.limits,
+                    work_root=self.work_root,
+                    preload=self.preload,
+                    script=self.script,
+                    zygote=self._zygote,
                 )
             except Exception:
                 with self._lock:
@@ -161,8 +200,41 @@ class WarmPool:
                 self._warming.append(runner)
             threading.Thread(target=self._await_ready, args=(runner,), daemon=True).start()
 
+    def _zygote(self) -> Any:
+        """The zygote for the next runner (started, or restarted to import a wider preload); None: exec."""
+        if not self.use_zygote:
+            return None
+        from .zygote import Zygote, union
+
+        wanted = warm_modules(self.preload)
+        with self._lock:
+            current = self.zygote
+            if current is not None and current.alive() and current.covers(wanted):
+                return current
+            # Only ever more modules: assignments that alternate do not restart it each time.
+            had = current.preload if current is not None else ""
+            self.zygote = Zygote(
+                preload=union(had, wanted), log_dir=self.work_root, ready_timeout=self.ready_timeout * 2
+            )
+        if current is not None:
+            threading.Thread(target=current.close, daemon=True).start()
+        return self.zygote
+
     def _await_ready(self, runner: Runner) -> None:
         try:
+            if runner.zygote is not None:
+                from .zygote import attach
+
+                assert runner.env is not None and runner.uid is not None
+                if not attach(
+                    runner.process,
+                    runner.zygote,
+                    uid=runner.uid,
+                    env=runner.env,
+                    preload=warm_modules(self.preload),
+                    timeout=self.ready_timeout * 2,
+                ):
+                    raise RuntimeError("the zygote could not start this runner")
             ok = runner.process.wait_for(READY, self.ready_timeout)
         except Exception:
             ok = False
@@ -225,6 +297,9 @@ class WarmPool:
             warming = list(self._warming)
         for runner in ready + warming:
             runner.discard()
+        if self.zygote is not None:
+            self.zygote.close()
+            self.zygote = None
 
 
 class TrustedServer:

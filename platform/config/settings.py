@@ -527,6 +527,11 @@ GRADING_SWEEP_QUEUED_AFTER = env_float("GRADING_SWEEP_QUEUED_AFTER", 900.0)
 # that a job arriving while the last one's replacement still warms up finds one ready (~300 MiB each).
 GRADING_WARM_POOL = env_int("GRADING_WARM_POOL", 2, minimum=0)
 GRADING_PRELOAD = env_str("GRADING_PRELOAD", "numpy,scipy,qiskit,qiskit.quantum_info,qiskit_aer,torch,liangzhi_checks")
+# Warm runners are forked from a per-worker kernel zygote that imported GRADING_PRELOAD once (a fork and an
+# in-process kernel start per job instead of ~2 s of imports), each inside its own bubblewrap sandbox and
+# cgroup (grading/runner/zygote_server.py). Needs a root worker with cgroup limits; elsewhere runners start as
+# before. grading/runner reads the same environment variable (it imports nothing from Django).
+GRADING_ZYGOTE = env_bool("GRADING_ZYGOTE", True)
 CELERY_BEAT_SCHEDULE = {
     "grading-sweep": {"task": "grading.sweep", "schedule": env_float("GRADING_SWEEP_EVERY", 30.0)},
     "jobs-housekeeping": {"task": "core.housekeeping", "schedule": env_float("JOBS_HOUSEKEEPING_EVERY", 600.0)},
