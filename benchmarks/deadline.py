@@ -301,11 +301,15 @@ def inner(backend: str, tmp: Path, n: int, window: float, grade: bool, kill: boo
         def submit_url(act: Any) -> str:
             return f"{base}/grading/{course.slug}/a/{act.slug}/submit/"
 
+        resent: list[str] = []  # submits sent again after the server closed a kept-alive connection
+        resent_lock = threading.Lock()
+
         def post_submit(i: int, act: Any, key: str, data: bytes) -> tuple[float, int, int | None]:
             s = sessions[i]
             t = time.perf_counter()
-            try:
-                r = s.post(
+
+            def send() -> requests.Response:
+                return s.post(
                     submit_url(act),
                     files={"notebook": ("answer.ipynb", data, "application/x-ipynb+json")},
                     headers={
@@ -315,6 +319,21 @@ def inner(backend: str, tmp: Path, n: int, window: float, grade: bool, kill: boo
                     },
                     timeout=120,
                 )
+
+            try:
+                try:
+                    r = send()
+                except requests.ConnectionError as exc:
+                    # A kept-alive connection the server closed (its keep-alive timeout) just as the
+                    # request went out: no byte of an answer came back. A browser sends such a request
+                    # again on a new connection; so does this client, once, with the same idempotency
+                    # key (a duplicate would show in the counts). The latency counts from the first try.
+                    if "RemoteDisconnected" not in repr(exc) and "ConnectionResetError" not in repr(exc):
+                        raise
+                    progress(f"submit {key}: {type(exc).__name__} on a kept-alive connection; sent again")
+                    with resent_lock:
+                        resent.append(key)
+                    r = send()
             except requests.RequestException as exc:  # no answer: counted as refused (code 0), never as acknowledged
                 progress(f"submit {key}: {type(exc).__name__}: {exc}")
                 return time.perf_counter() - t, 0, None
@@ -356,6 +375,7 @@ def inner(backend: str, tmp: Path, n: int, window: float, grade: bool, kill: boo
             lag: list[float] = []
             lock = threading.Lock()
             start = time.monotonic()
+            resent_before = len(resent)
 
             def run(task: tuple[float, str, int, str]) -> None:
                 at, kind, i, key = task
@@ -416,6 +436,7 @@ def inner(backend: str, tmp: Path, n: int, window: float, grade: bool, kill: boo
                 "acknowledged": len(ok),
                 "refused": sorted({r[3] for r in receipts if r[3] != 201}),
                 "refused_n": sum(r[3] != 201 for r in receipts),
+                "resent": len(resent) - resent_before,
                 "p50": pct([r[2] for r in ok], 0.5),
                 "p95": pct([r[2] for r in ok], 0.95),
                 "max": max((r[2] for r in ok), default=float("nan")),
@@ -447,7 +468,7 @@ def inner(backend: str, tmp: Path, n: int, window: float, grade: bool, kill: boo
             )
             res["rows"] = len(rows)
             progress(
-                f"{act.slug}: {len(ok)}/{len(receipts)} acknowledged, p95 {res['p95']:.2f} s, "
+                f"{act.slug}: {len(ok)}/{len(receipts)} acknowledged ({res['resent']} sent again), p95 {res['p95']:.2f} s, "
                 f"baseline p95 {res['base_p95']:.2f} s, lost {lost}, duplicated {res['duplicated']}, rows {len(rows)}"
             )
             if grade:
@@ -561,7 +582,8 @@ def main() -> None:
             if not p:
                 continue
             print(
-                f"  [{phase}] receipts {p['acknowledged']}/{p['submits']} acknowledged (refused {p['refused_n']}: {p['refused']}); "
+                f"  [{phase}] receipts {p['acknowledged']}/{p['submits']} acknowledged (refused {p['refused_n']}: {p['refused']}; "
+                f"sent again after a closed kept-alive connection {p.get('resent', 0)}); "
                 f"p50 {p['p50']:.3f} s, p95 {p['p95']:.3f} s, max {p['max']:.3f} s; rows {p['rows']}, lost {p['lost']}, duplicated {p['duplicated']}"
             )
             print(
