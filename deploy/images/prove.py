@@ -7,7 +7,8 @@ set rlimits), so an image build is proven by doing what the builder would do:
   ``debootstrap --variant=minbase`` with Debian's Python 3.11 installed as a virtual environment
   at ``/usr/local`` (so ``python`` and ``pip`` are on the PATH where the official image has them).
   The bootstrapped base is cached under ``--cache-dir`` keyed by release and package list; each
-  proof starts from a fresh copy of it. ``FROM <earlier stage>`` continues that stage.
+  proof starts from a fresh copy of it. ``FROM <earlier stage>`` continues that stage (in place,
+  or in a copy when a later instruction still needs the stage as it is: stages may branch).
 * a layer cache with Docker's rule: a RUN step whose whole history (base, every earlier instruction,
   build args, environment, the content of every file copied) matches an earlier proof's is not run
   again; the tree as it stood after it is restored (only steps slower than ``--snapshot-after``
@@ -15,9 +16,15 @@ set rlimits), so an image build is proven by doing what the builder would do:
   proven, as for ``docker build``; a change in a registry since then shows at the next uncached run.
 * ``ARG`` (build-args and defaults), ``ENV``, ``WORKDIR``, ``USER`` and variable substitution
   (``$X``, ``${X}``, ``${X:-default}``, ``${X:+alternative}``) as Docker's builder applies them.
-* ``COPY`` from the build context honouring ``.dockerignore`` (``--chown`` kept, ``--from`` refused).
+* ``COPY`` from the build context honouring ``.dockerignore``, or ``--from=<earlier stage>`` (its
+  finished tree, modes kept); files are root's unless ``--chown`` says otherwise.
 * every ``RUN`` (shell and exec forms) inside the chroot, with the stage's environment, as its
   user, from its working directory; the first failing step stops the proof with its output.
+  Like BuildKit's ``RUN --mount=type=cache``, apt's archive directory is a cache outside the image
+  (one per Dockerfile and target, under ``--cache-dir``): a step that runs again finds the packages
+  it downloaded before. The chroot's mounts exist only while a step runs.
+* a timing table at the end: every step's wall time and whether it ran, came from the cache, or
+  what restoring or caching a layer cost (``--timings-json`` writes it to a file).
 * ``CMD``/``ENTRYPOINT``: the program must exist in the finished root filesystem.
 
 What is NOT proven: the base image's exact contents (Debian's Python 3.11.2 instead of the
@@ -32,21 +39,29 @@ wheelhouse under the cache (find-links, so no wheel is fetched twice), and the C
 
     python deploy/images/prove.py deploy/images/site.Dockerfile --target hub
     python deploy/images/prove.py deploy/images/singleuser.Dockerfile
+
+``make prove-images`` proves all three production Dockerfiles (CI runs it beside the test suite);
+the cache lives in /var/cache/liangzhi/prove, outside any checkout, so the next proof on the machine
+reuses every layer whose whole history is unchanged.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
 import re
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -64,6 +79,8 @@ NPM_CACHE = Path.home() / ".npm"
 # This machine reaches registries through its own certificate authorities (a proxy may re-sign
 # TLS): pip inside the chroot trusts the same bundle.
 HOST_CA = Path(os.environ.get("PIP_CERT") or "/etc/ssl/certs/ca-certificates.crt")
+# Outside any checkout, so that the next proof on this machine (CI's clean clone too) reuses it.
+DEFAULT_CACHE_DIR = "/var/cache/liangzhi/prove"
 
 
 class ProofFailed(Exception):
@@ -217,8 +234,26 @@ def _run(argv: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
     return subprocess.run(argv, check=True, text=True, **kwargs)  # type: ignore[call-overload, no-any-return]
 
 
+@contextlib.contextmanager
+def cache_lock(cache_dir: Path) -> Iterator[None]:
+    """Proofs run side by side (``make prove-images``): one makes a shared cache entry (the base, the
+    wheelhouse) while the others wait for it instead of making their own."""
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    with open(cache_dir / ".lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def base_rootfs(image: str, cache_dir: Path) -> Path:
     """A cached, pristine root filesystem standing in for ``image``."""
+    with cache_lock(cache_dir):
+        return _base_rootfs(image, cache_dir)
+
+
+def _base_rootfs(image: str, cache_dir: Path) -> Path:
     if image not in PYTHON_BASES:
         raise ProofFailed(f"FROM {image}: the prover knows {sorted(PYTHON_BASES)} (or an earlier stage)")
     release, packages = PYTHON_BASES[image]
@@ -251,6 +286,11 @@ def _mounts_under(root: Path) -> list[str]:
 
 
 def wheelhouse(cache_dir: Path) -> Path:
+    with cache_lock(cache_dir):
+        return _wheelhouse(cache_dir)
+
+
+def _wheelhouse(cache_dir: Path) -> Path:
     """Every wheel of requirements-runtime.lock (torch aside: /opt/wheels has the CPU build),
     downloaded once per lock by this machine's pip, as find-links for pip in the chroot: the same
     files an index would serve, without fetching them again for every image and every run."""
@@ -288,6 +328,7 @@ class Rootfs:
     path: Path
     mirrors: bool
     wheels: Path | None = None
+    apt_cache: Path | None = None
     mounted: list[Path] = field(default_factory=list)
 
     def __enter__(self) -> Rootfs:
@@ -298,6 +339,12 @@ class Rootfs:
                 target.touch()
             self._mount("dev", target, ["--bind", f"/dev/{dev}"])
         shutil.copy("/etc/resolv.conf", self.path / "etc" / "resolv.conf")
+        if self.apt_cache is not None:
+            # BuildKit's `RUN --mount=type=cache,target=/var/cache/apt/archives`: the .deb files a step
+            # downloads are kept outside the image (as the official image's docker-clean leaves none
+            # in it) and a later proof that runs the step again finds them instead of downloading.
+            self.apt_cache.mkdir(parents=True, exist_ok=True)
+            self._mount("apt cache", self.path / "var" / "cache" / "apt" / "archives", ["--bind", str(self.apt_cache)])
         if self.mirrors:
             for source in PIP_MIRRORS.values():
                 if source.parent.exists() if source.name == "simple" else source.exists():
@@ -347,11 +394,24 @@ class Rootfs:
         return env
 
 
+def _overlay_dirs(path: Path) -> tuple[Path, Path]:
+    """The upper (written) and work directories of a root filesystem that is an overlay on a layer."""
+    return path.with_name(path.name + ".upper"), path.with_name(path.name + ".work")
+
+
+def _other_mounts(path: Path) -> list[str]:
+    """Mounts under ``path`` other than ``path``'s own overlay (a bind of /proc, /dev, a mirror)."""
+    return [m for m in _mounts_under(path) if m != str(path.resolve())]
+
+
 def remove_rootfs(path: Path) -> None:
-    left = _mounts_under(path)
+    left = _other_mounts(path)
     if left:  # never delete through a live mount (a bind of /dev or a mirror)
         raise ProofFailed(f"refusing to delete {path}: still mounted: {left}")
-    shutil.rmtree(path, ignore_errors=True)
+    if _mounts_under(path):  # the overlay on a cached layer: off first (the layer itself stays)
+        _run(["umount", str(path.resolve())])
+    for part in (path, *_overlay_dirs(path)):
+        shutil.rmtree(part, ignore_errors=True)
 
 
 # --- the build ----------------------------------------------------------------------------------
@@ -364,6 +424,9 @@ class Stage:
     workdir: str = "/"
     user: str = "root"
     cmd: list[str] | None = None
+    key: str = ""  # the layer cache's key of the stage's history so far
+    pending: Path | None = None  # a cached layer (or the base) to put in place before a step needs files
+    continued_by: str | None = None  # the later stage that took this stage's tree over in place
 
 
 def _user_ids(rootfs: Path, user: str) -> tuple[int, int]:
@@ -400,6 +463,44 @@ def _exec_form(args: str) -> list[str] | None:
     return None
 
 
+# Instructions that change only the stage's metadata: a cached layer need not be put in place for them.
+METADATA_ONLY = ("ARG", "ENV", "EXPOSE", "LABEL", "CMD", "ENTRYPOINT", "HEALTHCHECK", "STOPSIGNAL", "VOLUME")
+
+
+@dataclass
+class Timing:
+    """One line of the proof's timing table: a step (or the work of restoring or caching a layer)."""
+
+    stage: str
+    what: str
+    status: str  # ran, cached, restore, snapshot, from
+    seconds: float
+
+
+def _copy_flags(words: list[str], ins: Instruction) -> tuple[dict[str, str], list[str]]:
+    flags: dict[str, str] = {}
+    while words and words[0].startswith("--"):
+        name, _, value = words.pop(0)[2:].partition("=")
+        if name not in ("chown", "from"):
+            raise ProofFailed(f"{ins}: --{name} is not supported by the prover")
+        flags[name] = value
+    return flags, words
+
+
+def stage_references(instructions: list[Instruction]) -> list[tuple[int, str]]:
+    """``(index, stage name)`` of every ``FROM <stage>`` and ``COPY --from=<stage>`` (an image name
+    counts too; only names of earlier stages are ever looked up)."""
+    refs = []
+    for index, ins in enumerate(instructions):
+        if ins.keyword == "FROM":
+            refs.append((index, ins.args.split()[0]))
+        elif ins.keyword in ("COPY", "ADD"):
+            for word in ins.args.split():
+                if word.startswith("--from="):
+                    refs.append((index, word.split("=", 1)[1]))
+    return refs
+
+
 class Builder:
     def __init__(
         self,
@@ -413,7 +514,9 @@ class Builder:
         mirrors: bool,
         keep: bool,
         layer_cache: bool = True,
-        snapshot_after: float = 60.0,
+        snapshot_after: float = 30.0,
+        apt_cache: bool = True,
+        overlay: bool = True,
     ) -> None:
         self.dockerfile = dockerfile
         self.context = context
@@ -426,20 +529,23 @@ class Builder:
         self.ignore = DockerIgnore.load(context)
         self.wheels = wheelhouse(cache_dir) if mirrors else None
         self.stages: dict[str, Stage] = {}
-        self.timings: list[tuple[str, float]] = []
+        self.timings: list[Timing] = []
         # Layer cache, Docker's rule: a step whose whole history (base, every earlier instruction, the
         # build args and environment, the content of every file copied) is the same as in an earlier
         # proof is not run again; the root filesystem as it stood after it is restored instead. Only
         # steps slower than snapshot_after seconds are kept (a snapshot costs a copy of the tree).
         self.layer_cache = layer_cache
         self.snapshot_after = snapshot_after
-        self.layers = cache_dir / "layers" / f"{dockerfile.name}-{target or 'last'}"
-        self.key = ""
-        self.pending: Path | None = None  # a cached layer to restore before the next step that needs files
+        name = f"{dockerfile.name}-{target or 'last'}"
+        self.layers = cache_dir / "layers" / name
+        # One apt archive cache per Dockerfile and target: apt locks its archive directory, so proofs
+        # running side by side must not share one.
+        self.apt_cache = cache_dir / "apt-archives" / name if apt_cache else None
         self.layers_used: set[str] = set()
+        self.overlay = overlay  # cached layers are put in place as overlays (a copy where that fails)
 
     def _next_key(self, ins: Instruction, stage: Stage) -> str:
-        digest = hashlib.sha256(self.key.encode())
+        digest = hashlib.sha256(stage.key.encode())
         digest.update(
             json.dumps(
                 [
@@ -453,41 +559,84 @@ class Builder:
             ).encode()
         )
         if ins.keyword in ("COPY", "ADD"):
-            words = [w for w in shlex.split(substitute(ins.args, self._scope(stage))) if not w.startswith("--")]
-            for source in words[:-1]:
-                for path, rel in context_files(self.context, self.ignore, source):
-                    digest.update(f"{source}\0{rel}\0{path.lstat().st_mode}\0".encode())
-                    digest.update(os.readlink(path).encode() if path.is_symlink() else path.read_bytes())
+            flags, words = _copy_flags(shlex.split(substitute(ins.args, self._scope(stage))), ins)
+            if "from" in flags:
+                # the source stage's whole history stands for the files taken from it
+                digest.update(self._stage(flags["from"], ins).key.encode())
+            else:
+                for source in words[:-1]:
+                    for path, rel in context_files(self.context, self.ignore, source):
+                        digest.update(f"{source}\0{rel}\0{path.lstat().st_mode}\0".encode())
+                        digest.update(os.readlink(path).encode() if path.is_symlink() else path.read_bytes())
         return digest.hexdigest()[:24]
 
-    def _restore(self, rootfs_cm: Rootfs, layer: Path) -> None:
-        """Put the cached layer in place of the root filesystem (mounts off first: never copy or
-        delete through a bind of /dev or a mirror)."""
-        started = time.monotonic()
-        rootfs_cm.__exit__(None, None, None)
-        remove_rootfs(rootfs_cm.path)
-        _run(["cp", "-a", "--reflink=auto", str(layer), str(rootfs_cm.path)])
-        (rootfs_cm.path / ".complete-layer").unlink(missing_ok=True)
-        rootfs_cm.__enter__()
-        print(f"prove: restored the cached layer {layer.name} in {time.monotonic() - started:.0f} s", flush=True)
+    def _stage(self, name: str, ins: Instruction) -> Stage:
+        if name not in self.stages:
+            raise ProofFailed(f"{ins}: no earlier stage named {name} (the prover copies from stages only)")
+        stage = self.stages[name]
+        if stage.continued_by:  # never the case when stage_references saw every reference
+            raise ProofFailed(f"{ins}: stage {name} was changed in place by stage {stage.continued_by}")
+        return stage
 
-    def _snapshot(self, rootfs_cm: Rootfs) -> None:
+    def _time(self, stage: Stage, what: str, status: str, started: float) -> None:
+        self.timings.append(Timing(stage.name, what, status, time.monotonic() - started))
+
+    def _restore(self, stage: Stage) -> None:
+        """Put the stage's pending layer (a cached layer, or the pristine base) in place of its root
+        filesystem: an overlay on it, as Docker's overlay2 stacks an image's layers (writes go to the
+        stage's own upper directory; the layer is never changed), or a copy where overlayfs is not
+        available. No other mount is live here: the chroot's mounts exist only while a RUN runs."""
+        layer = stage.pending
+        assert layer is not None
+        started = time.monotonic()
+        remove_rootfs(stage.rootfs)
+        how = "overlay on"
+        if self.overlay:
+            upper, work = _overlay_dirs(stage.rootfs)
+            for part in (stage.rootfs, upper, work):
+                part.mkdir()
+            options = f"lowerdir={layer.resolve()},upperdir={upper},workdir={work}"
+            mounted = subprocess.run(
+                ["mount", "-t", "overlay", "overlay", "-o", options, str(stage.rootfs)],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if mounted.returncode != 0:
+                print(f"prove: no overlayfs here ({mounted.stderr.strip()}): layers are copied", flush=True)
+                self.overlay = False
+                remove_rootfs(stage.rootfs)
+        if not self.overlay:
+            how = "copy of"
+            _run(["cp", "-a", "--reflink=auto", str(layer.resolve()), str(stage.rootfs)])
+        stage.rootfs.chmod(0o755)  # an image's / (the cache's directories are made 0700)
+        for marker in (".complete-layer", ".complete"):
+            (stage.rootfs / marker).unlink(missing_ok=True)
+        stage.pending = None
+        self._time(stage, f"restore {layer.name}", "restore", started)
+        print(f"prove: [{stage.name}] {how} {layer.name} in {time.monotonic() - started:.0f} s", flush=True)
+
+    def _snapshot(self, stage: Stage) -> Path:
+        """Keep the stage's tree as it is now as the cached layer of its key (a full copy)."""
         started = time.monotonic()
         self.layers.mkdir(parents=True, exist_ok=True)
-        target = self.layers / self.key
-        partial = self.layers / f".{self.key}.partial"
-        rootfs_cm.__exit__(None, None, None)
+        target = self.layers / stage.key
+        partial = self.layers / f".{stage.key}.partial"
+        if _other_mounts(stage.rootfs):
+            raise ProofFailed(f"{stage.rootfs} is still mounted; no snapshot")
+        marker = stage.rootfs / ".complete-layer"
+        marker.write_text(stage.key)
         try:
-            if _mounts_under(rootfs_cm.path):
-                raise ProofFailed(f"{rootfs_cm.path} is still mounted; no snapshot")
             shutil.rmtree(partial, ignore_errors=True)
-            _run(["cp", "-a", "--reflink=auto", str(rootfs_cm.path), str(partial)])
+            _run(["cp", "-a", "--reflink=auto", str(stage.rootfs), str(partial)])
             shutil.rmtree(target, ignore_errors=True)
             partial.rename(target)
         finally:
-            rootfs_cm.__enter__()
-        self.layers_used.add(self.key)
-        print(f"prove: cached this layer ({self.key}) in {time.monotonic() - started:.0f} s", flush=True)
+            marker.unlink()
+        self.layers_used.add(stage.key)
+        self._time(stage, f"cache layer {stage.key}", "snapshot", started)
+        print(f"prove: cached this layer ({stage.key}) in {time.monotonic() - started:.0f} s", flush=True)
+        return target
 
     def prune_layers(self) -> None:
         """Keep the layers this proof used or made; older ones of the same Dockerfile and target go."""
@@ -499,90 +648,94 @@ class Builder:
 
     def build(self) -> Stage:
         instructions = parse(self.dockerfile.read_text())
+        references = stage_references(instructions)
         global_args: dict[str, str] = {}
         stage: Stage | None = None
-        rootfs_cm: Rootfs | None = None
-        # Only the stages the target needs, like BuildKit: cut the file after the target stage.
-        try:
-            for ins in instructions:
-                if ins.keyword == "ARG" and stage is None:
-                    for name, value in key_values(ins.args, global_args, legacy=False):
-                        global_args[name] = self.build_args.get(name, "" if value == "\0unset" else value)
-                    continue
-                if ins.keyword == "FROM":
-                    if stage is not None and stage.name == self.target:
-                        break
-                    if rootfs_cm is not None:
-                        rootfs_cm.__exit__(None, None, None)
-                    stage = self._from(ins, global_args)
-                    rootfs_cm = Rootfs(stage.rootfs, self.mirrors, self.wheels).__enter__()
-                    continue
-                if stage is None or rootfs_cm is None:
-                    raise ProofFailed(f"{ins}: before any FROM")
-                self.key = self._next_key(ins, stage)
-                layer = self.layers / self.key
-                if self.layer_cache and ins.keyword == "RUN" and (layer / ".complete-layer").exists():
-                    print(f"prove: [{stage.name}] RUN {ins.args}\nprove:   cached (layer {self.key})", flush=True)
-                    self.pending = layer
-                    self.layers_used.add(self.key)
-                    continue
-                if self.pending is not None and ins.keyword not in (
-                    "ARG",
-                    "ENV",
-                    "EXPOSE",
-                    "LABEL",
-                    "CMD",
-                    "ENTRYPOINT",
-                ):
-                    self._restore(rootfs_cm, self.pending)
-                    self.pending = None
-                started = time.monotonic()
-                self._step(ins, stage, rootfs_cm)
-                if self.layer_cache and ins.keyword == "RUN" and time.monotonic() - started >= self.snapshot_after:
-                    (stage.rootfs / ".complete-layer").write_text(self.key)
-                    self._snapshot(rootfs_cm)
-                    (stage.rootfs / ".complete-layer").unlink()
-            if self.pending is not None and rootfs_cm is not None:
-                self._restore(rootfs_cm, self.pending)
-                self.pending = None
+        # Every stage up to the target, in the file's order (a stage the target does not need is
+        # proven too); the file is cut after the target stage, like BuildKit.
+        for index, ins in enumerate(instructions):
+            if ins.keyword == "ARG" and stage is None:
+                for name, value in key_values(ins.args, global_args, legacy=False):
+                    global_args[name] = self.build_args.get(name, "" if value == "\0unset" else value)
+                continue
+            if ins.keyword == "FROM":
+                if stage is not None and stage.name == self.target:
+                    break
+                later = {name for at, name in references if at > index}
+                stage = self._from(ins, global_args, later)
+                continue
             if stage is None:
-                raise ProofFailed("no FROM")
-            if self.target and stage.name != self.target:
-                raise ProofFailed(f"no stage named {self.target}")
-            self._check_cmd(stage)
-            return stage
-        finally:
-            if rootfs_cm is not None:
-                rootfs_cm.__exit__(None, None, None)
+                raise ProofFailed(f"{ins}: before any FROM")
+            stage.key = self._next_key(ins, stage)
+            layer = self.layers / stage.key
+            what = f"{ins.keyword} {ins.args}"
+            if self.layer_cache and ins.keyword == "RUN" and (layer / ".complete-layer").exists():
+                print(f"prove: [{stage.name}] RUN {ins.args}\nprove:   cached (layer {stage.key})", flush=True)
+                stage.pending = layer
+                self.layers_used.add(stage.key)
+                self.timings.append(Timing(stage.name, what, "cached", 0.0))
+                continue
+            if stage.pending is not None and ins.keyword not in METADATA_ONLY:
+                self._restore(stage)
+            started = time.monotonic()
+            self._step(ins, stage)
+            took = time.monotonic() - started
+            self._time(stage, what, "ran", started)
+            if self.layer_cache and ins.keyword == "RUN" and took >= self.snapshot_after:
+                self._snapshot(stage)
+        if stage is None:
+            raise ProofFailed("no FROM")
+        if self.target and stage.name != self.target:
+            raise ProofFailed(f"no stage named {self.target}")
+        if self.keep and stage.pending is not None:
+            self._restore(stage)
+        self._check_cmd(stage)
+        return stage
 
-    def _from(self, ins: Instruction, global_args: dict[str, str]) -> Stage:
+    def _from(self, ins: Instruction, global_args: dict[str, str], later: set[str]) -> Stage:
+        started = time.monotonic()
         words = substitute(ins.args, global_args).split()
         image = words[0]
         name = words[2] if len(words) >= 3 and words[1].upper() == "AS" else str(len(self.stages))
         if image in self.stages:
-            parent = self.stages[image]
-            stage = Stage(name, parent.rootfs, dict(parent.env), {}, parent.workdir, parent.user, parent.cmd)
-            print(f"prove: FROM {image} AS {name} (continues stage {image})", flush=True)
+            parent = self._stage(image, ins)
+            pending = parent.pending
+            if image in later:
+                # another stage still needs the parent as it is now: this one gets its own tree, from
+                # the parent's layer (cached now if it is not yet: the next proof reuses it too)
+                path = Path(tempfile.mkdtemp(prefix="rootfs-", dir=self.work_dir))
+                if pending is None and self.layer_cache:
+                    pending = self.layers / parent.key
+                    if (pending / ".complete-layer").exists():
+                        self.layers_used.add(parent.key)
+                    else:
+                        pending = self._snapshot(parent)
+                elif pending is None:
+                    path.rmdir()
+                    _run(["cp", "-a", "--reflink=auto", str(parent.rootfs), str(path)])
+                how = f"a copy of stage {image}"
+            else:
+                path = parent.rootfs  # the parent's tree is not needed again: continue it in place
+                parent.continued_by = name
+                how = f"continues stage {image}"
+            stage = Stage(name, path, dict(parent.env), {}, parent.workdir, parent.user, parent.cmd)
+            stage.key, stage.pending = parent.key, pending
         else:
             base = base_rootfs(image, self.cache_dir)
-            self.key = hashlib.sha256(f"{image}\0{base.name}".encode()).hexdigest()[:24]
-            path = Path(tempfile.mkdtemp(prefix="rootfs-", dir=self.work_dir))
-            started = time.monotonic()
-            _run(["cp", "-a", "--reflink=auto", f"{base}/.", str(path)])
-            path.chmod(0o755)  # an image's / (mkdtemp made it 0700: no other user could enter it)
-            print(
-                f"prove: FROM {image} AS {name}: fresh copy of the base in {time.monotonic() - started:.0f} s",
-                flush=True,
-            )
-            stage = Stage(name, path)
+            # the base is put in place when the first step that needs files runs (not at all when
+            # every step up to the next stage is cached)
+            stage = Stage(name, Path(tempfile.mkdtemp(prefix="rootfs-", dir=self.work_dir)), pending=base)
+            stage.key = hashlib.sha256(f"{image}\0{base.name}".encode()).hexdigest()[:24]
+            how = "the base"
         self.stages[name] = stage
+        self._time(stage, f"FROM {ins.args}", "from", started)
+        print(f"prove: FROM {image} AS {name}: {how} ({time.monotonic() - started:.0f} s)", flush=True)
         return stage
 
     def _scope(self, stage: Stage) -> dict[str, str]:
         return {**stage.args, **stage.env}
 
-    def _step(self, ins: Instruction, stage: Stage, rootfs: Rootfs) -> None:
-        started = time.monotonic()
+    def _step(self, ins: Instruction, stage: Stage) -> None:
         kw = ins.keyword
         if kw == "ARG":
             for name, value in key_values(ins.args, self._scope(stage), legacy=False):
@@ -600,7 +753,7 @@ class Builder:
         elif kw in ("COPY", "ADD"):
             self._copy(ins, stage)
         elif kw == "RUN":
-            self._run_step(ins, stage, rootfs)
+            self._run_step(ins, stage)
         elif kw in ("CMD", "ENTRYPOINT"):
             stage.cmd = _exec_form(ins.args) or ["/bin/sh", "-c", ins.args]
         elif kw in ("EXPOSE", "LABEL", "HEALTHCHECK", "STOPSIGNAL", "VOLUME", "SHELL", "ONBUILD", "MAINTAINER"):
@@ -608,29 +761,31 @@ class Builder:
                 raise ProofFailed(f"{ins}: the prover does not implement {kw}")
         else:
             raise ProofFailed(f"{ins}: unknown instruction")
-        self.timings.append((f"{stage.name}: {ins.keyword} {ins.args[:70]}", time.monotonic() - started))
 
     def _copy(self, ins: Instruction, stage: Stage) -> None:
-        words = shlex.split(substitute(ins.args, self._scope(stage)))
-        chown = None
-        while words and words[0].startswith("--"):
-            flag = words.pop(0)
-            if flag.startswith("--chown="):
-                chown = flag.split("=", 1)[1]
-            else:
-                raise ProofFailed(f"{ins}: {flag} is not supported by the prover")
+        flags, words = _copy_flags(shlex.split(substitute(ins.args, self._scope(stage))), ins)
+        chown = flags.get("chown")
         *sources, dest = words
         dest_abs = dest if dest.startswith("/") else os.path.join(stage.workdir, dest)
         into_dir = dest.endswith("/") or dest in (".", "./") or len(sources) > 1
+        # Docker's rule: copied files belong to root unless --chown says otherwise (--from too)
         uid, gid = _user_ids(stage.rootfs, chown) if chown else (0, 0)
         count = 0
         for source in sources:
-            files = context_files(self.context, self.ignore, source)
-            source_is_dir = (self.context / source).is_dir()
+            if "from" in flags:
+                files, source_is_dir = self._stage_files(self._stage(flags["from"], ins), source, ins)
+            else:
+                files = context_files(self.context, self.ignore, source)
+                source_is_dir = (self.context / source).is_dir()
             for path, rel in files:
                 several = source_is_dir or into_dir or len(files) > 1
                 target_rel = os.path.join(dest_abs, rel) if several else dest_abs
                 target = stage.rootfs / target_rel.lstrip("/")
+                if path.is_dir() and not path.is_symlink():  # a directory of another stage: its mode too
+                    target.mkdir(parents=True, exist_ok=True)
+                    shutil.copystat(path, target)
+                    os.lchown(target, uid, gid)
+                    continue
                 target.parent.mkdir(parents=True, exist_ok=True)
                 if path.is_symlink():
                     if target.is_symlink() or target.exists():
@@ -640,27 +795,47 @@ class Builder:
                     shutil.copy2(path, target)
                 os.lchown(target, uid, gid)
                 count += 1
-        print(f"prove: {ins.keyword} {' '.join(sources)} -> {dest_abs} ({count} files)", flush=True)
+        origin = f" from stage {flags['from']}" if "from" in flags else ""
+        print(f"prove: {ins.keyword}{origin} {' '.join(sources)} -> {dest_abs} ({count} files)", flush=True)
 
-    def _run_step(self, ins: Instruction, stage: Stage, rootfs: Rootfs) -> None:
-        env = {**rootfs.mirror_env(), **stage.args, **stage.env}
-        exec_form = _exec_form(ins.args)
-        argv = exec_form if exec_form is not None else ["/bin/sh", "-c", ins.args]
-        uid, gid = _user_ids(stage.rootfs, stage.user)
-        command = [
-            "chroot",
-            f"--userspec={uid}:{gid}",
-            str(stage.rootfs),
-            "/usr/bin/env",
-            "-i",
-            "-C",
-            stage.workdir,
-            *(f"{k}={v}" for k, v in env.items()),
-            *argv,
-        ]
+    def _stage_files(self, source_stage: Stage, source: str, ins: Instruction) -> tuple[list[tuple[Path, str]], bool]:
+        """``COPY --from=<stage>``: the files under ``source`` in that stage's finished tree (or the
+        cached layer standing for it), directories first so that their modes are kept."""
+        root = source_stage.pending or source_stage.rootfs
+        top = root / substitute(source, self._scope(source_stage)).lstrip("/")
+        if not top.exists() and not top.is_symlink():
+            raise ProofFailed(f"{ins}: {source} does not exist in stage {source_stage.name}")
+        if not top.is_dir() or top.is_symlink():
+            return [(top, top.name)], False
+        out: list[tuple[Path, str]] = []
+        for dirpath, dirnames, filenames in os.walk(top):
+            for name in dirnames + filenames:
+                path = Path(dirpath) / name
+                out.append((path, os.path.relpath(path, top)))
+        return out, True
+
+    def _run_step(self, ins: Instruction, stage: Stage) -> None:
         print(f"prove: [{stage.name}] RUN {ins.args}", flush=True)
         started = time.monotonic()
-        result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False)
+        # the chroot's mounts (/proc, /dev, mirrors, caches) exist only while a step runs: nothing is
+        # ever copied, cached or deleted through them
+        with Rootfs(stage.rootfs, self.mirrors, self.wheels, self.apt_cache) as rootfs:
+            env = {**rootfs.mirror_env(), **stage.args, **stage.env}
+            exec_form = _exec_form(ins.args)
+            argv = exec_form if exec_form is not None else ["/bin/sh", "-c", ins.args]
+            uid, gid = _user_ids(stage.rootfs, stage.user)
+            command = [
+                "chroot",
+                f"--userspec={uid}:{gid}",
+                str(stage.rootfs),
+                "/usr/bin/env",
+                "-i",
+                "-C",
+                stage.workdir,
+                *(f"{k}={v}" for k, v in env.items()),
+                *argv,
+            ]
+            result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False)
         took = time.monotonic() - started
         if result.returncode != 0:
             raise ProofFailed(
@@ -672,18 +847,28 @@ class Builder:
     def _check_cmd(self, stage: Stage) -> None:
         if not stage.cmd:
             return
+        root = stage.pending or stage.rootfs  # a cached last layer is looked at where it lies
         program = stage.cmd[0]
         path = stage.env.get("PATH", DEFAULT_PATH)
         if "/" in program:
             candidates = [os.path.join(stage.workdir, program) if not program.startswith("/") else program]
         else:
             candidates = [os.path.join(d, program) for d in path.split(":")]
-        if not any(
-            (stage.rootfs / c.lstrip("/")).exists() and os.access(stage.rootfs / c.lstrip("/"), os.X_OK)
-            for c in candidates
-        ):
+        if not any((root / c.lstrip("/")).exists() and os.access(root / c.lstrip("/"), os.X_OK) for c in candidates):
             raise ProofFailed(f"CMD {stage.cmd}: {program} is not an executable in the image")
         print(f"prove: CMD {stage.cmd}: {program} found", flush=True)
+
+    def timing_table(self) -> str:
+        """Every step in order with its wall time and what happened, then the totals by kind."""
+        load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+        lines = [f"prove: timings (wall seconds; load average {load})"]
+        for t in self.timings:
+            lines.append(f"prove: {t.seconds:7.1f} s  {t.status:<8} [{t.stage}] {t.what[:100]}")
+        totals: dict[str, float] = {}
+        for t in self.timings:
+            totals[t.status] = totals.get(t.status, 0.0) + t.seconds
+        lines.append("prove: totals: " + ", ".join(f"{k} {v:.0f} s" for k, v in sorted(totals.items())))
+        return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -692,9 +877,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--context", type=Path, default=REPO)
     parser.add_argument("--target")
     parser.add_argument("--build-arg", action="append", default=[], metavar="NAME=VALUE")
-    parser.add_argument(
-        "--cache-dir", type=Path, default=Path(os.environ.get("PROVE_CACHE_DIR", "/var/cache/liangzhi-prove"))
-    )
+    parser.add_argument("--cache-dir", type=Path, default=Path(os.environ.get("PROVE_CACHE_DIR", DEFAULT_CACHE_DIR)))
     parser.add_argument(
         "--work-dir", type=Path, default=None, help="where the root filesystems are made (default: the cache dir)"
     )
@@ -706,14 +889,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--snapshot-after",
         type=float,
-        default=60.0,
+        default=30.0,
         metavar="SECONDS",
-        help="cache the layer after a RUN step that took this long (default 60)",
+        help="cache the layer after a RUN step that took this long (default 30; a snapshot costs a copy of the tree)",
     )
+    parser.add_argument(
+        "--no-apt-cache", dest="apt_cache", action="store_false", help="no shared apt archive cache mount"
+    )
+    parser.add_argument(
+        "--no-overlay", dest="overlay", action="store_false", help="copy cached layers instead of overlaying them"
+    )
+    parser.add_argument("--timings-json", type=Path, metavar="FILE", help="write every step's wall time here")
     args = parser.parse_args(argv)
     if os.geteuid() != 0:
         print("prove: needs root (debootstrap, chroot, mount)", file=sys.stderr)
         return 2
+    # CI stops a proof that runs beside a failed suite with SIGTERM: unmount and clean up on the way out
+    signal.signal(signal.SIGTERM, lambda signum, _frame: sys.exit(128 + signum))
     build_args = dict(item.split("=", 1) for item in args.build_arg)
     if args.mirrors and PIP_MIRRORS["wheels"].exists():
         # the CPU torch wheel lies in the local wheel directory (find-links): no download from PyTorch's index
@@ -731,6 +923,8 @@ def main(argv: list[str] | None = None) -> int:
         keep=args.keep,
         layer_cache=args.layer_cache,
         snapshot_after=args.snapshot_after,
+        apt_cache=args.apt_cache,
+        overlay=args.overlay,
     )
     started = time.monotonic()
     ok = False
@@ -741,16 +935,16 @@ def main(argv: list[str] | None = None) -> int:
     except (ProofFailed, subprocess.CalledProcessError) as exc:
         print(f"prove: FAILED: {exc}", file=sys.stderr)
     finally:
-        builder.prune_layers()
         roots = {s.rootfs for s in builder.stages.values()}
         for root in roots:
             if args.keep and ok:
                 print(f"prove: kept {root}")
             else:
                 remove_rootfs(root)
-    slow = sorted(builder.timings, key=lambda t: -t[1])[:5]
-    for what, seconds in slow:
-        print(f"prove:   {seconds:6.0f} s  {what}")
+        builder.prune_layers()  # after the roots: an overlay may stand on a layer
+    print(builder.timing_table(), flush=True)
+    if args.timings_json:
+        args.timings_json.write_text(json.dumps([t.__dict__ for t in builder.timings], indent=1))
     return 0 if ok else 1
 
 
