@@ -62,6 +62,7 @@ import ctypes
 import ctypes.util
 import json
 import os
+import resource
 import signal
 import socket
 import struct
@@ -350,8 +351,6 @@ def job(request: dict[str, object], fds: list[int]) -> None:
                     os.dup2(fd, target)
                 _close_fds(set())
                 _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-                import resource
-
                 for name, value in dict(request.get("rlimits") or {}).items():  # type: ignore[call-overload]
                     resource.setrlimit(getattr(resource, name), (int(value[0]), int(value[1])))
                 drop_privileges(int(request["uid"]), int(request["gid"]))  # type: ignore[call-overload]

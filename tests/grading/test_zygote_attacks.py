@@ -378,3 +378,21 @@ def test_memory_bomb_and_fork_bomb_stay_in_their_job(assignment: dict[str, str],
     assert pool.zygote is not None and pool.zygote.alive()
     after = _grade(assignment, pool, "report({'fine': True})\n")
     assert after.status == "graded" and after.score == 5.0 and _result(after) == {"fine": True}
+
+
+def test_the_zygote_holds_no_credential_of_the_worker(pool: WarmPool) -> None:
+    """What every forked kernel inherits from the zygote: its environment is built from nothing."""
+    assert pool.zygote is not None
+    raw = Path(f"/proc/{pool.zygote.proc.pid}/environ").read_bytes()
+    keys = {item.split(b"=", 1)[0].decode() for item in raw.split(b"\0") if item}
+    assert keys <= {
+        "PATH",
+        "HOME",
+        "LANG",
+        "TMPDIR",
+        "PYTHONDONTWRITEBYTECODE",
+        "MPLBACKEND",
+        "OMP_NUM_THREADS",
+        "OPENBLAS_NUM_THREADS",
+        "MKL_NUM_THREADS",
+    }, keys
