@@ -10,7 +10,10 @@ As root, every student's server runs
   /tmp and /run, /proc of its own PID namespace, only the home directory writable, and its
   **own network namespace** with nothing but ``lo``;
 * under memory, process and CPU limits (cgroup v1 or v2 ``memory``/``pids``/``cpu``; rlimits
-  where a controller is missing, and the probe then says "degraded").
+  where a controller is missing, and the probe then says "degraded"). While it starts, a lab
+  may use ``startup_cpu_limit`` cores: its server and its warm kernel (pre-launched by
+  ``liangzhi_launch``, see ``liangzhi_warm``) import side by side; the profile's CPU limit
+  applies from the moment the server listens, before the student can reach it.
 
 Network. The server listens on a Unix socket in a per-lab runtime folder bound at
 /run/liangzhi; the spawner relays a TCP port on the host's loopback to it (the proxy's only
@@ -152,6 +155,13 @@ class LiangzhiSpawner(LocalProcessSpawner):
         "the notebook the student opens. Costs a kernel's memory (~340 MiB) per running server.",
     ).tag(config=True)
     unix_shell = Unicode("/usr/sbin/nologin", help="Login shell of created Unix users.").tag(config=True)
+    startup_cpu_limit = Float(
+        2.0,
+        help="CPU cores a lab may use while it starts, when its profile allows fewer: its server and its "
+        "warm kernel import side by side (liangzhi_warm), which one core would run one after the other. "
+        "The profile's cpu_limit applies from the moment the server listens, before anyone can reach it. "
+        "0: the profile's limit throughout.",
+    ).tag(config=True)
     ready_poll_interval = Float(0.05, help="Seconds between checks of the server's port while it starts.").tag(
         config=True
     )
@@ -293,13 +303,26 @@ class LiangzhiSpawner(LocalProcessSpawner):
     def _cgroup(self) -> cgroups.Cgroup:
         return cgroups.Cgroup(iid=self.install_id, kind="lab", name=self.user.name)
 
-    def _cgroup_limits(self) -> cgroups.CgroupLimits:
+    def _cgroup_limits(self, *, starting: bool = False) -> cgroups.CgroupLimits:
+        """The profile's limits; ``starting``: with the start-up CPU allowance (``startup_cpu_limit``)."""
         profile = self.profile
+        cores = float(profile["cpu_limit"]) if profile.get("cpu_limit") else None
+        if starting and cores is not None and self.startup_cpu_limit > cores:
+            cores = float(self.startup_cpu_limit)
         return cgroups.CgroupLimits(
-            memory_bytes=int(profile["mem_limit"]),
-            pids=int(profile["pids_limit"]),
-            cpu_cores=float(profile["cpu_limit"]) if profile.get("cpu_limit") else None,
+            memory_bytes=int(profile["mem_limit"]), pids=int(profile["pids_limit"]), cpu_cores=cores
         )
+
+    def _end_startup_allowance(self, group: cgroups.Cgroup | None) -> None:
+        """The profile's CPU limit, from now on (the server listens: the student may come in)."""
+        if group is None or "cpu" not in group.paths:
+            return
+        limits = self._cgroup_limits()
+        if limits.cpu_cores == self._cgroup_limits(starting=True).cpu_cores:
+            return
+        group.apply(cgroups.CgroupLimits(cpu_cores=limits.cpu_cores))
+        if "cpu" not in group.paths:  # apply() drops a controller it could not limit: say so, loudly
+            self.log.error("Lab %s: could not set its CPU limit after start-up: %s", self.user.name, group.errors)
 
     def _cgroup_dirs(self) -> list[Path]:
         if not self.isolated:
@@ -313,7 +336,7 @@ class LiangzhiSpawner(LocalProcessSpawner):
 
     def _setup_cgroups(self) -> cgroups.Cgroup:
         cgroups.sweep(self.install_id)  # groups a crashed hub left behind
-        return self._cgroup().create(self._cgroup_limits())
+        return self._cgroup().create(self._cgroup_limits(starting=True))
 
     def _cleanup_cgroups(self) -> None:
         if not self.isolated:
@@ -413,7 +436,7 @@ class LiangzhiSpawner(LocalProcessSpawner):
         jupyter_dir = SANDBOX_JUPYTER if self.isolated else str(JUPYTER_DIR)
         env["JUPYTER_PATH"] = f"{jupyter_dir}/share/jupyter"
         env["JUPYTER_CONFIG_PATH"] = f"{jupyter_dir}/etc/jupyter"
-        env["PYTHONPATH"] = f"{jupyter_dir}/python"  # liangzhi_student, liangzhi_kernel, liangzhi_launch
+        env["PYTHONPATH"] = f"{jupyter_dir}/python"  # liangzhi_student, _kernel, _launch, _warm
         env["LIANGZHI_WARM_KERNEL"] = "1" if self.warm_kernel else "0"
         env["PATH"] = f"{self.env_root}/bin:/usr/local/bin:/usr/bin:/bin"
         env["VIRTUAL_ENV"] = self.env_root
@@ -482,8 +505,10 @@ class LiangzhiSpawner(LocalProcessSpawner):
         group: cgroups.Cgroup | None = None
         if self.isolated:
             self._emit(10, "Preparing your workspace")
-            entry = await loop.run_in_executor(None, self._ensure_unix_user)
-            group = await loop.run_in_executor(None, self._setup_cgroups)
+            # the account (useradd on a first start) and the cgroups do not depend on each other
+            entry, group = await asyncio.gather(
+                loop.run_in_executor(None, self._ensure_unix_user), loop.run_in_executor(None, self._setup_cgroups)
+            )
             await loop.run_in_executor(None, self._prepare_runtime, entry)
             await self._start_relays(entry)
             launcher = [str(Path(self.env_root) / "bin" / "python"), "-m", "liangzhi_launch", *self.get_args()]
@@ -527,6 +552,7 @@ class LiangzhiSpawner(LocalProcessSpawner):
             log_file.close()
         self.pid = self.proc.pid
         await self._wait_ready(ready, log_path)
+        await loop.run_in_executor(None, self._end_startup_allowance, group)
         self._emit(90, "Connecting to your lab")
         return (ip, self.port)
 

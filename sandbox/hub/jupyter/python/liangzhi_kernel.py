@@ -2,9 +2,10 @@
 
 The imports land in ``sys.modules`` only (this module's namespace, not the notebook's), so
 ``import torch`` in a cell is instant while a cell that forgets the import still fails,
-as it would when graded. The server starts one such kernel as soon as it listens
-(``liangzhi_student``), and the site binds it to the activity's notebook, so the kernel
-warms up while the browser is still loading JupyterLab.
+as it would when graded. The lab's launcher starts one such kernel before the server's own
+start-up (``liangzhi_warm``), the server adopts it as its first kernel (``liangzhi_student``),
+and the site binds it to the activity's notebook: the imports run while the server starts
+and the browser loads JupyterLab.
 """
 
 from __future__ import annotations
