@@ -385,6 +385,8 @@ def warm_pool() -> Any:
             work_root=settings.DATA_DIR / "grading-jobs",
             preload=str(getattr(settings, "GRADING_PRELOAD", "")),
             size=size,
+            # GRADING_ZYGOTE off: runners start as before; on: forked where the machine allows it.
+            zygote=None if settings.GRADING_ZYGOTE else False,
         )
         atexit.register(_POOL.close)
         _POOL.fill()
