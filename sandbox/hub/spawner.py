@@ -321,8 +321,13 @@ class LiangzhiSpawner(LocalProcessSpawner):
         if limits.cpu_cores == self._cgroup_limits(starting=True).cpu_cores:
             return
         group.apply(cgroups.CgroupLimits(cpu_cores=limits.cpu_cores))
-        if "cpu" not in group.paths:  # apply() drops a controller it could not limit: say so, loudly
+        if "cpu" not in group.paths:  # apply() drops a controller it could not limit: fail closed
             self.log.error("Lab %s: could not set its CPU limit after start-up: %s", self.user.name, group.errors)
+            # The start fails (the hub stops the server): no student code runs above the profile's limit.
+            raise RuntimeError(
+                "Your lab could not start (its CPU limit could not be set). "
+                "Please try again; if it keeps failing, tell your teacher."
+            )
 
     def _cgroup_dirs(self) -> list[Path]:
         if not self.isolated:
