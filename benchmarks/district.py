@@ -338,8 +338,22 @@ def _generate(sizes: dict[str, int], seed: int = 7) -> dict[str, Any]:
     starts = rng.sample(users, min(len(users), n_students // 2))
     _copy(
         LabStart,
-        ["user_id", "profile", "memory_mb", "reason", "priority", "state", "created_at", "error"],
-        [(u.pk, "default", 1024, "click", 0, "ready", now - timedelta(days=rng.uniform(0, 14)), "") for u in starts],
+        [
+            "user_id",
+            "profile",
+            "memory_mb",
+            "reason",
+            "priority",
+            "state",
+            "created_at",
+            "error",
+            "place_tries",
+            "placed_lang",
+        ],
+        [
+            (u.pk, "default", 1024, "click", 0, "ready", now - timedelta(days=rng.uniform(0, 14)), "", 0, "")
+            for u in starts
+        ],
     )
     from django.db import connection
 
