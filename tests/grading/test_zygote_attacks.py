@@ -103,7 +103,9 @@ def _grade(assignment: dict[str, str], pool: WarmPool, code: str, trusted: Any =
 
 def _result(outcome: Any) -> Any:
     found = re.search(r"RESULT=([A-Za-z0-9+/=]+)", json.dumps(outcome.feedback))
-    assert found, f"no result printed: {outcome.status} {outcome.message}\n{outcome.log}\n{json.dumps(outcome.feedback)[-3000:]}"
+    assert found, (
+        f"no result printed: {outcome.status} {outcome.message}\n{outcome.log}\n{json.dumps(outcome.feedback)[-3000:]}"
+    )
     return json.loads(base64.b64decode(found.group(1)))
 
 
