@@ -24,7 +24,15 @@ def _start(page, base: str, slug: str) -> None:  # type: ignore[no-untyped-def]
 
 
 def _wait_saved(page) -> None:  # type: ignore[no-untyped-def]
-    page.wait_for_selector("#quiz[data-unsent='0']", state="attached", timeout=60_000)
+    try:
+        page.wait_for_selector("#quiz[data-unsent='0']", state="attached", timeout=60_000)
+    except Exception as exc:
+        # Say what the page showed (its unsent/closed state and status line), so a failure explains itself.
+        state = page.evaluate(
+            "() => { const q = document.querySelector('#quiz'); "
+            "return q ? {data: Object.assign({}, q.dataset), text: q.innerText.slice(0, 400)} : null; }"
+        )
+        raise AssertionError(f"answers not saved within 60 s; the page: {state}") from exc
 
 
 def test_bell_pair_with_the_composer_by_drag_and_by_keyboard(
